@@ -1,0 +1,141 @@
+package faults
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestInjector_countsCalls(t *testing.T) {
+	t.Parallel()
+	inj := New()
+	inj.Call("outscale:CreateNet")
+	inj.Call("outscale:CreateNet")
+	inj.Call("ovh:GET /1.0/auth/time")
+	got := inj.Counts()
+	if got["outscale:CreateNet"] != 2 || got["ovh:GET /1.0/auth/time"] != 1 {
+		t.Fatalf("Counts = %v", got)
+	}
+	inj.ResetCounts()
+	if len(inj.Counts()) != 0 {
+		t.Fatalf("Counts after reset = %v", inj.Counts())
+	}
+}
+
+func TestInjector_nthFailsExactlyOnce(t *testing.T) {
+	t.Parallel()
+	inj := New()
+	if _, err := inj.Add(Rule{Action: "outscale:Create*", Nth: 3, Statuses: []int{500}}); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []int
+	for _, a := range []string{"outscale:CreateNet", "outscale:ReadNets", "outscale:CreateSubnet", "outscale:CreateSubnet", "outscale:CreateSubnet"} {
+		statuses = append(statuses, inj.Call(a).Status)
+	}
+	want := []int{0, 0, 0, 500, 0} // ReadNets does not match; the 3rd Create* call fails
+	for i := range want {
+		if statuses[i] != want[i] {
+			t.Fatalf("statuses = %v, want %v", statuses, want)
+		}
+	}
+	if len(inj.Rules()) != 0 {
+		t.Fatalf("a spent nth rule is still active: %+v", inj.Rules())
+	}
+}
+
+func TestInjector_rateIsSeededPerAction(t *testing.T) {
+	t.Parallel()
+	run := func(interleave bool) []bool {
+		inj := New()
+		if _, err := inj.Add(Rule{Action: "*", Rate: 0.3, Seed: 42, Statuses: []int{503, 429}}); err != nil {
+			t.Fatal(err)
+		}
+		var fails []bool
+		for range 200 {
+			if interleave {
+				inj.Call("ovh:GET /1.0/other")
+			}
+			d := inj.Call("outscale:CreateNet")
+			if d.Status != 0 && d.Status != 503 && d.Status != 429 {
+				t.Fatalf("status %d not among the rule's statuses", d.Status)
+			}
+			fails = append(fails, d.Fails())
+		}
+		return fails
+	}
+	a, b := run(false), run(true)
+	n := 0
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("call %d of CreateNet changed outcome when other actions were interleaved", i)
+		}
+		if a[i] {
+			n++
+		}
+	}
+	if n < 30 || n > 90 {
+		t.Fatalf("%d failures out of 200 at rate 0.3", n)
+	}
+}
+
+func TestInjector_rejectsBadRules(t *testing.T) {
+	t.Parallel()
+	for _, r := range []Rule{
+		{},
+		{Action: "*", Rate: 1.5},
+		{Action: "*", Rate: 0.1, Nth: 2},
+		{Action: "*", Drop: "sideways"},
+		{Action: "*", Nth: 1, Statuses: []int{200}},
+	} {
+		if _, err := New().Add(r); err == nil {
+			t.Errorf("Add(%+v) accepted a bad rule", r)
+		}
+	}
+}
+
+func serveThrough(inj *Injector, action string) (*http.Response, error) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inj.Serve(w, r, action,
+			func(w http.ResponseWriter, status int) { w.WriteHeader(status); _, _ = io.WriteString(w, "injected") },
+			func(w http.ResponseWriter) { _, _ = io.WriteString(w, "served") })
+	}))
+	defer srv.Close()
+	return srv.Client().Get(srv.URL)
+}
+
+func TestInjector_serve(t *testing.T) {
+	t.Parallel()
+	inj := New()
+	resp, err := serveThrough(inj, "s3:CreateBucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "served" {
+		t.Fatalf("no rule: %d %q", resp.StatusCode, body)
+	}
+
+	_, _ = inj.Add(Rule{Action: "s3:*", Nth: 1, Statuses: []int{429}})
+	resp, err = serveThrough(inj, "s3:CreateBucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 429 || string(body) != "injected" {
+		t.Fatalf("nth rule: %d %q", resp.StatusCode, body)
+	}
+
+	for _, when := range []string{"before", "after"} {
+		_, _ = inj.Add(Rule{Action: "s3:*", Nth: 1, Drop: when})
+		if resp, err := serveThrough(inj, "s3:CreateBucket"); err == nil {
+			resp.Body.Close()
+			t.Fatalf("drop %s: got a response (%d), want a dropped connection", when, resp.StatusCode)
+		} else if !strings.Contains(err.Error(), "EOF") {
+			t.Logf("drop %s: %v", when, err)
+		}
+	}
+}
