@@ -1,10 +1,14 @@
 module github.com/sovhealth/terraform-provider-health
 
-go 1.25.8
+go 1.26.0
 
 require (
 	github.com/aws/aws-sdk-go v1.55.8
+	github.com/outscale/osc-sdk-go/v2 v2.35.0
+	github.com/ovh/go-ovh v1.9.0
 	go.etcd.io/bbolt v1.4.3
+	golang.org/x/oauth2 v0.36.0
+	golang.org/x/time v0.16.0
 )
 
 require (
@@ -13,4 +17,5 @@ require (
 	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2 // indirect
 	golang.org/x/sync v0.20.0 // indirect
 	golang.org/x/sys v0.43.0 // indirect
+	gopkg.in/ini.v1 v1.67.0 // indirect
 )

@@ -192,10 +192,13 @@ func (e *Emulator) Close() error {
 	e.mu.Unlock()
 	var errs []error
 	if server != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Let requests in flight finish, but do not wait for connections a
+		// client opened and never used: net/http only deems those idle after
+		// five seconds.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := server.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
+			_ = server.Close()
 		}
 		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)

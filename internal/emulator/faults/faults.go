@@ -171,7 +171,7 @@ func (inj *Injector) ResetCounts() {
 }
 
 // Call counts one call to action and decides what happens to it. The first
-// rule that fails the call wins; latencies of all matching rules add up.
+// rule that fails the call wins; latencies of the rules up to it add up.
 func (inj *Injector) Call(action string) Decision {
 	inj.mu.Lock()
 	defer inj.mu.Unlock()
@@ -179,7 +179,9 @@ func (inj *Injector) Call(action string) Decision {
 	var d Decision
 	kept := inj.rules[:0]
 	for _, r := range inj.rules {
-		if !r.match.MatchString(action) {
+		// A call already failed by an earlier rule does not count for later
+		// ones: two "nth: 1" rules fail two calls in a row.
+		if d.Fails() || !r.match.MatchString(action) {
 			kept = append(kept, r)
 			continue
 		}
@@ -193,7 +195,7 @@ func (inj *Injector) Call(action string) Decision {
 		case r.Rate > 0:
 			fail = r.stream(action).Float64() < r.Rate
 		}
-		if fail && !d.Fails() {
+		if fail {
 			r.Injected++
 			d.Drop = r.Drop
 			if r.Drop == "" {

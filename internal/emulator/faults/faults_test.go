@@ -139,3 +139,14 @@ func TestInjector_serve(t *testing.T) {
 		}
 	}
 }
+
+func TestInjector_stackedOneShotsFailConsecutiveCalls(t *testing.T) {
+	t.Parallel()
+	inj := New()
+	_, _ = inj.Add(Rule{Action: "x:A", Nth: 1, Statuses: []int{503}})
+	_, _ = inj.Add(Rule{Action: "x:A", Nth: 1, Statuses: []int{429}})
+	got := []int{inj.Call("x:A").Status, inj.Call("x:A").Status, inj.Call("x:A").Status}
+	if got[0] != 503 || got[1] != 429 || got[2] != 0 {
+		t.Fatalf("statuses = %v, want [503 429 0]", got)
+	}
+}

@@ -1,0 +1,137 @@
+package outscale_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/cloud/outscale"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
+)
+
+func startEmulator(t *testing.T) *emulator.Emulator {
+	t.Helper()
+	emu, err := emulator.New(emulator.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emu.Close() })
+	return emu
+}
+
+// noWait retries at once, so that tests never sleep.
+var noWait = cloud.RetryPolicy{Sleep: func(context.Context, time.Duration) error { return nil }}
+
+func client(t *testing.T, emu *emulator.Emulator, cfg outscale.Config) *outscale.Client {
+	t.Helper()
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = emu.OutscaleEndpoint()
+	}
+	c, err := outscale.New(cfg, cloud.Options{Retry: noWait, RequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func defaultConfig() outscale.Config {
+	return outscale.Config{AccessKey: emulator.DefaultOutscaleAccessKey, SecretKey: emulator.DefaultOutscaleSecretKey,
+		Region: emulator.DefaultOutscaleRegion}
+}
+
+func TestIdentity(t *testing.T) {
+	t.Parallel()
+	emu := startEmulator(t)
+	id, err := client(t, emu, defaultConfig()).Identity(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cloud.Identity{Cloud: "outscale", Region: emulator.DefaultOutscaleRegion, AccountID: emulator.DefaultOutscaleAccountID, AuthMethod: "access-key"}
+	if id != want {
+		t.Fatalf("Identity = %+v, want %+v", id, want)
+	}
+}
+
+func TestWrongSecretKeyIsAnAuthError(t *testing.T) {
+	t.Parallel()
+	emu := startEmulator(t)
+	cfg := defaultConfig()
+	cfg.SecretKey = "NOTTHESECRET000000000000000000000000000"
+	_, err := client(t, emu, cfg).Identity(context.Background())
+	var apiErr *cloud.APIError
+	if !errors.Is(err, cloud.ErrAuth) || !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want an ErrAuth *cloud.APIError", err)
+	}
+	if apiErr.Status != 401 || apiErr.Code == "" || apiErr.RequestID == "" {
+		t.Fatalf("error = %+v: the raw OAPI error body was not parsed", apiErr)
+	}
+	if strings.Contains(err.Error(), cfg.SecretKey) || strings.Contains(err.Error(), emulator.DefaultOutscaleSecretKey) {
+		t.Fatal("the error message contains a secret key")
+	}
+}
+
+func TestMissingSettingsNameTheirEnvironmentVariables(t *testing.T) {
+	t.Parallel()
+	emu := startEmulator(t)
+	_, err := client(t, emu, outscale.Config{}).Identity(context.Background())
+	var missing *cloud.MissingSettingsError
+	if !errors.As(err, &missing) {
+		t.Fatalf("err = %v, want a MissingSettingsError", err)
+	}
+	for _, want := range []string{"outscale.access_key", "OSC_ACCESS_KEY", "outscale.secret_key", "OSC_SECRET_KEY", "outscale.region", "OSC_REGION"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not mention %s", err, want)
+		}
+	}
+	calls, _ := emu.Control().Calls(context.Background())
+	if len(calls) != 0 {
+		t.Fatalf("a call was sent without credentials: %v", calls)
+	}
+}
+
+func TestThrottledCallsAreRetried(t *testing.T) {
+	t.Parallel()
+	emu := startEmulator(t)
+	ctl := emu.Control()
+	ctx := context.Background()
+	for _, status := range []int{503, 429} {
+		if _, err := ctl.AddFault(ctx, faults.Rule{Action: "outscale:ReadAccounts", Nth: 1, Statuses: []int{status}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client(t, emu, defaultConfig()).Identity(ctx); err != nil {
+		t.Fatalf("Identity after two throttled answers: %v", err)
+	}
+	calls, _ := ctl.Calls(ctx)
+	if calls["outscale:ReadAccounts"] != 3 {
+		t.Fatalf("ReadAccounts calls = %d, want 3 (two throttled, one served)", calls["outscale:ReadAccounts"])
+	}
+}
+
+func TestDroppedConnectionOnAReadIsRetried(t *testing.T) {
+	t.Parallel()
+	emu := startEmulator(t)
+	ctx := context.Background()
+	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "outscale:ReadAccounts", Nth: 1, Drop: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client(t, emu, defaultConfig()).Identity(ctx); err != nil {
+		t.Fatalf("Identity after a dropped connection: %v", err)
+	}
+}
+
+func TestNewRejectsAMalformedEndpoint(t *testing.T) {
+	t.Parallel()
+	for _, endpoint := range []string{"api.eu-west-2.outscale.com", "ftp://x/api/v1", "http://", "https://h/api/v1?x=1"} {
+		if _, err := outscale.New(outscale.Config{Endpoint: endpoint}, cloud.Options{}); err == nil {
+			t.Errorf("New accepted the endpoint %q", endpoint)
+		}
+	}
+}
