@@ -41,8 +41,8 @@ type APIError struct {
 	RequestID string // the cloud's request id, for its support
 	// RetryAfter is how long the cloud asked to wait before retrying (0: not said).
 	RetryAfter time.Duration
-	Class     error  // one of the Err* classes above, or nil
-	Cause     error  // the underlying error, for transport failures
+	Class      error // one of the Err* classes above, or nil
+	Cause      error // the underlying error, for transport failures
 }
 
 func (e *APIError) Error() string {

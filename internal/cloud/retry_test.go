@@ -29,7 +29,9 @@ func failing(errs ...error) (func(context.Context) error, *int) {
 	}, &calls
 }
 
-func apiErr(class error) error { return &APIError{Cloud: Outscale, Operation: "CreateNet", Status: 503, Class: class} }
+func apiErr(class error) error {
+	return &APIError{Cloud: Outscale, Operation: "CreateNet", Status: 503, Class: class}
+}
 
 func TestRetry_throttledCallsAreRetriedWithGrowingWaits(t *testing.T) {
 	t.Parallel()
