@@ -1,7 +1,8 @@
 // Command tfcli makes sure a Terraform-compatible CLI is available (`make tools`).
 //
-//	tfcli ensure   find terraform or tofu, building OpenTofu into bin/ if there is none
-//	tfcli path     the same, then print the CLI's absolute path on stdout
+//	tfcli ensure       find terraform or tofu, building OpenTofu into bin/ if there is none
+//	tfcli path         the same, then print the CLI's absolute path on stdout
+//	tfcli schema FILE  the same, then write the provider's schema, as tfplugindocs reads it, to FILE
 package main
 
 import (
@@ -15,8 +16,19 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 || (os.Args[1] != "ensure" && os.Args[1] != "path") {
-		fmt.Fprintln(os.Stderr, "usage: tfcli ensure|path")
+	usage := len(os.Args) < 2
+	if !usage {
+		switch os.Args[1] {
+		case "ensure", "path":
+			usage = len(os.Args) != 2
+		case "schema":
+			usage = len(os.Args) != 3
+		default:
+			usage = true
+		}
+	}
+	if usage {
+		fmt.Fprintln(os.Stderr, "usage: tfcli ensure | path | schema FILE")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -36,8 +48,14 @@ func main() {
 		fail(err)
 	}
 	fmt.Fprintln(os.Stderr, "tfcli: using "+cli.String())
-	if os.Args[1] == "path" {
+	switch os.Args[1] {
+	case "path":
 		fmt.Println(cli.Path)
+	case "schema":
+		if err := tfcli.WriteProviderSchema(ctx, cli, root, os.Args[2]); err != nil {
+			fail(err)
+		}
+		fmt.Fprintln(os.Stderr, "tfcli: wrote "+os.Args[2])
 	}
 }
 
