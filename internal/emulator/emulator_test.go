@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1" //nolint:gosec // the OVH signature is SHA-1 by definition
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go/aws/credentials"
-	v4 "github.com/aws/aws-sdk-go/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
@@ -65,16 +66,25 @@ func send(t *testing.T, req *http.Request) response {
 	return response{status: resp.StatusCode, header: resp.Header, body: body}
 }
 
-// oapi sends a SigV4-signed OAPI call, signed like osc-sdk-go v2 does.
+// sign signs req with the AWS SDK's SigV4 signer.
+func sign(t *testing.T, req *http.Request, body, service, region, ak, sk string, at time.Time) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(body))
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = service == "s3" })
+	creds := aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}
+	if err := signer.SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), service, region, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// oapi sends a SigV4-signed OAPI call, with the scope osc-sdk-go v2 uses
+// (service "oapi", region "eu-west-2" whatever the real Region).
 func oapi(t *testing.T, emu *emulator.Emulator, action, body, ak, sk string, at time.Time) response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, emu.OutscaleEndpoint()+"/"+action, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if ak != "" {
-		signer := v4.NewSigner(credentials.NewStaticCredentials(ak, sk, ""))
-		if _, err := signer.Sign(req, strings.NewReader(body), "oapi", "eu-west-2", at); err != nil {
-			t.Fatal(err)
-		}
+		sign(t, req, body, "oapi", "eu-west-2", ak, sk, at)
 	}
 	return send(t, req)
 }
@@ -126,7 +136,10 @@ func TestOutscale_signedCall(t *testing.T) {
 	}
 	body := r.json(t)
 	accounts, _ := body["Accounts"].([]any)
-	if len(accounts) != 1 || accounts[0].(map[string]any)["AccountId"] != emulator.DefaultOutscaleAccountID {
+	if len(accounts) != 1 {
+		t.Fatalf("Accounts = %v", body["Accounts"])
+	}
+	if account, _ := accounts[0].(map[string]any); account["AccountId"] != emulator.DefaultOutscaleAccountID {
 		t.Fatalf("Accounts = %v", body["Accounts"])
 	}
 	if rc, _ := body["ResponseContext"].(map[string]any); rc["RequestId"] == "" || rc["RequestId"] == nil {
@@ -153,10 +166,7 @@ func TestOutscale_rejectsBadSignatures(t *testing.T) {
 	})
 	t.Run("body tampered after signing", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, emu.OutscaleEndpoint()+"/ReadAccounts", strings.NewReader(`{}`))
-		signer := v4.NewSigner(credentials.NewStaticCredentials(ak, sk, ""))
-		if _, err := signer.Sign(req, strings.NewReader(`{}`), "oapi", "eu-west-2", now); err != nil {
-			t.Fatal(err)
-		}
+		sign(t, req, `{}`, "oapi", "eu-west-2", ak, sk, now)
 		req.Body = io.NopCloser(strings.NewReader(`{"DryRun":true}`))
 		req.ContentLength = int64(len(`{"DryRun":true}`))
 		assertOAPIError(t, send(t, req), 401, "AccessDenied")
@@ -176,8 +186,10 @@ func TestOutscale_strictRequests(t *testing.T) {
 	}
 }
 
-// ovhCall sends an OVH API call signed with the "$1$" formula.
-func ovhCall(t *testing.T, emu *emulator.Emulator, method, path, body, ak, as, ck string, at time.Time) response {
+// ovhGet sends an OVH API GET signed with the "$1$" formula.
+func ovhGet(t *testing.T, emu *emulator.Emulator, path, ak, as, ck string, at time.Time) response {
+	t.Helper()
+	const method, body = http.MethodGet, ""
 	t.Helper()
 	target := emu.OVHEndpoint() + path
 	req, _ := http.NewRequest(method, target, strings.NewReader(body))
@@ -225,11 +237,11 @@ func assertOVHError(t *testing.T, r response, status int, errorCode string) {
 func TestOVH_signedCall(t *testing.T) {
 	t.Parallel()
 	emu := start(t, emulator.DefaultConfig())
-	r := ovhCall(t, emu, http.MethodGet, "/auth/time", "", "", "", "", time.Now())
+	r := ovhGet(t, emu, "/auth/time", "", "", "", time.Now())
 	if _, err := strconv.ParseInt(strings.TrimSpace(string(r.body)), 10, 64); r.status != 200 || err != nil {
 		t.Fatalf("/auth/time: HTTP %d %q, want a bare integer", r.status, r.body)
 	}
-	r = ovhCall(t, emu, http.MethodGet, "/cloud/project/"+emulator.DefaultOVHProjectID, "",
+	r = ovhGet(t, emu, "/cloud/project/"+emulator.DefaultOVHProjectID,
 		emulator.DefaultOVHApplicationKey, emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey, time.Now())
 	if r.status != 200 || r.json(t)["project_id"] != emulator.DefaultOVHProjectID {
 		t.Fatalf("GET project: HTTP %d %s", r.status, r.body)
@@ -242,18 +254,18 @@ func TestOVH_rejectsBadSignatures(t *testing.T) {
 	ak, as, ck := emulator.DefaultOVHApplicationKey, emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey
 	now := time.Now()
 	path := "/auth/details"
-	assertOVHError(t, ovhCall(t, emu, "GET", path, "", ak, "wrong-secret", ck, now), 400, "INVALID_SIGNATURE")
-	assertOVHError(t, ovhCall(t, emu, "GET", path, "", "unknownappkey000", as, ck, now), 403, "INVALID_KEY")
-	assertOVHError(t, ovhCall(t, emu, "GET", path, "", ak, as, "unknownconsumer", now), 403, "INVALID_CREDENTIAL")
-	assertOVHError(t, ovhCall(t, emu, "GET", path, "", ak, as, ck, now.Add(-6*time.Minute)), 400, "QUERY_TIME_OUT")
-	assertOVHError(t, ovhCall(t, emu, "GET", path, "", "", "", "", now), 401, "NOT_AUTHENTICATED")
-	if signed := ovhCall(t, emu, "GET", path, "", ak, as, ck, now); signed.status != 200 {
+	assertOVHError(t, ovhGet(t, emu, path, ak, "wrong-secret", ck, now), 400, "INVALID_SIGNATURE")
+	assertOVHError(t, ovhGet(t, emu, path, "unknownappkey000", as, ck, now), 403, "INVALID_KEY")
+	assertOVHError(t, ovhGet(t, emu, path, ak, as, "unknownconsumer", now), 403, "INVALID_CREDENTIAL")
+	assertOVHError(t, ovhGet(t, emu, path, ak, as, ck, now.Add(-6*time.Minute)), 400, "QUERY_TIME_OUT")
+	assertOVHError(t, ovhGet(t, emu, path, "", "", "", now), 401, "NOT_AUTHENTICATED")
+	if signed := ovhGet(t, emu, path, ak, as, ck, now); signed.status != 200 {
 		t.Fatalf("correctly signed call refused: %d %s", signed.status, signed.body)
 	}
 	// An unknown route answers the API's 404.
-	assertOVHError(t, ovhCall(t, emu, "GET", "/cloud/teapot", "", ak, as, ck, now), 404, "")
+	assertOVHError(t, ovhGet(t, emu, "/cloud/teapot", ak, as, ck, now), 404, "")
 	// Another account's project is not found.
-	assertOVHError(t, ovhCall(t, emu, "GET", "/cloud/project/ffffffffffffffffffffffffffffffff", "", ak, as, ck, now), 404, "")
+	assertOVHError(t, ovhGet(t, emu, "/cloud/project/ffffffffffffffffffffffffffffffff", ak, as, ck, now), 404, "")
 }
 
 func TestOVH_oauth2ClientCredentials(t *testing.T) {
@@ -289,12 +301,7 @@ func TestS3_rejectsBadSignatures(t *testing.T) {
 	emu := start(t, emulator.DefaultConfig())
 	list := func(sk string) response {
 		req, _ := http.NewRequest(http.MethodGet, emu.S3Endpoint()+"/", nil)
-		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-		signer := v4.NewSigner(credentials.NewStaticCredentials(emulator.DefaultOutscaleAccessKey, sk, ""))
-		signer.DisableURIPathEscaping = true
-		if _, err := signer.Sign(req, nil, "s3", "cloudgouv-eu-west-1", time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		sign(t, req, "", "s3", "cloudgouv-eu-west-1", emulator.DefaultOutscaleAccessKey, sk, time.Now())
 		return send(t, req)
 	}
 	if r := list(emulator.DefaultOutscaleSecretKey); r.status != 200 || !bytes.Contains(r.body, []byte("<ListAllMyBucketsResult")) {
@@ -369,7 +376,7 @@ func TestControl_countsAndInjectsFaults(t *testing.T) {
 	if _, err := ctl.AddFault(ctx, faults.Rule{Action: "ovh:*", Rate: 1, Statuses: []int{429}}); err != nil {
 		t.Fatal(err)
 	}
-	r := ovhCall(t, emu, "GET", "/auth/details", "", emulator.DefaultOVHApplicationKey,
+	r := ovhGet(t, emu, "/auth/details", emulator.DefaultOVHApplicationKey,
 		emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey, time.Now())
 	assertOVHError(t, r, 429, "")
 	if err := ctl.ClearFaults(ctx); err != nil {
@@ -431,7 +438,7 @@ func TestEmulator_concurrentRequests(t *testing.T) {
 			if i%2 == 0 {
 				r = oapi(t, emu, "ReadAccounts", `{}`, emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey, time.Now())
 			} else {
-				r = ovhCall(t, emu, "GET", "/auth/details", "", emulator.DefaultOVHApplicationKey,
+				r = ovhGet(t, emu, "/auth/details", emulator.DefaultOVHApplicationKey,
 					emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey, time.Now())
 			}
 			if r.status != 200 {

@@ -5,7 +5,6 @@
 package ovh
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -150,17 +149,6 @@ func (h *Handler) wrap(pattern string, rt route) http.Handler {
 				writeJSON(w, http.StatusOK, resp)
 			})
 	})
-}
-
-// decode reads the JSON request body into req.
-func (c *call) decode(req any) error {
-	if len(bytes.TrimSpace(c.body)) == 0 {
-		return &Error{Status: http.StatusBadRequest, Class: "Client::BadRequest", Message: "Missing request body"}
-	}
-	if err := json.Unmarshal(c.body, req); err != nil {
-		return &Error{Status: http.StatusBadRequest, Class: "Client::BadRequest", Message: "Invalid JSON body: " + err.Error()}
-	}
-	return nil
 }
 
 // project returns the caller's project named in the path, or the API's 404.
