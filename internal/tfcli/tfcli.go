@@ -104,8 +104,9 @@ func inspect(ctx context.Context, path, source string) (CLI, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1")
 	cmd := exec.CommandContext(ctx, path, "version", "-json")
-	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1")
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -118,7 +119,9 @@ func inspect(ctx context.Context, path, source string) (CLI, error) {
 		return CLI{}, fmt.Errorf("%s version -json printed something else than JSON: %q", path, stdout.String())
 	}
 	// OpenTofu answers version -json like Terraform; its plain version names it.
-	plain, err := exec.CommandContext(ctx, path, "version").Output()
+	plainCmd := exec.CommandContext(ctx, path, "version")
+	plainCmd.Env = env
+	plain, err := plainCmd.Output()
 	if err != nil {
 		return CLI{}, fmt.Errorf("%s version: %w", path, err)
 	}
