@@ -99,16 +99,44 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads a JSON seed file. Sections the file leaves out keep
-// their defaults, so a file can, say, replace only the OVH accounts.
+// LoadConfig reads a JSON seed file. Each section the file names
+// ("outscale", "ovh", "openbao") replaces the default one whole; sections it
+// leaves out keep their defaults, so a file can, say, replace only the OVH
+// accounts.
 func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return cfg, fmt.Errorf("reading emulator config: %w", err)
 	}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
+	// Decode section by section into zero values: decoding into the
+	// defaults would merge a file's accounts field by field into the
+	// default ones (encoding/json reuses slice elements).
+	var sections map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &sections); err != nil {
 		return cfg, fmt.Errorf("parsing emulator config %s: %w", path, err)
+	}
+	targets := map[string]any{"admin_token": &cfg.AdminToken, "data_dir": &cfg.DataDir,
+		"outscale": &cfg.Outscale, "ovh": &cfg.OVH, "openbao": &cfg.OpenBao}
+	for name, section := range sections {
+		target, ok := targets[name]
+		if !ok {
+			return cfg, fmt.Errorf("emulator config %s: unknown section %q", path, name)
+		}
+		switch t := target.(type) {
+		case *OutscaleConfig:
+			*t = OutscaleConfig{}
+		case *OVHConfig:
+			*t = OVHConfig{}
+		case *OpenBaoConfig:
+			*t = OpenBaoConfig{}
+		}
+		if err := json.Unmarshal(section, target); err != nil {
+			return cfg, fmt.Errorf("emulator config %s, section %q: %w", path, name, err)
+		}
+	}
+	if len(cfg.Outscale.Regions) == 0 {
+		cfg.Outscale.Regions = DefaultConfig().Outscale.Regions
 	}
 	return cfg, cfg.validate()
 }
