@@ -3,6 +3,7 @@ package cloud
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -86,6 +87,26 @@ func parenthesise(s string) string {
 		return ""
 	}
 	return "(" + s + ")"
+}
+
+// StatusClass is the error class an HTTP status implies, for errors whose
+// body says nothing more precise.
+func StatusClass(status int) error {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return ErrThrottled
+	case status == http.StatusUnauthorized, status == http.StatusForbidden:
+		return ErrAuth
+	case status == http.StatusNotFound:
+		return ErrNotFound
+	case status == http.StatusConflict:
+		return ErrConflict
+	case status >= 500:
+		return ErrUnavailable
+	case status >= 400:
+		return ErrInvalid
+	}
+	return nil
 }
 
 // Setting is one provider setting the cloud needs, with the environment

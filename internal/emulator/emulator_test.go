@@ -21,24 +21,13 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/emutest"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
 )
 
 // These tests speak raw HTTP, signing with an implementation independent of
 // the emulator (the AWS SDK's SigV4 signer, and the OVH formula by hand).
 
-func start(t *testing.T, cfg emulator.Config) *emulator.Emulator {
-	t.Helper()
-	emu, err := emulator.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	return emu
-}
 
 type response struct {
 	status int
@@ -129,7 +118,7 @@ func assertOAPIError(t *testing.T, r response, status int, typ string) {
 
 func TestOutscale_signedCall(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	r := oapi(t, emu, "ReadAccounts", `{}`, emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey, time.Now())
 	if r.status != http.StatusOK {
 		t.Fatalf("HTTP %d: %s", r.status, r.body)
@@ -149,7 +138,7 @@ func TestOutscale_signedCall(t *testing.T) {
 
 func TestOutscale_rejectsBadSignatures(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	ak, sk := emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey
 	now := time.Now()
 	t.Run("wrong secret key", func(t *testing.T) {
@@ -175,7 +164,7 @@ func TestOutscale_rejectsBadSignatures(t *testing.T) {
 
 func TestOutscale_strictRequests(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	ak, sk := emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey
 	assertOAPIError(t, oapi(t, emu, "CreateTeapot", `{}`, ak, sk, time.Now()), 400, "InvalidParameter")
 	assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{"Colour":"blue"}`, ak, sk, time.Now()), 400, "InvalidParameter")
@@ -236,7 +225,7 @@ func assertOVHError(t *testing.T, r response, status int, errorCode string) {
 
 func TestOVH_signedCall(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	r := ovhGet(t, emu, "/auth/time", "", "", "", time.Now())
 	if _, err := strconv.ParseInt(strings.TrimSpace(string(r.body)), 10, 64); r.status != 200 || err != nil {
 		t.Fatalf("/auth/time: HTTP %d %q, want a bare integer", r.status, r.body)
@@ -250,7 +239,7 @@ func TestOVH_signedCall(t *testing.T) {
 
 func TestOVH_rejectsBadSignatures(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	ak, as, ck := emulator.DefaultOVHApplicationKey, emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey
 	now := time.Now()
 	path := "/auth/details"
@@ -270,7 +259,7 @@ func TestOVH_rejectsBadSignatures(t *testing.T) {
 
 func TestOVH_oauth2ClientCredentials(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	token := func(id, secret string) response {
 		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"all"}}
 		req, _ := http.NewRequest(http.MethodPost, emu.URL()+"/auth/oauth2/token", strings.NewReader(form.Encode()))
@@ -298,7 +287,7 @@ func TestOVH_oauth2ClientCredentials(t *testing.T) {
 
 func TestS3_rejectsBadSignatures(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	list := func(sk string) response {
 		req, _ := http.NewRequest(http.MethodGet, emu.S3Endpoint()+"/", nil)
 		sign(t, req, "", "s3", "cloudgouv-eu-west-1", emulator.DefaultOutscaleAccessKey, sk, time.Now())
@@ -315,7 +304,7 @@ func TestS3_rejectsBadSignatures(t *testing.T) {
 
 func TestOpenBao_tokenRequired(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	get := func(token string) response {
 		req, _ := http.NewRequest(http.MethodGet, emu.OpenBaoAddress()+"/v1/sys/mounts", nil)
 		if token != "" {
@@ -336,7 +325,7 @@ func TestOpenBao_tokenRequired(t *testing.T) {
 
 func TestControl_needsAdminToken(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	wrong := &emulator.Control{URL: emu.URL(), Token: "not-the-token"}
 	if _, err := wrong.Calls(context.Background()); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("control API without the admin token: err = %v, want HTTP 401", err)
@@ -350,7 +339,7 @@ func TestControl_needsAdminToken(t *testing.T) {
 
 func TestControl_countsAndInjectsFaults(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	ctl := emu.Control()
 	ctx := context.Background()
 	ak, sk := emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey
@@ -410,7 +399,7 @@ func TestEmulator_persistsAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	emu = start(t, cfg)
+	emu = emutest.Start(t, &cfg)
 	after, err := emu.Control().Objects(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -427,7 +416,7 @@ func TestEmulator_persistsAcrossRestart(t *testing.T) {
 
 func TestEmulator_concurrentRequests(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for i := range 32 {
@@ -459,7 +448,7 @@ func TestEmulator_concurrentRequests(t *testing.T) {
 
 func TestEmulator_unknownPath(t *testing.T) {
 	t.Parallel()
-	emu := start(t, emulator.DefaultConfig())
+	emu := emutest.Start(t, nil)
 	req, _ := http.NewRequest(http.MethodGet, emu.URL()+"/nothing-here", nil)
 	if r := send(t, req); r.status != 404 {
 		t.Fatalf("HTTP %d", r.status)

@@ -62,11 +62,14 @@ func classify(action string, httpResp *http.Response, err error) *cloud.APIError
 	return e
 }
 
+// errorClass maps an OAPI error to a class: by its code range first (as
+// osc-sdk-go v3 does), then by its HTTP status. OUTSCALE throttles with 503
+// as well as 429.
 func errorClass(status int, code, typ string) error {
-	if typ == "RequestLimitExceeded" || status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+	if typ == "RequestLimitExceeded" || status == http.StatusServiceUnavailable {
 		return cloud.ErrThrottled
 	}
-	if authCodes[code] || status == http.StatusUnauthorized || status == http.StatusForbidden {
+	if authCodes[code] {
 		return cloud.ErrAuth
 	}
 	if n, err := strconv.Atoi(code); err == nil {
@@ -79,15 +82,7 @@ func errorClass(status int, code, typ string) error {
 			return cloud.ErrQuota
 		}
 	}
-	switch {
-	case status == http.StatusConflict:
-		return cloud.ErrConflict
-	case status >= 500:
-		return cloud.ErrUnavailable
-	case status >= 400:
-		return cloud.ErrInvalid
-	}
-	return nil
+	return cloud.StatusClass(status)
 }
 
 // retryAfter reads a Retry-After header given in seconds.

@@ -10,21 +10,9 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud/outscale"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/emutest"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
 )
-
-func startEmulator(t *testing.T) *emulator.Emulator {
-	t.Helper()
-	emu, err := emulator.New(emulator.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	return emu
-}
 
 // noWait retries at once, so that tests never sleep.
 var noWait = cloud.RetryPolicy{Sleep: func(context.Context, time.Duration) error { return nil }}
@@ -48,7 +36,7 @@ func defaultConfig() outscale.Config {
 
 func TestIdentity(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	id, err := client(t, emu, defaultConfig()).Identity(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +49,7 @@ func TestIdentity(t *testing.T) {
 
 func TestWrongSecretKeyIsAnAuthError(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	cfg := defaultConfig()
 	cfg.SecretKey = "NOTTHESECRET000000000000000000000000000"
 	_, err := client(t, emu, cfg).Identity(context.Background())
@@ -79,7 +67,7 @@ func TestWrongSecretKeyIsAnAuthError(t *testing.T) {
 
 func TestMissingSettingsNameTheirEnvironmentVariables(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	_, err := client(t, emu, outscale.Config{}).Identity(context.Background())
 	var missing *cloud.MissingSettingsError
 	if !errors.As(err, &missing) {
@@ -98,7 +86,7 @@ func TestMissingSettingsNameTheirEnvironmentVariables(t *testing.T) {
 
 func TestThrottledCallsAreRetried(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	ctl := emu.Control()
 	ctx := context.Background()
 	for _, status := range []int{503, 429} {
@@ -117,7 +105,7 @@ func TestThrottledCallsAreRetried(t *testing.T) {
 
 func TestDroppedConnectionOnAReadIsRetried(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	ctx := context.Background()
 	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "outscale:ReadAccounts", Nth: 1, Drop: "after"}); err != nil {
 		t.Fatal(err)

@@ -43,24 +43,12 @@ func classify(operation string, err error) *cloud.APIError {
 	return e
 }
 
-// errorClass maps an API error's status and message to a cloud error class.
-// Authentication failures come back as 400 (invalid signature, query out of
-// time), 401 or 403.
+// errorClass maps an API error to a class by its HTTP status, except that
+// the API answers some authentication failures (invalid signature, query out
+// of time) with 400.
 func errorClass(status int, message string) error {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return cloud.ErrThrottled
-	case status == http.StatusUnauthorized, status == http.StatusForbidden,
-		status == http.StatusBadRequest && (strings.Contains(message, "Invalid signature") || strings.Contains(message, "Query out of time")):
+	if status == http.StatusBadRequest && (strings.Contains(message, "Invalid signature") || strings.Contains(message, "Query out of time")) {
 		return cloud.ErrAuth
-	case status == http.StatusNotFound:
-		return cloud.ErrNotFound
-	case status == http.StatusConflict:
-		return cloud.ErrConflict
-	case status >= 500:
-		return cloud.ErrUnavailable
-	case status >= 400:
-		return cloud.ErrInvalid
 	}
-	return nil
+	return cloud.StatusClass(status)
 }

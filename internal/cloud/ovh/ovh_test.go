@@ -11,21 +11,9 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud/ovh"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/emutest"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
 )
-
-func startEmulator(t *testing.T) *emulator.Emulator {
-	t.Helper()
-	emu, err := emulator.New(emulator.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	return emu
-}
 
 var noWait = cloud.RetryPolicy{Sleep: func(context.Context, time.Duration) error { return nil }}
 
@@ -51,7 +39,7 @@ func oauth2Config(emu *emulator.Emulator) ovh.Config {
 
 func TestIdentity_bothAuthenticationMethods(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	for method, cfg := range map[string]ovh.Config{"application-key": appKeyConfig(emu), "oauth2": oauth2Config(emu)} {
 		t.Run(method, func(t *testing.T) {
 			id, err := client(t, cfg).Identity(context.Background())
@@ -69,7 +57,7 @@ func TestIdentity_bothAuthenticationMethods(t *testing.T) {
 
 func TestWrongCredentialsAreAuthErrors(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	wrongSecret := appKeyConfig(emu)
 	wrongSecret.ApplicationSecret = "not-the-application-secret-0000"
 	wrongClient := oauth2Config(emu)
@@ -91,7 +79,7 @@ func TestWrongCredentialsAreAuthErrors(t *testing.T) {
 
 func TestUnknownProjectIsNotFound(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	cfg := appKeyConfig(emu)
 	cfg.ProjectID = "ffffffffffffffffffffffffffffffff"
 	_, err := client(t, cfg).Identity(context.Background())
@@ -130,7 +118,7 @@ func TestNewRejectsImpossibleSettings(t *testing.T) {
 
 func TestThrottledCallsAreRetried(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	ctx := context.Background()
 	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "ovh:GET /1.0/auth/details", Nth: 1, Statuses: []int{429}}); err != nil {
 		t.Fatal(err)
@@ -144,7 +132,7 @@ func TestThrottledCallsAreRetried(t *testing.T) {
 // clients are not, so the client pools them.
 func TestConcurrentCalls(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t)
+	emu := emutest.Start(t, nil)
 	c := client(t, appKeyConfig(emu))
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
