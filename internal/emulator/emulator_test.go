@@ -28,7 +28,6 @@ import (
 // These tests speak raw HTTP, signing with an implementation independent of
 // the emulator (the AWS SDK's SigV4 signer, and the OVH formula by hand).
 
-
 type response struct {
 	status int
 	header http.Header
