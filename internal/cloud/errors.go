@@ -99,7 +99,9 @@ func StatusClass(status int) error {
 		return ErrAuth
 	case status == http.StatusNotFound:
 		return ErrNotFound
-	case status == http.StatusConflict:
+	case status == http.StatusConflict, status == http.StatusFailedDependency:
+		// 424 is OUTSCALE's DependencyProblem: the object still has
+		// dependents, the same situation as a 409 while things unlink.
 		return ErrConflict
 	case status >= 500:
 		return ErrUnavailable

@@ -79,7 +79,7 @@ func oapi(t *testing.T, emu *emulator.Emulator, action, body, ak, sk string, at 
 
 // assertOAPIError checks the real OAPI error shape:
 // {"Errors":[{"Code":"<string>","Type":…,"Details":…}],"ResponseContext":{"RequestId":…}}.
-func assertOAPIError(t *testing.T, r response, status int, typ string) {
+func assertOAPIError(t *testing.T, r response, status int, code, typ string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("HTTP %d, want %d: %s", r.status, status, r.body)
@@ -102,8 +102,8 @@ func assertOAPIError(t *testing.T, r response, status int, typ string) {
 	if _, isString := e.Code.(string); !isString || e.Code == "" {
 		t.Errorf("Code = %#v, want a non-empty JSON string", e.Code)
 	}
-	if e.Type != typ || e.Details == "" {
-		t.Errorf("error = %+v, want Type %q and some Details", e, typ)
+	if e.Code != code || e.Type != typ || e.Details == "" {
+		t.Errorf("error = %+v, want Code %q, Type %q and some Details", e, code, typ)
 	}
 	if body.ResponseContext.RequestId == "" {
 		t.Error("ResponseContext.RequestId is missing")
@@ -141,23 +141,23 @@ func TestOutscale_rejectsBadSignatures(t *testing.T) {
 	ak, sk := emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey
 	now := time.Now()
 	t.Run("wrong secret key", func(t *testing.T) {
-		assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, ak, "WRONGSECRET0000000000000000000000000000", now), 401, "AccessDenied")
+		assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, ak, "WRONGSECRET0000000000000000000000000000", now), 401, "1", "AccessDenied")
 	})
 	t.Run("unknown access key", func(t *testing.T) {
-		assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, "UNKNOWNAK00000000000", sk, now), 401, "AuthFailure")
+		assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, "UNKNOWNAK00000000000", sk, now), 400, "4120", "InvalidParameterValue")
 	})
 	t.Run("not signed", func(t *testing.T) {
-		assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, "", "", now), 401, "AuthFailure")
+		assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, "", "", now), 401, "1", "AccessDenied")
 	})
 	t.Run("replayed after 5 minutes", func(t *testing.T) {
-		assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, ak, sk, now.Add(-6*time.Minute)), 401, "AuthFailure")
+		assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, ak, sk, now.Add(-6*time.Minute)), 401, "1", "AccessDenied")
 	})
 	t.Run("body tampered after signing", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, emu.OutscaleEndpoint()+"/ReadAccounts", strings.NewReader(`{}`))
 		sign(t, req, `{}`, "oapi", "eu-west-2", ak, sk, now)
 		req.Body = io.NopCloser(strings.NewReader(`{"DryRun":true}`))
 		req.ContentLength = int64(len(`{"DryRun":true}`))
-		assertOAPIError(t, send(t, req), 401, "AccessDenied")
+		assertOAPIError(t, send(t, req), 401, "1", "AccessDenied")
 	})
 }
 
@@ -165,8 +165,8 @@ func TestOutscale_strictRequests(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
 	ak, sk := emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey
-	assertOAPIError(t, oapi(t, emu, "CreateTeapot", `{}`, ak, sk, time.Now()), 400, "InvalidParameter")
-	assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{"Colour":"blue"}`, ak, sk, time.Now()), 400, "InvalidParameter")
+	assertOAPIError(t, oapi(t, emu, "CreateTeapot", `{}`, ak, sk, time.Now()), 400, "3001", "InvalidParameter")
+	assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{"Colour":"blue"}`, ak, sk, time.Now()), 400, "3001", "InvalidParameter")
 	// ReadRegions is public, like the real one.
 	r := oapi(t, emu, "ReadRegions", `{}`, "", "", time.Now())
 	if r.status != 200 || !bytes.Contains(r.body, []byte(`"cloudgouv-eu-west-1"`)) {
@@ -244,9 +244,9 @@ func TestOVH_rejectsBadSignatures(t *testing.T) {
 	path := "/auth/details"
 	assertOVHError(t, ovhGet(t, emu, path, ak, "wrong-secret", ck, now), 400, "INVALID_SIGNATURE")
 	assertOVHError(t, ovhGet(t, emu, path, "unknownappkey000", as, ck, now), 403, "INVALID_KEY")
-	assertOVHError(t, ovhGet(t, emu, path, ak, as, "unknownconsumer", now), 403, "INVALID_CREDENTIAL")
+	assertOVHError(t, ovhGet(t, emu, path, ak, as, "unknownconsumer", now), 403, "NOT_CREDENTIAL")
 	assertOVHError(t, ovhGet(t, emu, path, ak, as, ck, now.Add(-6*time.Minute)), 400, "QUERY_TIME_OUT")
-	assertOVHError(t, ovhGet(t, emu, path, "", "", "", now), 401, "NOT_AUTHENTICATED")
+	assertOVHError(t, ovhGet(t, emu, path, "", "", "", now), 401, "")
 	if signed := ovhGet(t, emu, path, ak, as, ck, now); signed.status != 200 {
 		t.Fatalf("correctly signed call refused: %d %s", signed.status, signed.body)
 	}
@@ -350,7 +350,7 @@ func TestControl_countsAndInjectsFaults(t *testing.T) {
 		t.Fatalf("1st call: %d", r.status)
 	}
 	// The injected failure has the cloud's own error shape.
-	assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, ak, sk, time.Now()), 503, "RequestLimitExceeded")
+	assertOAPIError(t, oapi(t, emu, "ReadAccounts", `{}`, ak, sk, time.Now()), 503, "6", "AccessDenied")
 	if r := oapi(t, emu, "ReadAccounts", `{}`, ak, sk, time.Now()); r.status != 200 {
 		t.Fatalf("3rd call: %d (the nth rule must fire once)", r.status)
 	}

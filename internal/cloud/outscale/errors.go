@@ -26,8 +26,14 @@ type errorBody struct {
 	} `json:"ResponseContext"`
 }
 
-// Authentication error codes, as osc-sdk-go v3 lists them (pkg/osc/errors.go).
+// Authentication error codes, as osc-sdk-go v3 lists them (pkg/osc/errors.go),
+// plus 4 (UnauthorizedOperation: the identity lacks an EIM permission).
 var authCodes = map[string]bool{"1": true, "4": true, "5": true, "7": true, "14": true, "20": true, "4120": true}
+
+// Throttling codes from the OAPI error table: 24 and 25 (per account, per
+// call; HTTP 429) and 6 on APIs up to 1.28 (HTTP 503). Their Type is
+// AccessDenied, so they must be recognised before the auth codes.
+var throttleCodes = map[string]bool{"6": true, "24": true, "25": true}
 
 // classify turns the outcome of one SDK call into nil or a *cloud.APIError.
 func classify(action string, httpResp *http.Response, err error) *cloud.APIError {
@@ -66,7 +72,7 @@ func classify(action string, httpResp *http.Response, err error) *cloud.APIError
 // osc-sdk-go v3 does), then by its HTTP status. OUTSCALE throttles with 503
 // as well as 429.
 func errorClass(status int, code, typ string) error {
-	if typ == "RequestLimitExceeded" || status == http.StatusServiceUnavailable {
+	if throttleCodes[code] || typ == "RequestLimitExceeded" || status == http.StatusServiceUnavailable {
 		return cloud.ErrThrottled
 	}
 	if authCodes[code] {
@@ -76,7 +82,8 @@ func errorClass(status int, code, typ string) error {
 		switch {
 		case n >= 5000 && n <= 5999:
 			return cloud.ErrNotFound
-		case n >= 6000 && n <= 6999, n >= 9000 && n <= 9999:
+		case n >= 1000 && n <= 1999, n >= 6000 && n <= 6999, n >= 9000 && n <= 9999:
+			// 1xxx DependencyProblem, 6xxx/9xxx InvalidState and ResourceConflict.
 			return cloud.ErrConflict
 		case n >= 10000 && n <= 10999:
 			return cloud.ErrQuota

@@ -65,6 +65,18 @@ func TestWrongSecretKeyIsAnAuthError(t *testing.T) {
 	}
 }
 
+func TestUnknownAccessKeyIsAnAuthError(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	cfg := defaultConfig()
+	cfg.AccessKey = "NOSUCHACCESSKEY00000"
+	_, err := client(t, emu, cfg).Identity(context.Background())
+	// OUTSCALE answers 400 InvalidParameterValue 4120, not a 401.
+	if !errors.Is(err, cloud.ErrAuth) {
+		t.Fatalf("err = %v, want ErrAuth", err)
+	}
+}
+
 func TestMissingSettingsNameTheirEnvironmentVariables(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)

@@ -35,7 +35,13 @@ func writeError(w http.ResponseWriter, requestID string, e *Error) {
 	})
 }
 
-// authError maps a signature failure to OAPI's answer.
+// authError maps a signature failure to OAPI's answer. The codes follow the
+// OAPI error table (docs.outscale.com/api-errors.html) and bodies measured
+// on eu-west-2: an unknown access key is a 400 InvalidParameterValue 4120
+// (it is a parameter the caller got wrong), everything else a 401 AccessDenied
+// 1 ("AuthenticationFailed"). Outscale does not document a distinct code for
+// a missing header or an expired timestamp; the table's "authentication
+// failed" is the closest, and Details tells the two apart.
 func authError(err error) *Error {
 	e, ok := sigv4.AsError(err)
 	if !ok {
@@ -43,27 +49,27 @@ func authError(err error) *Error {
 	}
 	switch e.Kind {
 	case sigv4.Missing:
-		return &Error{Status: http.StatusUnauthorized, Code: "7", Type: "AuthFailure",
+		return &Error{Status: http.StatusUnauthorized, Code: "1", Type: "AccessDenied",
 			Details: "The request is not signed: it has no Authorization header."}
 	case sigv4.UnknownKey:
-		return &Error{Status: http.StatusUnauthorized, Code: "5", Type: "AuthFailure", Details: e.Msg}
-	case sigv4.Expired:
-		return &Error{Status: http.StatusUnauthorized, Code: "14", Type: "AuthFailure", Details: e.Msg}
-	case sigv4.Mismatch:
+		return &Error{Status: http.StatusBadRequest, Code: "4120", Type: "InvalidParameterValue", Details: e.Msg}
+	default: // Malformed, Expired, Mismatch
 		return &Error{Status: http.StatusUnauthorized, Code: "1", Type: "AccessDenied", Details: e.Msg}
-	default:
-		return &Error{Status: http.StatusUnauthorized, Code: "20", Type: "AuthFailure", Details: e.Msg}
 	}
 }
 
-// faultError is the answer to a call failed by the fault injector.
+// faultError is the answer to a call failed by the fault injector. Rate
+// limiting is code 25 (ErrorOperationThrottledPerCall, HTTP 429) in the
+// current table; APIs up to 1.28 answered code 6 with HTTP 503, which is
+// what an injected 503 imitates.
 func faultError(status int) *Error {
 	switch status {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		return &Error{Status: status, Code: "-", Type: "RequestLimitExceeded",
-			Details: "You have reached the limit of identical requests allowed in a given time period."}
+	case http.StatusTooManyRequests:
+		return &Error{Status: status, Code: "25", Type: "AccessDenied", Details: "Request rate exceeded."}
+	case http.StatusServiceUnavailable:
+		return &Error{Status: status, Code: "6", Type: "AccessDenied", Details: "Request rate exceeded."}
 	default:
-		return &Error{Status: status, Code: "2000", Type: "InternalError", Details: "Injected failure."}
+		return &Error{Status: status, Code: "0", Type: "DefaultError", Details: "Injected failure."}
 	}
 }
 

@@ -31,8 +31,8 @@ func (h *Handler) authenticate(c *call) error {
 
 	ak := r.Header.Get("X-Ovh-Application")
 	if ak == "" {
-		return &Error{Status: http.StatusUnauthorized, Class: "Client::Unauthorized",
-			ErrorCode: "NOT_AUTHENTICATED", Message: "You must login first"}
+		// The real answer carries no errorCode here, only the message.
+		return &Error{Status: http.StatusUnauthorized, Class: "Client::Unauthorized", Message: "You must login first"}
 	}
 	account, ok := h.byAK[ak]
 	if !ok {
@@ -42,7 +42,7 @@ func (h *Handler) authenticate(c *call) error {
 	ck := r.Header.Get("X-Ovh-Consumer")
 	if byCK, ok := h.byCK[ck]; !ok || byCK.ApplicationKey != ak {
 		return &Error{Status: http.StatusForbidden, Class: "Client::Forbidden",
-			ErrorCode: "INVALID_CREDENTIAL", Message: "This credential does not exist"}
+			ErrorCode: "NOT_CREDENTIAL", Message: "This credential does not exist"}
 	}
 	ts, err := strconv.ParseInt(r.Header.Get("X-Ovh-Timestamp"), 10, 64)
 	if err != nil {
