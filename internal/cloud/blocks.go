@@ -18,68 +18,6 @@ import (
 // Read returns ErrNotFound when the object is gone. Delete treats objects
 // already gone as deleted, and deletes in dependency order.
 
-// Tier names of the warehouse network, from the most exposed inwards.
-const (
-	TierBastion = "bastion" // the only tier reachable from outside, through the bastion's public IP
-	TierCompute = "compute" // research workloads
-	TierData    = "data"    // the private path to object storage
-	TierKMS     = "kms"     // the customer-held key manager (OpenBao on OUTSCALE)
-)
-
-// Tiers lists the tiers in a stable order.
-var Tiers = []string{TierBastion, TierCompute, TierData, TierKMS}
-
-// NetworkSpec is the network a warehouse asks for.
-type NetworkSpec struct {
-	Name        string
-	CIDR        string            // RFC 1918, /16 to /24
-	Subnets     map[string]string // tier → CIDR, every tier present (defaults applied by the provider)
-	AdminCIDRs  []string          // who may reach the bastion on SSH
-	NATEgress   bool              // outbound access through NAT for OS updates
-	Tags        map[string]string
-	ClientToken string // idempotency token, stable across retries of one create
-}
-
-// Network is a warehouse network as the cloud holds it.
-type Network struct {
-	ID        string
-	Name      string
-	CIDR      string
-	Region    string
-	Subnets   map[string]Subnet // by tier
-	Rules     []Rule            // every rule opened, across tiers
-	NATEgress bool
-	Tags      map[string]string
-	// CloudIDs names the cloud objects behind the network ("net",
-	// "route_table.bastion", "nat_service", "net_access_point", …).
-	CloudIDs map[string]string
-}
-
-// Subnet is one tier's subnet.
-type Subnet struct {
-	ID              string
-	CIDR            string
-	SecurityGroupID string
-}
-
-// Rule is one inbound rule of a tier's security group.
-type Rule struct {
-	Tier     string // the tier the rule protects
-	Protocol string // "tcp", "udp", "icmp" or "-1"
-	FromPort int
-	ToPort   int
-	Source   string // a CIDR, or "tier:<name>" for another tier's security group
-	Purpose  string // why it is open, in words
-}
-
-// Networks is the network block.
-type Networks interface {
-	CreateNetwork(ctx context.Context, spec NetworkSpec) (Network, error)
-	ReadNetwork(ctx context.Context, id string) (Network, error)
-	UpdateNetwork(ctx context.Context, current Network, spec NetworkSpec) (Network, error)
-	DeleteNetwork(ctx context.Context, n Network) error
-}
-
 // KeySpec is a customer-managed key a warehouse asks for.
 type KeySpec struct {
 	Name               string

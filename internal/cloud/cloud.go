@@ -33,6 +33,8 @@ type Cloud interface {
 	// Identity asks the cloud who the configured credentials belong to. It is
 	// the cheapest authenticated call and proves the credentials work.
 	Identity(ctx context.Context) (Identity, error)
+
+	Networks
 }
 
 // Identity describes the account behind the configured credentials.
