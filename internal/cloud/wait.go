@@ -1,0 +1,33 @@
+package cloud
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Poll intervals of WaitFor: the first check is immediate, then the waits
+// grow from PollMinInterval to PollMaxInterval.
+const (
+	PollMinInterval = 250 * time.Millisecond
+	PollMaxInterval = 5 * time.Second
+)
+
+// WaitFor calls check until it reports done, fails, or ctx ends (the
+// resource's timeout). It waits between checks with p.Sleep, so tests that
+// replace Sleep never sleep. what names the awaited state in the error,
+// such as "NAT service nat-1234 to become available".
+func WaitFor(ctx context.Context, p RetryPolicy, what string, check func(ctx context.Context) (done bool, err error)) error {
+	p = p.withDefaults()
+	interval := PollMinInterval
+	for {
+		done, err := check(ctx)
+		if err != nil || done {
+			return err
+		}
+		if err := p.Sleep(ctx, interval); err != nil {
+			return fmt.Errorf("timed out waiting for %s: %w", what, err)
+		}
+		interval = min(interval*2, PollMaxInterval)
+	}
+}
