@@ -165,15 +165,21 @@ func ForEachCloud(t *testing.T, test func(t *testing.T, cloudName string)) {
 // the emulator with its seed credentials, or, against real clouds, taking
 // everything from the environment. A non-empty alias names the block.
 func ProviderConfig(cloudName, alias string) string {
-	return providerBlock("health", cloudName, alias)
+	return providerBlock(emu, "health", cloudName, alias)
 }
 
 // AlternateProviderConfig returns the same block for AlternateProvider.
 func AlternateProviderConfig(cloudName string) string {
-	return providerBlock(AlternateProvider, cloudName, "")
+	return providerBlock(emu, AlternateProvider, cloudName, "")
 }
 
-func providerBlock(name, cloudName, alias string) string {
+// ProviderConfigAt returns a "health" provider block for cloudName pointed
+// at e (from PrivateEmulator); against real clouds it is ProviderConfig's.
+func ProviderConfigAt(e *emulator.Emulator, cloudName string) string {
+	return providerBlock(e, "health", cloudName, "")
+}
+
+func providerBlock(emu *emulator.Emulator, name, cloudName, alias string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "provider %q {\n", name)
 	if alias != "" {

@@ -266,7 +266,9 @@ func (p *healthProvider) Configure(ctx context.Context, req provider.ConfigureRe
 }
 
 func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		NewWarehouseNetworkResource,
+	}
 }
 
 func (p *healthProvider) DataSources(context.Context) []func() datasource.DataSource {

@@ -1,0 +1,327 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/sovhealth/terraform-provider-health/internal/acctest"
+	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
+)
+
+const networkAddr = "health_warehouse_network.test"
+
+// networkConfig is a warehouse network with the defaults a user starts from.
+func networkConfig(emu *emulator.Emulator, cloudName, name, cidr, extra string) string {
+	return acctest.ProviderConfigAt(emu, cloudName) + fmt.Sprintf(`
+resource "health_warehouse_network" "test" {
+  name        = %q
+  cidr        = %q
+  admin_cidrs = ["203.0.113.7/32"]
+%s
+}
+`, name, cidr, extra)
+}
+
+func TestAccWarehouseNetwork_basic(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		var sg knownvalue.Check = knownvalue.StringRegexp(regexp.MustCompile(`^sg-`))
+		enforcement, storage := cloud.EnforcedBySecurityGroups, cloud.StorageViaNetAccessPoint
+		if cloudName == cloud.OVH {
+			enforcement, storage, sg = cloud.EnforcedByHostFirewall, cloud.StorageViaGateway, knownvalue.StringExact("")
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{{
+				Config: networkConfig(emu, cloudName, "wh-basic", "10.40.0.0/16", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionCreate),
+					// What will be opened is visible before apply.
+					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(6)),
+					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("subnet_cidrs"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"bastion": knownvalue.StringExact("10.40.0.0/18"),
+						"compute": knownvalue.StringExact("10.40.64.0/18"),
+						"data":    knownvalue.StringExact("10.40.128.0/18"),
+						"kms":     knownvalue.StringExact("10.40.192.0/18"),
+					})),
+					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules_enforcement"), knownvalue.StringExact(enforcement)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^(vpc|pn)-`))),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("region"), knownvalue.StringExact(acctest.Region(cloudName))),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("storage_path"), knownvalue.StringExact(storage)),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("nat_egress"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("egress_ips"), knownvalue.ListSizeExact(1)),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("subnets").AtMapKey("data"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"id":                knownvalue.NotNull(),
+						"cidr":              knownvalue.StringExact("10.40.128.0/18"),
+						"security_group_id": sg,
+						"route_table_id":    knownvalue.NotNull(),
+					})),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"tier":      knownvalue.StringExact("bastion"),
+						"protocol":  knownvalue.StringExact("tcp"),
+						"from_port": knownvalue.Int64Exact(22),
+						"to_port":   knownvalue.Int64Exact(22),
+						"source":    knownvalue.StringExact("203.0.113.7/32"),
+						"purpose":   knownvalue.StringExact("SSH from administrators"),
+					})),
+				},
+			}},
+		})
+	})
+}
+
+// Name, tags, administrators and NAT change in place; the network's block
+// and a tier's block replace the network.
+func TestAccWarehouseNetwork_update(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		natOff := "  nat_egress = false\n"
+		if cloudName == cloud.OVH {
+			natOff = "" // OVHcloud needs its gateway (see the nat_egress test)
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{Config: networkConfig(emu, cloudName, "wh-update", "10.41.0.0/16", "")},
+				{
+					Config: acctest.ProviderConfigAt(emu, cloudName) + `
+resource "health_warehouse_network" "test" {
+  name        = "wh-update-renamed"
+  cidr        = "10.41.0.0/16"
+  admin_cidrs = ["203.0.113.7/32", "198.51.100.0/28"]
+  tags        = { project = "cohort-2026" }
+` + natOff + `}
+`,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(7)),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("name"), knownvalue.StringExact("wh-update-renamed")),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("tags"), knownvalue.MapExact(map[string]knownvalue.Check{
+							"project": knownvalue.StringExact("cohort-2026")})),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("admin_cidrs"), knownvalue.SetSizeExact(2)),
+					},
+				},
+				{
+					Config: networkConfig(emu, cloudName, "wh-update-renamed", "10.41.0.0/16",
+						`  subnet_cidrs = { kms = "10.41.255.0/24" }`),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionReplace),
+					}},
+				},
+				{
+					Config: networkConfig(emu, cloudName, "wh-update-renamed", "10.42.0.0/16", ""),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionReplace),
+					}},
+				},
+			},
+		})
+	})
+}
+
+func TestAccWarehouseNetwork_import(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		// OVHcloud's API holds no rules nor tags: an import cannot recover
+		// them, and the next apply sets them again.
+		ignore := []string{"timeouts"}
+		if cloudName == cloud.OVH {
+			ignore = append(ignore, "admin_cidrs", "rules", "tags")
+		}
+		config := networkConfig(emu, cloudName, "wh-import", "172.20.0.0/20", `  tags = { owner = "data-office" }`)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{Config: config},
+				{
+					Config:                  config,
+					ResourceName:            networkAddr,
+					ImportState:             true,
+					ImportStateVerify:       true,
+					ImportStateVerifyIgnore: ignore,
+				},
+				{
+					Config:          config,
+					ResourceName:    networkAddr,
+					ImportState:     true,
+					ImportStateKind: resource.ImportBlockWithID,
+				},
+			},
+		})
+	})
+}
+
+// A network deleted outside Terraform leaves the state, and the next plan
+// creates it again.
+func TestAccWarehouseNetwork_disappears(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		config := networkConfig(emu, cloudName, "wh-gone", "10.43.0.0/16", "")
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{
+					Config:             config,
+					Check:              deleteEverything(emu, cloudName),
+					ExpectNonEmptyPlan: true,
+				},
+				{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionCreate),
+					}},
+				},
+			},
+		})
+	})
+}
+
+// deleteEverything removes every object of the cloud from the emulator, as
+// if an operator had deleted the whole network by hand.
+func deleteEverything(emu *emulator.Emulator, cloudName string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		objects, err := acctest.Objects(emu, cloudName)
+		if err != nil {
+			return err
+		}
+		for _, o := range objects {
+			if err := emu.Control().DeleteObject(context.Background(), o.Collection, o.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// A create that fails half-way leaves a tainted network that the next apply
+// replaces, and nothing of it survives the destroy.
+func TestAccWarehouseNetwork_partial(t *testing.T) {
+	failing := map[string]string{
+		cloud.Outscale: "outscale:CreateRouteTable",
+		cloud.OVH:      "ovh:POST /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet",
+	}
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		config := networkConfig(emu, cloudName, "wh-partial", "10.44.0.0/16", "")
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{
+					PreConfig: func() {
+						// The second call, past the first objects, fails for good.
+						_, err := emu.Control().AddFault(context.Background(), faults.Rule{
+							Action: failing[cloudName], Nth: 2, Statuses: []int{400}})
+						if err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config:      config,
+					ExpectError: regexp.MustCompile(`Unable to Create the Warehouse Network`),
+				},
+				{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionReplace),
+					}},
+				},
+			},
+		})
+	})
+}
+
+func TestAccWarehouseNetwork_invalidInput(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		attrs string
+		want  []string
+	}{
+		"public cidr": {`cidr = "8.8.0.0/16"` + "\n" + `admin_cidrs = ["203.0.113.7/32"]`,
+			[]string{`"8.8.0.0/16" is not a private range`}},
+		"too small": {`cidr = "10.0.0.0/26"` + "\n" + `admin_cidrs = ["203.0.113.7/32"]`,
+			[]string{`"10.0.0.0/26" is a /26: the network must be between /16 and /24`}},
+		"overlapping subnets": {`cidr = "10.0.0.0/16"` + "\n" + `admin_cidrs = ["203.0.113.7/32"]` + "\n" +
+			`subnet_cidrs = { bastion = "10.0.0.0/24", compute = "10.0.0.0/25" }`,
+			[]string{"Overlapping Subnets", "compute (10.0.0.0/25) overlaps bastion (10.0.0.0/24)"}},
+		"subnet outside the network": {`cidr = "10.0.0.0/16"` + "\n" + `admin_cidrs = ["203.0.113.7/32"]` + "\n" +
+			`subnet_cidrs = { data = "10.9.0.0/24" }`,
+			[]string{"subnet_cidrs.data", "10.9.0.0/24 is not inside the network's cidr 10.0.0.0/16"}},
+		"no administrators": {`cidr = "10.0.0.0/16"` + "\n" + `admin_cidrs = []`,
+			[]string{"admin_cidrs", "set must contain at least 1 elements"}},
+		"the whole internet": {`cidr = "10.0.0.0/16"` + "\n" + `admin_cidrs = ["0.0.0.0/0"]`,
+			[]string{`"0.0.0.0/0" opens SSH on the bastion to the whole Internet`, "allow_admin_from_anywhere = true"}},
+		"not a cidr": {`cidr = "10.0.0.0/16"` + "\n" + `admin_cidrs = ["my office"]`,
+			[]string{`"my office" is not an IPv4 CIDR block`}},
+		"reserved tag": {`cidr = "10.0.0.0/16"` + "\n" + `admin_cidrs = ["203.0.113.7/32"]` + "\n" + `tags = { "health:tier" = "x" }`,
+			[]string{"Reserved Tag Key", `"health:tier" is reserved`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: regionsProvider + fmt.Sprintf(`
+resource "health_warehouse_network" "test" {
+  name = "wh-invalid"
+  %s
+}
+`, c.attrs),
+					PlanOnly:    true,
+					ExpectError: expectError(c.want...),
+				}},
+			})
+		})
+	}
+}
+
+// 0.0.0.0/0 is accepted once the risk is stated, and shows in the plan.
+func TestAccWarehouseNetwork_adminFromAnywhereNeedsTheFlag(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: acctest.ProviderConfig(cloud.Outscale, "") + `
+resource "health_warehouse_network" "test" {
+  name                      = "wh-anywhere"
+  cidr                      = "10.45.0.0/16"
+  admin_cidrs               = ["0.0.0.0/0"]
+  allow_admin_from_anywhere = true
+}
+`,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("0.0.0.0/0")),
+			}},
+		}},
+	})
+}
+
+func TestAccWarehouseNetwork_ovhNeedsNATEgress(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      networkConfig(acctest.Emulator(), cloud.OVH, "wh-ovh-nat", "10.0.0.0/16", "  nat_egress = false"),
+			PlanOnly:    true,
+			ExpectError: expectError("NAT Egress Required on OVHcloud", "gateway is its only path to object storage"),
+		}},
+	})
+}
