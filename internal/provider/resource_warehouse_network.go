@@ -338,12 +338,14 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 		}
 	}
 
-	// Ids stay as they are unless the subnets or NAT change.
-	if state != nil && plan.SubnetCIDRs.Equal(state.SubnetCIDRs) && plan.NATEgress.Equal(state.NATEgress) &&
-		plan.Name.Equal(state.Name) && plan.Rules.Equal(state.Rules) && plan.Tags.Equal(state.Tags) {
+	// Renaming, retagging or changing rules keeps every id; only a subnet
+	// made again or NAT turned on or off changes them.
+	if state != nil && plan.SubnetCIDRs.Equal(state.SubnetCIDRs) {
 		plan.Subnets = state.Subnets
-		plan.EgressIPs = state.EgressIPs
-		plan.CloudIDs = state.CloudIDs
+		if plan.NATEgress.Equal(state.NATEgress) {
+			plan.EgressIPs = state.EgressIPs
+			plan.CloudIDs = state.CloudIDs
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
