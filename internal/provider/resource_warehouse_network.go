@@ -275,7 +275,8 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 	}
 
 	// Subnets: defaults carved from cidr for the tiers not given.
-	if !plan.CIDR.IsUnknown() && cloud.CheckNetworkCIDR(plan.CIDR.ValueString()) == nil && !plan.SubnetCIDRs.IsUnknown() {
+	// subnet_cidrs is unknown here when the configuration leaves it out.
+	if !plan.CIDR.IsUnknown() && cloud.CheckNetworkCIDR(plan.CIDR.ValueString()) == nil {
 		var cfg networkModel
 		resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 		defaults, err := cloud.DefaultSubnets(plan.CIDR.ValueString())

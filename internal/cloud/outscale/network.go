@@ -2,29 +2,452 @@ package outscale
 
 import (
 	"context"
-	"errors"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	osc "github.com/outscale/osc-sdk-go/v2"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
 
-var errNotImplemented = errors.New("not implemented yet")
+// A warehouse network on OUTSCALE is a Net and, inside it:
+//
+//   - one subnet and one security group per tier, the tier's inbound rules
+//     in its group (rules between tiers admit the other tier's group);
+//   - an internet service linked to the Net;
+//   - a "public" route table for the bastion's subnet, its default route to
+//     the internet service, and a "private" one for the other tiers, its
+//     default route to a NAT service in the bastion's subnet when the
+//     network has NAT egress (the NAT service holds a public IP of its own);
+//   - a Net access point to object storage (OOS) on both route tables, so
+//     that storage traffic never leaves OUTSCALE's network.
+//
+// Every object carries the Name, health:network and health:client-token
+// tags and the user's tags; subnets and groups carry health:tier, route
+// tables health:route-table. Read recognises the parts by the ids in the
+// last state, then by those tags.
 
-// CreateNetwork implements cloud.Networks.
+// CreateNetwork implements cloud.Networks. It records each object's id in
+// the returned Network as soon as the object exists, so that on error the
+// Network lists everything made and DeleteNetwork can remove it.
 func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (cloud.Network, error) {
-	return cloud.Network{}, errNotImplemented
+	s := newNetState()
+	if err := c.build(ctx, s, spec); err != nil {
+		return s.partial(spec, c.cfg.Region), fmt.Errorf("creating the network %s: %w", spec.Name, err)
+	}
+	n, err := c.ReadNetwork(ctx, cloud.Network{ID: s.ids[keyNet], CloudIDs: s.ids})
+	if err != nil {
+		return s.partial(spec, c.cfg.Region), fmt.Errorf("reading the network %s back after creating it: %w", spec.Name, err)
+	}
+	return n, nil
 }
 
-// ReadNetwork implements cloud.Networks.
-func (c *Client) ReadNetwork(ctx context.Context, ref cloud.Network) (cloud.Network, error) {
-	return cloud.Network{}, errNotImplemented
+func newNetState() *netState {
+	return &netState{
+		subnets: map[string]osc.Subnet{},
+		groups:  map[string]osc.SecurityGroup{},
+		tables:  map[string]osc.RouteTable{},
+		ids:     map[string]string{},
+	}
 }
 
-// UpdateNetwork implements cloud.Networks.
-func (c *Client) UpdateNetwork(ctx context.Context, current cloud.Network, spec cloud.NetworkSpec) (cloud.Network, error) {
-	return cloud.Network{}, errNotImplemented
+// partial is what a failed create made, as far as it got.
+func (s *netState) partial(spec cloud.NetworkSpec, region string) cloud.Network {
+	n := s.network(region)
+	n.ID, n.Name, n.Tags = s.ids[keyNet], spec.Name, spec.Tags
+	return n
 }
 
-// DeleteNetwork implements cloud.Networks.
-func (c *Client) DeleteNetwork(ctx context.Context, n cloud.Network) error {
-	return errNotImplemented
+// build makes every object of the network in dependency order.
+func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec) error {
+	for _, tier := range cloud.Tiers {
+		if _, ok := spec.Subnets[tier]; !ok {
+			return fmt.Errorf("the specification gives no CIDR block for the %s tier", tier)
+		}
+	}
+	t := tagger{spec: spec, token: spec.ClientToken}
+	if err := c.makeNet(ctx, s, t); err != nil {
+		return err
+	}
+	for _, tier := range cloud.Tiers {
+		if err := c.makeSubnet(ctx, s, t, tier); err != nil {
+			return err
+		}
+	}
+	for _, tier := range cloud.Tiers {
+		if err := c.makeSecurityGroup(ctx, s, t, tier); err != nil {
+			return err
+		}
+	}
+	if err := c.openRules(ctx, s, cloud.DesiredRules(spec)); err != nil {
+		return err
+	}
+	if err := c.makeInternetService(ctx, s, t); err != nil {
+		return err
+	}
+	for _, role := range routeTableRoles {
+		if err := c.makeRouteTable(ctx, s, t, role); err != nil {
+			return err
+		}
+	}
+	for _, tier := range cloud.Tiers {
+		if err := c.linkSubnet(ctx, s, tier); err != nil {
+			return err
+		}
+	}
+	if spec.NATEgress {
+		if err := c.enableNAT(ctx, s, t); err != nil {
+			return err
+		}
+	}
+	return c.makeAccessPoint(ctx, s, t)
 }
+
+// tagger computes the tags of the network's objects.
+type tagger struct {
+	spec  cloud.NetworkSpec
+	token string // the create's client token
+}
+
+// tags are the tags of the object called name; extra adds its role tags.
+func (t tagger) tags(name string, extra map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range t.spec.Tags {
+		out[k] = v
+	}
+	out[cloud.TagName] = name
+	out[cloud.TagNetwork] = t.spec.Name
+	if t.token != "" {
+		out[cloud.TagClientToken] = t.token
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// Names of the parts, from the network's name.
+func (t tagger) name(part string) string { return t.spec.Name + "-" + part }
+
+func (c *Client) makeNet(ctx context.Context, s *netState, t tagger) error {
+	net, err := c.createNet(ctx, t.spec.CIDR)
+	if err != nil {
+		return fmt.Errorf("creating the Net %s: %w", t.spec.CIDR, err)
+	}
+	s.net, s.ids[keyNet] = net, net.GetNetId()
+	tags := t.tags(t.spec.Name, nil)
+	if err := c.createTags(ctx, []string{net.GetNetId()}, tags); err != nil {
+		return err
+	}
+	s.net.Tags = ptr(resourceTags(tags))
+	return nil
+}
+
+func (c *Client) makeSubnet(ctx context.Context, s *netState, t tagger, tier string) error {
+	cidr := t.spec.Subnets[tier]
+	sub, err := c.createSubnet(ctx, s.ids[keyNet], cidr)
+	if err != nil {
+		return fmt.Errorf("creating the %s subnet %s in the Net %s: %w", tier, cidr, s.ids[keyNet], err)
+	}
+	s.subnets[tier], s.ids[keySubnet(tier)] = sub, sub.GetSubnetId()
+	s.allSubnets = append(s.allSubnets, sub)
+	tags := t.tags(t.name(tier), map[string]string{cloud.TagTier: tier})
+	if err := c.createTags(ctx, []string{sub.GetSubnetId()}, tags); err != nil {
+		return err
+	}
+	sub.Tags = ptr(resourceTags(tags))
+	s.subnets[tier] = sub
+	return nil
+}
+
+// groupDescriptions say what each tier's group protects. OAPI allows only
+// letters, digits, spaces and _.-:/()#,@[]+=&;{}!$* in them.
+var groupDescriptions = map[string]string{
+	cloud.TierBastion: "Warehouse bastion tier: SSH from the administrators only",
+	cloud.TierCompute: "Warehouse compute tier: research workloads, SSH from the bastion",
+	cloud.TierData:    "Warehouse data tier: object storage path, HTTPS from compute",
+	cloud.TierKMS:     "Warehouse kms tier: key manager API from compute, SSH from the bastion",
+}
+
+func (c *Client) makeSecurityGroup(ctx context.Context, s *netState, t tagger, tier string) error {
+	name := t.name(tier)
+	g, err := c.createSecurityGroup(ctx, s.ids[keyNet], name, groupDescriptions[tier])
+	if err != nil {
+		return fmt.Errorf("creating the security group %s in the Net %s: %w", name, s.ids[keyNet], err)
+	}
+	s.groups[tier], s.ids[keySecurityGroup(tier)] = g, g.GetSecurityGroupId()
+	s.allGroups = append(s.allGroups, g)
+	tags := t.tags(name, map[string]string{cloud.TagTier: tier})
+	if err := c.createTags(ctx, []string{g.GetSecurityGroupId()}, tags); err != nil {
+		return err
+	}
+	g.Tags = ptr(resourceTags(tags))
+	s.groups[tier] = g
+	return nil
+}
+
+// openRules adds rules to the tiers' groups: one call per group.
+func (c *Client) openRules(ctx context.Context, s *netState, rules []cloud.Rule) error {
+	for tier, rs := range rulesByTier(rules) {
+		g, ok := s.groups[tier]
+		if !ok {
+			return fmt.Errorf("opening %d rules on the %s tier: its security group does not exist", len(rs), tier)
+		}
+		specs, err := s.ruleSpecs(rs)
+		if err != nil {
+			return err
+		}
+		if err := c.createSecurityGroupRules(ctx, g.GetSecurityGroupId(), flowInbound, specs); err != nil {
+			return fmt.Errorf("opening %d inbound rules on the security group %s (%s tier): %w", len(rs), g.GetSecurityGroupId(), tier, err)
+		}
+		g.InboundRules = ptr(slices.Concat(g.GetInboundRules(), specs))
+		s.groups[tier] = g
+	}
+	return nil
+}
+
+// closeRules removes rules from the tiers' groups. A rule already gone is
+// what was wanted.
+func (c *Client) closeRules(ctx context.Context, s *netState, rules []cloud.Rule) error {
+	for tier, rs := range rulesByTier(rules) {
+		g, ok := s.groups[tier]
+		if !ok {
+			continue
+		}
+		specs, err := s.ruleSpecs(rs)
+		if err != nil {
+			return err
+		}
+		if err := c.deleteSecurityGroupRules(ctx, g.GetSecurityGroupId(), flowInbound, specs); err != nil && !isNotFound(err) {
+			return fmt.Errorf("closing %d inbound rules on the security group %s (%s tier): %w", len(rs), g.GetSecurityGroupId(), tier, err)
+		}
+	}
+	return nil
+}
+
+// rulesByTier groups rules by tier; ranging over the result follows no
+// particular order, and the calls it leads to do not depend on one.
+func rulesByTier(rules []cloud.Rule) map[string][]cloud.Rule {
+	out := map[string][]cloud.Rule{}
+	for _, r := range rules {
+		out[r.Tier] = append(out[r.Tier], r)
+	}
+	return out
+}
+
+func (c *Client) makeInternetService(ctx context.Context, s *netState, t tagger) error {
+	igw, err := c.createInternetService(ctx)
+	if err != nil {
+		return fmt.Errorf("creating the internet service: %w", err)
+	}
+	id := igw.GetInternetServiceId()
+	s.internet, s.ids[keyInternetService] = &igw, id
+	tags := t.tags(t.spec.Name, nil)
+	if err := c.createTags(ctx, []string{id}, tags); err != nil {
+		return err
+	}
+	igw.Tags = ptr(resourceTags(tags))
+	if err := c.linkInternetService(ctx, id, s.ids[keyNet]); err != nil {
+		return fmt.Errorf("linking the internet service %s to the Net %s: %w", id, s.ids[keyNet], err)
+	}
+	igw.NetId = ptr(s.ids[keyNet])
+	return nil
+}
+
+// makeRouteTable makes the public or the private route table. The public
+// one routes everything else to the internet service; the private one gets
+// its default route with the NAT service.
+func (c *Client) makeRouteTable(ctx context.Context, s *netState, t tagger, role string) error {
+	rt, err := c.createRouteTable(ctx, s.ids[keyNet])
+	if err != nil {
+		return fmt.Errorf("creating the %s route table in the Net %s: %w", role, s.ids[keyNet], err)
+	}
+	id := rt.GetRouteTableId()
+	s.tables[role], s.ids[keyRouteTable(role)] = rt, id
+	s.allTables = append(s.allTables, rt)
+	tags := t.tags(t.name(role), map[string]string{tagRouteTable: role})
+	if err := c.createTags(ctx, []string{id}, tags); err != nil {
+		return err
+	}
+	rt.Tags = ptr(resourceTags(tags))
+	s.tables[role] = rt
+	if role == rolePublic {
+		igw := s.ids[keyInternetService]
+		if err := c.createRoute(ctx, id, anywhere, routeTarget{internetServiceID: igw}); err != nil {
+			return fmt.Errorf("routing %s to the internet service %s in the route table %s: %w", anywhere, igw, id, err)
+		}
+	}
+	return nil
+}
+
+// linkSubnet links a tier's subnet to its route table.
+func (c *Client) linkSubnet(ctx context.Context, s *netState, tier string) error {
+	role := routeTableRole(tier)
+	sub, rt := s.subnets[tier], s.tables[role]
+	if err := c.linkRouteTable(ctx, rt.GetRouteTableId(), sub.GetSubnetId()); err != nil {
+		return fmt.Errorf("linking the %s subnet %s to the %s route table %s: %w", tier, sub.GetSubnetId(), role, rt.GetRouteTableId(), err)
+	}
+	rt.LinkRouteTables = ptr(slices.Concat(rt.GetLinkRouteTables(), []osc.LinkRouteTable{{RouteTableId: rt.RouteTableId, SubnetId: sub.SubnetId}}))
+	s.tables[role] = rt
+	for i := range s.allTables {
+		if s.allTables[i].GetRouteTableId() == rt.GetRouteTableId() {
+			s.allTables[i] = rt
+		}
+	}
+	return nil
+}
+
+// natClientToken is the NAT service's idempotency token: derived from the
+// create's token and the public IP, so that a retried call finds the NAT
+// service the first one made, and turning NAT egress off and on again
+// makes a new one.
+func natClientToken(token, publicIPID string) string {
+	if token == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(token + "|nat|" + publicIPID))
+	return hex.EncodeToString(sum[:16])
+}
+
+// enableNAT gives the network its NAT egress: a public IP, a NAT service
+// in the bastion's subnet (public: it routes to the internet service), and
+// the private route table's default route through it.
+func (c *Client) enableNAT(ctx context.Context, s *netState, t tagger) error {
+	ip, err := c.createPublicIP(ctx)
+	if err != nil {
+		return fmt.Errorf("allocating the NAT service's public IP: %w", err)
+	}
+	ipID := ip.GetPublicIpId()
+	s.natIP, s.ids[keyNatPublicIP] = &ip, ipID
+	name := t.name("nat")
+	if err := c.createTags(ctx, []string{ipID}, t.tags(name, nil)); err != nil {
+		return err
+	}
+	sub := s.subnets[cloud.TierBastion]
+	nat, err := c.createNatService(ctx, sub.GetSubnetId(), ipID, natClientToken(t.token, ipID))
+	if err != nil {
+		return fmt.Errorf("creating the NAT service in the subnet %s with the public IP %s: %w", sub.GetSubnetId(), ip.GetPublicIp(), err)
+	}
+	natID := nat.GetNatServiceId()
+	s.nat, s.ids[keyNatService] = &nat, natID
+	if err := c.createTags(ctx, []string{natID}, t.tags(name, nil)); err != nil {
+		return err
+	}
+	if err := c.waitNatService(ctx, natID); err != nil {
+		return err
+	}
+	private, ok := s.tables[rolePrivate]
+	if !ok {
+		return nil // the route comes with the table, should it be made again
+	}
+	// A default route may remain from a NAT service deleted earlier: a
+	// deleted NAT service leaves its routes behind.
+	for _, r := range private.GetRoutes() {
+		if r.GetDestinationIpRange() == anywhere {
+			if err := c.deleteRoute(ctx, private.GetRouteTableId(), anywhere); err != nil && !isNotFound(err) {
+				return fmt.Errorf("removing the stale default route of the route table %s: %w", private.GetRouteTableId(), err)
+			}
+		}
+	}
+	if err := c.createRoute(ctx, private.GetRouteTableId(), anywhere, routeTarget{natServiceID: natID}); err != nil {
+		return fmt.Errorf("routing %s to the NAT service %s in the route table %s: %w", anywhere, natID, private.GetRouteTableId(), err)
+	}
+	return nil
+}
+
+// waitNatService waits until the NAT service is available.
+func (c *Client) waitNatService(ctx context.Context, id string) error {
+	return cloud.WaitFor(ctx, c.retry, "the NAT service "+id+" to become available", func(ctx context.Context) (bool, error) {
+		nats, err := c.readNatServices(ctx, osc.FiltersNatService{NatServiceIds: ids(id)})
+		if err != nil {
+			return false, fmt.Errorf("reading the NAT service %s: %w", id, err)
+		}
+		if len(nats) == 0 {
+			return false, fmt.Errorf("the NAT service %s disappeared while it was being created: %w", id, cloud.ErrNotFound)
+		}
+		switch state := nats[0].GetState(); state {
+		case "available":
+			return true, nil
+		case "pending":
+			return false, nil
+		default:
+			return false, fmt.Errorf("the NAT service %s is %s instead of becoming available", id, state)
+		}
+	})
+}
+
+// disableNAT removes the NAT egress: the default route through the NAT
+// service, the NAT service (waiting until it is gone, since it holds its
+// public IP until then), and its public IP if the network allocated it:
+// recordedIP is the address the last state recorded.
+func (c *Client) disableNAT(ctx context.Context, s *netState, token, recordedIP string) error {
+	natID := s.nat.GetNatServiceId()
+	if private, ok := s.tables[rolePrivate]; ok {
+		for _, r := range private.GetRoutes() {
+			if r.GetDestinationIpRange() == anywhere && r.GetNatServiceId() == natID {
+				if err := c.deleteRoute(ctx, private.GetRouteTableId(), anywhere); err != nil && !isNotFound(err) {
+					return fmt.Errorf("removing the default route to the NAT service %s: %w", natID, err)
+				}
+			}
+		}
+	}
+	if err := c.deleteNatServices(ctx, s.ids[keyNet], []string{natID}); err != nil {
+		return err
+	}
+	if s.natIP == nil {
+		return nil
+	}
+	ipID := s.natIP.GetPublicIpId()
+	if ipID != recordedIP && !ownedBy(s.natIP.GetTags(), token) {
+		return nil // an address the user brought stays theirs
+	}
+	return c.remove(ctx, "the public IP "+ipID, func(ctx context.Context) error { return c.deletePublicIP(ctx, ipID) })
+}
+
+// ownedBy says whether an object carries the network's client token: the
+// public IPs the network allocated, as opposed to ones a user brought.
+func ownedBy(tags []osc.ResourceTag, token string) bool {
+	return token != "" && tagValue(tags, cloud.TagClientToken) == token
+}
+
+// makeAccessPoint gives both route tables a private path to object
+// storage, and waits until it is ready.
+func (c *Client) makeAccessPoint(ctx context.Context, s *netState, t tagger) error {
+	var tables []string
+	for _, role := range routeTableRoles {
+		if rt, ok := s.tables[role]; ok {
+			tables = append(tables, rt.GetRouteTableId())
+		}
+	}
+	service := c.storageService()
+	nap, err := c.createNetAccessPoint(ctx, s.ids[keyNet], service, tables)
+	if err != nil {
+		return fmt.Errorf("creating the Net access point to %s in the Net %s: %w", service, s.ids[keyNet], err)
+	}
+	id := nap.GetNetAccessPointId()
+	s.accessPoint, s.ids[keyNetAccessPoint] = &nap, id
+	if err := c.createTags(ctx, []string{id}, t.tags(t.name("storage"), nil)); err != nil {
+		return err
+	}
+	return cloud.WaitFor(ctx, c.retry, "the Net access point "+id+" to become available", func(ctx context.Context) (bool, error) {
+		points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetAccessPointIds: ids(id)})
+		if err != nil {
+			return false, fmt.Errorf("reading the Net access point %s: %w", id, err)
+		}
+		if len(points) == 0 {
+			return false, fmt.Errorf("the Net access point %s disappeared while it was being created: %w", id, cloud.ErrNotFound)
+		}
+		switch state := points[0].GetState(); state {
+		case "available":
+			return true, nil
+		case "pending":
+			return false, nil
+		default:
+			return false, fmt.Errorf("the Net access point %s is %s instead of becoming available", id, state)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -90,6 +90,51 @@ func New(opts Options) *Handler {
 		"ReadAccounts":   {serve: readAccounts},
 		"ReadRegions":    {public: true, serve: readRegions},
 		"ReadSubregions": {serve: readSubregions},
+
+		"CreateNet": {serve: createNet},
+		"ReadNets":  {serve: readNets},
+		"DeleteNet": {serve: deleteNet},
+
+		"CreateSubnet": {serve: createSubnet},
+		"ReadSubnets":  {serve: readSubnets},
+		"DeleteSubnet": {serve: deleteSubnet},
+
+		"CreateSecurityGroup":     {serve: createSecurityGroup},
+		"ReadSecurityGroups":      {serve: readSecurityGroups},
+		"DeleteSecurityGroup":     {serve: deleteSecurityGroup},
+		"CreateSecurityGroupRule": {serve: createSecurityGroupRule},
+		"DeleteSecurityGroupRule": {serve: deleteSecurityGroupRule},
+
+		"CreateInternetService": {serve: createInternetService},
+		"LinkInternetService":   {serve: linkInternetService},
+		"UnlinkInternetService": {serve: unlinkInternetService},
+		"DeleteInternetService": {serve: deleteInternetService},
+		"ReadInternetServices":  {serve: readInternetServices},
+
+		"CreatePublicIp": {serve: createPublicIP},
+		"ReadPublicIps":  {serve: readPublicIPs},
+		"DeletePublicIp": {serve: deletePublicIP},
+
+		"CreateNatService": {serve: createNatService},
+		"ReadNatServices":  {serve: readNatServices},
+		"DeleteNatService": {serve: deleteNatService},
+
+		"CreateRouteTable": {serve: createRouteTable},
+		"ReadRouteTables":  {serve: readRouteTables},
+		"DeleteRouteTable": {serve: deleteRouteTable},
+		"CreateRoute":      {serve: createRoute},
+		"DeleteRoute":      {serve: deleteRoute},
+		"LinkRouteTable":   {serve: linkRouteTable},
+		"UnlinkRouteTable": {serve: unlinkRouteTable},
+
+		"CreateNetAccessPoint":       {serve: createNetAccessPoint},
+		"ReadNetAccessPoints":        {serve: readNetAccessPoints},
+		"DeleteNetAccessPoint":       {serve: deleteNetAccessPoint},
+		"ReadNetAccessPointServices": {public: true, serve: readNetAccessPointServices},
+
+		"CreateTags": {serve: createTags},
+		"DeleteTags": {serve: deleteTags},
+		"ReadTags":   {serve: readTags},
 	}
 	return h
 }

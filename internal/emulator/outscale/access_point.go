@@ -1,0 +1,275 @@
+package outscale
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
+)
+
+// Net access points (CreateNetAccessPoint, ReadNetAccessPoints,
+// DeleteNetAccessPoint, ReadNetAccessPointServices).
+//
+// Like NAT services they move on when read: "pending" to "available", and
+// "deleting" to gone (a Net access point is "not destroyed directly",
+// outscale/osc-tui#49). Creating one allocates a public IP to the account
+// that is "not connected to the Internet" (CreateNetAccessPoint); it is
+// released with the access point.
+
+// oapiService is OAPI's Service.
+type oapiService struct {
+	IPRanges    []string `json:"IpRanges"`
+	ServiceID   string   `json:"ServiceId"`
+	ServiceName string   `json:"ServiceName"`
+}
+
+// regionServices are the services of a Region that a Net access point can
+// reach: the API and object storage, as in the spec's example. Their ids
+// (pl-, prefix lists) are derived from the name so that they are stable;
+// their address ranges come from 198.18.0.0/15, reserved for benchmarks
+// and never routed.
+func regionServices(region string) []oapiService {
+	var out []oapiService
+	for i, svc := range []string{"api", "oos"} {
+		name := "com.outscale." + region + "." + svc
+		sum := sha256.Sum256([]byte(name))
+		out = append(out, oapiService{
+			ServiceName: name,
+			ServiceID:   "pl-" + hex.EncodeToString(sum[:4]),
+			IPRanges:    []string{fmt.Sprintf("198.18.%d.0/24", i)},
+		})
+	}
+	return out
+}
+
+// oapiNetAccessPoint is OAPI's NetAccessPoint.
+type oapiNetAccessPoint struct {
+	NetAccessPointID string        `json:"NetAccessPointId"`
+	NetID            string        `json:"NetId"`
+	RouteTableIDs    []string      `json:"RouteTableIds"`
+	ServiceName      string        `json:"ServiceName"`
+	State            string        `json:"State"`
+	Tags             []resourceTag `json:"Tags"`
+}
+
+type netAccessPointRecord struct {
+	owner
+	oapiNetAccessPoint
+	// PublicIPID is the address allocated with the access point.
+	PublicIPID string `json:"public_ip_id"`
+}
+
+func (r netAccessPointRecord) view() oapiNetAccessPoint {
+	p := r.oapiNetAccessPoint
+	p.RouteTableIDs = nonNil(p.RouteTableIDs)
+	p.Tags = nonNil(p.Tags)
+	return p
+}
+
+func readNetAccessPointServices(c *call) (any, error) {
+	var req struct {
+		DryRun  bool `json:"DryRun"`
+		Filters struct {
+			ServiceIDs   []string `json:"ServiceIds"`
+			ServiceNames []string `json:"ServiceNames"`
+		} `json:"Filters"`
+		page
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	// The call is public: without an account there is no Region, so it
+	// lists the services of every Region the emulator serves.
+	var found []oapiService
+	for _, region := range c.handler.opts.Regions {
+		for _, s := range regionServices(region) {
+			if matches(req.Filters.ServiceIDs, s.ServiceID) && matches(req.Filters.ServiceNames, s.ServiceName) {
+				found = append(found, s)
+			}
+		}
+	}
+	services, next, err := paginate(req.page, found)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Services      []oapiService `json:"Services"`
+		NextPageToken string        `json:"NextPageToken,omitempty"`
+	}{services, next}, nil
+}
+
+func createNetAccessPoint(c *call) (any, error) {
+	var req struct {
+		DryRun        bool     `json:"DryRun"`
+		NetID         *string  `json:"NetId"`
+		RouteTableIDs []string `json:"RouteTableIds"`
+		ServiceName   *string  `json:"ServiceName"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := required("NetId", req.NetID); err != nil {
+		return nil, err
+	}
+	if err := required("ServiceName", req.ServiceName); err != nil {
+		return nil, err
+	}
+	services := regionServices(c.account.Region)
+	i := slices.IndexFunc(services, func(s oapiService) bool { return s.ServiceName == *req.ServiceName })
+	if i < 0 {
+		return nil, errInvalidValue("ServiceName", *req.ServiceName, fmt.Sprintf(
+			"The services of the Region are %s and %s (see ReadNetAccessPointServices).", services[0].ServiceName, services[1].ServiceName))
+	}
+	service := services[i]
+	account := c.account.AccountID
+	return c.mutate(req.DryRun, func(tx store.Tx) (any, error) {
+		n, err := mustLoad[netRecord](tx, collNets, "NetId", *req.NetID, account)
+		if err != nil {
+			return nil, err
+		}
+		nap := netAccessPointRecord{owner: owner{account}, oapiNetAccessPoint: oapiNetAccessPoint{
+			NetAccessPointID: newID(tx, "vpce-", collNetAccessPoints),
+			NetID:            n.NetID,
+			RouteTableIDs:    []string{},
+			ServiceName:      service.ServiceName,
+			State:            "pending",
+			Tags:             []resourceTag{},
+		}}
+		// Each route table gets a route to the service's prefix list, with
+		// the access point as its target.
+		for _, id := range req.RouteTableIDs {
+			rt, err := mustLoad[routeTableRecord](tx, collRouteTables, "RouteTableId", id, account)
+			if err != nil {
+				return nil, err
+			}
+			if rt.NetID != n.NetID {
+				return nil, errInvalidValue("RouteTableIds", id, fmt.Sprintf("The route table is not in the Net '%s'.", n.NetID))
+			}
+			if slices.ContainsFunc(rt.Routes, func(r oapiRoute) bool { return r.DestinationServiceID == service.ServiceID }) {
+				return nil, errConflict(codeRouteToServiceExists, fmt.Sprintf(
+					"The route table '%s' already has a route to %s.", id, service.ServiceName))
+			}
+			// The creation method of such routes is unverified.
+			rt.Routes = append(rt.Routes, oapiRoute{DestinationServiceID: service.ServiceID, NetAccessPointID: nap.NetAccessPointID,
+				CreationMethod: "CreateRoute", State: "active"})
+			if err := putRouteTable(tx, rt); err != nil {
+				return nil, err
+			}
+			if !slices.Contains(nap.RouteTableIDs, id) {
+				nap.RouteTableIDs = append(nap.RouteTableIDs, id)
+			}
+		}
+		ip, err := newPublicIP(tx, account)
+		if err != nil {
+			return nil, err
+		}
+		ip.NetAccessPointIDs = []string{nap.NetAccessPointID}
+		nap.PublicIPID = ip.PublicIPID
+		if err := store.Put(tx, collPublicIPs, ip.PublicIPID, ip); err != nil {
+			return nil, err
+		}
+		if err := store.Put(tx, collNetAccessPoints, nap.NetAccessPointID, nap); err != nil {
+			return nil, err
+		}
+		return struct {
+			NetAccessPoint oapiNetAccessPoint `json:"NetAccessPoint"`
+		}{nap.view()}, nil
+	})
+}
+
+func readNetAccessPoints(c *call) (any, error) {
+	var req struct {
+		DryRun  bool `json:"DryRun"`
+		Filters struct {
+			tagFilters
+			NetAccessPointIDs []string `json:"NetAccessPointIds"`
+			NetIDs            []string `json:"NetIds"`
+			ServiceNames      []string `json:"ServiceNames"`
+			States            []string `json:"States"`
+		} `json:"Filters"`
+		page
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	account := c.account.AccountID
+	// A write transaction: reading moves the states along.
+	return c.mutate(false, func(tx store.Tx) (any, error) {
+		all, err := listOwned[netAccessPointRecord](tx, collNetAccessPoints, account)
+		if err != nil {
+			return nil, err
+		}
+		f := req.Filters
+		var found []netAccessPointRecord
+		for _, p := range all {
+			if !matches(f.NetAccessPointIDs, p.NetAccessPointID) || !matches(f.NetIDs, p.NetID) ||
+				!matches(f.ServiceNames, p.ServiceName) || !matches(f.States, p.State) || !f.match(p.Tags) {
+				continue
+			}
+			found = append(found, p)
+		}
+		shown, next, err := paginate(req.page, found)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]oapiNetAccessPoint, 0, len(shown))
+		for _, p := range shown {
+			out = append(out, p.view())
+			switch p.State {
+			case "pending":
+				p.State = "available"
+				err = store.Put(tx, collNetAccessPoints, p.NetAccessPointID, p)
+			case "deleting":
+				if err = tx.Delete(collPublicIPs, p.PublicIPID); err == nil {
+					err = tx.Delete(collNetAccessPoints, p.NetAccessPointID)
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return struct {
+			NetAccessPoints []oapiNetAccessPoint `json:"NetAccessPoints"`
+			NextPageToken   string               `json:"NextPageToken,omitempty"`
+		}{out, next}, nil
+	})
+}
+
+func deleteNetAccessPoint(c *call) (any, error) {
+	var req struct {
+		DryRun           bool    `json:"DryRun"`
+		NetAccessPointID *string `json:"NetAccessPointId"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := required("NetAccessPointId", req.NetAccessPointID); err != nil {
+		return nil, err
+	}
+	account := c.account.AccountID
+	return c.mutate(req.DryRun, func(tx store.Tx) (any, error) {
+		nap, err := mustLoad[netAccessPointRecord](tx, collNetAccessPoints, "NetAccessPointId", *req.NetAccessPointID, account)
+		if err != nil {
+			return nil, err
+		}
+		// "This action also deletes the corresponding routes" at once; the
+		// access point itself lingers in "deleting".
+		for _, id := range nap.RouteTableIDs {
+			rt, ok, err := load[routeTableRecord](tx, collRouteTables, id, account)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			rt.Routes = slices.DeleteFunc(rt.Routes, func(r oapiRoute) bool { return r.NetAccessPointID == nap.NetAccessPointID })
+			if err := putRouteTable(tx, rt); err != nil {
+				return nil, err
+			}
+		}
+		nap.State = "deleting"
+		return struct{}{}, store.Put(tx, collNetAccessPoints, nap.NetAccessPointID, nap)
+	})
+}
