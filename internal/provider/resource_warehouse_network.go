@@ -390,7 +390,7 @@ func (r *warehouseNetworkResource) Create(ctx context.Context, req resource.Crea
 		resp.Diagnostics.Append(resp.State.Set(ctx, &partial)...)
 		return
 	}
-	resp.Diagnostics.Append(plan.fill(ctx, n)...)
+	plan.setComputed(n)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -424,7 +424,7 @@ func (r *warehouseNetworkResource) Read(ctx context.Context, req resource.ReadRe
 		resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Read the Warehouse Network "+state.ID.ValueString(), err))
 		return
 	}
-	resp.Diagnostics.Append(state.fromCloud(ctx, n)...)
+	state.fromCloud(n)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -457,7 +457,7 @@ func (r *warehouseNetworkResource) Update(ctx context.Context, req resource.Upda
 		resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Update the Warehouse Network "+state.ID.ValueString(), err))
 		return
 	}
-	resp.Diagnostics.Append(plan.fill(ctx, n)...)
+	plan.setComputed(n)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

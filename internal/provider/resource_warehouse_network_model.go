@@ -273,12 +273,6 @@ func (m *networkModel) setComputed(n cloud.Network) {
 	m.CloudIDs = stringMapValue(n.CloudIDs)
 }
 
-// fill completes a plan with what the cloud made.
-func (m *networkModel) fill(_ context.Context, n cloud.Network) diag.Diagnostics {
-	m.setComputed(n)
-	return nil
-}
-
 // partial is the state of a network whose create failed half-way: the
 // configuration, and the ids of everything that exists.
 func (m networkModel) partial(_ context.Context, n cloud.Network) networkModel {
@@ -291,7 +285,7 @@ func (m networkModel) partial(_ context.Context, n cloud.Network) networkModel {
 
 // fromCloud sets the state from the network as the cloud holds it, so that
 // the next plan shows any change made outside Terraform.
-func (m *networkModel) fromCloud(_ context.Context, n cloud.Network) diag.Diagnostics {
+func (m *networkModel) fromCloud(n cloud.Network) {
 	m.setComputed(n)
 	m.Name = types.StringValue(n.Name)
 	m.CIDR = types.StringValue(n.CIDR)
@@ -322,7 +316,6 @@ func (m *networkModel) fromCloud(_ context.Context, n cloud.Network) diag.Diagno
 	} else {
 		m.Tags = types.MapNull(types.StringType)
 	}
-	return nil
 }
 
 // newClientToken makes the idempotency token of one create.

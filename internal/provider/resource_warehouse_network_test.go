@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"testing"
@@ -324,4 +325,85 @@ func TestAccWarehouseNetwork_ovhNeedsNATEgress(t *testing.T) {
 			ExpectError: expectError("NAT Egress Required on OVHcloud", "gateway is its only path to object storage"),
 		}},
 	})
+}
+
+// A change made outside Terraform shows in the next plan as an in-place
+// update, which restores the network. On OUTSCALE an operator removes the
+// storage rule of the data tier; on OVHcloud, whose API holds no rules, the
+// data tier's subnet is deleted.
+func TestAccWarehouseNetwork_drift(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		config := networkConfig(emu, cloudName, "wh-drift", "10.46.0.0/16", "")
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{
+					Config:             config,
+					Check:              driftOutOfBand(emu, cloudName),
+					ExpectNonEmptyPlan: true,
+				},
+				{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(6)),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("subnets"), knownvalue.MapSizeExact(4)),
+					},
+				},
+			},
+		})
+	})
+}
+
+func driftOutOfBand(emu *emulator.Emulator, cloudName string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		attrs := s.RootModule().Resources[networkAddr].Primary.Attributes
+		ctx := context.Background()
+		switch cloudName {
+		case cloud.Outscale:
+			return removeInboundRule(ctx, emu, attrs["subnets.data.security_group_id"], cloud.PortStorage)
+		default:
+			return deleteOVHSubnet(ctx, emu, attrs["subnets.data.id"])
+		}
+	}
+}
+
+// removeInboundRule edits the stored security group as the cloud would
+// after DeleteSecurityGroupRule.
+func removeInboundRule(ctx context.Context, emu *emulator.Emulator, groupID string, port int) error {
+	const collection = "outscale.security_groups"
+	obj, found, err := emu.Control().Object(ctx, collection, groupID)
+	if err != nil || !found {
+		return fmt.Errorf("security group %q: found=%v, %v", groupID, found, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(obj.Doc, &doc); err != nil {
+		return err
+	}
+	rules, _ := doc["InboundRules"].([]any)
+	var kept []any
+	for _, r := range rules {
+		if rule, _ := r.(map[string]any); rule["FromPortRange"] != float64(port) {
+			kept = append(kept, r)
+		}
+	}
+	if len(kept) == len(rules) {
+		return fmt.Errorf("security group %s has no inbound rule on port %d: %s", groupID, port, obj.Doc)
+	}
+	doc["InboundRules"] = kept
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	return emu.Control().PutObject(ctx, collection, groupID, raw)
+}
+
+// deleteOVHSubnet removes a subnet as if deleted by hand.
+func deleteOVHSubnet(ctx context.Context, emu *emulator.Emulator, subnetID string) error {
+	return fmt.Errorf("TODO %s", subnetID)
 }
