@@ -155,10 +155,11 @@ func (e *Emulator) Start(addr string) error {
 	if err != nil {
 		return fmt.Errorf("emulator: listening on %s: %w", addr, err)
 	}
-	e.listener = l
-	e.server = &http.Server{Handler: e.handler, ReadHeaderTimeout: 10 * time.Second}
-	e.served = make(chan error, 1)
-	go func() { e.served <- e.server.Serve(l) }()
+	// The serving goroutine gets its own copies: Close clears the fields.
+	server := &http.Server{Handler: e.handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	e.listener, e.server, e.served = l, server, served
+	go func() { served <- server.Serve(l) }()
 	return nil
 }
 

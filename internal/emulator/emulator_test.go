@@ -453,3 +453,25 @@ func TestEmulator_unknownPath(t *testing.T) {
 		t.Fatalf("HTTP %d", r.status)
 	}
 }
+
+// A test that fails early closes its emulator right after starting it; that
+// must be safe while the listener's goroutine is still starting (go test
+// -race caught Close clearing fields the goroutine read).
+func TestEmulator_closeRightAfterStart(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		emu, err := emulator.New(emulator.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := emu.Start("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := emu.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if emu.URL() != "" {
+			t.Fatalf("URL() = %q after Close", emu.URL())
+		}
+	}
+}

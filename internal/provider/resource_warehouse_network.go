@@ -340,12 +340,21 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 	}
 
 	// Renaming, retagging or changing rules keeps every id; only a subnet
-	// made again or NAT turned on or off changes them.
-	if state != nil && plan.SubnetCIDRs.Equal(state.SubnetCIDRs) {
-		plan.Subnets = state.Subnets
-		if plan.NATEgress.Equal(state.NATEgress) {
-			plan.EgressIPs = state.EgressIPs
-			plan.CloudIDs = state.CloudIDs
+	// made again or NAT turned on or off changes them. Those are unknown
+	// until apply even when nothing in the configuration changed: a subnet
+	// deleted out of band leaves the layout as the only difference, which
+	// Terraform's proposed plan does not show in the computed attributes.
+	if state != nil {
+		sameLayout, sameNAT := plan.SubnetCIDRs.Equal(state.SubnetCIDRs), plan.NATEgress.Equal(state.NATEgress)
+		plan.Subnets, plan.CloudIDs, plan.EgressIPs = state.Subnets, state.CloudIDs, state.EgressIPs
+		if !sameLayout {
+			plan.Subnets = types.MapUnknown(types.ObjectType{AttrTypes: subnetAttrTypes})
+		}
+		if !sameLayout || !sameNAT {
+			plan.CloudIDs = types.MapUnknown(types.StringType)
+		}
+		if !sameNAT {
+			plan.EgressIPs = types.ListUnknown(types.StringType)
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)

@@ -143,8 +143,10 @@ func TestAccWarehouseNetwork_import(t *testing.T) {
 		// OVHcloud's API holds no rules nor tags: an import cannot recover
 		// them, and the next apply sets them again.
 		ignore := []string{"timeouts"}
+		ovhOnly, importAction := false, plancheck.ResourceActionNoop
 		if cloudName == cloud.OVH {
 			ignore = append(ignore, "admin_cidrs", "rules", "tags")
+			ovhOnly, importAction = true, plancheck.ResourceActionUpdate
 		}
 		config := networkConfig(emu, cloudName, "wh-import", "172.20.0.0/20", `  tags = { owner = "data-office" }`)
 		resource.Test(t, resource.TestCase{
@@ -164,6 +166,12 @@ func TestAccWarehouseNetwork_import(t *testing.T) {
 					ResourceName:    networkAddr,
 					ImportState:     true,
 					ImportStateKind: resource.ImportBlockWithID,
+					// On OVHcloud the plan that imports also writes back the
+					// tags and rules, in place, touching no cloud object.
+					ExpectNonEmptyPlan: ovhOnly,
+					ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(networkAddr, importAction),
+					}},
 				},
 			},
 		})
@@ -403,7 +411,42 @@ func removeInboundRule(ctx context.Context, emu *emulator.Emulator, groupID stri
 	return emu.Control().PutObject(ctx, collection, groupID, raw)
 }
 
-// deleteOVHSubnet removes a subnet as if deleted by hand.
+// deleteOVHSubnet removes a subnet as an operator would by hand: the
+// gateway's interface in it first (the API refuses to delete a subnet that
+// still holds one), then the subnet.
 func deleteOVHSubnet(ctx context.Context, emu *emulator.Emulator, subnetID string) error {
-	return fmt.Errorf("TODO %s", subnetID)
+	const gateways, subnets = "ovh.gateways", "ovh.subnets"
+	objects, err := emu.Control().Objects(ctx, gateways)
+	if err != nil {
+		return err
+	}
+	detached := false
+	for _, o := range objects {
+		var doc map[string]any
+		if err := json.Unmarshal(o.Doc, &doc); err != nil {
+			return err
+		}
+		interfaces, _ := doc["interfaces"].([]any)
+		var kept []any
+		for _, i := range interfaces {
+			if itf, _ := i.(map[string]any); itf["subnetId"] != subnetID {
+				kept = append(kept, i)
+			}
+		}
+		if len(kept) == len(interfaces) {
+			continue
+		}
+		doc["interfaces"], detached = kept, true
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		if err := emu.Control().PutObject(ctx, gateways, o.ID, raw); err != nil {
+			return err
+		}
+	}
+	if !detached {
+		return fmt.Errorf("no gateway has an interface in the subnet %s", subnetID)
+	}
+	return emu.Control().DeleteObject(ctx, subnets, subnetID)
 }

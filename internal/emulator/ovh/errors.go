@@ -1,6 +1,7 @@
 package ovh
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -45,4 +46,22 @@ func faultError(status int) *Error {
 	default:
 		return &Error{Status: status, Class: "Server::InternalServerError", Message: "Injected failure"}
 	}
+}
+
+// Errors of the Public Cloud routes. The classes are the API's; the
+// messages are written in its style, and say "unverified" where no real
+// answer to the same mistake could be found.
+
+func errBadRequest(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Class: "Client::BadRequest", Message: fmt.Sprintf(format, args...)}
+}
+
+func errNotFound(format string, args ...any) *Error {
+	return &Error{Status: http.StatusNotFound, Class: "Client::NotFound", Message: fmt.Sprintf(format, args...)}
+}
+
+// errConflict: the class is inferred from the API's naming (Client::<Kind>)
+// and the 409 status; no real 409 body of these routes was found (unverified).
+func errConflict(format string, args ...any) *Error {
+	return &Error{Status: http.StatusConflict, Class: "Client::Conflict", Message: fmt.Sprintf(format, args...)}
 }

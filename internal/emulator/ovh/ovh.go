@@ -1,7 +1,9 @@
 // Package ovh emulates the subset of the OVHcloud API that the provider
-// calls: API v1 under /1.0 and API v2 under /v2, authenticated with the
-// application key / consumer key "$1$" SHA-1 signature or an OAuth2 bearer
-// token, answering with the API's JSON shapes and {class, message} errors.
+// calls (the caller and its projects; the Public Cloud private networks,
+// subnets, gateways and operations): API v1 under /1.0 and API v2 under
+// /v2, authenticated with the application key / consumer key "$1$" SHA-1
+// signature or an OAuth2 bearer token, answering with the API's JSON shapes
+// and {class, message} errors.
 package ovh
 
 import (
@@ -100,6 +102,27 @@ func New(opts Options) *Handler {
 		"GET /1.0/cloud/project":                      {serve: listProjects},
 		"GET /1.0/cloud/project/{serviceName}":        {serve: getProject},
 		"GET /1.0/cloud/project/{serviceName}/region": {serve: listProjectRegions},
+
+		"GET /1.0/cloud/project/{serviceName}/network/private":                                  {serve: listNetworks},
+		"POST /1.0/cloud/project/{serviceName}/network/private":                                 {serve: createNetwork},
+		"GET /1.0/cloud/project/{serviceName}/network/private/{networkId}":                      {serve: getNetwork},
+		"PUT /1.0/cloud/project/{serviceName}/network/private/{networkId}":                      {serve: renameNetwork},
+		"DELETE /1.0/cloud/project/{serviceName}/network/private/{networkId}":                   {serve: deleteNetwork},
+		"GET /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet":               {serve: listSubnets},
+		"POST /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet":              {serve: createSubnet},
+		"DELETE /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet/{subnetId}": {serve: deleteSubnet},
+
+		"POST /1.0/cloud/project/{serviceName}/region/{regionName}/network/{networkId}/subnet/{subnetId}/gateway": {serve: createGateway},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway":                                        {serve: listGateways},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                   {serve: getGateway},
+		"PUT /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                   {serve: updateGateway},
+		"DELETE /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                {serve: deleteGateway},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface":                         {serve: listInterfaces},
+		"POST /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface":                        {serve: createInterface},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface/{interfaceId}":           {serve: getInterface},
+		"DELETE /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface/{interfaceId}":        {serve: deleteInterface},
+
+		"GET /1.0/cloud/project/{serviceName}/operation/{operationId}": {serve: getOperation},
 	}
 	for pattern, rt := range routes {
 		h.mux.Handle(pattern, h.wrap(pattern, rt))
