@@ -196,13 +196,17 @@ func providerBlock(emu *emulator.Emulator, name, cloudName, alias string) string
 	b.WriteString("  api_rate_limit = 500\n")
 	switch cloudName {
 	case cloud.Outscale:
-		fmt.Fprintf(&b, "  outscale {\n    endpoint   = %q\n    region     = %q\n    access_key = %q\n    secret_key = %q\n  }\n",
-			emu.OutscaleEndpoint(), emulator.DefaultOutscaleRegion, emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey)
+		fmt.Fprintf(&b, "  outscale {\n    endpoint         = %q\n    region           = %q\n    access_key       = %q\n"+
+			"    secret_key       = %q\n    storage_endpoint = %q\n    kms_address      = %q\n    kms_token        = %q\n  }\n",
+			emu.OutscaleEndpoint(), emulator.DefaultOutscaleRegion, emulator.DefaultOutscaleAccessKey,
+			emulator.DefaultOutscaleSecretKey, emu.S3Endpoint(), emu.OpenBaoAddress(), emulator.DefaultOpenBaoToken)
 	case cloud.OVH:
 		fmt.Fprintf(&b, "  ovh {\n    endpoint           = %q\n    region             = %q\n    project_id         = %q\n"+
-			"    application_key    = %q\n    application_secret = %q\n    consumer_key       = %q\n  }\n",
+			"    application_key    = %q\n    application_secret = %q\n    consumer_key       = %q\n"+
+			"    storage_endpoint   = %q\n    kms_id             = %q\n  }\n",
 			emu.OVHEndpoint(), emulator.DefaultOVHRegion, emulator.DefaultOVHProjectID,
-			emulator.DefaultOVHApplicationKey, emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey)
+			emulator.DefaultOVHApplicationKey, emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey,
+			emu.S3Endpoint(), emulator.DefaultOVHOKMSID)
 	}
 	b.WriteString("}\n")
 	return b.String()

@@ -23,8 +23,7 @@ const (
 // Names lists the supported clouds.
 var Names = []string{Outscale, OVH}
 
-// Cloud is one configured cloud account. Each building block (Network, KMS,
-// Storage, Bastion) is added here as its resource lands.
+// Cloud is one configured cloud account and its four building blocks.
 type Cloud interface {
 	// Name is Outscale or OVH.
 	Name() string
@@ -35,6 +34,9 @@ type Cloud interface {
 	Identity(ctx context.Context) (Identity, error)
 
 	Networks
+	KeyManager
+	ObjectStorage
+	Bastions
 }
 
 // Identity describes the account behind the configured credentials.

@@ -28,6 +28,9 @@ const (
 	DefaultOVHClientSecret      = "emulatoroauth2clientsecret000001"
 	DefaultOVHProjectID         = "0000000000000000000000000000e001" // 32 hexadecimal characters, like a real project id
 	DefaultOVHRegion            = "EU-WEST-PAR"
+	// DefaultOVHOKMSID is the seeded account's OVHcloud KMS (a UUID, like a
+	// real OKMS id), in the region of DefaultOVHRegion.
+	DefaultOVHOKMSID = "00000000-0000-4000-8000-00000000e001"
 
 	DefaultOpenBaoToken = "s.emulatoropenbaotoken0001"
 )

@@ -50,10 +50,15 @@ type providerModel struct {
 }
 
 type outscaleModel struct {
-	AccessKey types.String `tfsdk:"access_key"`
-	SecretKey types.String `tfsdk:"secret_key"`
-	Region    types.String `tfsdk:"region"`
-	Endpoint  types.String `tfsdk:"endpoint"`
+	AccessKey       types.String `tfsdk:"access_key"`
+	SecretKey       types.String `tfsdk:"secret_key"`
+	Region          types.String `tfsdk:"region"`
+	Endpoint        types.String `tfsdk:"endpoint"`
+	StorageEndpoint types.String `tfsdk:"storage_endpoint"`
+	KMSAddress      types.String `tfsdk:"kms_address"`
+	KMSToken        types.String `tfsdk:"kms_token"`
+	KMSMount        types.String `tfsdk:"kms_mount"`
+	KMSCACert       types.String `tfsdk:"kms_ca_cert"`
 }
 
 type ovhModel struct {
@@ -65,6 +70,8 @@ type ovhModel struct {
 	ClientSecret      types.String `tfsdk:"client_secret"`
 	ProjectID         types.String `tfsdk:"project_id"`
 	Region            types.String `tfsdk:"region"`
+	StorageEndpoint   types.String `tfsdk:"storage_endpoint"`
+	KMSID             types.String `tfsdk:"kms_id"`
 }
 
 // envCloud names the cloud when the provider block does not.
@@ -122,6 +129,33 @@ func (p *healthProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 							"for instance the local emulator's `http://127.0.0.1:8787/api/v1`.",
 						Optional: true,
 					},
+					"storage_endpoint": schema.StringAttribute{
+						MarkdownDescription: "Object storage (OOS) URL overriding `https://oos.<region>.outscale.com` " +
+							"(`OSC_ENDPOINT_OOS`), for instance the local emulator's `http://127.0.0.1:8787/s3`.",
+						Optional: true,
+					},
+					"kms_address": schema.StringAttribute{
+						MarkdownDescription: "URL of the customer-held OpenBao key manager that holds the warehouse's keys " +
+							"(`HEALTH_KMS_ADDR`), such as `https://10.0.192.10:8200`. The OUTSCALE API has no key manager, so " +
+							"`health_warehouse_kms_key` manages keys in an OpenBao transit engine that you run (see `modules/kms`). " +
+							"Needed only by `health_warehouse_kms_key`.",
+						Optional: true,
+					},
+					"kms_token": schema.StringAttribute{
+						MarkdownDescription: "OpenBao token allowed to manage the keys of the transit engine (`HEALTH_KMS_TOKEN`). " +
+							"Never shown in plans or logs.",
+						Optional:  true,
+						Sensitive: true,
+					},
+					"kms_mount": schema.StringAttribute{
+						MarkdownDescription: "Mount path of the OpenBao transit engine (`HEALTH_KMS_MOUNT`). Default `transit`.",
+						Optional:            true,
+					},
+					"kms_ca_cert": schema.StringAttribute{
+						MarkdownDescription: "PEM certificate of the authority that signed the OpenBao server's TLS certificate " +
+							"(`HEALTH_KMS_CACERT`), for a key manager with a private CA. Default: the system's trusted authorities.",
+						Optional: true,
+					},
 				},
 			},
 			"ovh": schema.SingleNestedBlock{
@@ -165,6 +199,18 @@ func (p *healthProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"region": schema.StringAttribute{
 						MarkdownDescription: "Public Cloud region of the warehouse, such as `EU-WEST-PAR` or `GRA11`. " +
 							"See the `health_secnumcloud_regions` data source for what each region is qualified for.",
+						Optional: true,
+					},
+					"storage_endpoint": schema.StringAttribute{
+						MarkdownDescription: "S3 URL overriding the region's object storage endpoint, " +
+							"`https://s3.<region>.io.cloud.ovh.net` (`OVH_S3_ENDPOINT`), for instance the local emulator's " +
+							"`http://127.0.0.1:8787/s3`.",
+						Optional: true,
+					},
+					"kms_id": schema.StringAttribute{
+						MarkdownDescription: "ID of the OVHcloud KMS (OKMS) that holds the warehouse's keys (`OVH_OKMS_ID`). " +
+							"Order the KMS once in the OVHcloud Control Panel, in the region of the warehouse. Needed only by " +
+							"`health_warehouse_kms_key`.",
 						Optional: true,
 					},
 				},
@@ -290,12 +336,17 @@ func outscaleConfig(m *outscaleModel) (outscale.Config, []string) {
 		m = &outscaleModel{}
 	}
 	c := outscale.Config{
-		AccessKey: stringOr(m.AccessKey, os.Getenv(outscale.SettingAccessKey.EnvVar)),
-		SecretKey: stringOr(m.SecretKey, os.Getenv(outscale.SettingSecretKey.EnvVar)),
-		Region:    stringOr(m.Region, os.Getenv(outscale.SettingRegion.EnvVar)),
-		Endpoint:  stringOr(m.Endpoint, os.Getenv(outscale.SettingEndpoint.EnvVar)),
+		AccessKey:       stringOr(m.AccessKey, os.Getenv(outscale.SettingAccessKey.EnvVar)),
+		SecretKey:       stringOr(m.SecretKey, os.Getenv(outscale.SettingSecretKey.EnvVar)),
+		Region:          stringOr(m.Region, os.Getenv(outscale.SettingRegion.EnvVar)),
+		Endpoint:        stringOr(m.Endpoint, os.Getenv(outscale.SettingEndpoint.EnvVar)),
+		StorageEndpoint: stringOr(m.StorageEndpoint, os.Getenv(outscale.SettingStorageEndpoint.EnvVar)),
+		KMSAddress:      stringOr(m.KMSAddress, os.Getenv(outscale.SettingKMSAddress.EnvVar)),
+		KMSToken:        stringOr(m.KMSToken, os.Getenv(outscale.SettingKMSToken.EnvVar)),
+		KMSMount:        stringOr(m.KMSMount, os.Getenv(outscale.SettingKMSMount.EnvVar)),
+		KMSCACert:       stringOr(m.KMSCACert, os.Getenv(outscale.SettingKMSCACert.EnvVar)),
 	}
-	return c, []string{c.SecretKey}
+	return c, []string{c.SecretKey, c.KMSToken}
 }
 
 // ovhConfig applies the environment fallbacks to the ovh block and returns
@@ -313,6 +364,8 @@ func ovhConfig(m *ovhModel) (ovh.Config, []string) {
 		ClientSecret:      stringOr(m.ClientSecret, os.Getenv(ovh.SettingClientSecret.EnvVar)),
 		ProjectID:         stringOr(m.ProjectID, os.Getenv(ovh.SettingProjectID.EnvVar)),
 		Region:            m.Region.ValueString(),
+		StorageEndpoint:   stringOr(m.StorageEndpoint, os.Getenv(ovh.SettingStorageEndpoint.EnvVar)),
+		KMSID:             stringOr(m.KMSID, os.Getenv(ovh.SettingKMSID.EnvVar)),
 	}
 	// A method chosen in the block wins over the other method's variables
 	// left in the environment (go-ovh would refuse the mix).

@@ -28,6 +28,16 @@ type Config struct {
 	// Endpoint overrides the API URL (default https://api.<region>.outscale.com/api/v1),
 	// for instance to reach the local emulator.
 	Endpoint string
+	// StorageEndpoint overrides the object storage (OOS) URL, default
+	// https://oos.<region>.outscale.com.
+	StorageEndpoint string
+
+	// The customer-held key manager: OUTSCALE's API has no KMS, so keys live
+	// in an OpenBao server of the customer's, reached over its HTTP API.
+	KMSAddress string // e.g. https://10.0.192.10:8200
+	KMSToken   string // an OpenBao token allowed to manage the transit keys
+	KMSMount   string // the transit engine's mount path; "" means "transit"
+	KMSCACert  string // PEM of the CA that signed the server's certificate; "" uses the system roots
 }
 
 // The provider settings behind each Config field, for diagnostics.
@@ -36,6 +46,12 @@ var (
 	SettingSecretKey = cloud.Setting{Attribute: "outscale.secret_key", EnvVar: "OSC_SECRET_KEY"}
 	SettingRegion    = cloud.Setting{Attribute: "outscale.region", EnvVar: "OSC_REGION"}
 	SettingEndpoint  = cloud.Setting{Attribute: "outscale.endpoint", EnvVar: "OSC_ENDPOINT_API"}
+
+	SettingStorageEndpoint = cloud.Setting{Attribute: "outscale.storage_endpoint", EnvVar: "OSC_ENDPOINT_OOS"}
+	SettingKMSAddress      = cloud.Setting{Attribute: "outscale.kms_address", EnvVar: "HEALTH_KMS_ADDR"}
+	SettingKMSToken        = cloud.Setting{Attribute: "outscale.kms_token", EnvVar: "HEALTH_KMS_TOKEN"}
+	SettingKMSMount        = cloud.Setting{Attribute: "outscale.kms_mount", EnvVar: "HEALTH_KMS_MOUNT"}
+	SettingKMSCACert       = cloud.Setting{Attribute: "outscale.kms_ca_cert", EnvVar: "HEALTH_KMS_CACERT"}
 )
 
 // Client is a configured Outscale account.

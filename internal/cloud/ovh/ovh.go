@@ -45,6 +45,11 @@ type Config struct {
 	ClientSecret      string
 	ProjectID         string
 	Region            string
+	// StorageEndpoint overrides the S3 endpoint of the region's object
+	// storage (default https://s3.<region>.io.cloud.ovh.net).
+	StorageEndpoint string
+	// KMSID is the OVHcloud KMS (OKMS) the warehouse's keys live in.
+	KMSID string
 }
 
 // The provider settings behind each Config field, for diagnostics.
@@ -57,6 +62,8 @@ var (
 	SettingClientSecret      = cloud.Setting{Attribute: "ovh.client_secret", EnvVar: "OVH_CLIENT_SECRET"}
 	SettingProjectID         = cloud.Setting{Attribute: "ovh.project_id", EnvVar: "OVH_CLOUD_PROJECT_SERVICE"}
 	SettingRegion            = cloud.Setting{Attribute: "ovh.region"}
+	SettingStorageEndpoint   = cloud.Setting{Attribute: "ovh.storage_endpoint", EnvVar: "OVH_S3_ENDPOINT"}
+	SettingKMSID             = cloud.Setting{Attribute: "ovh.kms_id", EnvVar: "OVH_OKMS_ID"}
 )
 
 // DefaultEndpoint is used when the configuration names none.

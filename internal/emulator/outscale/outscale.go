@@ -136,6 +136,12 @@ func New(opts Options) *Handler {
 		"DeleteTags": {serve: deleteTags},
 		"ReadTags":   {serve: readTags},
 	}
+	for name, act := range vmActions() {
+		if _, dup := h.actions[name]; dup {
+			panic("outscale emulator: action registered twice: " + name)
+		}
+		h.actions[name] = act
+	}
 	return h
 }
 

@@ -96,33 +96,14 @@ func New(opts Options) *Handler {
 			h.byCID[a.ClientID] = a
 		}
 	}
-	routes := map[string]route{
-		"GET /1.0/auth/time":                          {public: true, serve: authTime},
-		"GET /1.0/auth/details":                       {serve: authDetails},
-		"GET /1.0/cloud/project":                      {serve: listProjects},
-		"GET /1.0/cloud/project/{serviceName}":        {serve: getProject},
-		"GET /1.0/cloud/project/{serviceName}/region": {serve: listProjectRegions},
-
-		"GET /1.0/cloud/project/{serviceName}/network/private":                                  {serve: listNetworks},
-		"POST /1.0/cloud/project/{serviceName}/network/private":                                 {serve: createNetwork},
-		"GET /1.0/cloud/project/{serviceName}/network/private/{networkId}":                      {serve: getNetwork},
-		"PUT /1.0/cloud/project/{serviceName}/network/private/{networkId}":                      {serve: renameNetwork},
-		"DELETE /1.0/cloud/project/{serviceName}/network/private/{networkId}":                   {serve: deleteNetwork},
-		"GET /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet":               {serve: listSubnets},
-		"POST /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet":              {serve: createSubnet},
-		"DELETE /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet/{subnetId}": {serve: deleteSubnet},
-
-		"POST /1.0/cloud/project/{serviceName}/region/{regionName}/network/{networkId}/subnet/{subnetId}/gateway": {serve: createGateway},
-		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway":                                        {serve: listGateways},
-		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                   {serve: getGateway},
-		"PUT /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                   {serve: updateGateway},
-		"DELETE /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                {serve: deleteGateway},
-		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface":                         {serve: listInterfaces},
-		"POST /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface":                        {serve: createInterface},
-		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface/{interfaceId}":           {serve: getInterface},
-		"DELETE /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface/{interfaceId}":        {serve: deleteInterface},
-
-		"GET /1.0/cloud/project/{serviceName}/operation/{operationId}": {serve: getOperation},
+	routes := map[string]route{}
+	for _, table := range []map[string]route{accountRoutes(), networkRoutes(), okmsRoutes(), storageRoutes(), computeRoutes()} {
+		for pattern, rt := range table {
+			if _, dup := routes[pattern]; dup {
+				panic("ovh emulator: route registered twice: " + pattern)
+			}
+			routes[pattern] = rt
+		}
 	}
 	for pattern, rt := range routes {
 		h.mux.Handle(pattern, h.wrap(pattern, rt))
@@ -206,4 +187,40 @@ func asError(err error) *Error {
 	}
 	return &Error{Status: http.StatusInternalServerError, Class: "Server::InternalServerError::Unknown",
 		Message: "Internal server error: " + strings.TrimSpace(err.Error())}
+}
+
+// accountRoutes are the caller's identity and projects.
+func accountRoutes() map[string]route {
+	return map[string]route{
+		"GET /1.0/auth/time":                          {public: true, serve: authTime},
+		"GET /1.0/auth/details":                       {serve: authDetails},
+		"GET /1.0/cloud/project":                      {serve: listProjects},
+		"GET /1.0/cloud/project/{serviceName}":        {serve: getProject},
+		"GET /1.0/cloud/project/{serviceName}/region": {serve: listProjectRegions},
+	}
+}
+
+// networkRoutes are the private networks, subnets, gateways and the
+// operations they answer with.
+func networkRoutes() map[string]route {
+	return map[string]route{
+		"GET /1.0/cloud/project/{serviceName}/network/private":                                                    {serve: listNetworks},
+		"POST /1.0/cloud/project/{serviceName}/network/private":                                                   {serve: createNetwork},
+		"GET /1.0/cloud/project/{serviceName}/network/private/{networkId}":                                        {serve: getNetwork},
+		"PUT /1.0/cloud/project/{serviceName}/network/private/{networkId}":                                        {serve: renameNetwork},
+		"DELETE /1.0/cloud/project/{serviceName}/network/private/{networkId}":                                     {serve: deleteNetwork},
+		"GET /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet":                                 {serve: listSubnets},
+		"POST /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet":                                {serve: createSubnet},
+		"DELETE /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet/{subnetId}":                   {serve: deleteSubnet},
+		"POST /1.0/cloud/project/{serviceName}/region/{regionName}/network/{networkId}/subnet/{subnetId}/gateway": {serve: createGateway},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway":                                        {serve: listGateways},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                   {serve: getGateway},
+		"PUT /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                   {serve: updateGateway},
+		"DELETE /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}":                                {serve: deleteGateway},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface":                         {serve: listInterfaces},
+		"POST /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface":                        {serve: createInterface},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface/{interfaceId}":           {serve: getInterface},
+		"DELETE /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface/{interfaceId}":        {serve: deleteInterface},
+		"GET /1.0/cloud/project/{serviceName}/operation/{operationId}":                                            {serve: getOperation},
+	}
 }
