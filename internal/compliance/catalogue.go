@@ -1,0 +1,409 @@
+package compliance
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Where the texts are published.
+const (
+	urlSecNumCloud = "https://cyber.gouv.fr/sites/default/files/document/secnumcloud-referentiel-exigences-v3.2.pdf"
+	urlHDS         = "https://esante.gouv.fr/offres-services/hds/referentiel"
+	urlSSHGuide    = "https://cyber.gouv.fr/publications/usage-securise-dopenssh"
+	urlCNILLogs    = "https://www.cnil.fr/fr/la-cnil-publie-une-recommandation-relative-aux-mesures-de-journalisation"
+)
+
+// MinLogRetentionDays is the shortest time the logs and session recordings
+// of a warehouse are kept under a profile.
+func MinLogRetentionDays(profile string) int {
+	switch profile {
+	case ProfileSecNumCloud, ProfileHDS:
+		return 180
+	default:
+		return 0
+	}
+}
+
+// MaxRotationDays is the longest a key may go without rotation.
+const MaxRotationDays = 365
+
+var enforcedEverywhere = []string{ProfileSecNumCloud, ProfileHDS}
+
+var catalogue = []Control{
+	{
+		ID:    "HW-LOC-01",
+		Title: "Data, keys and administration stay in a region qualified for the profile",
+		Rationale: "Health data, the keys that protect it and the machines that administer it must sit in a " +
+			"region the profile's qualification covers: SecNumCloud-qualified for secnumcloud, HDS-certified for hds.",
+		Sources: []Source{
+			{Ref: "SecNumCloud 3.2 §19.2 b)-d)", Summary: "The provider stores and processes the customer's data in " +
+				"the European Union, and administers and supervises the service from the European Union.",
+				URL: urlSecNumCloud, Binds: "provider"},
+			{Ref: "HDS référentiel de certification (2024), exigence 28", Summary: "Personal health data is hosted " +
+				"only in the European Economic Area.", URL: urlHDS, Binds: "provider"},
+		},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindNetwork, KindKMSKey, KindStorage, KindBastion},
+		Attribute: "region",
+		Fix: "Deploy in a region qualified for the profile (see the health_secnumcloud_regions data source), or set " +
+			"the provider's compliance_profile to the qualification the region does hold.",
+		check: checkRegion,
+	},
+	{
+		ID:        "HW-ENC-01",
+		Title:     "Every bucket is encrypted at rest",
+		Rationale: "Data at rest must be unreadable on media the provider reallocates or loses.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §10.1 a)-b)", Summary: "The provider encrypts the customer's data " +
+			"at rest, with at least one key per customer.", URL: urlSecNumCloud, Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindStorage},
+		Attribute: "encryption.mode",
+		Fix:       `Set encryption.mode to "provider-managed" or "customer-key".`,
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("encryption") {
+				return StatusUnknown, "encryption is known after apply"
+			}
+			b := s.Bucket
+			ev := "encryption = " + or(b.Encryption, "none")
+			if b.Encryption == "provider-managed" || b.Encryption == "customer-key" {
+				return StatusPass, ev
+			}
+			return StatusFail, ev
+		},
+	},
+	{
+		ID:    "HW-ENC-02",
+		Title: "Raw and pseudonymised data are encrypted with a customer-held key",
+		Rationale: "Identifying health data must stay unreadable to anyone, the host included, who does not hold the " +
+			"data controller's key: the condition raised about the Health Data Hub's hosting.",
+		Sources: []Source{
+			{Ref: "SecNumCloud 3.2 §10.5 c)-d)", Summary: "Secret keys are protected in a security container " +
+				"(software or hardware) or on a separate medium.", URL: urlSecNumCloud, Binds: "provider"},
+		},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindStorage},
+		Attribute: "encryption.mode",
+		Fix: `Set encryption = { mode = "customer-key", kms_key_id = health_warehouse_kms_key.<key>.id } on the ` +
+			"raw and pseudonymised buckets.",
+		check: func(_ string, s Subject) (Status, string) {
+			b := s.Bucket
+			if s.unknown("zone") {
+				return StatusUnknown, "zone is known after apply"
+			}
+			if b.Zone != ZoneRaw && b.Zone != ZonePseudonymised {
+				return StatusNotApplicable, "zone = " + or(b.Zone, "not set")
+			}
+			if s.unknown("encryption") {
+				return StatusUnknown, "encryption is known after apply"
+			}
+			ev := fmt.Sprintf("zone = %s, encryption = %s", b.Zone, or(b.Encryption, "none"))
+			if b.Encryption == "customer-key" && b.KMSKeyID != "" {
+				return StatusPass, ev + ", kms_key_id = " + b.KMSKeyID
+			}
+			return StatusFail, ev
+		},
+	},
+	{
+		ID:    "HW-KEY-01",
+		Title: "Keys are rotated at least once a year",
+		Rationale: "A key that never changes exposes all the data it ever protected if it leaks; a cryptoperiod " +
+			"bounds that. One year is the longest rotation policy the provider accepts.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §10.5", Summary: "Keys are managed and protected over their " +
+			"life cycle.", URL: urlSecNumCloud, Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindKMSKey},
+		Attribute: "rotation_period",
+		Fix:       fmt.Sprintf("Set rotation_period to %d days or less.", MaxRotationDays),
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("rotation_period") {
+				return StatusUnknown, "rotation_period is known after apply"
+			}
+			d := s.Key.RotationPeriodDays
+			if d <= 0 {
+				return StatusFail, "the key is never rotated"
+			}
+			ev := fmt.Sprintf("rotation_period = %d days", d)
+			if d > MaxRotationDays {
+				return StatusFail, ev
+			}
+			return StatusPass, ev
+		},
+	},
+	{
+		ID:    "HW-KEY-02",
+		Title: "Keys are protected against deletion",
+		Rationale: "Deleting a key erases every piece of data encrypted with it: that is how a warehouse is " +
+			"securely erased at the end of its life, and why it must never happen by accident.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §19.4 a)", Summary: "At the end of the contract, the customer's " +
+			"data is securely erased, which may be done by deleting the keys that encrypt it.", URL: urlSecNumCloud,
+			Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindKMSKey},
+		Attribute: "deletion_protection",
+		Fix:       "Set deletion_protection = true; set it to false only in the change that retires the key.",
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("deletion_protection") {
+				return StatusUnknown, "deletion_protection is known after apply"
+			}
+			ev := fmt.Sprintf("deletion_protection = %t", s.Key.DeletionProtection)
+			if s.Key.DeletionProtection {
+				return StatusPass, ev
+			}
+			return StatusFail, ev
+		},
+	},
+	{
+		ID:    "HW-STO-01",
+		Title: "Every bucket keeps the versions of its objects",
+		Rationale: "Versioning turns an overwrite or a deletion into a recoverable event: the equivalent of the soft " +
+			"delete an Azure Storage account of research data has on.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §17.6 a)", Summary: "A backup service is available to the customer.",
+			URL: urlSecNumCloud, Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindStorage},
+		Attribute: "versioning",
+		Fix:       "Set versioning = true.",
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("versioning") {
+				return StatusUnknown, "versioning is known after apply"
+			}
+			ev := "versioning = " + or(s.Bucket.Versioning, "never enabled")
+			if s.Bucket.Versioning == "Enabled" {
+				return StatusPass, ev
+			}
+			return StatusFail, ev
+		},
+	},
+	{
+		ID:    "HW-STO-02",
+		Title: "The audit bucket cannot be rewritten (object lock)",
+		Rationale: "Logs and session recordings are evidence: nobody, an administrator included, may alter or delete " +
+			"them before their retention ends.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §12.7", Summary: "Logged events are protected against unauthorised " +
+			"access, modification and deletion, and their integrity is checked.", URL: urlSecNumCloud, Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindStorage},
+		Attribute: "object_lock",
+		Fix:       `Set object_lock = { mode = "COMPLIANCE", retention_days = 180 } (or more) on the audit bucket; it is only possible when the bucket is created.`,
+		check: func(_ string, s Subject) (Status, string) {
+			b := s.Bucket
+			if s.unknown("zone") {
+				return StatusUnknown, "zone is known after apply"
+			}
+			if b.Zone != ZoneAudit {
+				return StatusNotApplicable, "zone = " + or(b.Zone, "not set")
+			}
+			if s.unknown("object_lock") {
+				return StatusUnknown, "object_lock is known after apply"
+			}
+			if b.ObjectLockMode == "" {
+				return StatusFail, "zone = audit, no object lock"
+			}
+			return StatusPass, fmt.Sprintf("zone = audit, object lock %s for %d days", b.ObjectLockMode, b.ObjectLockDays)
+		},
+	},
+	{
+		ID:    "HW-STO-03",
+		Title: "Buckets refuse requests that are not encrypted in transit",
+		Rationale: "Health data crosses networks only under TLS; a bucket policy that denies plain HTTP makes that " +
+			"a property of the bucket rather than of every client.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §10.2", Summary: "Data in transit is encrypted following ANSSI's TLS, " +
+			"IPsec and SSH recommendations.", URL: urlSecNumCloud, Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindStorage},
+		Attribute: "policy_json",
+		Fix:       "Keep the policy the provider generates: it denies every request with aws:SecureTransport = false.",
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("policy") {
+				return StatusUnknown, "the bucket policy is known after apply"
+			}
+			p, err := parsePolicy(s.Bucket.Policy)
+			switch {
+			case err != nil:
+				return StatusFail, err.Error()
+			case p.deniesInsecureTransport():
+				return StatusPass, "the bucket policy denies requests with aws:SecureTransport = false"
+			}
+			return StatusFail, "no statement of the bucket policy denies requests without TLS"
+		},
+	},
+	{
+		ID:        "HW-STO-04",
+		Title:     "No bucket is public",
+		Rationale: "Health data is never readable or writable by anonymous requests.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §9", Summary: "Access to the service's resources is granted only to " +
+			"identified and authenticated users, on the principle of least privilege.", URL: urlSecNumCloud,
+			Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindStorage},
+		Attribute: "policy_json",
+		Fix:       `Remove the statements that allow Principal "*" without a condition that restricts the caller.`,
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("policy") {
+				return StatusUnknown, "the bucket policy is known after apply"
+			}
+			p, err := parsePolicy(s.Bucket.Policy)
+			if err != nil {
+				return StatusFail, err.Error()
+			}
+			if sid, public := p.allowsAnonymous(); public {
+				return StatusFail, fmt.Sprintf("the statement %s allows anyone, with no condition on the caller", or(sid, "without Sid"))
+			}
+			return StatusPass, "no statement allows anonymous access"
+		},
+	},
+	{
+		ID:    "HW-LOG-01",
+		Title: "Logs and session recordings are kept at least six months",
+		Rationale: "Incidents are often found months after they start; the evidence must still be there. The audit " +
+			"bucket's object lock sets that floor.",
+		Sources: []Source{
+			{Ref: "SecNumCloud 3.2 §12.6", Summary: "The provider's logging policy keeps logged events for at least " +
+				"six months.", URL: urlSecNumCloud, Binds: "provider"},
+			{Ref: "CNIL, recommandation relative aux mesures de journalisation (2021)", Summary: "Access logs are " +
+				"kept between six months and one year.", URL: urlCNILLogs, Binds: "recommendation"},
+		},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindStorage},
+		Attribute: "object_lock.retention_days",
+		Fix:       "Set object_lock.retention_days to 180 or more on the audit bucket.",
+		check: func(profile string, s Subject) (Status, string) {
+			b := s.Bucket
+			if s.unknown("zone") {
+				return StatusUnknown, "zone is known after apply"
+			}
+			if b.Zone != ZoneAudit {
+				return StatusNotApplicable, "zone = " + or(b.Zone, "not set")
+			}
+			if s.unknown("object_lock") {
+				return StatusUnknown, "object_lock is known after apply"
+			}
+			minDays := MinLogRetentionDays(profile)
+			if minDays == 0 { // profile "none": report against the strictest floor
+				minDays = MinLogRetentionDays(ProfileSecNumCloud)
+			}
+			ev := fmt.Sprintf("retention_days = %d (minimum %d)", b.ObjectLockDays, minDays)
+			if b.ObjectLockMode == "" {
+				return StatusFail, "no object lock: nothing holds the recordings for a minimum time"
+			}
+			if b.ObjectLockDays < minDays {
+				return StatusFail, ev
+			}
+			return StatusPass, ev
+		},
+	},
+	{
+		ID:    "HW-ADM-01",
+		Title: "No administration port is open to the whole Internet",
+		Rationale: "The bastion is reachable only from the administrators' networks: an SSH port open to every " +
+			"address is scanned and attacked within minutes.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.6 d), §12.12 a)", Summary: "Administration interfaces are not " +
+			"reachable from public networks, and administration goes through dedicated means.", URL: urlSecNumCloud,
+			Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindNetwork},
+		Attribute: "admin_cidrs",
+		Fix:       "List your administrators' addresses in admin_cidrs and set allow_admin_from_anywhere = false.",
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("admin_cidrs") {
+				return StatusUnknown, "admin_cidrs is known after apply"
+			}
+			for _, c := range s.Network.AdminCIDRs {
+				if p, err := netip.ParsePrefix(c); err == nil && p.Bits() == 0 {
+					return StatusFail, fmt.Sprintf("admin_cidrs holds %s", c)
+				}
+			}
+			return StatusPass, "admin_cidrs = [" + strings.Join(s.Network.AdminCIDRs, ", ") + "]"
+		},
+	},
+	{
+		ID:        "HW-ADM-02",
+		Title:     "Administrators authenticate with a second factor",
+		Rationale: "A stolen SSH key alone must not open the warehouse.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.6 f)", Summary: "Administration requires multi-factor " +
+			"authentication.", URL: urlSecNumCloud, Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindBastion},
+		Attribute: "mfa",
+		Fix:       `Set mfa = "totp", or "fido2" with FIDO2 (sk-) keys for every administrator.`,
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("mfa") {
+				return StatusUnknown, "mfa is known after apply"
+			}
+			ev := "mfa = " + or(s.Bastion.MFA, "none")
+			if s.Bastion.MFA == "totp" || s.Bastion.MFA == "fido2" {
+				return StatusPass, ev
+			}
+			return StatusFail, ev
+		},
+	},
+	{
+		ID:    "HW-ADM-03",
+		Title: "Administrative sessions are recorded",
+		Rationale: "The bastion is a supervised rebound host: what an administrator did must be replayable, " +
+			"especially for interventions by people outside the data controller.",
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.7 d), §12.13 a)", Summary: "Remote interventions go through a " +
+			"rebound host that supervises them.", URL: urlSecNumCloud, Binds: "provider"}},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindBastion},
+		Attribute: "session_recording",
+		Fix:       "Set session_recording = true, and audit_bucket to the warehouse's audit bucket.",
+		check: func(_ string, s Subject) (Status, string) {
+			if s.unknown("session_recording") {
+				return StatusUnknown, "session_recording is known after apply"
+			}
+			if !s.Bastion.SessionRecording {
+				return StatusFail, "session_recording = false"
+			}
+			if s.Bastion.AuditBucket == "" {
+				return StatusPass, "session_recording = true, recordings kept on the bastion only (no audit_bucket)"
+			}
+			return StatusPass, "session_recording = true, shipped to " + s.Bastion.AuditBucket
+		},
+	},
+}
+
+// checkRegion is HW-LOC-01.
+func checkRegion(profile string, s Subject) (Status, string) {
+	r := s.Region
+	if r.Name == "" {
+		return StatusUnknown, "the provider's region is not set"
+	}
+	if !r.Known {
+		return StatusFail, fmt.Sprintf("%s is not in the regions catalogue", r.Name)
+	}
+	ev := fmt.Sprintf("%s (%s): SecNumCloud %s, HDS %s", r.Name, or(r.Offer, s.Cloud), yesNo(r.SecNumCloud), yesNo(r.HDS))
+	if r.Source != "" {
+		ev += ", per " + r.Source
+	}
+	switch profile {
+	case ProfileSecNumCloud:
+		if !r.SecNumCloud {
+			return StatusFail, ev
+		}
+	case ProfileHDS:
+		if !r.HDS || !r.InEU {
+			return StatusFail, ev
+		}
+	default:
+		if !r.SecNumCloud && !r.HDS {
+			return StatusFail, ev
+		}
+	}
+	return StatusPass, ev
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func or(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}

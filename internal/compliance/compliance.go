@@ -1,0 +1,284 @@
+// Package compliance is the catalogue of controls a health-data warehouse
+// is held to, and their checks over the warehouse's resources.
+//
+// A control maps one requirement of a public text (ANSSI's SecNumCloud 3.2,
+// the HDS certification référentiel, CNIL's conditions) to what a customer's
+// Terraform configuration can show. Most of those texts bind the cloud
+// provider; the customer's side is choosing a qualified service and
+// configuring it well, which is what these checks look at. Each control
+// records its sources and whether their wording was checked.
+//
+// The checks see plain facts (Subject), filled by the provider from a plan
+// (at plan time, some facts are still unknown) or from what a cloud answers
+// (the health_warehouse_compliance data source). The package knows neither
+// Terraform nor any cloud SDK.
+package compliance
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Profiles: the bar a warehouse is held to.
+const (
+	// ProfileSecNumCloud: ANSSI's SecNumCloud qualification, the bar of the
+	// French State's "cloud au centre" doctrine for sensitive data.
+	ProfileSecNumCloud = "secnumcloud"
+	// ProfileHDS: the HDS certification (Hébergeur de Données de Santé),
+	// required in France to host personal health data.
+	ProfileHDS = "hds"
+	// ProfileNone: no control is enforced; reports still list them.
+	ProfileNone = "none"
+)
+
+// Profiles lists the profile names, strictest first.
+var Profiles = []string{ProfileSecNumCloud, ProfileHDS, ProfileNone}
+
+// Kind is the resource type a subject is.
+type Kind string
+
+// Resource types the controls look at.
+const (
+	KindNetwork Kind = "health_warehouse_network"
+	KindKMSKey  Kind = "health_warehouse_kms_key"
+	KindStorage Kind = "health_warehouse_storage"
+	KindBastion Kind = "health_warehouse_bastion"
+)
+
+// Data zones of a warehouse's buckets.
+const (
+	ZoneRaw           = "raw"           // identifying data as received
+	ZonePseudonymised = "pseudonymised" // data with direct identifiers replaced
+	ZoneResults       = "results"       // aggregated outputs of research
+	ZoneAudit         = "audit"         // logs and session recordings
+)
+
+// Zones lists the data zones, most sensitive first.
+var Zones = []string{ZoneRaw, ZonePseudonymised, ZoneResults, ZoneAudit}
+
+// Status is the outcome of one control on one subject.
+type Status string
+
+// Statuses of a finding.
+const (
+	StatusPass          Status = "pass"
+	StatusFail          Status = "fail"
+	StatusExcepted      Status = "excepted"       // failed, but the configuration states why it is accepted
+	StatusNotApplicable Status = "not-applicable" // the control does not concern this subject
+	StatusUnknown       Status = "unknown"        // decided by a value known only after apply
+)
+
+// Source is a text a control rests on.
+type Source struct {
+	Ref     string // "SecNumCloud 3.2 §12.6 c)"
+	Summary string // what the clause asks, paraphrased
+	URL     string
+	// Verified: the clause's number and wording were read in the official
+	// text (or a faithful structured copy of it); false marks a reference
+	// taken from secondary material.
+	Verified bool
+	// Binds says whose obligation the text states: "provider" (the cloud
+	// provider, which the customer shows by choosing a qualified service),
+	// "customer", or "recommendation" (advice to the customer).
+	Binds string
+}
+
+// Control is one entry of the catalogue.
+type Control struct {
+	ID        string
+	Title     string
+	Rationale string   // why a warehouse needs it
+	Sources   []Source // the texts it maps to
+	Profiles  []string // the profiles that enforce it
+	Kinds     []Kind   // the resource types it looks at
+	Attribute string   // the attribute that decides, for diagnostics
+	Fix       string   // what to change when it fails
+	check     func(profile string, s Subject) (Status, string)
+}
+
+// AppliesTo reports whether the control looks at resources of kind k.
+func (c Control) AppliesTo(k Kind) bool { return slices.Contains(c.Kinds, k) }
+
+// EnforcedBy reports whether profile enforces the control.
+func (c Control) EnforcedBy(profile string) bool { return slices.Contains(c.Profiles, profile) }
+
+// Catalogue returns every control, in id order.
+func Catalogue() []Control {
+	out := slices.Clone(catalogue)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Lookup finds a control by id.
+func Lookup(id string) (Control, bool) {
+	for _, c := range catalogue {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Control{}, false
+}
+
+// CheckProfile says why name is not a profile, or nil.
+func CheckProfile(name string) error {
+	if slices.Contains(Profiles, name) {
+		return nil
+	}
+	return fmt.Errorf("%q is not a compliance profile: use one of %s", name, strings.Join(Profiles, ", "))
+}
+
+// Subject is one resource as the checks see it: the facts the provider
+// could establish, from a plan or from the cloud.
+type Subject struct {
+	Kind    Kind
+	Name    string // the resource's name (or address), for reports
+	Cloud   string // "outscale" or "ovh"
+	Region  RegionFacts
+	Network *NetworkFacts
+	Key     *KeyFacts
+	Bucket  *BucketFacts
+	Bastion *BastionFacts
+	// Unknown names the attributes whose value is not known yet (at plan
+	// time); controls decided by one of them are StatusUnknown.
+	Unknown []string
+}
+
+func (s Subject) unknown(attr string) bool { return slices.Contains(s.Unknown, attr) }
+
+// RegionFacts is what the regions catalogue says of the subject's region.
+type RegionFacts struct {
+	Name        string
+	Known       bool // the region is in the catalogue
+	InEU        bool
+	SecNumCloud bool
+	HDS         bool
+	Offer       string
+	Source      string // the public statement behind the flags
+}
+
+// NetworkFacts are the facts of a health_warehouse_network.
+type NetworkFacts struct {
+	AdminCIDRs             []string
+	AllowAdminFromAnywhere bool
+	RulesEnforcement       string // "security-groups" or "host-firewall"
+}
+
+// KeyFacts are the facts of a health_warehouse_kms_key.
+type KeyFacts struct {
+	Backend            string // "openbao" or "ovh-okms"
+	RotationPeriodDays int    // 0: the key is never rotated
+	DeletionProtection bool
+}
+
+// BucketFacts are the facts of a health_warehouse_storage.
+type BucketFacts struct {
+	Zone           string // one of Zones, or "" when not said
+	Encryption     string // "provider-managed", "customer-key", or "none"
+	KMSKeyID       string
+	Versioning     string // "Enabled", "Suspended" or ""
+	ObjectLockMode string // "GOVERNANCE", "COMPLIANCE" or ""
+	ObjectLockDays int
+	Policy         string // the bucket policy document, JSON
+}
+
+// BastionFacts are the facts of a health_warehouse_bastion.
+type BastionFacts struct {
+	MFA              string // "totp", "fido2" or "none"
+	SessionRecording bool
+	AuditBucket      string // where recordings are shipped; "" keeps them on the VM only
+}
+
+// Finding is the outcome of one control on one subject.
+type Finding struct {
+	Control   string `json:"control"`
+	Title     string `json:"title"`
+	Kind      Kind   `json:"resource_type"`
+	Subject   string `json:"subject"`
+	Status    Status `json:"status"`
+	Attribute string `json:"attribute"`
+	// Evidence is what the decision rests on: the values read.
+	Evidence string `json:"evidence"`
+	// Detail says why it failed and what to do, or why it is excepted.
+	Detail string `json:"detail,omitempty"`
+	// Enforced: the profile enforces the control (a failure is an error).
+	Enforced bool `json:"enforced"`
+}
+
+// Exception is a control a configuration accepts to fail, with the reason.
+type Exception struct {
+	Control       string
+	Justification string
+}
+
+// CheckExceptions says what is wrong with the exceptions a resource of
+// kind k declares: unknown controls, controls that do not concern k,
+// duplicates and empty justifications.
+func CheckExceptions(k Kind, exceptions []Exception) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, e := range exceptions {
+		c, ok := Lookup(e.Control)
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("%q is not a control of the catalogue (see the Compliance guide for the list)", e.Control))
+			continue
+		case !c.AppliesTo(k):
+			errs = append(errs, fmt.Errorf("%s (%s) does not concern %s resources: it looks at %s", c.ID, c.Title, k, kindList(c.Kinds)))
+		case seen[e.Control]:
+			errs = append(errs, fmt.Errorf("%s is listed twice", e.Control))
+		}
+		seen[e.Control] = true
+		if strings.TrimSpace(e.Justification) == "" {
+			errs = append(errs, fmt.Errorf("the exception to %s has an empty justification: say why the risk is accepted and who accepted it", e.Control))
+		}
+	}
+	return errs
+}
+
+func kindList(kinds []Kind) string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Evaluate runs every control that concerns s, and marks as excepted the
+// failures that exceptions accept. Controls the profile does not enforce
+// are still evaluated, with Enforced false, so that reports show them.
+func Evaluate(profile string, s Subject, exceptions []Exception) []Finding {
+	accepted := map[string]string{}
+	for _, e := range exceptions {
+		accepted[e.Control] = e.Justification
+	}
+	var out []Finding
+	for _, c := range Catalogue() {
+		if !c.AppliesTo(s.Kind) {
+			continue
+		}
+		status, evidence := c.check(profile, s)
+		f := Finding{Control: c.ID, Title: c.Title, Kind: s.Kind, Subject: s.Name, Status: status,
+			Attribute: c.Attribute, Evidence: evidence, Enforced: c.EnforcedBy(profile)}
+		if status == StatusFail {
+			f.Detail = c.Fix
+			if why, ok := accepted[c.ID]; ok {
+				f.Status, f.Detail = StatusExcepted, "accepted: "+why
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Violations returns the findings that stop a plan: enforced failures.
+func Violations(findings []Finding) []Finding {
+	var out []Finding
+	for _, f := range findings {
+		if f.Status == StatusFail && f.Enforced {
+			out = append(out, f)
+		}
+	}
+	return out
+}
