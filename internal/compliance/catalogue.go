@@ -7,11 +7,20 @@ import (
 )
 
 // Where the texts are published.
+//
+// The clause numbers and their meaning were checked (December 2026) against
+// structured copies of the texts (the ANSSI and ANS référentiels as packaged
+// by the open-source CISO Assistant library), not against the PDFs
+// themselves; Verified records that check.
 const (
+	// ANSSI, SecNumCloud référentiel d'exigences v3.2 of 8 March 2022.
 	urlSecNumCloud = "https://cyber.gouv.fr/sites/default/files/document/secnumcloud-referentiel-exigences-v3.2.pdf"
-	urlHDS         = "https://esante.gouv.fr/offres-services/hds/referentiel"
-	urlSSHGuide    = "https://cyber.gouv.fr/publications/usage-securise-dopenssh"
-	urlCNILLogs    = "https://www.cnil.fr/fr/la-cnil-publie-une-recommandation-relative-aux-mesures-de-journalisation"
+	// ANS, référentiel de certification HDS v2, approved by the arrêté of 26 April 2024.
+	urlHDS = "https://esante.gouv.fr/labels-certifications/hebergement-des-donnees-de-sante"
+	// ANSSI, RGS v2.0 annexe B2, key management.
+	urlRGSB2 = "https://cyber.gouv.fr/sites/default/files/2022-10/RGS_v-2-0_B2.pdf"
+	// CNIL's recommendation on logging measures.
+	urlCNILLogs = "https://www.cnil.fr/fr/la-cnil-publie-une-recommandation-relative-aux-mesures-de-journalisation"
 )
 
 // MinLogRetentionDays is the shortest time the logs and session recordings
@@ -37,11 +46,14 @@ var catalogue = []Control{
 		Rationale: "Health data, the keys that protect it and the machines that administer it must sit in a " +
 			"region the profile's qualification covers: SecNumCloud-qualified for secnumcloud, HDS-certified for hds.",
 		Sources: []Source{
-			{Ref: "SecNumCloud 3.2 §19.2 b)-d)", Summary: "The provider stores and processes the customer's data in " +
-				"the European Union, and administers and supervises the service from the European Union.",
-				URL: urlSecNumCloud, Binds: "provider"},
-			{Ref: "HDS référentiel de certification (2024), exigence 28", Summary: "Personal health data is hosted " +
-				"only in the European Economic Area.", URL: urlHDS, Binds: "provider"},
+			{Ref: "SecNumCloud 3.2 §19.2 b)", Summary: "The provider stores and processes the customer's data in " +
+				"the European Union.", URL: urlSecNumCloud, Binds: "provider", Verified: true},
+			{Ref: "SecNumCloud 3.2 §19.2 c), d)", Summary: "The service is administered and supervised from the " +
+				"European Union, and its technical data (administrators' identities, infrastructure logs, certificates) " +
+				"stays there.", URL: urlSecNumCloud, Binds: "provider", Verified: true,
+				Note: "No clause names encryption keys; they are held to the location of the data they protect."},
+			{Ref: "HDS v2 (2024), EXI 28", Summary: "The host and its subcontractors store personal health data only " +
+				"in the European Economic Area, and tell the client where.", URL: urlHDS, Binds: "provider", Verified: true},
 		},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindNetwork, KindKMSKey, KindStorage, KindBastion},
@@ -54,8 +66,9 @@ var catalogue = []Control{
 		ID:        "HW-ENC-01",
 		Title:     "Every bucket is encrypted at rest",
 		Rationale: "Data at rest must be unreadable on media the provider reallocates or loses.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §10.1 a)-b)", Summary: "The provider encrypts the customer's data " +
-			"at rest, with at least one key per customer.", URL: urlSecNumCloud, Binds: "provider"}},
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §10.1 a), b)", Summary: "Encryption keeps the customer's data from " +
+			"being recovered when resources are reallocated or media recovered, with at least one key per customer, " +
+			"by methods that follow ANSSI's cryptographic rules.", URL: urlSecNumCloud, Binds: "provider", Verified: true}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindStorage},
 		Attribute: "encryption.mode",
@@ -78,8 +91,11 @@ var catalogue = []Control{
 		Rationale: "Identifying health data must stay unreadable to anyone, the host included, who does not hold the " +
 			"data controller's key: the condition raised about the Health Data Hub's hosting.",
 		Sources: []Source{
-			{Ref: "SecNumCloud 3.2 §10.5 c)-d)", Summary: "Secret keys are protected in a security container " +
-				"(software or hardware) or on a separate medium.", URL: urlSecNumCloud, Binds: "provider"},
+			{Ref: "SecNumCloud 3.2 §3.3.2", Summary: "The qualification gives no technical guarantee that the provider " +
+				"cannot read the data; a customer that needs one adds encryption under its own control.",
+				URL: urlSecNumCloud, Binds: "customer", Verified: true},
+			{Ref: "SecNumCloud 3.2 §10.5 c)", Summary: "Keys that encrypt data are protected in a security container " +
+				"(software or hardware) or on a separate medium.", URL: urlSecNumCloud, Binds: "provider", Verified: true},
 		},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindStorage},
@@ -109,8 +125,9 @@ var catalogue = []Control{
 		Title: "Keys are rotated at least once a year",
 		Rationale: "A key that never changes exposes all the data it ever protected if it leaks; a cryptoperiod " +
 			"bounds that. One year is the longest rotation policy the provider accepts.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §10.5", Summary: "Keys are managed and protected over their " +
-			"life cycle.", URL: urlSecNumCloud, Binds: "provider"}},
+		Sources: []Source{{Ref: "RGS v2.0 annexe B2, RègleRenouvellement-1", Summary: "Every key has a planned end " +
+			"of life and renewal (SecNumCloud 3.2 §10.5 a) refers to these rules).", URL: urlRGSB2, Binds: "provider",
+			Verified: true, Note: "Neither text sets a period: the one-year bound is this project's policy."}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindKMSKey},
 		Attribute: "rotation_period",
@@ -135,9 +152,10 @@ var catalogue = []Control{
 		Title: "Keys are protected against deletion",
 		Rationale: "Deleting a key erases every piece of data encrypted with it: that is how a warehouse is " +
 			"securely erased at the end of its life, and why it must never happen by accident.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §19.4 a)", Summary: "At the end of the contract, the customer's " +
-			"data is securely erased, which may be done by deleting the keys that encrypt it.", URL: urlSecNumCloud,
-			Binds: "provider"}},
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §19.4 a), §11.9 a)", Summary: "At the end of the contract the " +
+			"customer's data is securely erased, for instance by erasing the keys that encrypt it.", URL: urlSecNumCloud,
+			Binds: "provider", Verified: true,
+			Note: "The clauses show that deleting a key destroys data; protecting keys from deletion is this project's policy."}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindKMSKey},
 		Attribute: "deletion_protection",
@@ -158,8 +176,9 @@ var catalogue = []Control{
 		Title: "Every bucket keeps the versions of its objects",
 		Rationale: "Versioning turns an overwrite or a deletion into a recoverable event: the equivalent of the soft " +
 			"delete an Azure Storage account of research data has on.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §17.6 a)", Summary: "A backup service is available to the customer.",
-			URL: urlSecNumCloud, Binds: "provider"}},
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §17.6 a)", Summary: "The provider offers the customer a documented " +
+			"backup service.", URL: urlSecNumCloud, Binds: "provider", Verified: true,
+			Note: "No clause requires object versioning: this is the closest anchor, and the control is this project's policy."}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindStorage},
 		Attribute: "versioning",
@@ -180,8 +199,9 @@ var catalogue = []Control{
 		Title: "The audit bucket cannot be rewritten (object lock)",
 		Rationale: "Logs and session recordings are evidence: nobody, an administrator included, may alter or delete " +
 			"them before their retention ends.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §12.7", Summary: "Logged events are protected against unauthorised " +
-			"access, modification and deletion, and their integrity is checked.", URL: urlSecNumCloud, Binds: "provider"}},
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §12.7 a)", Summary: "Logging systems and logged events are protected " +
+			"against loss of availability, integrity and confidentiality.", URL: urlSecNumCloud, Binds: "provider",
+			Verified: true, Note: "Write-once storage is one way to meet it; the clause does not name it."}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindStorage},
 		Attribute: "object_lock",
@@ -208,8 +228,9 @@ var catalogue = []Control{
 		Title: "Buckets refuse requests that are not encrypted in transit",
 		Rationale: "Health data crosses networks only under TLS; a bucket policy that denies plain HTTP makes that " +
 			"a property of the bucket rather than of every client.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §10.2", Summary: "Data in transit is encrypted following ANSSI's TLS, " +
-			"IPsec and SSH recommendations.", URL: urlSecNumCloud, Binds: "provider"}},
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §10.2 a), c)", Summary: "Network encryption follows ANSSI's " +
+			"cryptographic rules, and TLS follows ANSSI's TLS recommendations.", URL: urlSecNumCloud, Binds: "provider",
+			Verified: true, Note: "The clause applies where TLS is used; refusing plain HTTP on buckets is this project's policy."}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindStorage},
 		Attribute: "policy_json",
@@ -232,9 +253,10 @@ var catalogue = []Control{
 		ID:        "HW-STO-04",
 		Title:     "No bucket is public",
 		Rationale: "Health data is never readable or writable by anonymous requests.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §9", Summary: "Access to the service's resources is granted only to " +
-			"identified and authenticated users, on the principle of least privilege.", URL: urlSecNumCloud,
-			Binds: "provider"}},
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.1 a), §9.3 b)", Summary: "Access control follows a risk-based " +
+			"policy, and customers get the means to give their users distinct roles.", URL: urlSecNumCloud,
+			Binds: "provider", Verified: true,
+			Note: "No clause covers a customer making a bucket public: the control is this project's policy."}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindStorage},
 		Attribute: "policy_json",
@@ -259,8 +281,9 @@ var catalogue = []Control{
 		Rationale: "Incidents are often found months after they start; the evidence must still be there. The audit " +
 			"bucket's object lock sets that floor.",
 		Sources: []Source{
-			{Ref: "SecNumCloud 3.2 §12.6", Summary: "The provider's logging policy keeps logged events for at least " +
-				"six months.", URL: urlSecNumCloud, Binds: "provider"},
+			{Ref: "SecNumCloud 3.2 §12.6 c)", Summary: "Logged events are kept for at least six months, subject to " +
+				"legal obligations.", URL: urlSecNumCloud, Binds: "provider", Verified: true,
+				Note: "The clause is about the provider's logs; holding the customer's logs and session recordings to it is this project's policy. HDS v2 sets no retention period."},
 			{Ref: "CNIL, recommandation relative aux mesures de journalisation (2021)", Summary: "Access logs are " +
 				"kept between six months and one year.", URL: urlCNILLogs, Binds: "recommendation"},
 		},
@@ -298,9 +321,14 @@ var catalogue = []Control{
 		Title: "No administration port is open to the whole Internet",
 		Rationale: "The bastion is reachable only from the administrators' networks: an SSH port open to every " +
 			"address is scanned and attacked within minutes.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.6 d), §12.12 a)", Summary: "Administration interfaces are not " +
-			"reachable from public networks, and administration goes through dedicated means.", URL: urlSecNumCloud,
-			Binds: "provider"}},
+		Sources: []Source{
+			{Ref: "SecNumCloud 3.2 §9.6 d), §13.2 e)", Summary: "Administration interfaces are not reachable from " +
+				"public networks, and are filtered to the flows the flow matrix allows.", URL: urlSecNumCloud,
+				Binds: "provider", Verified: true},
+			{Ref: "SecNumCloud 3.2 annexe 2 i)", Summary: "The customer is advised to reach management interfaces " +
+				"from dedicated administration terminals and servers.", URL: urlSecNumCloud, Binds: "recommendation",
+				Verified: true},
+		},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindNetwork},
 		Attribute: "admin_cidrs",
@@ -321,8 +349,9 @@ var catalogue = []Control{
 		ID:        "HW-ADM-02",
 		Title:     "Administrators authenticate with a second factor",
 		Rationale: "A stolen SSH key alone must not open the warehouse.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.6 f)", Summary: "Administration requires multi-factor " +
-			"authentication.", URL: urlSecNumCloud, Binds: "provider"}},
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.6 f)", Summary: "Administration interfaces, the provider's and " +
+			"those given to customers, require strong multi-factor authentication.", URL: urlSecNumCloud,
+			Binds: "provider", Verified: true}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindBastion},
 		Attribute: "mfa",
@@ -343,8 +372,10 @@ var catalogue = []Control{
 		Title: "Administrative sessions are recorded",
 		Rationale: "The bastion is a supervised rebound host: what an administrator did must be replayable, " +
 			"especially for interventions by people outside the data controller.",
-		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.7 d), §12.13 a)", Summary: "Remote interventions go through a " +
-			"rebound host that supervises them.", URL: urlSecNumCloud, Binds: "provider"}},
+		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.7 d), §12.13 a)", Summary: "Remote interventions from outside " +
+			"the EU, or by people not vetted, go through a rebound host where vetted staff supervise them in real " +
+			"time, and their actions are logged.", URL: urlSecNumCloud, Binds: "provider", Verified: true,
+			Note: "The clauses ask for real-time supervision and logging of the provider's staff; recording the customer's own sessions is this project's policy."}},
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindBastion},
 		Attribute: "session_recording",

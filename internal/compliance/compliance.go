@@ -83,6 +83,9 @@ type Source struct {
 	// provider, which the customer shows by choosing a qualified service),
 	// "customer", or "recommendation" (advice to the customer).
 	Binds string
+	// Note says how far the clause backs the control, where it does not
+	// require exactly what the control checks.
+	Note string
 }
 
 // Control is one entry of the catalogue.

@@ -103,7 +103,11 @@ func (r Report) Markdown() string {
 			if !s.Verified {
 				mark = " _(reference not verified against the official text)_"
 			}
-			fmt.Fprintf(&b, "  - %s: %s (%s; binds: %s)%s\n", s.Ref, s.Summary, s.URL, s.Binds, mark)
+			note := ""
+			if s.Note != "" {
+				note = " " + s.Note
+			}
+			fmt.Fprintf(&b, "  - %s: %s (%s; binds: %s)%s%s\n", s.Ref, s.Summary, s.URL, s.Binds, note, mark)
 		}
 	}
 	return b.String()
