@@ -186,6 +186,11 @@ func providerBlock(emu *emulator.Emulator, name, cloudName, alias string) string
 		fmt.Fprintf(&b, "  alias = %q\n", alias)
 	}
 	fmt.Fprintf(&b, "  cloud = %q\n", cloudName)
+	if cloudName == cloud.OVH {
+		// OVHcloud's Public Cloud regions are HDS-certified, not
+		// SecNumCloud-qualified: the default profile refuses them.
+		b.WriteString("  compliance_profile = \"hds\"\n")
+	}
 	if RealCloud() {
 		if cloudName == cloud.OVH {
 			fmt.Fprintf(&b, "  ovh {\n    region = %q\n  }\n", os.Getenv("HEALTH_TEST_OVH_REGION"))

@@ -24,6 +24,7 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud/outscale"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud/ovh"
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
 )
 
 var (
@@ -43,10 +44,11 @@ type healthProvider struct {
 
 // providerModel is the provider block.
 type providerModel struct {
-	Cloud        types.String   `tfsdk:"cloud"`
-	APIRateLimit types.Float64  `tfsdk:"api_rate_limit"`
-	Outscale     *outscaleModel `tfsdk:"outscale"`
-	OVH          *ovhModel      `tfsdk:"ovh"`
+	Cloud             types.String   `tfsdk:"cloud"`
+	APIRateLimit      types.Float64  `tfsdk:"api_rate_limit"`
+	ComplianceProfile types.String   `tfsdk:"compliance_profile"`
+	Outscale          *outscaleModel `tfsdk:"outscale"`
+	OVH               *ovhModel      `tfsdk:"ovh"`
 }
 
 type outscaleModel struct {
@@ -103,6 +105,16 @@ func (p *healthProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"OVHcloud. Raise it if your account's limits allow, lower it if you see throttling.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},
+			},
+			"compliance_profile": schema.StringAttribute{
+				MarkdownDescription: "The bar every resource of this provider block is held to at plan time " +
+					"(`HEALTH_COMPLIANCE_PROFILE`): `secnumcloud` (default; ANSSI's SecNumCloud qualification), `hds` " +
+					"(the French certification for hosting health data), or `none`. A resource that fails a control " +
+					"of the profile is refused at plan time, naming the control and the fix, unless its " +
+					"`compliance_exceptions` accept it. OVHcloud's Public Cloud regions are HDS-capable but not " +
+					"SecNumCloud-qualified: use `hds` there. See the Compliance guide.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(compliance.Profiles...)},
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -306,7 +318,12 @@ func (p *healthProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 	tflog.Debug(ctx, "configured the health provider", map[string]any{"cloud": name, "region": c.Region()})
-	data := &providerData{cloud: c}
+	profile := complianceProfile(cfg.ComplianceProfile)
+	if err := compliance.CheckProfile(profile); err != nil {
+		resp.Diagnostics.AddError("Invalid Compliance Profile", fmt.Sprintf("%s (from %s): %s.", profile, envComplianceProfile, err))
+		return
+	}
+	data := &providerData{cloud: c, profile: profile}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -327,6 +344,8 @@ func (p *healthProvider) DataSources(context.Context) []func() datasource.DataSo
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
 	cloud cloud.Cloud
+	// profile is the compliance profile resources are held to.
+	profile string
 }
 
 // outscaleConfig applies the environment fallbacks to the outscale block and

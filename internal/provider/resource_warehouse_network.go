@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
 )
 
 var (
@@ -206,6 +207,7 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 				Computed:    true,
 				ElementType: types.StringType,
 			},
+			"compliance_exceptions": complianceExceptionsAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
@@ -225,6 +227,7 @@ func (r *warehouseNetworkResource) ValidateConfig(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	validateExceptions(compliance.KindNetwork, cfg.ComplianceExceptions, &resp.Diagnostics)
 	if !cfg.AllowAdminFromAnywhere.IsUnknown() {
 		anywhere := cfg.AllowAdminFromAnywhere.ValueBool()
 		if !cfg.AdminCIDRs.IsUnknown() && !cfg.AdminCIDRs.IsNull() {
@@ -338,6 +341,15 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("region"))
 		}
 	}
+
+	// The compliance profile's controls, on what the plan says.
+	admin, known := knownStrings(plan.AdminCIDRs)
+	subject := compliance.Subject{Kind: compliance.KindNetwork, Name: plan.Name.ValueString(),
+		Network: &compliance.NetworkFacts{AdminCIDRs: admin, AllowAdminFromAnywhere: plan.AllowAdminFromAnywhere.ValueBool()}}
+	if !known {
+		subject.Unknown = append(subject.Unknown, "admin_cidrs")
+	}
+	enforceCompliance(ctx, r.data, subject, exceptionsFrom(plan.ComplianceExceptions), &resp.Diagnostics)
 
 	// Renaming, retagging or changing rules keeps every id; only a subnet
 	// made again or NAT turned on or off changes them. Those are unknown

@@ -34,6 +34,7 @@ type networkModel struct {
 	StoragePath            types.String   `tfsdk:"storage_path"`
 	EgressIPs              types.List     `tfsdk:"egress_ips"`
 	CloudIDs               types.Map      `tfsdk:"cloud_ids"`
+	ComplianceExceptions   types.List     `tfsdk:"compliance_exceptions"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -304,24 +305,115 @@ resource "health_warehouse_network" "test" {
 	}
 }
 
-// 0.0.0.0/0 is accepted once the risk is stated, and shows in the plan.
-func TestAccWarehouseNetwork_adminFromAnywhereNeedsTheFlag(t *testing.T) {
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: acctest.ProviderConfig(cloud.Outscale, "") + `
+// 0.0.0.0/0 needs the flag, and then fails the compliance control on open
+// administration ports unless an exception states why it is accepted; the
+// plan then shows it.
+func TestAccWarehouseNetwork_adminFromAnywhere(t *testing.T) {
+	t.Parallel()
+	config := func(exceptions string) string {
+		return acctest.ProviderConfig(cloud.Outscale, "") + `
 resource "health_warehouse_network" "test" {
   name                      = "wh-anywhere"
   cidr                      = "10.45.0.0/16"
   admin_cidrs               = ["0.0.0.0/0"]
   allow_admin_from_anywhere = true
+` + exceptions + `}
+`
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config(""),
+				PlanOnly:    true,
+				ExpectError: expectError("Compliance Control HW-ADM-01 Failed", "SecNumCloud 3.2 §9.6 d)", "admin_cidrs holds 0.0.0.0/0", "compliance_exceptions"),
+			},
+			{
+				Config: config(`  compliance_exceptions = [{
+    control       = "HW-ADM-01"
+    justification = "break-glass access while the VPN is rebuilt (RSSI, ticket 42)"
+  }]
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("0.0.0.0/0")),
+				}},
+			},
+		},
+	})
+}
+
+// The default profile is secnumcloud: OVHcloud's Public Cloud regions are
+// HDS-certified but not SecNumCloud-qualified, and the plan says so.
+func TestAccWarehouseNetwork_complianceProfile(t *testing.T) {
+	t.Parallel()
+	network := `
+resource "health_warehouse_network" "test" {
+  name        = "wh-profile"
+  cidr        = "10.47.0.0/16"
+  admin_cidrs = ["203.0.113.7/32"]
+%s}
+`
+	ovhUnder := func(profile string) string {
+		return strings.Replace(acctest.ProviderConfig(cloud.OVH, ""), `compliance_profile = "hds"`,
+			fmt.Sprintf("compliance_profile = %q", profile), 1)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      ovhUnder("secnumcloud") + fmt.Sprintf(network, ""),
+				PlanOnly:    true,
+				ExpectError: expectError("Compliance Control HW-LOC-01 Failed", "EU-WEST-PAR", "SecNumCloud no, HDS yes"),
+			},
+			{
+				Config: ovhUnder("secnumcloud") + fmt.Sprintf(network, `  compliance_exceptions = [{ control = "HW-LOC-01", justification = "pilot on HDS hosting, approved by the DPO" }]
+`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{Config: ovhUnder("hds") + fmt.Sprintf(network, ""), PlanOnly: true, ExpectNonEmptyPlan: true},
+			{Config: ovhUnder("none") + fmt.Sprintf(network, ""), PlanOnly: true, ExpectNonEmptyPlan: true},
+			{
+				Config:      ovhUnder("iso27001") + fmt.Sprintf(network, ""),
+				PlanOnly:    true,
+				ExpectError: expectError("compliance_profile", "secnumcloud"),
+			},
+		},
+	})
+}
+
+func TestAccWarehouseNetwork_invalidComplianceExceptions(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		exceptions string
+		want       []string
+	}{
+		"control of another resource": {`[{ control = "HW-STO-01", justification = "x" }]`,
+			[]string{"Invalid Compliance Exception", "HW-STO-01 (Every bucket keeps the versions of its objects) does not concern health_warehouse_network"}},
+		"empty justification": {`[{ control = "HW-ADM-01", justification = "" }]`,
+			[]string{"justification", "at least 1"}},
+		"unknown control": {`[{ control = "HW-NOPE-1", justification = "x" }]`,
+			[]string{"control", "HW-ADM-01"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: regionsProvider + `
+resource "health_warehouse_network" "test" {
+  name                  = "wh-exceptions"
+  cidr                  = "10.48.0.0/16"
+  admin_cidrs           = ["203.0.113.7/32"]
+  compliance_exceptions = ` + c.exceptions + `
 }
 `,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("0.0.0.0/0")),
-			}},
-		}},
-	})
+					PlanOnly:    true,
+					ExpectError: expectError(c.want...),
+				}},
+			})
+		})
+	}
 }
 
 func TestAccWarehouseNetwork_ovhNeedsNATEgress(t *testing.T) {
