@@ -1,0 +1,96 @@
+// Command compliance-guide writes the Compliance guide's template from the
+// control catalogue, so that the guide always lists what the provider
+// checks. `make docs` runs it before tfplugindocs.
+//
+//	compliance-guide templates/guides/compliance.md.tmpl
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
+)
+
+const header = `---
+page_title: "Compliance: SecNumCloud and HDS controls at plan time"
+subcategory: ""
+description: |-
+  The controls every health_* resource is held to at plan time, the texts behind them, and how to read the compliance reports.
+---
+
+# Compliance: SecNumCloud and HDS controls at plan time
+
+Health data must sit on qualified infrastructure, encrypted, with its keys and its administration
+under the data controller's control. This provider makes the plan tell whether a configuration does:
+every ` + "`health_*`" + ` resource is checked against the controls below when Terraform plans it.
+
+## Profiles
+
+The provider's ` + "`compliance_profile`" + ` sets the bar:
+
+| Profile | For | Region must be |
+|---|---|---|
+| ` + "`secnumcloud`" + ` (default) | ANSSI's SecNumCloud qualification, the bar of the French State's "cloud au centre" doctrine | SecNumCloud-qualified (see ` + "`health_secnumcloud_regions`" + `) |
+| ` + "`hds`" + ` | the French certification for hosting personal health data (HDS) | HDS-certified, in the EEA |
+| ` + "`none`" + ` | development on the local emulator | anything; nothing is enforced, reports still list every control |
+
+On OVHcloud, Public Cloud regions are HDS-certified (for projects with the HDS option) but OVHcloud
+states they are not SecNumCloud-qualified: use ` + "`compliance_profile = \"hds\"`" + ` there, or the
+plan stops at control HW-LOC-01. OUTSCALE's ` + "`cloudgouv-eu-west-1`" + ` is the Region public sources
+name as SecNumCloud-qualified.
+
+## What happens at plan time
+
+A control the profile enforces that fails stops the plan with an error at the attribute that decides
+it, naming the control, the texts, what was found and the fix:
+
+` + "```text" + `
+Error: Compliance Control HW-ADM-01 Failed
+
+  on main.tf line 12, in resource "health_warehouse_network" "wh":
+  12:   admin_cidrs = ["0.0.0.0/0"]
+
+HW-ADM-01: No administration port is open to the whole Internet, which the "secnumcloud"
+compliance profile requires (SecNumCloud 3.2 §9.6 d), §13.2 e); ...). Found: admin_cidrs holds 0.0.0.0/0.
+` + "```" + `
+
+To accept a risk knowingly, list the control in the resource's ` + "`compliance_exceptions`" + ` with the reason;
+the plan then goes on with a warning that repeats it, and reports show the control as ` + "`excepted`" + `:
+
+` + "```terraform" + `
+resource "health_warehouse_network" "wh" {
+  # ...
+  compliance_exceptions = [{
+    control       = "HW-ADM-01"
+    justification = "break-glass access while the VPN is rebuilt (RSSI, ticket 42)"
+  }]
+}
+` + "```" + `
+
+A control decided by a value known only after apply (an id another resource returns) is ` + "`unknown`" + `
+at plan time and checked again by the compliance report.
+
+## What the controls can and cannot show
+
+SecNumCloud and HDS mostly bind the cloud provider. A customer's Terraform shows its side: it chose a
+qualified service and configured it as the texts expect. Where a control is this project's policy
+rather than a clause that requires it, its sources say so. The clause numbers were checked in
+December 2026 against structured copies of the ANSSI and ANS texts, not the PDFs themselves.
+
+## The controls
+
+`
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: compliance-guide FILE")
+		os.Exit(2)
+	}
+	guide := header + compliance.GuideTable()
+	if err := os.WriteFile(os.Args[1], []byte(strings.TrimRight(guide, "\n")+"\n"), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
