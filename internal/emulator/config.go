@@ -31,6 +31,9 @@ const (
 	// DefaultOVHOKMSID is the seeded account's OVHcloud KMS (a UUID, like a
 	// real OKMS id), in the region of DefaultOVHRegion.
 	DefaultOVHOKMSID = "00000000-0000-4000-8000-00000000e001"
+	// DefaultOVHOKMSRegion is that KMS's region: OKMS names regions in
+	// lower case (eu-west-par is Paris, where EU-WEST-PAR's Public Cloud is).
+	DefaultOVHOKMSRegion = "eu-west-par"
 
 	DefaultOpenBaoToken = "s.emulatoropenbaotoken0001"
 )
@@ -97,6 +100,7 @@ func DefaultConfig() Config {
 				Description: "health-data-warehouse",
 				Regions:     []string{"EU-WEST-PAR", "GRA11", "RBX-A", "SBG5"},
 			}},
+			OKMS: []ovh.OKMS{{ID: DefaultOVHOKMSID, Region: DefaultOVHOKMSRegion, Name: "health-warehouse-kms"}},
 		}}},
 		OpenBao: OpenBaoConfig{Tokens: []string{DefaultOpenBaoToken}},
 	}
@@ -165,6 +169,11 @@ func (c Config) validate() error {
 		}
 		if (a.ClientID == "") != (a.ClientSecret == "") {
 			errs = append(errs, fmt.Errorf("ovh account %q: client_id and client_secret go together", a.NicHandle))
+		}
+		for _, o := range a.OKMS {
+			if err := ovh.CheckOKMS(o); err != nil {
+				errs = append(errs, fmt.Errorf("ovh account %q: %w", a.NicHandle, err))
+			}
 		}
 	}
 	return errors.Join(errs...)

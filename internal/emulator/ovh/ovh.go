@@ -33,6 +33,8 @@ type Account struct {
 	ClientID          string    `json:"client_id"`
 	ClientSecret      string    `json:"client_secret"`
 	Projects          []Project `json:"projects"`
+	// OKMS are the account's OVHcloud KMS (ordered, not made by the API).
+	OKMS []OKMS `json:"okms,omitempty"`
 }
 
 // Project is a Public Cloud project.
@@ -68,6 +70,7 @@ type call struct {
 	account Account
 	method  string // "application" or "oauth2"
 	body    []byte
+	header  http.Header // answer headers a route sets, such as pagination cursors
 }
 
 type route struct {
@@ -149,6 +152,9 @@ func (h *Handler) wrap(pattern string, rt route) http.Handler {
 				if err != nil {
 					writeError(w, asError(err))
 					return
+				}
+				for k, v := range c.header {
+					w.Header()[k] = v
 				}
 				writeJSON(w, http.StatusOK, resp)
 			})
