@@ -64,3 +64,26 @@ func CheckNothingLeft(e *emulator.Emulator, cloudName string) func(*terraform.St
 		return nil
 	}
 }
+
+// EmulatorEnv is the environment that points the provider at e with the
+// seed credentials, for runs of the CLI outside the test framework (module
+// tests, the demo): every setting but the OVHcloud region, which has no
+// variable and which configurations set in their ovh block.
+func EmulatorEnv(e *emulator.Emulator) map[string]string {
+	return map[string]string{
+		"OSC_ENDPOINT_API":          e.OutscaleEndpoint(),
+		"OSC_REGION":                emulator.DefaultOutscaleRegion,
+		"OSC_ACCESS_KEY":            emulator.DefaultOutscaleAccessKey,
+		"OSC_SECRET_KEY":            emulator.DefaultOutscaleSecretKey,
+		"OSC_ENDPOINT_OOS":          e.S3Endpoint(),
+		"HEALTH_KMS_ADDR":           e.OpenBaoAddress(),
+		"HEALTH_KMS_TOKEN":          emulator.DefaultOpenBaoToken,
+		"OVH_ENDPOINT":              e.OVHEndpoint(),
+		"OVH_APPLICATION_KEY":       emulator.DefaultOVHApplicationKey,
+		"OVH_APPLICATION_SECRET":    emulator.DefaultOVHApplicationSecret,
+		"OVH_CONSUMER_KEY":          emulator.DefaultOVHConsumerKey,
+		"OVH_CLOUD_PROJECT_SERVICE": emulator.DefaultOVHProjectID,
+		"OVH_S3_ENDPOINT":           e.S3Endpoint(),
+		"OVH_OKMS_ID":               emulator.DefaultOVHOKMSID,
+	}
+}

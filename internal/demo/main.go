@@ -21,15 +21,12 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
 	"github.com/sovhealth/terraform-provider-health/internal/tfcli"
 )
-
-const providerAddress = "registry.terraform.io/sovhealth/health"
 
 func main() {
 	destroy := flag.Bool("destroy", false, "destroy what the demo created instead of applying")
@@ -66,26 +63,11 @@ func run(ctx context.Context, destroy bool, version string) error {
 	fmt.Println("    " + cli.String())
 
 	step("Building the provider %s into a local filesystem mirror", version)
-	mirror := filepath.Join(base, "plugins")
-	target := runtime.GOOS + "_" + runtime.GOARCH
-	bin := filepath.Join(mirror, providerAddress, version, target, "terraform-provider-health_v"+version)
-	if err := os.RemoveAll(filepath.Join(mirror, providerAddress)); err != nil {
+	mirror, err := tfcli.BuildProviderMirror(ctx, root, base, version, os.Stdout)
+	if err != nil {
 		return err
 	}
-	if err := runIn(ctx, root, nil, "go", "build", "-trimpath", "-ldflags", "-X main.version="+version, "-o", bin, "."); err != nil {
-		return err
-	}
-	rc := fmt.Sprintf(`# Written by make demo: the locally built provider, and nothing else.
-provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = [%q]
-  }
-  direct {
-    exclude = [%q]
-  }
-}
-`, mirror, providerAddress, providerAddress)
+	rc := tfcli.MirrorConfig(mirror)
 	rcFile, err := tfcli.WriteConfig(base, rc)
 	if err != nil {
 		return err

@@ -1,0 +1,81 @@
+# Run by `make test` against the local emulator, which the test harness
+# starts and points the provider at through the environment.
+
+provider "health" {
+  alias = "outscale"
+  cloud = "outscale"
+}
+
+provider "health" {
+  alias              = "ovh"
+  cloud              = "ovh"
+  compliance_profile = "hds" # OVHcloud Public Cloud regions are HDS-certified, not SecNumCloud-qualified
+  ovh {
+    region = "EU-WEST-PAR"
+  }
+}
+
+variables {
+  admin_cidrs = ["203.0.113.7/32"]
+}
+
+run "outscale_defaults" {
+  providers = {
+    health = health.outscale
+  }
+
+  variables {
+    name = "modtest-network-osc"
+  }
+
+  assert {
+    condition     = output.subnet_cidrs.bastion == "10.20.0.0/18" && output.subnet_cidrs.kms == "10.20.192.0/18"
+    error_message = "the tiers are not the quarters of the default block: ${jsonencode(output.subnet_cidrs)}"
+  }
+  assert {
+    condition     = length(output.subnets) == 4 && startswith(output.id, "vpc-")
+    error_message = "expected a Net with four subnets, got ${output.id} with ${length(output.subnets)}"
+  }
+  assert {
+    condition     = output.rules_enforcement == "security-groups" && output.storage_path == "net-access-point"
+    error_message = "OUTSCALE enforces the rules with security groups and reaches OOS through a Net access point"
+  }
+  assert {
+    condition     = [for r in output.rules : r.source if r.tier == "bastion"] == ["203.0.113.7/32"]
+    error_message = "only the administrators may reach the bastion"
+  }
+}
+
+run "ovh_defaults" {
+  providers = {
+    health = health.ovh
+  }
+
+  variables {
+    name = "modtest-network-ovh"
+    cidr = "10.21.0.0/16"
+  }
+
+  assert {
+    condition     = startswith(output.id, "pn-") && length(output.subnets) == 4
+    error_message = "expected a private network with four subnets, got ${output.id}"
+  }
+  assert {
+    condition     = output.rules_enforcement == "host-firewall" && length(output.egress_ips) == 1
+    error_message = "OVHcloud publishes the rules for host firewalls and leaves through its gateway's address"
+  }
+}
+
+run "refuses_ssh_from_anywhere" {
+  command = plan
+  providers = {
+    health = health.outscale
+  }
+
+  variables {
+    name        = "modtest-network-open"
+    admin_cidrs = ["0.0.0.0/0"]
+  }
+
+  expect_failures = [var.admin_cidrs]
+}
