@@ -260,7 +260,11 @@ func netDependencies(tx store.Tx, account, netID string) ([]string, error) {
 			deps = append(deps, "subnet "+s.SubnetID)
 		}
 	}
-	return deps, nil
+	vms, err := vmsUsing(tx, account, func(vm vmRecord) bool { return vm.NetID == netID })
+	if err != nil {
+		return nil, err
+	}
+	return append(deps, vms...), nil
 }
 
 // joinLimited joins the first n items and says how many more there are.

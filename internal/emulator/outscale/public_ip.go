@@ -16,9 +16,13 @@ type oapiPublicIP struct {
 	LinkPublicIPID    string        `json:"LinkPublicIpId,omitempty"`
 	NatServiceID      string        `json:"NatServiceId,omitempty"`
 	NetAccessPointIDs []string      `json:"NetAccessPointIds,omitempty"`
+	NicAccountID      string        `json:"NicAccountId,omitempty"` // the link to a VM (vm.go)
+	NicID             string        `json:"NicId,omitempty"`
+	PrivateIP         string        `json:"PrivateIp,omitempty"`
 	PublicIP          string        `json:"PublicIp"`
 	PublicIPID        string        `json:"PublicIpId"`
 	Tags              []resourceTag `json:"Tags"`
+	VMID              string        `json:"VmId,omitempty"`
 }
 
 type publicIPRecord struct {
@@ -39,6 +43,8 @@ func (r publicIPRecord) inUse() string {
 		return "the NAT service " + r.NatServiceID
 	case len(r.NetAccessPointIDs) > 0:
 		return "the Net access point " + r.NetAccessPointIDs[0]
+	case r.VMID != "":
+		return "the VM " + r.VMID
 	}
 	return ""
 }
@@ -182,10 +188,9 @@ func readPublicIPs(c *call) (any, error) {
 		f := req.Filters
 		var found []oapiPublicIP
 		for _, p := range all {
-			// The emulator links public IPs to no VM nor NIC, so filters on
-			// those match nothing; every address serves Nets ("vpc"
-			// placement, unverified value).
-			if len(f.NicAccountIDs)+len(f.NicIDs)+len(f.PrivateIPs)+len(f.VMIDs) > 0 ||
+			// Every address serves Nets ("vpc" placement, unverified value).
+			if !matches(f.NicAccountIDs, p.NicAccountID) || !matches(f.NicIDs, p.NicID) || !matches(f.PrivateIPs, p.PrivateIP) ||
+				!matches(f.VMIDs, p.VMID) ||
 				!matches(f.Placements, "vpc") || !matches(f.PublicIPIDs, p.PublicIPID) || !matches(f.PublicIPs, p.PublicIP) ||
 				!matches(f.LinkPublicIPIDs, p.LinkPublicIPID) || !f.match(p.Tags) {
 				continue

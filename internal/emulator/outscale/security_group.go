@@ -294,6 +294,17 @@ func deleteSecurityGroup(c *call) (any, error) {
 			return nil, errInvalidValue("SecurityGroupId", g.SecurityGroupID,
 				"The default security group of a Net cannot be deleted; it goes with the Net.")
 		}
+		// VMs hold their groups until they are terminated (vm.go).
+		vms, err := vmsUsing(tx, account, func(vm vmRecord) bool {
+			return slices.ContainsFunc(vm.SecurityGroups, func(l securityLight) bool { return l.SecurityGroupID == g.SecurityGroupID })
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(vms) > 0 {
+			return nil, errConflict(codeSecurityGroupInUse, fmt.Sprintf(
+				"The security group '%s' is in use by %s.", g.SecurityGroupID, joinLimited(vms, 5)))
+		}
 		for _, other := range groups {
 			if other.SecurityGroupID != g.SecurityGroupID && referencesGroup(other, g.SecurityGroupID) {
 				// The verified answer has empty Details; these say which group.

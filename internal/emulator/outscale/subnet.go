@@ -166,6 +166,15 @@ func deleteSubnet(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		// VMs hold their subnet until they are terminated (vm.go).
+		vms, err := vmsUsing(tx, account, func(vm vmRecord) bool { return vm.SubnetID == s.SubnetID })
+		if err != nil {
+			return nil, err
+		}
+		if len(vms) > 0 {
+			return nil, errDependency(codeSubnetHasDependencies, fmt.Sprintf(
+				"The Subnet '%s' has dependencies and cannot be deleted: %s.", s.SubnetID, joinLimited(vms, 5)))
+		}
 		// A NAT service holds its subnet until it is gone, deleting included.
 		nats, err := listOwned[natServiceRecord](tx, collNatServices, account)
 		if err != nil {
