@@ -88,7 +88,15 @@ func New(cfg Config) (*Emulator, error) {
 	mux.Handle("/v2/", ovhAPI)
 	mux.Handle("/auth/oauth2/", ovhAPI)
 	s3API := s3.New(s3.Options{Store: st, Faults: e.faults, Now: cfg.Now,
-		Credentials: func(ak string) (s3.Credential, bool) { c, ok := s3Keys[ak]; return c, ok }})
+		Credentials: func(ak string) (s3.Credential, bool) {
+			if c, ok := s3Keys[ak]; ok {
+				return c, true
+			}
+			// OVHcloud S3 credentials are made through the OVH API at run time.
+			k, ok := ovh.LookupS3Key(st, ak)
+			return s3.Credential{AccessKey: ak, SecretKey: k.Secret, Owner: s3.OwnerPrefixOVH + k.Project,
+				User: k.UserID, Policy: k.Policy}, ok
+		}})
 	mux.Handle(s3.Prefix+"/", s3API)
 	mux.Handle(s3.Prefix, s3API)
 	mux.Handle(kms.Prefix+"/", kms.New(kms.Options{Store: st, Faults: e.faults, Tokens: cfg.OpenBao.Tokens}))

@@ -1,18 +1,35 @@
 // Package s3 emulates the S3-compatible object storage of both clouds
-// (Outscale OOS, OVHcloud Object Storage), path style, under one prefix of
+// (OUTSCALE OOS, OVHcloud Object Storage), path style, under one prefix of
 // the emulator's listener: http://<emulator>/s3/<bucket>/<key>.
 //
-// This is the skeleton: it verifies AWS Signature Version 4 (service "s3")
-// and answers S3's XML error shape; bucket operations come with the storage
-// resource.
+// It serves what the health_warehouse_storage resource and Terraform's own
+// "s3" backend call, with S3's documented semantics and XML shapes:
+// buckets (create with object lock, head, list, delete), their versioning,
+// default encryption, object lock configuration, policy, lifecycle, tags and
+// canned ACL; objects with versions and delete markers (put with the
+// conditional writes If-None-Match: * and If-Match, get, head, delete,
+// multi-delete, list v1/v2, list versions), SSE-C, object lock retention and
+// legal holds; and access decisions (policy.go). Requests are signed with
+// AWS Signature Version 4; aws-chunked payloads are decoded.
+//
+// Where the two clouds' stores differ, the bucket's owner says which cloud
+// it belongs to, and the emulator follows that cloud's documentation:
+// OUTSCALE takes bucket policies without conditions and only the
+// COMPLIANCE retention mode; OVHcloud has no bucket policies but user
+// policies, set through its API. One namespace holds both clouds' buckets.
 package s3
 
 import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,11 +41,18 @@ import (
 // Prefix is the path under which the S3 endpoint is served.
 const Prefix = "/s3"
 
-// Credential is an S3 access key and the owner it belongs to.
+// Credential is an S3 access key and who holds it.
 type Credential struct {
 	AccessKey string
 	SecretKey string
-	Owner     string // account or project the buckets belong to
+	// Owner is the account or project the key belongs to, and that owns the
+	// buckets it creates: "outscale:<account id>" or "ovh:<project id>".
+	Owner string
+	// User is the OVHcloud Public Cloud user holding the key ("" for an
+	// OUTSCALE account's own keys).
+	User string
+	// Policy is the OVHcloud user's S3 policy, "" for none.
+	Policy string
 }
 
 // Options configure the handler.
@@ -66,74 +90,252 @@ func New(opts Options) *Handler {
 	return h
 }
 
+// request is one call being served.
+type request struct {
+	h         *Handler
+	w         http.ResponseWriter
+	r         *http.Request
+	requestID string
+	resource  string // the path after Prefix, for error bodies
+	bucket    string
+	key       string
+	query     url.Values
+	body      []byte
+	region    string // from the signature's scope
+	caller    caller
+	now       time.Time
+}
+
 // ServeHTTP serves requests under Prefix.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := newRequestID()
-	w.Header().Set("X-Amz-Request-Id", requestID)
-	resource := strings.TrimPrefix(r.URL.Path, Prefix)
-	op := operation(r.Method, resource)
+	q := &request{h: h, w: w, r: r, requestID: newRequestID(), query: r.URL.Query(), now: h.opts.Now().UTC()}
+	w.Header().Set("X-Amz-Request-Id", q.requestID)
+	w.Header().Set("Server", "emulator-s3")
+	q.resource = strings.TrimPrefix(r.URL.Path, Prefix)
+	if q.resource == "" {
+		q.resource = "/"
+	}
+	q.bucket, q.key, _ = strings.Cut(strings.TrimPrefix(q.resource, "/"), "/")
+	op := operation(r.Method, q.bucket, q.key, q.query)
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
 		return
 	}
+	q.body = body
 	h.opts.Faults.Serve(w, r, "s3:"+op,
-		func(w http.ResponseWriter, status int) { writeError(w, requestID, resource, faultError(status)) },
+		func(w http.ResponseWriter, status int) { q.fail(faultError(status)) },
 		func(w http.ResponseWriter) {
-			if _, err := h.verifier.Verify(r, body); err != nil {
-				writeError(w, requestID, resource, authError(err))
+			signed, err := h.verifier.Verify(r, body)
+			if err != nil {
+				q.fail(authError(err))
 				return
 			}
-			switch op {
-			case "ListBuckets":
-				writeXML(w, http.StatusOK, listAllMyBucketsResult{Xmlns: xmlns})
-			default:
-				writeError(w, requestID, resource, &Error{Status: http.StatusNotImplemented, Code: "NotImplemented",
-					Message: "A header or query you provided implies functionality that is not implemented."})
+			cred, _ := h.opts.Credentials(signed.AccessKey)
+			q.region = signed.Region
+			q.caller = callerOf(cred, r)
+			serve, ok := handlers[op]
+			if !ok {
+				q.fail(errNotImplemented())
+				return
+			}
+			if err := serve(q); err != nil {
+				q.fail(asError(err))
 			}
 		})
 }
 
-// operation names the S3 operation of a request, for call counts and faults.
-func operation(method, resource string) string {
-	bucket, key, _ := strings.Cut(strings.TrimPrefix(resource, "/"), "/")
+// callerOf describes who sent r with cred.
+func callerOf(cred Credential, r *http.Request) caller {
+	c := caller{owner: cred.Owner, user: cred.User, policy: cred.Policy, keys: map[string]string{},
+		secure: !strings.EqualFold(r.Header.Get(TransportHeader), "plain")}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		c.sourceIP, _ = netip.ParseAddr(host)
+		c.sourceIP = c.sourceIP.Unmap()
+	}
+	for name, values := range r.Header {
+		if lower := strings.ToLower(name); strings.HasPrefix(lower, "x-amz-") && len(values) > 0 {
+			c.keys["s3:"+lower] = values[0]
+		}
+	}
+	return c
+}
+
+// operation names the S3 operation of a request, for call counts, faults
+// and dispatch; "Unsupported" for anything the emulator does not serve.
+func operation(method, bucket, key string, q url.Values) string {
+	has := func(name string) bool { _, ok := q[name]; return ok }
 	switch {
-	case bucket == "" && method == http.MethodGet:
-		return "ListBuckets"
+	case bucket == "":
+		if method == http.MethodGet {
+			return "ListBuckets"
+		}
 	case key == "":
-		return method + "Bucket"
+		subresources := []struct {
+			name string
+			ops  map[string]string
+		}{
+			{"versioning", map[string]string{"GET": "GetBucketVersioning", "PUT": "PutBucketVersioning"}},
+			{"encryption", map[string]string{"GET": "GetBucketEncryption", "PUT": "PutBucketEncryption", "DELETE": "DeleteBucketEncryption"}},
+			{"object-lock", map[string]string{"GET": "GetObjectLockConfiguration", "PUT": "PutObjectLockConfiguration"}},
+			{"policy", map[string]string{"GET": "GetBucketPolicy", "PUT": "PutBucketPolicy", "DELETE": "DeleteBucketPolicy"}},
+			{"lifecycle", map[string]string{"GET": "GetBucketLifecycleConfiguration", "PUT": "PutBucketLifecycleConfiguration", "DELETE": "DeleteBucketLifecycle"}},
+			{"tagging", map[string]string{"GET": "GetBucketTagging", "PUT": "PutBucketTagging", "DELETE": "DeleteBucketTagging"}},
+			{"acl", map[string]string{"GET": "GetBucketAcl", "PUT": "PutBucketAcl"}},
+			{"location", map[string]string{"GET": "GetBucketLocation"}},
+			{"versions", map[string]string{"GET": "ListObjectVersions"}},
+			{"delete", map[string]string{"POST": "DeleteObjects"}},
+		}
+		for _, s := range subresources {
+			if has(s.name) {
+				if op, ok := s.ops[method]; ok {
+					return op
+				}
+				return "Unsupported"
+			}
+		}
+		for _, other := range []string{"cors", "website", "logging", "notification", "replication", "uploads",
+			"ownershipControls", "publicAccessBlock", "accelerate", "requestPayment", "intelligent-tiering",
+			"inventory", "metrics", "analytics"} {
+			if has(other) {
+				return "Unsupported"
+			}
+		}
+		switch method {
+		case http.MethodPut:
+			return "CreateBucket"
+		case http.MethodHead:
+			return "HeadBucket"
+		case http.MethodDelete:
+			return "DeleteBucket"
+		case http.MethodGet:
+			if q.Get("list-type") == "2" {
+				return "ListObjectsV2"
+			}
+			return "ListObjects"
+		}
 	default:
-		return method + "Object"
+		switch {
+		case has("acl"):
+			if method == http.MethodPut {
+				return "PutObjectAcl"
+			}
+		case has("retention"):
+			if method == http.MethodGet {
+				return "GetObjectRetention"
+			}
+		case has("legal-hold"):
+			if method == http.MethodGet {
+				return "GetObjectLegalHold"
+			}
+		case has("uploads"), has("uploadId"), has("tagging"), has("attributes"), has("restore"), has("select"):
+			return "Unsupported"
+		default:
+			switch method {
+			case http.MethodPut:
+				if q.Get("x-id") == "" && has("partNumber") {
+					return "Unsupported"
+				}
+				return "PutObject"
+			case http.MethodGet:
+				return "GetObject"
+			case http.MethodHead:
+				return "HeadObject"
+			case http.MethodDelete:
+				return "DeleteObject"
+			}
+		}
+	}
+	return "Unsupported"
+}
+
+// handlers serve each operation; an error is answered as an S3 error.
+var handlers map[string]func(q *request) error
+
+func init() {
+	handlers = map[string]func(q *request) error{
+		"ListBuckets":                     (*request).listBuckets,
+		"CreateBucket":                    (*request).createBucket,
+		"HeadBucket":                      (*request).headBucket,
+		"DeleteBucket":                    (*request).deleteBucket,
+		"GetBucketVersioning":             (*request).getVersioning,
+		"PutBucketVersioning":             (*request).putVersioning,
+		"GetBucketEncryption":             (*request).getEncryption,
+		"PutBucketEncryption":             (*request).putEncryption,
+		"DeleteBucketEncryption":          (*request).deleteEncryption,
+		"GetObjectLockConfiguration":      (*request).getObjectLock,
+		"PutObjectLockConfiguration":      (*request).putObjectLock,
+		"GetBucketPolicy":                 (*request).getPolicy,
+		"PutBucketPolicy":                 (*request).putPolicy,
+		"DeleteBucketPolicy":              (*request).deletePolicy,
+		"GetBucketLifecycleConfiguration": (*request).getLifecycle,
+		"PutBucketLifecycleConfiguration": (*request).putLifecycle,
+		"DeleteBucketLifecycle":           (*request).deleteLifecycle,
+		"GetBucketTagging":                (*request).getTagging,
+		"PutBucketTagging":                (*request).putTagging,
+		"DeleteBucketTagging":             (*request).deleteTagging,
+		"GetBucketAcl":                    (*request).getBucketACL,
+		"PutBucketAcl":                    (*request).putBucketACL,
+		"GetBucketLocation":               (*request).getLocation,
+		"ListObjectVersions":              (*request).listVersions,
+		"ListObjectsV2":                   (*request).listObjectsV2,
+		"ListObjects":                     (*request).listObjectsV1,
+		"DeleteObjects":                   (*request).deleteObjects,
+		"PutObject":                       (*request).putObject,
+		"GetObject":                       (*request).getObject,
+		"HeadObject":                      (*request).getObject,
+		"DeleteObject":                    (*request).deleteObject,
+		"PutObjectAcl":                    (*request).putObjectACL,
+		"GetObjectRetention":              (*request).getRetention,
+		"GetObjectLegalHold":              (*request).getLegalHold,
 	}
 }
 
-const xmlns = "http://s3.amazonaws.com/doc/2006-03-01/"
-
-type listAllMyBucketsResult struct {
-	XMLName xml.Name `xml:"ListAllMyBucketsResult"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Owner   struct {
-		ID string `xml:"ID"`
-	} `xml:"Owner"`
-	Buckets struct{} `xml:"Buckets"`
-}
+// ---- errors ----------------------------------------------------------------
 
 // Error is an S3 error.
 type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// Extra elements of the error body, such as <Condition> or <BucketName>.
+	Extra  map[string]string
+	Header map[string]string
 }
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 type errorBody struct {
 	XMLName   xml.Name `xml:"Error"`
 	Code      string   `xml:"Code"`
 	Message   string   `xml:"Message"`
-	Resource  string   `xml:"Resource,omitempty"`
-	RequestID string   `xml:"RequestId"`
+	Extra     []extraElement
+	Resource  string `xml:"Resource,omitempty"`
+	RequestID string `xml:"RequestId"`
 }
 
-func writeError(w http.ResponseWriter, requestID, resource string, e *Error) {
-	writeXML(w, e.Status, errorBody{Code: e.Code, Message: e.Message, Resource: resource, RequestID: requestID})
+type extraElement struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+func (q *request) fail(e *Error) {
+	for k, v := range e.Header {
+		q.w.Header().Set(k, v)
+	}
+	body := errorBody{Code: e.Code, Message: e.Message, Resource: q.resource, RequestID: q.requestID}
+	for k, v := range e.Extra {
+		body.Extra = append(body.Extra, extraElement{XMLName: xml.Name{Local: k}, Value: v})
+	}
+	writeXML(q.w, e.Status, body)
+}
+
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Status: http.StatusInternalServerError, Code: "InternalError",
+		Message: "We encountered an internal error. Please try again. (" + err.Error() + ")"}
 }
 
 func writeXML(w http.ResponseWriter, status int, v any) {
@@ -143,6 +345,45 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 	_ = xml.NewEncoder(w).Encode(v)
 }
 
+// ok answers 200 with an XML document.
+func (q *request) ok(v any) error {
+	writeXML(q.w, http.StatusOK, v)
+	return nil
+}
+
+// noContent answers 204, as S3's deletes do.
+func (q *request) noContent() error {
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func errNotImplemented() *Error {
+	return &Error{Status: http.StatusNotImplemented, Code: "NotImplemented",
+		Message: "A header or query you provided implies functionality that is not implemented."}
+}
+
+func errAccessDenied() *Error {
+	return &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Access Denied"}
+}
+
+func errNoSuchBucket(name string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "NoSuchBucket", Message: "The specified bucket does not exist",
+		Extra: map[string]string{"BucketName": name}}
+}
+
+func errMalformedXML() *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "MalformedXML",
+		Message: "The XML you provided was not well-formed or did not validate against our published schema"}
+}
+
+func errInvalidArgument(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Message: fmt.Sprintf(format, args...)}
+}
+
+func errInvalidRequest(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: fmt.Sprintf(format, args...)}
+}
+
 func authError(err error) *Error {
 	kind := sigv4.Malformed
 	if e, ok := sigv4.AsError(err); ok {
@@ -150,7 +391,7 @@ func authError(err error) *Error {
 	}
 	switch kind {
 	case sigv4.Missing:
-		return &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Access Denied"}
+		return errAccessDenied()
 	case sigv4.UnknownKey:
 		return &Error{Status: http.StatusForbidden, Code: "InvalidAccessKeyId",
 			Message: "The AWS Access Key Id you provided does not exist in our records."}
@@ -184,4 +425,97 @@ func newRequestID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// decodeXML reads an XML request body into v.
+func (q *request) decodeXML(v any) error {
+	if len(q.body) == 0 {
+		return errMalformedXML()
+	}
+	if err := xml.Unmarshal(q.body, v); err != nil {
+		return errMalformedXML()
+	}
+	return nil
+}
+
+// ---- access ----------------------------------------------------------------
+
+// Policy actions that the bucket owner may always call, whatever its bucket
+// policy says.
+var ownerAlwaysMay = map[string]bool{"s3:GetBucketPolicy": true, "s3:PutBucketPolicy": true, "s3:DeleteBucketPolicy": true}
+
+// authorize decides whether the caller may perform action on resource of
+// bucket b (nil for calls outside any bucket: ListBuckets, CreateBucket).
+func (q *request) authorize(b *Bucket, action, resource string) error {
+	c := q.caller
+	if b != nil && b.Owner != c.owner {
+		// Another account's bucket: only OUTSCALE's bucket policies can
+		// grant access across accounts.
+		if b.Cloud() == "outscale" && ownerCloud(c.owner) == "outscale" && b.Policy != "" {
+			if p, err := parsePolicy(b.Policy, bucketPolicy, b.Name, false); err == nil &&
+				evaluate(p.Statement, c, action, resource, true) == allowed {
+				return nil
+			}
+		}
+		return errAccessDenied()
+	}
+	switch ownerCloud(c.owner) {
+	case "ovh":
+		if c.policy != "" {
+			p, err := parsePolicy(c.policy, userPolicy, "", true)
+			if err != nil {
+				return errAccessDenied() // an unreadable policy grants nothing
+			}
+			switch evaluate(p.Statement, c, action, resource, false) {
+			case denied:
+				return errAccessDenied()
+			case allowed:
+				return nil
+			}
+		}
+		// The ACLs: the bucket's owner has full control. Calls outside a
+		// bucket are open to every user with an object storage role, and so
+		// is a bucket made through the API without an owner (the real
+		// answer for such a bucket is unverified).
+		if b == nil || b.OwnerID == "" || b.OwnerID == c.user {
+			return nil
+		}
+		return errAccessDenied()
+	default:
+		if b != nil && b.Policy != "" && !ownerAlwaysMay[action] {
+			if p, err := parsePolicy(b.Policy, bucketPolicy, b.Name, false); err == nil &&
+				evaluate(p.Statement, c, action, resource, true) == denied {
+				return errAccessDenied()
+			}
+		}
+		return nil
+	}
+}
+
+// bucketARN and objectARN are the resources policies name.
+func bucketARN(bucket string) string      { return "arn:aws:s3:::" + bucket }
+func objectARN(bucket, key string) string { return "arn:aws:s3:::" + bucket + "/" + key }
+
+// inBucket runs fn in a transaction on the request's bucket, after the
+// caller is authorized for action on the bucket itself.
+func (q *request) inBucket(write bool, action string, fn func(tx store.Tx, b *Bucket) error) error {
+	run := q.h.opts.Store.View
+	if write {
+		run = q.h.opts.Store.Update
+	}
+	return run(func(tx store.Tx) error {
+		b, found, err := LoadBucket(tx, q.bucket)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errNoSuchBucket(q.bucket)
+		}
+		if action != "" {
+			if err := q.authorize(&b, action, bucketARN(b.Name)); err != nil {
+				return err
+			}
+		}
+		return fn(tx, &b)
+	})
 }
