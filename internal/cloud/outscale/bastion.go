@@ -2,41 +2,396 @@ package outscale
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	osc "github.com/outscale/osc-sdk-go/v2"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
 
-// errBastionNotYet is answered until the bastion lands on OUTSCALE.
-var errBastionNotYet = errors.New("the bastion is not implemented yet on OUTSCALE")
+// A warehouse bastion on OUTSCALE is a VM in the network's bastion subnet,
+// in the bastion tier's security group (which admits SSH from the
+// administrators' blocks only), with a public IP of its own linked to it.
+// Its user-data (cloud-init) configures everything else at first boot.
+//
+// No keypair: the administrators' keys come with the user-data, and an
+// OUTSCALE keypair would only install one more key for the image's
+// default account, which the user-data does not create.
+//
+// What the API shows of it: ReadVms returns the user-data, base64-encoded,
+// to any identity of the account allowed to call ReadVms. It holds the
+// host's private key: restrict ReadVms with EIM policies to those who may
+// impersonate the bastion.
 
-// ResolveImage implements cloud.Bastions.
-func (c *Client) ResolveImage(context.Context, string) (cloud.Image, error) {
-	return cloud.Image{}, errBastionNotYet
+// Keys of Bastion.CloudIDs on OUTSCALE.
+const (
+	keyVM           = "vm"
+	keyPublicIP     = "public_ip"
+	keyPublicIPLink = "public_ip.link"
+)
+
+// imagesAccountAlias owns OUTSCALE's official OMIs.
+const imagesAccountAlias = "Outscale"
+
+// imagePrefixes are the name prefixes of the official OMIs of each family
+// ("Debian-12-2025.03.18-0").
+var imagePrefixes = map[string]string{
+	cloud.ImageDebian12: "Debian-12-",
+	cloud.ImageUbuntu24: "Ubuntu-24.04-",
+}
+
+// VM states (Vm.State).
+const (
+	vmPending      = "pending"
+	vmRunning      = "running"
+	vmStopping     = "stopping"
+	vmStopped      = "stopped"
+	vmShuttingDown = "shutting-down"
+	vmTerminated   = "terminated"
+)
+
+// ResolveImage implements cloud.Bastions: the newest available official
+// OMI of a family, or the OMI whose id is given.
+func (c *Client) ResolveImage(ctx context.Context, image string) (cloud.Image, error) {
+	prefix, family := imagePrefixes[image]
+	if !family {
+		images, err := c.readImages(ctx, osc.FiltersImage{ImageIds: &[]string{image}})
+		if err != nil {
+			return cloud.Image{}, fmt.Errorf("reading the OMI %s: %w", image, err)
+		}
+		if len(images) == 0 {
+			return cloud.Image{}, fmt.Errorf("the OMI %s does not exist in %s, or the account may not launch it: %w", image, c.cfg.Region, cloud.ErrNotFound)
+		}
+		return cloud.Image{ID: images[0].GetImageId(), Name: images[0].GetImageName()}, nil
+	}
+	// Names are matched here rather than with a wildcard filter, whose
+	// support by OAPI is not documented.
+	images, err := c.readImages(ctx, osc.FiltersImage{AccountAliases: &[]string{imagesAccountAlias}, States: &[]string{"available"}})
+	if err != nil {
+		return cloud.Image{}, fmt.Errorf("listing the official OMIs: %w", err)
+	}
+	var found []osc.Image
+	for _, img := range images {
+		if strings.HasPrefix(img.GetImageName(), prefix) {
+			found = append(found, img)
+		}
+	}
+	if len(found) == 0 {
+		return cloud.Image{}, fmt.Errorf("no official %s* OMI is available in %s: %w", prefix, c.cfg.Region, cloud.ErrNotFound)
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].GetCreationDate() != found[j].GetCreationDate() {
+			return found[i].GetCreationDate() < found[j].GetCreationDate()
+		}
+		return found[i].GetImageName() < found[j].GetImageName()
+	})
+	newest := found[len(found)-1]
+	return cloud.Image{ID: newest.GetImageId(), Name: newest.GetImageName()}, nil
 }
 
 // CreateBastion implements cloud.Bastions.
-func (c *Client) CreateBastion(context.Context, cloud.BastionSpec) (cloud.Bastion, error) {
-	return cloud.Bastion{}, errBastionNotYet
+func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
+	b := cloud.Bastion{Name: spec.Name, NetworkID: spec.Network.ID, ImageID: spec.ImageID, Type: spec.Type, Tags: spec.Tags,
+		CloudIDs: map[string]string{}}
+	if err := c.buildBastion(ctx, &b, spec); err != nil {
+		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	}
+	read, err := c.ReadBastion(ctx, b)
+	if err != nil {
+		return b, fmt.Errorf("reading the bastion %s back after creating it: %w", spec.Name, err)
+	}
+	return read, nil
 }
 
-// ReadBastion implements cloud.Bastions.
-func (c *Client) ReadBastion(context.Context, cloud.Bastion) (cloud.Bastion, error) {
-	return cloud.Bastion{}, errBastionNotYet
+func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.BastionSpec) error {
+	sub, ok := spec.Network.Subnets[cloud.TierBastion]
+	if !ok || sub.ID == "" || sub.SecurityGroupID == "" {
+		return fmt.Errorf("the network %s has no bastion subnet with its security group (was it changed outside Terraform?)", spec.Network.ID)
+	}
+	req := osc.CreateVmsRequest{
+		ImageId:                     spec.ImageID,
+		VmType:                      ptr(spec.Type),
+		SubnetId:                    ptr(sub.ID),
+		SecurityGroupIds:            &[]string{sub.SecurityGroupID},
+		UserData:                    ptr(base64.StdEncoding.EncodeToString(spec.UserData)),
+		BootOnCreation:              ptr(true),
+		VmInitiatedShutdownBehavior: ptr("stop"),
+	}
+	if spec.ClientToken != "" {
+		req.ClientToken = ptr(spec.ClientToken)
+	}
+	vm, err := c.createVM(ctx, req)
+	if err != nil {
+		if spec.ClientToken != "" && errors.Is(err, cloud.ErrUnavailable) {
+			// The VM may exist although the answer was lost: its token finds it.
+			if vms, _ := c.readVMs(ctx, osc.FiltersVm{ClientTokens: &[]string{spec.ClientToken}}); len(vms) == 1 {
+				b.ID, b.CloudIDs[keyVM] = vms[0].GetVmId(), vms[0].GetVmId()
+			}
+		}
+		return fmt.Errorf("creating the VM (%s, %s) in the subnet %s: %w", spec.Type, spec.ImageID, sub.ID, err)
+	}
+	id := vm.GetVmId()
+	b.ID, b.CloudIDs[keyVM] = id, id
+	t := bastionTagger{name: spec.Name, network: spec.Network.Name, token: spec.ClientToken, user: spec.Tags}
+	if err := c.createTags(ctx, []string{id}, t.vm(spec.HostKeyFingerprint)); err != nil {
+		return err
+	}
+	if err := c.waitVM(ctx, id, vmRunning); err != nil {
+		return err
+	}
+	ip, err := c.createPublicIP(ctx)
+	if err != nil {
+		return fmt.Errorf("allocating the bastion's public IP: %w", err)
+	}
+	b.CloudIDs[keyPublicIP] = ip.GetPublicIpId()
+	if err := c.createTags(ctx, []string{ip.GetPublicIpId()}, t.publicIP()); err != nil {
+		return err
+	}
+	link, err := c.linkPublicIP(ctx, ip.GetPublicIpId(), id)
+	if err != nil {
+		return fmt.Errorf("linking the public IP %s to the VM %s: %w", ip.GetPublicIp(), id, err)
+	}
+	b.CloudIDs[keyPublicIPLink] = link
+	return nil
+}
+
+// bastionTagger computes the tags of the bastion's objects.
+type bastionTagger struct {
+	name, network, token string
+	user                 map[string]string
+}
+
+func (t bastionTagger) base() map[string]string {
+	out := map[string]string{}
+	for k, v := range t.user {
+		out[k] = v
+	}
+	out[cloud.TagName] = t.name
+	out[cloud.TagBastion] = t.name
+	if t.network != "" {
+		out[cloud.TagNetwork] = t.network
+	}
+	if t.token != "" {
+		out[cloud.TagClientToken] = t.token
+	}
+	return out
+}
+
+func (t bastionTagger) vm(fingerprint string) map[string]string {
+	out := t.base()
+	if fingerprint != "" {
+		out[cloud.TagHostKey] = fingerprint
+	}
+	return out
+}
+
+func (t bastionTagger) publicIP() map[string]string { return t.base() }
+
+// waitVM waits until the VM reaches state; a VM that terminates meanwhile
+// is ErrNotFound.
+func (c *Client) waitVM(ctx context.Context, id, state string) error {
+	return cloud.WaitFor(ctx, c.retry, "the VM "+id+" to be "+state, func(ctx context.Context) (bool, error) {
+		vms, err := c.readVMs(ctx, osc.FiltersVm{VmIds: &[]string{id}})
+		if err != nil {
+			return false, fmt.Errorf("reading the VM %s: %w", id, err)
+		}
+		if len(vms) == 0 {
+			return false, fmt.Errorf("the VM %s disappeared: %w", id, cloud.ErrNotFound)
+		}
+		switch current := vms[0].GetState(); {
+		case current == state:
+			return true, nil
+		case current == vmTerminated || current == vmShuttingDown:
+			return false, fmt.Errorf("the VM %s is %s instead of becoming %s: %w", id, current, state, cloud.ErrNotFound)
+		case current == "quarantine":
+			return false, fmt.Errorf("the VM %s is in quarantine (%s): ask OUTSCALE's support", id, vms[0].GetStateReason())
+		}
+		return false, nil
+	})
+}
+
+// vmID is the VM a reference names.
+func vmID(ref cloud.Bastion) string {
+	if ref.ID != "" {
+		return ref.ID
+	}
+	return ref.CloudIDs[keyVM]
+}
+
+// ReadBastion implements cloud.Bastions. The public IP is the one linked
+// to the VM; the one the last state recorded is kept in CloudIDs while it
+// exists, linked or not, so that Repair and Delete find it.
+func (c *Client) ReadBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bastion, error) {
+	id := vmID(ref)
+	if id == "" {
+		return cloud.Bastion{}, fmt.Errorf("the bastion has no VM id: %w", cloud.ErrNotFound)
+	}
+	vms, err := c.readVMs(ctx, osc.FiltersVm{VmIds: &[]string{id}})
+	if err != nil {
+		return cloud.Bastion{}, fmt.Errorf("reading the VM %s: %w", id, err)
+	}
+	if len(vms) == 0 {
+		return cloud.Bastion{}, fmt.Errorf("the VM %s does not exist: %w", id, cloud.ErrNotFound)
+	}
+	vm := vms[0]
+	if s := vm.GetState(); s == vmTerminated || s == vmShuttingDown {
+		return cloud.Bastion{}, fmt.Errorf("the VM %s is %s: %w", id, s, cloud.ErrNotFound)
+	}
+	tags := tagMap(vm.GetTags())
+	b := cloud.Bastion{
+		ID:        id,
+		Name:      tags[cloud.TagBastion],
+		NetworkID: vm.GetNetId(),
+		State:     vm.GetState(),
+		Running:   vm.GetState() == vmRunning || vm.GetState() == vmPending,
+		PrivateIP: vm.GetPrivateIp(),
+		ImageID:   vm.GetImageId(),
+		Type:      vm.GetVmType(),
+		Tags:      map[string]string{},
+		CloudIDs:  map[string]string{keyVM: id},
+	}
+	if b.Name == "" {
+		b.Name = tags[cloud.TagName]
+	}
+	for k, v := range tags {
+		if !reservedTag(k) {
+			b.Tags[k] = v
+		}
+	}
+	if raw := vm.GetUserData(); raw != "" {
+		if data, err := base64.StdEncoding.DecodeString(raw); err == nil {
+			b.UserData = data
+			sum := sha256.Sum256(data)
+			b.UserDataSHA256 = hex.EncodeToString(sum[:])
+		}
+	}
+	linked, err := c.readPublicIPsOfVM(ctx, id)
+	if err != nil {
+		return cloud.Bastion{}, fmt.Errorf("reading the public IP of the VM %s: %w", id, err)
+	}
+	if len(linked) > 0 {
+		b.PublicIP = linked[0].GetPublicIp()
+		b.CloudIDs[keyPublicIP] = linked[0].GetPublicIpId()
+		b.CloudIDs[keyPublicIPLink] = linked[0].GetLinkPublicIpId()
+	} else if known := ref.CloudIDs[keyPublicIP]; known != "" {
+		ips, err := c.readPublicIPs(ctx, known)
+		if err != nil {
+			return cloud.Bastion{}, fmt.Errorf("reading the public IP %s: %w", known, err)
+		}
+		if len(ips) > 0 {
+			b.CloudIDs[keyPublicIP] = known // unlinked, still ours
+		}
+	}
+	return b, nil
 }
 
 // RepairBastion implements cloud.Bastions.
-func (c *Client) RepairBastion(context.Context, cloud.Bastion) (cloud.Bastion, error) {
-	return cloud.Bastion{}, errBastionNotYet
+func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bastion, error) {
+	b, err := c.ReadBastion(ctx, ref)
+	if err != nil {
+		return ref, err
+	}
+	switch b.State {
+	case vmStopping:
+		if err := c.waitVM(ctx, b.ID, vmStopped); err != nil {
+			return b, err
+		}
+		fallthrough
+	case vmStopped:
+		if err := c.startVM(ctx, b.ID); err != nil {
+			return b, fmt.Errorf("starting the VM %s: %w", b.ID, err)
+		}
+		if err := c.waitVM(ctx, b.ID, vmRunning); err != nil {
+			return b, err
+		}
+	}
+	if b.PublicIP == "" {
+		ipID := b.CloudIDs[keyPublicIP]
+		if ipID == "" {
+			ip, err := c.createPublicIP(ctx)
+			if err != nil {
+				return b, fmt.Errorf("allocating a new public IP for the bastion: %w", err)
+			}
+			ipID = ip.GetPublicIpId()
+			b.CloudIDs[keyPublicIP] = ipID
+			t := bastionTagger{name: b.Name, user: b.Tags}
+			if err := c.createTags(ctx, []string{ipID}, t.publicIP()); err != nil {
+				return b, err
+			}
+		}
+		if _, err := c.linkPublicIP(ctx, ipID, b.ID); err != nil {
+			return b, fmt.Errorf("linking the public IP %s to the VM %s again: %w", ipID, b.ID, err)
+		}
+	}
+	return c.ReadBastion(ctx, b)
 }
 
-// UpdateBastionTags implements cloud.Bastions.
-func (c *Client) UpdateBastionTags(context.Context, cloud.Bastion, string, map[string]string) (cloud.Bastion, error) {
-	return cloud.Bastion{}, errBastionNotYet
+// UpdateBastionTags implements cloud.Bastions: the user's tags on the VM
+// and its public IP, the provider's left as they are.
+func (c *Client) UpdateBastionTags(ctx context.Context, ref cloud.Bastion, name string, tags map[string]string) (cloud.Bastion, error) {
+	b, err := c.ReadBastion(ctx, ref)
+	if err != nil {
+		return ref, err
+	}
+	objects := []string{b.ID}
+	if ip := b.CloudIDs[keyPublicIP]; ip != "" {
+		objects = append(objects, ip)
+	}
+	stale := map[string]string{}
+	for k, v := range b.Tags {
+		if _, keep := tags[k]; !keep {
+			stale[k] = v
+		}
+	}
+	if err := c.deleteTags(ctx, objects, stale); err != nil {
+		return b, err
+	}
+	desired := map[string]string{cloud.TagName: name, cloud.TagBastion: name}
+	for k, v := range tags {
+		desired[k] = v
+	}
+	if err := c.createTags(ctx, objects, desired); err != nil {
+		return b, err
+	}
+	return c.ReadBastion(ctx, b)
 }
 
-// DeleteBastion implements cloud.Bastions.
-func (c *Client) DeleteBastion(context.Context, cloud.Bastion) error { return errBastionNotYet }
+// DeleteBastion implements cloud.Bastions: the VM first (its termination
+// releases the link of its public IP), then the public IP it recorded.
+func (c *Client) DeleteBastion(ctx context.Context, b cloud.Bastion) error {
+	if id := vmID(b); id != "" {
+		if err := c.deleteVM(ctx, id); err != nil && !isNotFound(err) {
+			return fmt.Errorf("deleting the VM %s: %w", id, err)
+		}
+		err := cloud.WaitFor(ctx, c.retry, "the VM "+id+" to be terminated", func(ctx context.Context) (bool, error) {
+			vms, err := c.readVMs(ctx, osc.FiltersVm{VmIds: &[]string{id}})
+			if err != nil {
+				return false, fmt.Errorf("reading the VM %s: %w", id, err)
+			}
+			return len(vms) == 0 || vms[0].GetState() == vmTerminated, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if ipID := b.CloudIDs[keyPublicIP]; ipID != "" {
+		if err := c.remove(ctx, "the public IP "+ipID, func(ctx context.Context) error { return c.deletePublicIP(ctx, ipID) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-// AuditStorage implements cloud.Bastions.
-func (c *Client) AuditStorage() (string, string) { return "", "" }
+// AuditStorage implements cloud.Bastions: OOS in the account's Region.
+func (c *Client) AuditStorage() (string, string) {
+	if c.cfg.StorageEndpoint != "" {
+		return c.cfg.StorageEndpoint, c.cfg.Region
+	}
+	return "https://oos." + c.cfg.Region + ".outscale.com", c.cfg.Region
+}
