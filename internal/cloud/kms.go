@@ -55,6 +55,10 @@ const (
 	BackendOpenBao = "openbao"
 )
 
+// OpenBao is the APIError.Cloud of errors answered by the customer-held
+// OpenBao, so that diagnostics can tell them from the cloud's own.
+const OpenBao = "OpenBao"
+
 // Bounds of a key's rotation period.
 const (
 	MinRotationPeriod     = 24 * time.Hour
@@ -136,6 +140,29 @@ func SameRotationPeriod(s string, d time.Duration) bool {
 // rotated at now, for a backend that does not rotate keys by itself.
 func RotationDue(rotatedAt time.Time, period time.Duration, now time.Time) bool {
 	return !rotatedAt.IsZero() && period > 0 && !now.Before(rotatedAt.Add(period))
+}
+
+// DefaultUsage is a key's usage when the configuration gives none: what the
+// algorithm is for on every backend (AES encrypts; RSA and EC keys sign).
+func DefaultUsage(alg string) string {
+	if alg == AlgorithmAES256 {
+		return UsageEncryptDecrypt
+	}
+	return UsageSignVerify
+}
+
+// CheckUsage says why no backend can use a key of alg for usage, or nil:
+// AES keys do not sign, EC keys neither encrypt nor wrap. What a backend
+// supports beyond that is KeyBackend.CheckAlgorithm's to say.
+func CheckUsage(alg, usage string) error {
+	switch {
+	case alg == AlgorithmAES256 && usage == UsageSignVerify:
+		return fmt.Errorf("%s keys are symmetric and cannot sign: use %s or %s, or an RSA or EC algorithm to sign",
+			alg, UsageEncryptDecrypt, UsageWrapUnwrap)
+	case (alg == AlgorithmECP256 || alg == AlgorithmECP384) && usage != UsageSignVerify:
+		return fmt.Errorf("%s keys only sign and verify: use %s, or aes-256 for %s", alg, UsageSignVerify, usage)
+	}
+	return nil
 }
 
 // KeyBackend describes what a key manager can do. It is known without any

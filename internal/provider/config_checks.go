@@ -69,6 +69,31 @@ func validateEndpoint(cloudName string, p path.Path, v types.String, diags *diag
 	}
 }
 
+// validateKMSSettings checks the customer-held key manager's settings of
+// the outscale block at plan time: its address is a URL, its mount a path,
+// its CA certificate PEM. The token is never echoed.
+func validateKMSSettings(o *outscaleModel, diags *diag.Diagnostics) {
+	block := path.Root("outscale")
+	checks := []struct {
+		name  string
+		value types.String
+		check func(string) error
+	}{
+		{"kms_address", o.KMSAddress, outscale.ValidateKMSAddress},
+		{"kms_mount", o.KMSMount, outscale.ValidateKMSMount},
+		{"kms_ca_cert", o.KMSCACert, outscale.ValidateKMSCACert},
+	}
+	for _, c := range checks {
+		if c.value.IsNull() || c.value.IsUnknown() {
+			continue
+		}
+		if err := c.check(c.value.ValueString()); err != nil {
+			diags.AddAttributeError(block.AtName(c.name), "Invalid OpenBao Key Manager Setting",
+				fmt.Sprintf("outscale.%s: %s.", c.name, err))
+		}
+	}
+}
+
 // tflogLogger sends the cloud clients' log lines to Terraform's provider
 // log, masking every secret the configuration holds as defence in depth:
 // the clients never put one in a field to begin with.

@@ -242,6 +242,7 @@ func (p *healthProvider) ValidateConfig(ctx context.Context, req provider.Valida
 	if o := cfg.Outscale; o != nil {
 		validateRegion(cloud.Outscale, path.Root("outscale").AtName("region"), o.Region, &resp.Diagnostics)
 		validateEndpoint(cloud.Outscale, path.Root("outscale").AtName("endpoint"), o.Endpoint, &resp.Diagnostics)
+		validateKMSSettings(o, &resp.Diagnostics)
 	}
 	if o := cfg.OVH; o != nil {
 		validateRegion(cloud.OVH, path.Root("ovh").AtName("region"), o.Region, &resp.Diagnostics)
@@ -331,6 +332,7 @@ func (p *healthProvider) Configure(ctx context.Context, req provider.ConfigureRe
 func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewWarehouseNetworkResource,
+		NewWarehouseKMSKeyResource,
 	}
 }
 

@@ -32,8 +32,8 @@ import (
 // DefaultKMSMount is the transit engine's mount path when kms_mount is unset.
 const DefaultKMSMount = "transit"
 
-// openBaoCloud is how errors and logs name the key manager.
-const openBaoCloud = "OpenBao"
+// openBaoCloud is how errors name the key manager.
+const openBaoCloud = cloud.OpenBao
 
 // ValidateKMSAddress checks the key manager's address: an absolute http(s)
 // URL with no query or fragment, such as https://10.0.192.10:8200.
