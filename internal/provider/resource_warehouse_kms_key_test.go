@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -641,6 +642,138 @@ func TestAccWarehouseKMSKey_missingSettings(t *testing.T) {
 				})
 			}
 			resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Steps: steps})
+		})
+	}
+}
+
+// secretFinder finds, in a log, the configured secrets and anything that
+// looks like key material: PEM blocks, and base64 runs of 32 bytes or more
+// in the fields that carry keys in the key managers' APIs (JWK "k", "d",
+// "p", "q", …; OpenBao's "plaintext", "public_key"; data keys).
+type secretFinder struct {
+	secrets []string
+}
+
+var keyMaterialPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`-----BEGIN [A-Z ]*(PRIVATE|PUBLIC) KEY-----`),
+	regexp.MustCompile(`(?i)\\?"(k|d|p|q|dp|dq|qi|plaintext|key_material|private_key|public_key|keys?)\\?"\s*[:=]\s*\\?"[A-Za-z0-9+/_-]{43,}={0,2}`),
+}
+
+// find returns a description of each finding, never the secret itself.
+func (f secretFinder) find(log []byte) []string {
+	var found []string
+	for i, s := range f.secrets {
+		if s != "" && strings.Contains(string(log), s) {
+			found = append(found, fmt.Sprintf("configured secret #%d", i))
+		}
+	}
+	for _, p := range keyMaterialPatterns {
+		if loc := p.FindIndex(log); loc != nil {
+			found = append(found, fmt.Sprintf("key material matching %s at byte %d", p, loc[0]))
+		}
+	}
+	return found
+}
+
+// A create, a rotation and a destroy with every log at TRACE leave no
+// token, credential or key material in the log, nor in the state. Not
+// parallel: TF_ACC_LOG_PATH and TF_LOG are process-wide, and parallel tests
+// wait while a sequential test runs.
+func TestAccWarehouseKMSKey_noSecretsInLogs(t *testing.T) {
+	emulatorOnly(t)
+	finder := secretFinder{secrets: []string{emulator.DefaultOpenBaoToken, emulator.DefaultOutscaleSecretKey,
+		emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey, emulator.DefaultOVHClientSecret}}
+
+	// The scan can fail: each kind of needle planted in a clean log is found.
+	clean := []byte(`2026-03-01T09:00:00Z [DEBUG] provider: OpenBao API call: operation="GET transit/keys/wh-logs" status=200` +
+		` h1:aWJ4eWJhZ2ZsZWZ0c29tZXRoaW5nZWxzZXdpdGhhaGFzaA== sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef`)
+	if got := finder.find(clean); len(got) != 0 {
+		t.Fatalf("the scan flags a clean log: %v", got)
+	}
+	for name, needle := range map[string]string{
+		"token":       ` X-Vault-Token: ` + emulator.DefaultOpenBaoToken,
+		"OVH secret":  ` as=` + emulator.DefaultOVHApplicationSecret,
+		"JWK":         ` {"kty":"oct","k":"GawgguFyGrWKav7AX4VKUg5v2Y6Nf6nGBFqLd0t6r1A"}`,
+		"data key":    ` \"plaintext\": \"q2kcj4dbl7Y1HvKzgW9m0bY5pJr2Yd7C8gYwZqvR0fU=\"`,
+		"private PEM": "\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n",
+		"public PEM":  "\n-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n",
+	} {
+		if got := finder.find(append(append([]byte{}, clean...), needle...)); len(got) == 0 {
+			t.Fatalf("the scan misses a planted %s", name)
+		}
+	}
+
+	for _, cloudName := range acctest.Clouds {
+		t.Run(cloudName, func(t *testing.T) {
+			logPath := t.TempDir() + "/trace.log"
+			t.Setenv("TF_ACC_LOG_PATH", logPath) // the CLI's log and the provider's, at TRACE
+			t.Setenv("TF_ACC_LOG", "trace")
+			t.Setenv("TF_LOG", "trace")
+			t.Setenv("TF_LOG_PROVIDER", "trace")
+			emu := acctest.PrivateEmulator(t)
+			// The secrets come from the environment, as operators should pass
+			// them: the test harness logs each step's configuration text at
+			// TRACE, so a literal secret in the HCL would be found there (as it
+			// would sit in the user's own .tf file), whatever the provider does.
+			secretArgs := map[string]string{"secret_key": "OSC_SECRET_KEY", "kms_token": "HEALTH_KMS_TOKEN",
+				"application_secret": "OVH_APPLICATION_SECRET", "consumer_key": "OVH_CONSUMER_KEY"}
+			var kept []string
+			for _, line := range strings.Split(acctest.ProviderConfigAt(emu, cloudName), "\n") {
+				fields := strings.Fields(line)
+				if len(fields) == 3 && secretArgs[fields[0]] != "" && fields[1] == "=" {
+					t.Setenv(secretArgs[fields[0]], strings.Trim(fields[2], `"`))
+					continue
+				}
+				kept = append(kept, line)
+			}
+			provider := strings.Join(kept, "\n")
+			config := func(trigger string) string {
+				return provider + fmt.Sprintf(`
+resource "health_warehouse_kms_key" "test" {
+  name                = "wh-logs"
+  deletion_protection = false
+  algorithm           = "rsa-3072"
+  usage               = "sign-verify"
+  rotate_trigger      = %q
+}
+`, trigger)
+			}
+			scanState := func(s *terraform.State) error {
+				for addr, rs := range s.RootModule().Resources {
+					for k, v := range rs.Primary.Attributes {
+						if got := finder.find([]byte(fmt.Sprintf("%q: %q", k, v))); len(got) > 0 {
+							return fmt.Errorf("%s.%s holds %v", addr, k, got)
+						}
+					}
+				}
+				return nil
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             checkKeysGone(emu, cloudName),
+				Steps: []resource.TestStep{
+					{Config: config("a"), Check: scanState},
+					{
+						Config: config("b"),
+						Check: resource.ComposeTestCheckFunc(scanState,
+							resource.TestCheckResourceAttr(kmsKeyAddr, "version", "2")),
+					},
+				},
+			})
+			log, err := os.ReadFile(logPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The log holds the provider's own TRACE and DEBUG lines, API calls
+			// included: the scan is not of an empty or CLI-only file.
+			for _, want := range []string{"[DEBUG] health: ", " API call: ", "tf_rpc=ApplyResourceChange", "tf_rpc=ReadResource"} {
+				if !strings.Contains(string(log), want) {
+					t.Fatalf("the log (%d bytes) lacks %q: it is not the trace the test asked for", len(log), want)
+				}
+			}
+			if got := finder.find(log); len(got) > 0 {
+				t.Fatalf("the TRACE log of a create, a rotation and a destroy holds %v", got)
+			}
 		})
 	}
 }
