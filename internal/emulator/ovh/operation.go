@@ -57,6 +57,11 @@ type operationRecord struct {
 	// GatewayID is the gateway the operation concerns, shown as the
 	// resourceId once the operation completed.
 	GatewayID string `json:"gateway_id"`
+	// Subject, when set, is the object an operation of another block
+	// concerns (an instance, compute.go), shown as the resourceId instead,
+	// and kept in SubjectCollection: the operation is forgotten once it is gone.
+	Subject           string `json:"subject,omitempty"`
+	SubjectCollection string `json:"subject_collection,omitempty"`
 	apiOperation
 }
 
@@ -94,6 +99,9 @@ func getOperation(c *call) (any, error) {
 			op.Status, op.Progress, op.StartedAt = opInProgress, 50, &now
 		case opInProgress:
 			now, resource := c.now(), op.GatewayID
+			if op.Subject != "" {
+				resource = op.Subject
+			}
 			op.Status, op.Progress, op.CompletedAt, op.ResourceID = opCompleted, 100, &now, &resource
 			if op.Action == actionGatewayDelete {
 				if err := tx.Delete(collGateways, op.GatewayID); err != nil {
@@ -113,7 +121,11 @@ func forgetFinishedOperations(tx store.Tx, project string) error {
 		return err
 	}
 	for _, op := range ops {
-		if _, exists := tx.Get(collGateways, op.GatewayID); !exists {
+		collection, id := collGateways, op.GatewayID
+		if op.Subject != "" {
+			collection, id = op.SubjectCollection, op.Subject
+		}
+		if _, exists := tx.Get(collection, id); !exists {
 			if err := tx.Delete(collOperations, op.ID); err != nil {
 				return err
 			}
