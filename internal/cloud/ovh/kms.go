@@ -189,9 +189,14 @@ func (c *Client) makeVersion(ctx context.Context, name, alg, usage string, n int
 
 // explainOKMS says what a failure to read the KMS itself means.
 func (c *Client) explainOKMS(err error) error {
-	if errors.Is(err, cloud.ErrNotFound) {
-		return fmt.Errorf("the KMS %s named by %s does not exist in this OVHcloud account (order one in the "+
-			"Control Panel, in the warehouse's region, and give its id): %w", c.cfg.KMSID, SettingKMSID.Attribute, err)
+	var apiErr *cloud.APIError
+	if errors.As(err, &apiErr) && errors.Is(err, cloud.ErrNotFound) {
+		// A configuration error, not a key gone: the class must not be
+		// ErrNotFound, or Read would drop the key from the state.
+		return &cloud.APIError{Cloud: cloud.OVH, Operation: apiErr.Operation, Status: apiErr.Status, Type: apiErr.Type,
+			RequestID: apiErr.RequestID, Class: cloud.ErrInvalid,
+			Message: fmt.Sprintf("the KMS %s named by %s does not exist in this OVHcloud account (order one in the "+
+				"Control Panel, in the warehouse's region, and give its id)", c.cfg.KMSID, SettingKMSID.Attribute)}
 	}
 	return fmt.Errorf("reading the KMS %s: %w", c.cfg.KMSID, err)
 }
