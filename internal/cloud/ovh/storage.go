@@ -3,27 +3,371 @@ package ovh
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/cloud/s3store"
 )
 
-// errStorageNotYet is answered until object storage lands on OVHcloud.
-var errStorageNotYet = errors.New("object storage is not implemented yet on OVHcloud")
+// A warehouse bucket on OVHcloud is, in the client's region:
+//
+//   - a Public Cloud user with the objectstore_operator role, described as
+//     "health_warehouse_storage:<bucket>", made first and waited for;
+//   - its S3 credential (access key and secret): the bucket's key;
+//   - its S3 user policy, set through the API before the bucket exists:
+//     OVHcloud Object Storage has no bucket policies, and evaluates a user's
+//     policy first (explicit Deny, then Allow), then the ACLs, which give the
+//     bucket's owner full control (see cloud.RenderAccessPolicy);
+//   - the bucket, made through the API (POST …/region/{r}/storage) with the
+//     user as its owner (ownerId), default encryption AES256 (SSE-OMK,
+//     OVHcloud's keys), versioning, and object lock when asked;
+//   - then, through S3 with the bucket's key, its lifecycle rules and tags.
+//
+// The provider needs an S3 key for the S3 calls. It uses the bucket's own:
+// the secret is fetched from the API (POST …/s3Credentials/{access}/secret)
+// at the start of each operation, kept in memory for that operation only,
+// never logged, never returned in state. The key's policy restricts object
+// reads, writes and listings to allowed_source_ips, not the configuration
+// calls, so Terraform can manage the bucket from outside the network; a
+// forced deletion, which lists and deletes objects, must run from an
+// allowed address.
 
-// CreateBucket implements cloud.ObjectStorage.
-func (c *Client) CreateBucket(context.Context, cloud.BucketSpec) (cloud.Bucket, error) {
-	return cloud.Bucket{}, errStorageNotYet
+// Keys of Bucket.CloudIDs.
+const (
+	keyUser      = "user"
+	keyAccessKey = "access_key"
+)
+
+// userDescription marks the user made for a bucket.
+func userDescription(bucket string) string { return "health_warehouse_storage:" + bucket }
+
+// DefaultStorageEndpoint is the S3 endpoint of a region's object storage,
+// https://s3.<region>.io.cloud.ovh.net, where the S3 region is the Public
+// Cloud region in lower case without its trailing digits (GRA11 → gra,
+// EU-WEST-PAR → eu-west-par). Unverified for every region: set
+// storage_endpoint where it differs.
+func DefaultStorageEndpoint(region string) string {
+	return fmt.Sprintf("https://s3.%s.io.cloud.ovh.net", storageRegion(region))
+}
+
+var trailingDigits = regexp.MustCompile(`^([a-z]+)\d+$`)
+
+// storageRegion is the S3 region of a Public Cloud region.
+func storageRegion(region string) string {
+	r := strings.ToLower(region)
+	if m := trailingDigits.FindStringSubmatch(r); m != nil {
+		return m[1]
+	}
+	return r
+}
+
+func (c *Client) storageEndpoint() string {
+	if c.cfg.StorageEndpoint != "" {
+		return strings.TrimSuffix(c.cfg.StorageEndpoint, "/")
+	}
+	return DefaultStorageEndpoint(c.cfg.Region)
+}
+
+// store is an S3 client signing with a bucket's key.
+func (c *Client) store(keys s3store.Keys) *s3store.Client {
+	return s3store.New(s3store.Config{
+		Cloud: cloud.OVH, Endpoint: c.storageEndpoint(), Region: storageRegion(c.cfg.Region),
+		Retry: c.retry, Limiter: c.limiter, Log: c.log,
+	}, keys)
+}
+
+// storageSettings checks the settings every storage call needs.
+func (c *Client) storageSettings() error { return c.networkSettings() }
+
+// CreateBucket implements cloud.ObjectStorage. It records the user and its
+// key in the returned Bucket as soon as they exist, so that on error
+// DeleteBucket can remove them.
+func (c *Client) CreateBucket(ctx context.Context, spec cloud.BucketSpec) (cloud.Bucket, error) {
+	if err := c.storageSettings(); err != nil {
+		return cloud.Bucket{}, err
+	}
+	policy, _, err := cloud.RenderAccessPolicy(cloud.OVH, spec)
+	if err != nil {
+		return cloud.Bucket{}, fmt.Errorf("creating the bucket %s: %w", spec.Name, err)
+	}
+	made := c.bucketRef(spec.Name)
+	made.Name = "" // nothing of the bucket exists yet
+	u, err := c.makeUser(ctx, spec.Name)
+	if u != 0 {
+		made.CloudIDs[keyUser] = strconv.FormatInt(u, 10)
+	}
+	if err != nil {
+		return made, fmt.Errorf("creating the user of the bucket %s: %w", spec.Name, err)
+	}
+	cred, err := c.createS3Credentials(ctx, u)
+	if err != nil {
+		return made, fmt.Errorf("creating the S3 credentials of the user %d: %w", u, err)
+	}
+	made.CloudIDs[keyAccessKey], made.AccessKeyID = cred.Access, cred.Access
+	if err := c.setUserPolicy(ctx, u, policy); err != nil {
+		return made, fmt.Errorf("setting the S3 policy of the user %d: %w", u, err)
+	}
+	if err := c.makeContainer(ctx, spec, u); err != nil {
+		return made, err
+	}
+	made.Name = spec.Name
+	st := c.store(s3store.Keys{AccessKey: cred.Access, SecretKey: cred.Secret})
+	have, err := st.Observe(ctx, spec.Name)
+	if err == nil {
+		err = st.Converge(ctx, spec.Name, s3store.DesiredFor(spec, ""), have)
+	}
+	if err != nil {
+		return made, fmt.Errorf("configuring the bucket %s: %w", spec.Name, err)
+	}
+	read, err := c.ReadBucket(ctx, made)
+	if err != nil {
+		return made, fmt.Errorf("reading the bucket %s back after creating it: %w", spec.Name, err)
+	}
+	return read, nil
+}
+
+// makeUser makes the bucket's user and waits until it is ready. The API
+// takes no idempotency token: when the answer is lost, the user is found
+// by its description.
+func (c *Client) makeUser(ctx context.Context, bucket string) (int64, error) {
+	u, err := c.createUser(ctx, userDescription(bucket))
+	if err != nil {
+		if mayHaveApplied(err) {
+			if id := c.findUser(ctx, bucket); id != 0 {
+				return id, c.waitUserOK(ctx, id)
+			}
+		}
+		return 0, err
+	}
+	return u.ID, c.waitUserOK(ctx, u.ID)
+}
+
+// findUser returns the one live user made for bucket, or 0.
+func (c *Client) findUser(ctx context.Context, bucket string) int64 {
+	users, err := c.listUsers(ctx)
+	if err != nil {
+		return 0
+	}
+	var found []int64
+	for _, u := range users {
+		if u.Description == userDescription(bucket) && u.Status != userStatusDelete && u.Status != userStatusGone {
+			found = append(found, u.ID)
+		}
+	}
+	if len(found) != 1 {
+		return 0
+	}
+	return found[0]
+}
+
+// makeContainer makes the bucket through the API, owned by the user.
+func (c *Client) makeContainer(ctx context.Context, spec cloud.BucketSpec, owner int64) error {
+	body := containerCreation{Name: spec.Name, OwnerID: owner, Encryption: sseObject{SSEAlgorithm: cloud.SSEAlgorithm},
+		Versioning: statusObject{Status: "disabled"}}
+	if spec.Versioning || spec.ObjectLock != nil {
+		body.Versioning.Status = "enabled"
+	}
+	if l := spec.ObjectLock; l != nil {
+		body.ObjectLock = &objectLockBody{Status: "enabled", Rule: &struct {
+			Mode   string `json:"mode"`
+			Period string `json:"period"`
+		}{strings.ToLower(l.Mode), fmt.Sprintf("P%dD", l.RetentionDays)}}
+	}
+	_, err := c.createContainer(ctx, body)
+	if err == nil {
+		return nil
+	}
+	if mayHaveApplied(err) || errors.Is(err, cloud.ErrConflict) {
+		// A lost answer, or a retry of a create that went through: the
+		// bucket is ours if the user owns it.
+		if got, readErr := c.getContainer(ctx, spec.Name); readErr == nil && got.OwnerID == owner {
+			return nil
+		}
+	}
+	if errors.Is(err, cloud.ErrConflict) {
+		err = fmt.Errorf("%w: the name is taken (bucket names are shared in the region; if the bucket is yours, import it)", err)
+	}
+	return fmt.Errorf("creating the bucket %s in %s: %w", spec.Name, c.cfg.Region, err)
+}
+
+// bucketRef is what is known of a bucket before reading it.
+func (c *Client) bucketRef(name string) cloud.Bucket {
+	return cloud.Bucket{Name: name, Region: c.cfg.Region, Endpoint: c.storageEndpoint(), PolicyKind: cloud.PolicyKindUser,
+		CloudIDs: map[string]string{}}
+}
+
+// bucketKey finds a bucket's owner, the owner's S3 key and its secret.
+// ref.CloudIDs name the key the state knows; after an import, the owner's
+// first key is used.
+func (c *Client) bucketKey(ctx context.Context, ref cloud.Bucket) (container, int64, s3store.Keys, error) {
+	got, err := c.getContainer(ctx, ref.Name)
+	if err != nil {
+		return got, 0, s3store.Keys{}, fmt.Errorf("reading the bucket %s: %w", ref.Name, err)
+	}
+	owner := got.OwnerID
+	u, err := c.getUser(ctx, owner)
+	if err != nil {
+		return got, owner, s3store.Keys{}, fmt.Errorf("reading the user %d that owns the bucket %s: %w", owner, ref.Name, err)
+	}
+	if u.Description != userDescription(ref.Name) {
+		return got, owner, s3store.Keys{}, fmt.Errorf("the bucket %s is owned by the user %d (%q), which health_warehouse_storage "+
+			"did not make for it: the provider manages only buckets it made, with their own user", ref.Name, owner, u.Description)
+	}
+	creds, err := c.listS3Credentials(ctx, owner)
+	if err != nil {
+		return got, owner, s3store.Keys{}, fmt.Errorf("listing the S3 credentials of the user %d: %w", owner, err)
+	}
+	access := ""
+	for _, cr := range creds {
+		if cr.Access == ref.CloudIDs[keyAccessKey] || access == "" {
+			access = cr.Access
+		}
+	}
+	if access == "" {
+		return got, owner, s3store.Keys{}, fmt.Errorf("the user %d that owns the bucket %s has no S3 credentials left: "+
+			"the provider cannot reach the bucket; replace the resource (terraform apply -replace)", owner, ref.Name)
+	}
+	secret, err := c.s3Secret(ctx, owner, access)
+	if err != nil {
+		return got, owner, s3store.Keys{}, fmt.Errorf("reading the secret of the S3 key %s: %w", access, err)
+	}
+	return got, owner, s3store.Keys{AccessKey: access, SecretKey: secret}, nil
 }
 
 // ReadBucket implements cloud.ObjectStorage.
-func (c *Client) ReadBucket(context.Context, string) (cloud.Bucket, error) {
-	return cloud.Bucket{}, errStorageNotYet
+func (c *Client) ReadBucket(ctx context.Context, ref cloud.Bucket) (cloud.Bucket, error) {
+	if err := c.storageSettings(); err != nil {
+		return cloud.Bucket{}, err
+	}
+	_, owner, keys, err := c.bucketKey(ctx, ref)
+	if err != nil {
+		return cloud.Bucket{}, err
+	}
+	st, err := c.store(keys).Observe(ctx, ref.Name)
+	if err != nil {
+		return cloud.Bucket{}, fmt.Errorf("reading the bucket %s: %w", ref.Name, err)
+	}
+	b := c.bucketRef(ref.Name)
+	s3store.Apply(&b, st)
+	policy, err := c.getUserPolicy(ctx, owner)
+	if err != nil {
+		return cloud.Bucket{}, fmt.Errorf("reading the S3 policy of the user %d: %w", owner, err)
+	}
+	if b.Policy, err = cloud.CanonicalPolicy(policy); err != nil {
+		return cloud.Bucket{}, fmt.Errorf("reading the S3 policy of the user %d: %w", owner, err)
+	}
+	b.AllowedSourceIPs = cloud.SourceIPsFromPolicy(b.Policy)
+	b.AccessKeyID = keys.AccessKey
+	b.CloudIDs[keyUser], b.CloudIDs[keyAccessKey] = strconv.FormatInt(owner, 10), keys.AccessKey
+	return b, nil
 }
 
 // UpdateBucket implements cloud.ObjectStorage.
-func (c *Client) UpdateBucket(context.Context, cloud.Bucket, cloud.BucketSpec) (cloud.Bucket, error) {
-	return cloud.Bucket{}, errStorageNotYet
+func (c *Client) UpdateBucket(ctx context.Context, current cloud.Bucket, spec cloud.BucketSpec) (cloud.Bucket, error) {
+	if err := c.storageSettings(); err != nil {
+		return current, err
+	}
+	policy, _, err := cloud.RenderAccessPolicy(cloud.OVH, spec)
+	if err != nil {
+		return current, fmt.Errorf("updating the bucket %s: %w", spec.Name, err)
+	}
+	_, owner, keys, err := c.bucketKey(ctx, current)
+	if err != nil {
+		return current, err
+	}
+	held, err := c.getUserPolicy(ctx, owner)
+	if err != nil {
+		return current, fmt.Errorf("reading the S3 policy of the user %d: %w", owner, err)
+	}
+	if canonical, _ := cloud.CanonicalPolicy(held); canonical != policy {
+		if err := c.setUserPolicy(ctx, owner, policy); err != nil {
+			return current, fmt.Errorf("setting the S3 policy of the user %d: %w", owner, err)
+		}
+	}
+	st := c.store(keys)
+	have, err := st.Observe(ctx, current.Name)
+	if err != nil {
+		return current, fmt.Errorf("reading the bucket %s before updating it: %w", current.Name, err)
+	}
+	if spec.ObjectLock != nil && !have.ObjectLockEnabled {
+		return current, fmt.Errorf("updating the bucket %s: object lock can only be enabled when a bucket is created", current.Name)
+	}
+	if err := st.Converge(ctx, current.Name, s3store.DesiredFor(spec, ""), have); err != nil {
+		return current, fmt.Errorf("updating the bucket %s: %w", current.Name, err)
+	}
+	return c.ReadBucket(ctx, current)
 }
 
-// DeleteBucket implements cloud.ObjectStorage.
-func (c *Client) DeleteBucket(context.Context, cloud.Bucket, bool) error { return errStorageNotYet }
+// DeleteBucket implements cloud.ObjectStorage: the bucket (emptied first
+// with force), then its user and the user's credentials.
+func (c *Client) DeleteBucket(ctx context.Context, b cloud.Bucket, force bool) error {
+	if err := c.storageSettings(); err != nil {
+		return err
+	}
+	owner, _ := strconv.ParseInt(b.CloudIDs[keyUser], 10, 64)
+	if b.Name != "" {
+		got, err := c.getContainer(ctx, b.Name)
+		switch {
+		case isNotFound(err):
+		case err != nil:
+			return fmt.Errorf("reading the bucket %s: %w", b.Name, err)
+		default:
+			owner = got.OwnerID
+			if err := c.emptyAndDelete(ctx, b, force); err != nil {
+				return err
+			}
+		}
+	}
+	if owner == 0 {
+		return nil
+	}
+	if err := c.deleteUser(ctx, owner); err != nil && !isNotFound(err) {
+		return fmt.Errorf("deleting the user %d of the bucket %s: %w", owner, b.Name, err)
+	}
+	return c.waitUserGone(ctx, owner)
+}
+
+func (c *Client) emptyAndDelete(ctx context.Context, b cloud.Bucket, force bool) error {
+	_, _, keys, err := c.bucketKey(ctx, b)
+	if err != nil {
+		return err
+	}
+	st := c.store(keys)
+	if force {
+		have, err := st.Observe(ctx, b.Name)
+		if err != nil {
+			return fmt.Errorf("reading the bucket %s before emptying it: %w", b.Name, err)
+		}
+		if err := st.Empty(ctx, b.Name, have.ObjectLockEnabled); err != nil {
+			return fmt.Errorf("emptying the bucket %s: %w", b.Name, err)
+		}
+	}
+	err = c.deleteContainer(ctx, b.Name)
+	switch {
+	case err == nil, isNotFound(err):
+		return nil
+	case errors.Is(err, cloud.ErrConflict):
+		// The API refuses a bucket that still holds versions; S3 counts them.
+		if s3err := st.Delete(ctx, b.Name); s3err != nil {
+			return fmt.Errorf("deleting the bucket %s: %w", b.Name, s3err)
+		}
+		return nil
+	}
+	return fmt.Errorf("deleting the bucket %s: %w", b.Name, err)
+}
+
+// BucketCredentials implements cloud.ObjectStorage: the bucket's own key.
+func (c *Client) BucketCredentials(ctx context.Context, name string) (cloud.BucketCredentials, error) {
+	if err := c.storageSettings(); err != nil {
+		return cloud.BucketCredentials{}, err
+	}
+	_, _, keys, err := c.bucketKey(ctx, cloud.Bucket{Name: name})
+	if err != nil {
+		return cloud.BucketCredentials{}, err
+	}
+	return cloud.BucketCredentials{AccessKeyID: keys.AccessKey, SecretAccessKey: keys.SecretKey,
+		Endpoint: c.storageEndpoint(), Region: storageRegion(c.cfg.Region), Scope: cloud.ScopeBucket}, nil
+}
