@@ -93,8 +93,8 @@ func (r *warehouseKMSKeyResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"algorithm": schema.StringAttribute{
 				MarkdownDescription: "The key's algorithm: `aes-256` (default; symmetric, to encrypt or wrap data keys), " +
-					"`rsa-3072`, `rsa-4096`, `ec-p256` or `ec-p384`. What each key manager supports is checked at plan time " +
-					"(see the backend table below). Changing it replaces the key.",
+					"`rsa-3072`, `rsa-4096`, `ec-p256` or `ec-p384`. What each key manager supports with each usage is checked " +
+					"at plan time. Changing it replaces the key.",
 				Optional:      true,
 				Computed:      true,
 				Default:       stringdefault.StaticString(cloud.AlgorithmAES256),
