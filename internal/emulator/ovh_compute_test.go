@@ -231,6 +231,11 @@ func TestOVHCompute_instanceLifecycle(t *testing.T) {
 		t.Errorf("ovh.instances/%s: %v %v %s", id, found, err, stored.Doc)
 	}
 
+	o.ok("PUT", o.in("/instance/"+id), ovhObj{"instanceName": "wh-bastion-renamed"})
+	if got := ovhStr(o.ok("GET", o.in("/instance/"+id), nil), "name"); got != "wh-bastion-renamed" {
+		t.Errorf("renamed to %q", got)
+	}
+
 	// Stop, start; a second stop is refused.
 	o.ok("POST", o.in("/instance/"+id+"/stop"), nil)
 	o.fails("POST", o.in("/instance/"+id+"/stop"), nil, http.StatusConflict, "Client::Conflict")

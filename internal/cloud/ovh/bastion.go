@@ -2,41 +2,373 @@ package ovh
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
 
-// errBastionNotYet is answered until the bastion lands on OVHcloud.
-var errBastionNotYet = errors.New("the bastion is not implemented yet on OVHcloud")
+// A warehouse bastion on OVHcloud is an instance on the network's private
+// network, in its bastion subnet, with a floating IP reached through the
+// network's gateway. The API has no security groups: the bastion's own
+// firewall (nftables, from the user-data) applies the network's rules.
+//
+// What the API cannot hold:
+//   - tags: instances have none; the resource keeps them in its state;
+//   - client tokens: the instance is created under a provisional name that
+//     carries the create's token, found by that name if the answer is
+//     lost, and renamed once active (as the network does);
+//   - the user-data: the API never answers it (InstanceDetail has no such
+//     field), so neither its hash nor the host key can be read back after
+//     an import. OpenStack's metadata service serves it to the instance.
 
-// ResolveImage implements cloud.Bastions.
-func (c *Client) ResolveImage(context.Context, string) (cloud.Image, error) {
-	return cloud.Image{}, errBastionNotYet
+// Keys of Bastion.CloudIDs on OVHcloud.
+const (
+	keyInstance   = "instance"
+	keyFloatingIP = "floating_ip"
+)
+
+// imageNames are the names OVHcloud gives its public images of each family.
+var imageNames = map[string]string{
+	cloud.ImageDebian12: "Debian 12",
+	cloud.ImageUbuntu24: "Ubuntu 24.04",
+}
+
+// ResolveImage implements cloud.Bastions: the image of a family in the
+// client's region, or the image whose id is given.
+func (c *Client) ResolveImage(ctx context.Context, name string) (cloud.Image, error) {
+	if err := c.networkSettings(); err != nil {
+		return cloud.Image{}, err
+	}
+	images, err := c.listImages(ctx)
+	if err != nil {
+		return cloud.Image{}, fmt.Errorf("listing the images of %s: %w", c.cfg.Region, err)
+	}
+	want, family := imageNames[name]
+	var found []image
+	for _, img := range images {
+		if (family && img.Name == want) || (!family && img.ID == name) {
+			found = append(found, img)
+		}
+	}
+	if len(found) == 0 {
+		what := "the image " + name
+		if family {
+			what = "an image named " + want
+		}
+		return cloud.Image{}, fmt.Errorf("%s does not exist in %s: %w", what, c.cfg.Region, cloud.ErrNotFound)
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].CreationDate < found[j].CreationDate })
+	newest := found[len(found)-1]
+	return cloud.Image{ID: newest.ID, Name: newest.Name}, nil
+}
+
+// flavorID finds a Linux flavor by name in the client's region.
+func (c *Client) flavorID(ctx context.Context, name string) (string, error) {
+	flavors, err := c.listFlavors(ctx)
+	if err != nil {
+		return "", fmt.Errorf("listing the flavors of %s: %w", c.cfg.Region, err)
+	}
+	var names []string
+	for _, f := range flavors {
+		if f.OSType != "linux" {
+			continue
+		}
+		if f.Name == name {
+			if !f.Available {
+				return "", fmt.Errorf("the flavor %s is out of stock in %s: %w", name, c.cfg.Region, cloud.ErrQuota)
+			}
+			return f.ID, nil
+		}
+		names = append(names, f.Name)
+	}
+	slices.Sort(names)
+	return "", fmt.Errorf("the flavor %s does not exist in %s (it has %s): %w", name, c.cfg.Region, strings.Join(names, ", "), cloud.ErrInvalid)
 }
 
 // CreateBastion implements cloud.Bastions.
-func (c *Client) CreateBastion(context.Context, cloud.BastionSpec) (cloud.Bastion, error) {
-	return cloud.Bastion{}, errBastionNotYet
+func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
+	if err := c.networkSettings(); err != nil {
+		return cloud.Bastion{}, err
+	}
+	b := cloud.Bastion{Name: spec.Name, NetworkID: spec.Network.ID, ImageID: spec.ImageID, Type: spec.Type, Tags: spec.Tags,
+		CloudIDs: map[string]string{}}
+	if err := c.buildBastion(ctx, &b, spec); err != nil {
+		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	}
+	read, err := c.ReadBastion(ctx, b)
+	if err != nil {
+		return b, fmt.Errorf("reading the bastion %s back after creating it: %w", spec.Name, err)
+	}
+	return read, nil
 }
 
-// ReadBastion implements cloud.Bastions.
-func (c *Client) ReadBastion(context.Context, cloud.Bastion) (cloud.Bastion, error) {
-	return cloud.Bastion{}, errBastionNotYet
+func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.BastionSpec) error {
+	sub, ok := spec.Network.Subnets[cloud.TierBastion]
+	openstackID, gatewayID := spec.Network.CloudIDs[keyOpenstack], spec.Network.CloudIDs[keyGateway]
+	switch {
+	case !ok || sub.ID == "":
+		return fmt.Errorf("the network %s has no bastion subnet (was it changed outside Terraform?)", spec.Network.ID)
+	case openstackID == "":
+		return fmt.Errorf("the network %s is not in the region %s", spec.Network.ID, c.cfg.Region)
+	case gatewayID == "":
+		return fmt.Errorf("the network %s has no gateway: the bastion's floating IP is reached through it (nat_egress = true)", spec.Network.ID)
+	}
+	flavorID, err := c.flavorID(ctx, spec.Type)
+	if err != nil {
+		return err
+	}
+	name := provisionalName(spec.Name, spec.ClientToken)
+	var body instanceCreation
+	body.Name, body.BillingPeriod, body.Bulk = name, "hourly", 1
+	body.Flavor.ID, body.BootFrom.ImageID, body.UserData = flavorID, spec.ImageID, string(spec.UserData)
+	body.Network.Private.Network.ID, body.Network.Private.Network.SubnetID = openstackID, sub.ID
+	body.Network.Private.Gateway.ID = gatewayID
+	body.Network.Private.FloatingIPCreate.Description = spec.Name
+	op, err := c.createInstance(ctx, body)
+	if err != nil {
+		if mayHaveApplied(err) && name != spec.Name {
+			if id := c.findInstanceNamed(ctx, name); id != "" {
+				b.ID, b.CloudIDs[keyInstance] = id, id
+			}
+		}
+		return fmt.Errorf("creating the instance (%s, %s) in the subnet %s: %w", spec.Type, spec.ImageID, sub.ID, err)
+	}
+	done, err := c.waitOperation(ctx, op.ID, "the creation of the instance "+name)
+	if err == nil && done.ResourceID != nil {
+		b.ID, b.CloudIDs[keyInstance] = *done.ResourceID, *done.ResourceID
+	}
+	if b.ID == "" {
+		// The operation may be forgotten, or name no resource: the name does.
+		if id := c.findInstanceNamed(ctx, name); id != "" {
+			b.ID, b.CloudIDs[keyInstance] = id, id
+		}
+	}
+	switch {
+	case err != nil && !isNotFound(err):
+		return err
+	case b.ID == "":
+		return fmt.Errorf("the operation %s completed without naming the instance %s, and none has that name", op.ID, name)
+	}
+	in, err := c.waitInstance(ctx, b.ID, instanceActive)
+	if err != nil {
+		return err
+	}
+	if name != spec.Name {
+		if err := c.renameInstance(ctx, b.ID, spec.Name); err != nil {
+			return fmt.Errorf("renaming the instance %s from %s to %s: %w", b.ID, name, spec.Name, err)
+		}
+	}
+	ip, _ := in.privateIP()
+	fip, err := c.floatingIPOf(ctx, ip)
+	if err != nil {
+		return err
+	}
+	if fip == nil {
+		return fmt.Errorf("the instance %s is active but no floating IP reaches its address %s", b.ID, ip)
+	}
+	b.CloudIDs[keyFloatingIP] = fip.ID
+	return nil
+}
+
+// findInstanceNamed returns the id of the one instance of the region
+// called name, or "" when there is none, more than one, or the list fails.
+func (c *Client) findInstanceNamed(ctx context.Context, name string) string {
+	all, err := c.listInstances(ctx)
+	if err != nil {
+		return ""
+	}
+	var found []string
+	for _, in := range all {
+		if in.Name == name {
+			found = append(found, in.ID)
+		}
+	}
+	if len(found) != 1 {
+		return ""
+	}
+	return found[0]
+}
+
+// floatingIPOf returns the floating IP that reaches a private address, or nil.
+func (c *Client) floatingIPOf(ctx context.Context, privateIP string) (*floatingIP, error) {
+	if privateIP == "" {
+		return nil, nil
+	}
+	fips, err := c.listFloatingIPs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the floating IPs of %s: %w", c.cfg.Region, err)
+	}
+	for i, f := range fips {
+		if f.AssociatedEntity != nil && f.AssociatedEntity.IP == privateIP {
+			return &fips[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// ReadBastion implements cloud.Bastions. Tags and the user-data are not in
+// the API: the tags are ref's, the user-data unknown.
+func (c *Client) ReadBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bastion, error) {
+	if err := c.networkSettings(); err != nil {
+		return cloud.Bastion{}, err
+	}
+	id := ref.ID
+	if id == "" {
+		id = ref.CloudIDs[keyInstance]
+	}
+	if id == "" {
+		return cloud.Bastion{}, fmt.Errorf("the bastion has no instance id: %w", cloud.ErrNotFound)
+	}
+	in, err := c.getInstance(ctx, id)
+	if err != nil {
+		return cloud.Bastion{}, fmt.Errorf("reading the instance %s: %w", id, err)
+	}
+	if in.Status == instanceDeleting || in.Status == instanceDeleted {
+		return cloud.Bastion{}, fmt.Errorf("the instance %s is %s: %w", id, in.Status, cloud.ErrNotFound)
+	}
+	ip, openstackID := in.privateIP()
+	b := cloud.Bastion{
+		ID:        in.ID,
+		Name:      in.Name,
+		NetworkID: ref.NetworkID,
+		State:     in.Status,
+		Running:   in.Status == instanceActive || in.Status == instanceBuild || in.Status == instanceBuilding,
+		PrivateIP: ip,
+		ImageID:   in.Image.ID,
+		Type:      in.Flavor.Name,
+		Tags:      ref.Tags,
+		CloudIDs:  map[string]string{keyInstance: in.ID},
+	}
+	if b.NetworkID == "" && openstackID != "" {
+		b.NetworkID = c.networkOfOpenstackID(ctx, openstackID)
+	}
+	fip, err := c.floatingIPOf(ctx, ip)
+	if err != nil {
+		return cloud.Bastion{}, err
+	}
+	switch known := ref.CloudIDs[keyFloatingIP]; {
+	case fip != nil:
+		b.PublicIP, b.CloudIDs[keyFloatingIP] = fip.IP, fip.ID
+	case known != "":
+		if _, err := c.getFloatingIP(ctx, known); err == nil {
+			b.CloudIDs[keyFloatingIP] = known // detached, still ours
+		} else if !isNotFound(err) {
+			return cloud.Bastion{}, fmt.Errorf("reading the floating IP %s: %w", known, err)
+		}
+	}
+	return b, nil
+}
+
+// networkOfOpenstackID finds the private network (pn-…) whose OpenStack
+// network in the region is openstackID, or "".
+func (c *Client) networkOfOpenstackID(ctx context.Context, openstackID string) string {
+	networks, err := c.listNetworks(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, pn := range networks {
+		if r, ok := pn.in(c.cfg.Region); ok && r.OpenstackID == openstackID {
+			return pn.ID
+		}
+	}
+	return ""
 }
 
 // RepairBastion implements cloud.Bastions.
-func (c *Client) RepairBastion(context.Context, cloud.Bastion) (cloud.Bastion, error) {
-	return cloud.Bastion{}, errBastionNotYet
+func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bastion, error) {
+	b, err := c.ReadBastion(ctx, ref)
+	if err != nil {
+		return ref, err
+	}
+	if b.State == instanceShutoff || b.State == instanceStopped {
+		if err := c.startInstance(ctx, b.ID); err != nil {
+			return b, fmt.Errorf("starting the instance %s: %w", b.ID, err)
+		}
+		if _, err := c.waitInstance(ctx, b.ID, instanceActive); err != nil {
+			return b, err
+		}
+	}
+	if b.PublicIP == "" {
+		var op operation
+		if known := b.CloudIDs[keyFloatingIP]; known != "" {
+			op, err = c.associateFloatingIP(ctx, b.ID, known, b.PrivateIP)
+		} else {
+			op, err = c.createFloatingIP(ctx, b.ID, b.PrivateIP)
+		}
+		if err != nil {
+			return b, fmt.Errorf("giving the instance %s its floating IP again: %w", b.ID, err)
+		}
+		if _, err := c.waitOperation(ctx, op.ID, "the floating IP of the instance "+b.ID); err != nil && !isNotFound(err) {
+			return b, err
+		}
+	}
+	return c.ReadBastion(ctx, b)
 }
 
-// UpdateBastionTags implements cloud.Bastions.
-func (c *Client) UpdateBastionTags(context.Context, cloud.Bastion, string, map[string]string) (cloud.Bastion, error) {
-	return cloud.Bastion{}, errBastionNotYet
+// UpdateBastionTags implements cloud.Bastions. Instances have no tags on
+// OVHcloud: only the name is the cloud's, and the resource keeps the tags.
+func (c *Client) UpdateBastionTags(ctx context.Context, ref cloud.Bastion, name string, tags map[string]string) (cloud.Bastion, error) {
+	b, err := c.ReadBastion(ctx, ref)
+	if err != nil {
+		return ref, err
+	}
+	if b.Name != name {
+		if err := c.renameInstance(ctx, b.ID, name); err != nil {
+			return b, fmt.Errorf("renaming the instance %s to %s: %w", b.ID, name, err)
+		}
+		b.Name = name
+	}
+	b.Tags = tags
+	return b, nil
 }
 
-// DeleteBastion implements cloud.Bastions.
-func (c *Client) DeleteBastion(context.Context, cloud.Bastion) error { return errBastionNotYet }
+// DeleteBastion implements cloud.Bastions: the instance, waited until gone
+// (its floating IP loses its port), then the floating IP.
+func (c *Client) DeleteBastion(ctx context.Context, b cloud.Bastion) error {
+	if err := c.networkSettings(); err != nil {
+		return err
+	}
+	id := b.ID
+	if id == "" {
+		id = b.CloudIDs[keyInstance]
+	}
+	fip := b.CloudIDs[keyFloatingIP]
+	if id != "" {
+		if fip == "" {
+			// A create that lost track of it made a floating IP with the
+			// instance: it is the one reaching the instance's address.
+			if in, err := c.getInstance(ctx, id); err == nil {
+				ip, _ := in.privateIP()
+				if f, err := c.floatingIPOf(ctx, ip); err == nil && f != nil {
+					fip = f.ID
+				}
+			}
+		}
+		if err := c.remove(ctx, "the instance "+id, func(ctx context.Context) error { return c.deleteInstance(ctx, id) }); err != nil {
+			return err
+		}
+		if err := c.waitInstanceGone(ctx, id); err != nil {
+			return err
+		}
+	}
+	if fip != "" {
+		if err := c.remove(ctx, "the floating IP "+fip, func(ctx context.Context) error { return c.deleteFloatingIP(ctx, fip) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-// AuditStorage implements cloud.Bastions.
-func (c *Client) AuditStorage() (string, string) { return "", "" }
+// AuditStorage implements cloud.Bastions: the S3 endpoint of the region's
+// object storage, whose region is the lower-case region without its
+// number ("GRA11" → "gra", "EU-WEST-PAR" → "eu-west-par").
+func (c *Client) AuditStorage() (string, string) {
+	region := strings.ToLower(strings.TrimRight(c.cfg.Region, "0123456789"))
+	if c.cfg.StorageEndpoint != "" {
+		return c.cfg.StorageEndpoint, region
+	}
+	return "https://s3." + region + ".io.cloud.ovh.net", region
+}

@@ -47,6 +47,7 @@ func computeRoutes() map[string]route {
 		"POST " + regional + "/instance":                                  {serve: createInstance},
 		"GET " + project + "/instance":                                    {serve: listInstances},
 		"GET " + project + "/instance/{instanceId}":                       {serve: getInstance},
+		"PUT " + project + "/instance/{instanceId}":                       {serve: renameInstance},
 		"DELETE " + project + "/instance/{instanceId}":                    {serve: deleteInstance},
 		"POST " + project + "/instance/{instanceId}/start":                {serve: startInstance},
 		"POST " + project + "/instance/{instanceId}/stop":                 {serve: stopInstance},
@@ -671,6 +672,31 @@ func deleteInstance(c *call) (any, error) {
 			return nil, err
 		}
 		r.Status, r.Task = instanceDeleting, ""
+		return nil, store.Put(tx, collInstances, r.ID, r)
+	})
+}
+
+// renameInstance is PUT /instance/{instanceId} (cloud.ProjectInstanceUpdate).
+func renameInstance(c *call) (any, error) {
+	var req struct {
+		InstanceName *string `json:"instanceName"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := mandatory(property{"instanceName", req.InstanceName != nil}); err != nil {
+		return nil, err
+	}
+	if n := len(*req.InstanceName); n == 0 || n > 255 {
+		return nil, errBadRequest("[instanceName] An instance name has 1 to 255 characters")
+	}
+	return c.inProject(func(tx store.Tx, p Project) (any, error) {
+		id, _ := c.instanceParam(false)
+		r, err := loadInstance(tx, p, id)
+		if err != nil {
+			return nil, err
+		}
+		r.Name = *req.InstanceName
 		return nil, store.Put(tx, collInstances, r.ID, r)
 	})
 }
