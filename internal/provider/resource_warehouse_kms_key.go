@@ -237,7 +237,7 @@ func (r *warehouseKMSKeyResource) ModifyPlan(ctx context.Context, req resource.M
 	}
 	if req.Plan.Raw.IsNull() {
 		// Destroy: refused now rather than at apply time.
-		if state != nil && protected(ctx, state, req.Private) {
+		if state != nil && state.DeletionProtection.ValueBool() {
 			resp.Diagnostics.Append(deletionProtected(state, "Destroying"))
 		}
 		return
@@ -266,7 +266,7 @@ func (r *warehouseKMSKeyResource) ModifyPlan(ctx context.Context, req resource.M
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("usage"))
 			replacing = true
 		}
-		if replacing && protected(ctx, state, req.Private) {
+		if replacing && state.DeletionProtection.ValueBool() {
 			resp.Diagnostics.Append(deletionProtected(state, "Replacing"))
 		}
 		if !replacing && backend != nil {
@@ -374,6 +374,7 @@ func (r *warehouseKMSKeyResource) Create(ctx context.Context, req resource.Creat
 		// Save what exists: Terraform marks the key tainted, and the next
 		// apply or destroy deletes it. Deletion protection does not hold
 		// back a key that was never fully made: nothing can have used it.
+		// The private marker keeps it off through refreshes (see Read).
 		resp.Diagnostics.AddWarning("Partially Created KMS Key",
 			fmt.Sprintf("The key %s was made in the key manager before the failure. It is recorded in the state, which marks "+
 				"it tainted: the next apply replaces it, and terraform destroy removes it.", k.ID))
@@ -429,6 +430,9 @@ func (r *warehouseKMSKeyResource) Read(ctx context.Context, req resource.ReadReq
 				"activated again. Rotate the key (change rotate_trigger) and re-encrypt the data.", k.KeyID, k.Name))
 	}
 	state.fromKey(k)
+	if partial, _ := req.Private.GetKey(ctx, privatePartialCreate); len(partial) > 0 {
+		state.DeletionProtection = types.BoolValue(false)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -491,7 +495,7 @@ func (r *warehouseKMSKeyResource) Delete(ctx context.Context, req resource.Delet
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if protected(ctx, &state, req.Private) {
+	if state.DeletionProtection.ValueBool() {
 		resp.Diagnostics.Append(deletionProtected(&state, "Deleting"))
 		return
 	}

@@ -39,7 +39,10 @@ type kmsKeyModel struct {
 var pathDeletionProtection = path.Root("deletion_protection")
 
 // privatePartialCreate marks, in the resource's private state, a key whose
-// create failed half-way: deletion protection does not hold it back.
+// create failed half-way: deletion protection does not hold it back, even
+// where the key manager reports it on (OpenBao). The marker lives in the
+// private state because Read sees it there; Terraform does not hand the
+// private state to Delete.
 const privatePartialCreate = "partial_create"
 
 // privateImported marks a key imported and not applied since.
@@ -128,6 +131,7 @@ func (m kmsKeyModel) partial(k cloud.Key) kmsKeyModel {
 	p.PreviousKeyIDs = types.ListNull(types.StringType)
 	p.CreatedAt = types.StringNull()
 	p.RotatedAt = types.StringNull()
+	p.DeletionProtection = types.BoolValue(false) // nothing can have used it yet
 	if p.Backend.IsUnknown() {
 		p.Backend = types.StringNull()
 	}
@@ -139,22 +143,6 @@ func timeValue(t time.Time) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(t.UTC().Format(time.RFC3339))
-}
-
-// privateGetter is the resource's private state, as plan and delete
-// requests carry it.
-type privateGetter interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-}
-
-// protected reports whether deletion protection holds the key back: it is
-// on, and the key was fully made.
-func protected(ctx context.Context, m *kmsKeyModel, private privateGetter) bool {
-	if !m.DeletionProtection.ValueBool() {
-		return false
-	}
-	partial, _ := private.GetKey(ctx, privatePartialCreate)
-	return len(partial) == 0
 }
 
 // deletionProtected is the error refusing to delete a protected key.

@@ -21,6 +21,7 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/acctest"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
 )
 
 const kmsKeyAddr = "health_warehouse_kms_key.test"
@@ -776,4 +777,51 @@ resource "health_warehouse_kms_key" "test" {
 			}
 		})
 	}
+}
+
+// A create that fails after the key was made leaves a tainted key, which
+// the next apply replaces: deletion protection does not hold back a key
+// that was never fully made, since nothing can have used it.
+func TestAccWarehouseKMSKey_partial(t *testing.T) {
+	failing := map[string]faults.Rule{
+		// The second read is the one after the create (the first checks the name is free).
+		cloud.Outscale: {Action: "openbao:GET /v1/transit/keys/{name}", Nth: 2, Statuses: []int{400}},
+		cloud.OVH:      {Action: "ovh:GET /v2/okms/resource/{okmsId}/serviceKey/{keyId}", Nth: 1, Statuses: []int{400}},
+	}
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             checkKeysGone(emu, cloudName),
+			Steps: []resource.TestStep{
+				{
+					PreConfig: func() {
+						if _, err := emu.Control().AddFault(context.Background(), failing[cloudName]); err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config:      kmsKeyConfig(emu, cloudName, "wh-partial", ""),
+					ExpectError: expectError("Unable to Create the KMS Key wh-partial"),
+				},
+				{
+					Config: kmsKeyConfig(emu, cloudName, "wh-partial", unprotected),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(kmsKeyAddr, plancheck.ResourceActionDestroyBeforeCreate),
+					}},
+					Check: func(*terraform.State) error {
+						coll := collTransitKeys
+						if cloudName == cloud.OVH {
+							coll = collOKMSKeys
+						}
+						objs, err := emu.Control().Objects(context.Background(), coll)
+						if err != nil || len(objs) != 1 {
+							return fmt.Errorf("want the one new key in %s, got %d (%v)", coll, len(objs), err)
+						}
+						return nil
+					},
+				},
+			},
+		})
+	})
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,8 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/emutest"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/kms"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
 
 // lines records what the client logs.
@@ -254,5 +258,29 @@ func TestValidateKMSSettings(t *testing.T) {
 	}
 	if outscale.ValidateKMSMount("warehouse/transit/") != nil || outscale.ValidateKMSCACert("not a certificate") == nil {
 		t.Error("mount or CA certificate check")
+	}
+}
+
+// kms_ca_cert makes the client trust an OpenBao server whose certificate a
+// private authority signed; without it, the system roots refuse it.
+func TestKeyManager_privateCA(t *testing.T) {
+	t.Parallel()
+	handler := kms.New(kms.Options{Store: store.NewMemory(), Faults: faults.New(), Tokens: []string{"s.tls-token"}})
+	mux := http.NewServeMux()
+	mux.Handle(kms.Prefix+"/", handler)
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+
+	cfg := defaultConfig()
+	cfg.KMSAddress, cfg.KMSToken = srv.URL+kms.Prefix, "s.tls-token"
+	_, err := kmsClient(t, cfg, nil).ReadKey(context.Background(), cloud.Key{ID: "k"})
+	if !errors.Is(err, cloud.ErrInvalid) || errors.Is(err, cloud.ErrUnavailable) || !strings.Contains(err.Error(), "outscale.kms_ca_cert") {
+		t.Fatalf("without kms_ca_cert: %v, want an untrusted certificate error naming kms_ca_cert, not retried", err)
+	}
+	cfg.KMSCACert = caPEM
+	c := kmsClient(t, cfg, nil)
+	if _, err := c.CreateKey(context.Background(), keySpec("over-tls")); err != nil {
+		t.Fatalf("with kms_ca_cert: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package outscale
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -239,7 +240,14 @@ func classifyOpenBao(operation string, status int, err error) *cloud.APIError {
 		}
 	case status == 0:
 		e.Cause = err
-		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		var certErr *tls.CertificateVerificationError
+		switch {
+		case errors.As(err, &certErr):
+			// Not worth retrying: the server's certificate is not trusted.
+			e.Class = cloud.ErrInvalid
+			e.Cause = fmt.Errorf("the key manager's TLS certificate is not trusted; give the authority that signed it "+
+				"in %s: %w", SettingKMSCACert, err)
+		case err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
 			e.Class = cloud.ErrUnavailable
 		}
 		return e
