@@ -284,3 +284,15 @@ func TestServiceKeyListPages(t *testing.T) {
 	}
 	expectOVHError(t, b.call(http.MethodGet, keysPath, nil, "X-Pagination-Size", "1000"), http.StatusBadRequest, "Client::BadRequest", "X-Pagination-Size")
 }
+
+func TestSeededKMSAreChecked(t *testing.T) {
+	t.Parallel()
+	if err := ovh.CheckOKMS(ovh.OKMS{ID: okmsID, Region: "eu-west-par"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []ovh.OKMS{{ID: "kms-1", Region: "eu-west-par"}, {ID: okmsID, Region: "EU-WEST-PAR"}, {ID: okmsID, Region: "GRA11"}} {
+		if err := ovh.CheckOKMS(bad); err == nil {
+			t.Errorf("CheckOKMS(%+v) accepted", bad)
+		}
+	}
+}
