@@ -122,7 +122,7 @@ func (c *Client) CreateKey(ctx context.Context, spec cloud.KeySpec) (cloud.Key, 
 	if err := okmsBackend.CheckAlgorithm(spec.Algorithm, spec.Usage); err != nil {
 		return cloud.Key{}, fmt.Errorf("creating the key %s: %w", spec.Name, err)
 	}
-	if _, err := c.getOKMS(ctx); err != nil {
+	if err := c.checkOKMS(ctx); err != nil {
 		return cloud.Key{}, c.explainOKMS(err)
 	}
 	existing, err := c.listServiceKeys(ctx)
@@ -210,7 +210,7 @@ func (c *Client) ReadKey(ctx context.Context, ref cloud.Key) (cloud.Key, error) 
 	if errors.Is(err, cloud.ErrNotFound) {
 		// Gone, unless the KMS itself is missing: then the configuration
 		// is wrong, and the key must not leave the state.
-		if _, okmsErr := c.getOKMS(ctx); okmsErr != nil {
+		if okmsErr := c.checkOKMS(ctx); okmsErr != nil {
 			return cloud.Key{}, c.explainOKMS(okmsErr)
 		}
 		return cloud.Key{}, err

@@ -72,10 +72,10 @@ type serviceKeyUpdate struct {
 // no longer needed, or the configuration disables it.
 const deactivationReason = "CESSATION_OF_OPERATION"
 
-func (c *Client) getOKMS(ctx context.Context) (okms, error) {
+// checkOKMS reads the KMS, which proves it exists in the account.
+func (c *Client) checkOKMS(ctx context.Context) error {
 	var o okms
-	err := c.call(ctx, http.MethodGet, fill(routeOKMS, c.cfg.KMSID), routeOKMS, nil, &o)
-	return o, err
+	return c.call(ctx, http.MethodGet, fill(routeOKMS, c.cfg.KMSID), routeOKMS, nil, &o)
 }
 
 func (c *Client) getServiceKey(ctx context.Context, id string) (serviceKey, error) {

@@ -31,10 +31,10 @@ func TestOfficialClientWorksUnchanged(t *testing.T) {
 	if err != nil || secret == nil {
 		t.Fatalf("read: %v, %v", secret, err)
 	}
-	if v, _ := secret.Data["latest_version"].(json.Number).Int64(); v != 1 {
+	if v, _ := secret.Data["latest_version"].(json.Number); v.String() != "1" {
 		t.Fatalf("latest_version %v", secret.Data["latest_version"])
 	}
-	if v, _ := secret.Data["auto_rotate_period"].(json.Number).Int64(); v != 720*3600 {
+	if v, _ := secret.Data["auto_rotate_period"].(json.Number); v.String() != "2592000" {
 		t.Fatalf("auto_rotate_period %v", secret.Data["auto_rotate_period"])
 	}
 

@@ -192,14 +192,17 @@ func TestAsymmetricKeysShowPublicKeysOnly(t *testing.T) {
 	expectStatus(t, b.do(http.MethodPost, "/v1/transit/keys/signer", map[string]any{"type": "ecdsa-p256"}), http.StatusOK)
 	read := b.do(http.MethodGet, "/v1/transit/keys/signer", nil)
 	expectStatus(t, read, http.StatusOK)
-	v1, ok := read.data()["keys"].(map[string]any)["1"].(map[string]any)
+	keys, _ := read.data()["keys"].(map[string]any)
+	v1, ok := keys["1"].(map[string]any)
 	if !ok {
 		t.Fatalf("keys %v", read.data()["keys"])
 	}
-	if v1["name"] != "P-256" || !strings.HasPrefix(v1["public_key"].(string), "-----BEGIN PUBLIC KEY-----") {
+	pub, _ := v1["public_key"].(string)
+	if v1["name"] != "P-256" || !strings.HasPrefix(pub, "-----BEGIN PUBLIC KEY-----") {
 		t.Fatalf("version 1: %v", v1)
 	}
-	if _, err := time.Parse(time.RFC3339Nano, v1["creation_time"].(string)); err != nil {
+	created, _ := v1["creation_time"].(string)
+	if _, err := time.Parse(time.RFC3339Nano, created); err != nil {
 		t.Fatalf("creation_time: %v", err)
 	}
 	if strings.Contains(read.raw, "PRIVATE") {
@@ -267,7 +270,7 @@ func TestRotationAndVersions(t *testing.T) {
 	rotated := b.do(http.MethodPost, "/v1/transit/keys/k/rotate", nil)
 	expectStatus(t, rotated, http.StatusOK)
 	d := rotated.data()
-	keys := d["keys"].(map[string]any)
+	keys, _ := d["keys"].(map[string]any)
 	if number(t, d, "latest_version") != 2 || len(keys) != 2 || number(t, keys, "2") != b.clock.Now().Unix() {
 		t.Fatalf("after a rotation: %v", d)
 	}

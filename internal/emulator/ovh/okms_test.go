@@ -171,7 +171,9 @@ func TestServiceKeyLifecycle(t *testing.T) {
 	if len(id) != 36 || k["state"] != "ACTIVE" || k["name"] != "wh-key" || k["type"] != "oct" || k["size"] != float64(256) {
 		t.Fatalf("created: %v", k)
 	}
-	if _, err := time.Parse(time.RFC3339, k["createdAt"].(string)); err != nil {
+	if created, _ := k["createdAt"].(string); !strings.HasSuffix(created, "Z") {
+		t.Fatalf("createdAt %q", created)
+	} else if _, err := time.Parse(time.RFC3339, created); err != nil {
 		t.Fatalf("createdAt: %v", err)
 	}
 	if iam, _ := k["iam"].(map[string]any); iam["urn"] != "urn:v1:eu:resource:okms:"+okmsID+"/serviceKey/"+id {
@@ -206,7 +208,7 @@ func TestCompromisedKeysStayCompromised(t *testing.T) {
 	t.Parallel()
 	b := startOKMS(t)
 	k := b.create(map[string]any{"name": "signer", "type": "EC", "curve": "P-384", "operations": []string{"sign", "verify"}})
-	id := k["id"].(string)
+	id, _ := k["id"].(string)
 	if a := b.call(http.MethodPut, keysPath+"/"+id, map[string]any{"state": "COMPROMISED"}); a.object(t)["state"] != "COMPROMISED" {
 		t.Fatalf("compromise: %s", a.raw)
 	}
@@ -249,7 +251,8 @@ func TestServiceKeyListPages(t *testing.T) {
 	made := map[string]bool{}
 	for i := range 12 {
 		k := b.create(map[string]any{"name": fmt.Sprintf("k%02d", i), "type": "oct", "size": 256, "operations": []string{"wrapKey", "unwrapKey"}})
-		made[k["id"].(string)] = true
+		id, _ := k["id"].(string)
+		made[id] = true
 	}
 	seen := map[string]bool{}
 	cursor, pages := "", 0
@@ -265,7 +268,7 @@ func TestServiceKeyListPages(t *testing.T) {
 		}
 		pages++
 		for _, k := range page {
-			id := k["id"].(string)
+			id, _ := k["id"].(string)
 			if seen[id] {
 				t.Fatalf("%s listed twice", id)
 			}
