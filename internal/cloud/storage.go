@@ -201,7 +201,10 @@ type BucketNotEmptyError struct {
 
 func (e *BucketNotEmptyError) Error() string {
 	held := "object versions"
-	if e.Versions >= 0 {
+	switch {
+	case e.Versions == 1:
+		held = "1 object version or delete marker"
+	case e.Versions >= 0:
 		held = fmt.Sprintf("%d object versions or delete markers", e.Versions)
 	}
 	return fmt.Sprintf("the bucket %s is not empty: it holds %s. Empty it, or set force_destroy = true to delete "+
@@ -224,7 +227,12 @@ type LockedObjectsError struct {
 
 func (e *LockedObjectsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "the bucket %s cannot be deleted: %d of its %d object versions are protected by object lock", e.Bucket, e.Locked, e.Versions)
+	verb := "are"
+	if e.Locked == 1 {
+		verb = "is"
+	}
+	fmt.Fprintf(&b, "the bucket %s cannot be deleted: %d of its %d object %s %s protected by object lock",
+		e.Bucket, e.Locked, e.Versions, plural(e.Versions, "version", "versions"), verb)
 	if !e.Until.IsZero() {
 		fmt.Fprintf(&b, " (%s retention until %s at the latest)", strings.Join(e.Modes, " and "), e.Until.UTC().Format(time.RFC3339))
 	}
@@ -267,6 +275,13 @@ func CheckBucketName(name string) error {
 		}
 	}
 	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -28,8 +29,9 @@ import (
 )
 
 var (
-	_ provider.Provider                   = (*healthProvider)(nil)
-	_ provider.ProviderWithValidateConfig = (*healthProvider)(nil)
+	_ provider.Provider                       = (*healthProvider)(nil)
+	_ provider.ProviderWithValidateConfig     = (*healthProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*healthProvider)(nil)
 )
 
 // New returns the provider factory for the given release version.
@@ -327,12 +329,20 @@ func (p *healthProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	data := &providerData{cloud: c, profile: profile}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewWarehouseNetworkResource,
 		NewWarehouseKMSKeyResource,
+		NewWarehouseStorageResource,
+	}
+}
+
+func (p *healthProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewStorageCredentialsEphemeralResource,
 	}
 }
 
