@@ -2,6 +2,7 @@ package bastion
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -63,6 +64,8 @@ type Spec struct {
 	NetworkID        string       `json:"network_id"`
 	Cloud            string       `json:"cloud"`
 	Mode             string       `json:"mode"`
+	Size             string       `json:"size"`
+	Image            string       `json:"image"`
 	MFA              string       `json:"mfa"`
 	SessionRecording bool         `json:"session_recording"`
 	IdleTimeoutSec   int          `json:"idle_timeout_seconds"`
@@ -71,6 +74,8 @@ type Spec struct {
 	AuditBucket      *SpecBucket  `json:"audit_bucket,omitempty"`
 	HostKey          SpecHostKey  `json:"host_key"`
 	Targets          []SpecTarget `json:"targets"`
+	// NetworkRules are the network's rules the firewall was made from.
+	NetworkRules []NetworkRule `json:"network_rules"`
 }
 
 // SpecAdmin is one administrator in the spec file.
@@ -221,8 +226,8 @@ func Render(cfg Config) ([]byte, error) {
 	header := fmt.Sprintf("#cloud-config\n# First boot of the warehouse bastion %s (%s mode, %s second factor),\n"+
 		"# rendered by terraform-provider-health. It holds the SSH host key: root-only on the VM.\n", cfg.Name, cfg.Mode, cfg.MFA)
 	out := append([]byte(header), body...)
-	if len(out) > MaxUserData*3/4 {
-		return nil, fmt.Errorf("the user-data is %d bytes, more than the clouds take once base64-encoded (%d KiB)", len(out), MaxUserData/1024)
+	if n := base64.StdEncoding.EncodedLen(len(out)); n > MaxUserDataBase64 {
+		return nil, fmt.Errorf("the user-data is %d bytes once base64-encoded, more than OpenStack's %d: list fewer administrators", n, MaxUserDataBase64)
 	}
 	return out, nil
 }
@@ -270,17 +275,22 @@ func specOf(cfg Config) Spec {
 		NetworkID:        cfg.NetworkID,
 		Cloud:            cfg.Cloud,
 		Mode:             cfg.Mode,
+		Size:             cfg.Size,
+		Image:            cfg.Image,
 		MFA:              cfg.MFA,
 		SessionRecording: cfg.SessionRecording,
 		IdleTimeoutSec:   int(cfg.IdleTimeout.Seconds()),
 		Admins:           []SpecAdmin{},
 		AllowedTargets:   []string{},
 		Targets:          []SpecTarget{},
+		NetworkRules:     append([]NetworkRule{}, cfg.NetworkRules...),
 		HostKey:          SpecHostKey{Public: cfg.HostKey.Public, Fingerprint: cfg.HostKey.Fingerprint},
 	}
 	for _, a := range cfg.Admins {
 		k, _ := ParseAdminKey(a.PublicKey)
-		s.Admins = append(s.Admins, SpecAdmin{Name: a.Name, PublicKey: k.Line, Fingerprint: k.Fingerprint})
+		// The key as given, comment included, so that an import finds the
+		// configuration's value again.
+		s.Admins = append(s.Admins, SpecAdmin{Name: a.Name, PublicKey: strings.TrimSpace(a.PublicKey), Fingerprint: k.Fingerprint})
 	}
 	for _, t := range cfg.Targets {
 		s.AllowedTargets = append(s.AllowedTargets, t.Tier)

@@ -62,9 +62,10 @@ const (
 	MaxIdleTimeout = 12 * time.Hour
 )
 
-// MaxUserData is the largest user-data the clouds take: OUTSCALE's limit
-// is 500 KiB once base64-encoded.
-const MaxUserData = 500 * 1024
+// MaxUserDataBase64 is the largest user-data, once base64-encoded, both
+// clouds take: OpenStack Nova's 65535 bytes (OVHcloud hands the user-data
+// to Nova), well under OUTSCALE's 500 KiB.
+const MaxUserDataBase64 = 65535
 
 // Admin is one administrator.
 type Admin struct {
@@ -94,6 +95,18 @@ type InboundRule struct {
 	Purpose  string
 }
 
+// NetworkRule is one of the network's rules, as the network resource
+// publishes them; the spec file keeps them so that an import can recover
+// them.
+type NetworkRule struct {
+	Tier     string `json:"tier"`
+	Protocol string `json:"protocol"`
+	FromPort int    `json:"from_port"`
+	ToPort   int    `json:"to_port"`
+	Source   string `json:"source"`
+	Purpose  string `json:"purpose"`
+}
+
 // AuditBucket is where the audit trail is shipped, S3-compatible.
 type AuditBucket struct {
 	Endpoint        string // https://…
@@ -117,9 +130,15 @@ type Config struct {
 	IdleTimeout      time.Duration
 	Targets          []Target
 	Inbound          []InboundRule
-	AuditBucket      *AuditBucket
-	Mode             string
-	HostKey          HostKey
+	// NetworkRules are the rules Targets and Inbound come from, recorded
+	// in the spec file.
+	NetworkRules []NetworkRule
+	AuditBucket  *AuditBucket
+	Mode         string
+	HostKey      HostKey
+	// Size and Image are the bastion's size and image as declared
+	// ("small", "debian-12"), recorded in the spec file for imports.
+	Size, Image string
 }
 
 // DefaultMFA is the second factor when none is chosen: FIDO2 when every

@@ -337,6 +337,7 @@ func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
 		NewWarehouseNetworkResource,
 		NewWarehouseKMSKeyResource,
 		NewWarehouseStorageResource,
+		NewWarehouseBastionResource,
 	}
 }
 
