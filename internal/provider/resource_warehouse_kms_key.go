@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
 )
 
 var (
@@ -194,6 +195,7 @@ func (r *warehouseKMSKeyResource) Schema(ctx context.Context, _ resource.SchemaR
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"compliance_exceptions": complianceExceptionsAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
@@ -210,7 +212,11 @@ func (r *warehouseKMSKeyResource) Configure(_ context.Context, req resource.Conf
 func (r *warehouseKMSKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var cfg kmsKeyModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() || cfg.Usage.IsNull() || cfg.Usage.IsUnknown() || cfg.Algorithm.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateExceptions(compliance.KindKMSKey, cfg.ComplianceExceptions, &resp.Diagnostics)
+	if cfg.Usage.IsNull() || cfg.Usage.IsUnknown() || cfg.Algorithm.IsUnknown() {
 		return
 	}
 	alg := cloud.AlgorithmAES256
@@ -259,6 +265,7 @@ func (r *warehouseKMSKeyResource) ModifyPlan(ctx context.Context, req resource.M
 		plan.Backend = types.StringValue(b.Name)
 		r.checkAgainstBackend(b, plan, &resp.Diagnostics)
 	}
+	enforceCompliance(ctx, r.data, keySubject(plan), exceptionsFrom(plan.ComplianceExceptions), &resp.Diagnostics)
 
 	if state != nil {
 		replacing := !plan.Name.Equal(state.Name) || !plan.Algorithm.Equal(state.Algorithm)
@@ -280,6 +287,21 @@ func (r *warehouseKMSKeyResource) ModifyPlan(ctx context.Context, req resource.M
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// keySubject is what the compliance controls see of a planned key.
+func keySubject(plan kmsKeyModel) compliance.Subject {
+	s := compliance.Subject{Kind: compliance.KindKMSKey, Name: plan.Name.ValueString(),
+		Key: &compliance.KeyFacts{Backend: plan.Backend.ValueString(), DeletionProtection: plan.DeletionProtection.ValueBool()}}
+	if plan.RotationPeriod.IsUnknown() {
+		s.Unknown = append(s.Unknown, "rotation_period")
+	} else if d, err := cloud.ParseRotationPeriod(plan.RotationPeriod.ValueString()); err == nil {
+		s.Key.RotationPeriodDays = int(d.Hours() / 24)
+	}
+	if plan.DeletionProtection.IsUnknown() {
+		s.Unknown = append(s.Unknown, "deletion_protection")
+	}
+	return s
 }
 
 // checkAgainstBackend refuses at plan time what the key manager cannot do.

@@ -18,22 +18,23 @@ import (
 
 // kmsKeyModel is health_warehouse_kms_key's data.
 type kmsKeyModel struct {
-	ID                 types.String   `tfsdk:"id"`
-	Name               types.String   `tfsdk:"name"`
-	Algorithm          types.String   `tfsdk:"algorithm"`
-	Usage              types.String   `tfsdk:"usage"`
-	RotationPeriod     types.String   `tfsdk:"rotation_period"`
-	RotateTrigger      types.String   `tfsdk:"rotate_trigger"`
-	DeletionProtection types.Bool     `tfsdk:"deletion_protection"`
-	Enabled            types.Bool     `tfsdk:"enabled"`
-	Tags               types.Map      `tfsdk:"tags"`
-	KeyID              types.String   `tfsdk:"key_id"`
-	Version            types.Int64    `tfsdk:"version"`
-	PreviousKeyIDs     types.List     `tfsdk:"previous_key_ids"`
-	CreatedAt          types.String   `tfsdk:"created_at"`
-	RotatedAt          types.String   `tfsdk:"rotated_at"`
-	Backend            types.String   `tfsdk:"backend"`
-	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+	ID                   types.String   `tfsdk:"id"`
+	Name                 types.String   `tfsdk:"name"`
+	Algorithm            types.String   `tfsdk:"algorithm"`
+	Usage                types.String   `tfsdk:"usage"`
+	RotationPeriod       types.String   `tfsdk:"rotation_period"`
+	RotateTrigger        types.String   `tfsdk:"rotate_trigger"`
+	DeletionProtection   types.Bool     `tfsdk:"deletion_protection"`
+	Enabled              types.Bool     `tfsdk:"enabled"`
+	Tags                 types.Map      `tfsdk:"tags"`
+	KeyID                types.String   `tfsdk:"key_id"`
+	Version              types.Int64    `tfsdk:"version"`
+	PreviousKeyIDs       types.List     `tfsdk:"previous_key_ids"`
+	CreatedAt            types.String   `tfsdk:"created_at"`
+	RotatedAt            types.String   `tfsdk:"rotated_at"`
+	Backend              types.String   `tfsdk:"backend"`
+	ComplianceExceptions types.List     `tfsdk:"compliance_exceptions"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
 var pathDeletionProtection = path.Root("deletion_protection")

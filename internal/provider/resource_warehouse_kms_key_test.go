@@ -47,8 +47,12 @@ resource "health_warehouse_kms_key" "test" {
 `, name, extra)
 }
 
-// unprotected lets the test's final destroy delete the key.
-const unprotected = "  deletion_protection = false\n"
+// unprotected lets the test's final destroy delete the key, the way a key
+// is retired: the compliance control on deletion protection is excepted,
+// with the reason.
+const unprotected = `  deletion_protection = false
+  compliance_exceptions = [{ control = "HW-KEY-02", justification = "test key, destroyed at the end of the test" }]
+`
 
 var (
 	uuidPattern    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -384,7 +388,7 @@ func TestAccWarehouseKMSKey_import(t *testing.T) {
 		// the default period and no tags, and the plan that imports writes
 		// the configuration's in place, touching no key (and rotating none:
 		// the configuration's rotate_trigger is adopted).
-		ignore := []string{"timeouts", "tags", "rotate_trigger"}
+		ignore := []string{"timeouts", "tags", "rotate_trigger", "compliance_exceptions"}
 		if cloudName == cloud.OVH {
 			ignore = append(ignore, "deletion_protection", "rotation_period")
 		}
@@ -733,6 +737,7 @@ func TestAccWarehouseKMSKey_noSecretsInLogs(t *testing.T) {
 resource "health_warehouse_kms_key" "test" {
   name                = "wh-logs"
   deletion_protection = false
+  compliance_exceptions = [{ control = "HW-KEY-02", justification = "test key" }]
   algorithm           = "rsa-3072"
   usage               = "sign-verify"
   rotate_trigger      = %q
@@ -823,5 +828,19 @@ func TestAccWarehouseKMSKey_partial(t *testing.T) {
 				},
 			},
 		})
+	})
+}
+
+// Turning deletion protection off is how a key is retired, and it fails the
+// compliance control HW-KEY-02 until an exception states why.
+func TestAccWarehouseKMSKey_unprotectingNeedsAnException(t *testing.T) {
+	t.Parallel()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      kmsKeyConfig(nil, cloud.Outscale, "wh-retire", "  deletion_protection = false\n"),
+			PlanOnly:    true,
+			ExpectError: expectError("Compliance Control HW-KEY-02 Failed", "Keys are protected against deletion", "deletion_protection = false", "compliance_exceptions"),
+		}},
 	})
 }
