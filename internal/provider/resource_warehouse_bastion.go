@@ -25,6 +25,7 @@ import (
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
 )
 
 var (
@@ -157,7 +158,8 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 					"  - `totp`: after the key, a one-time code from an authenticator app (google-authenticator-libpam). " +
 					"Each administrator enrols at their first login, which allows nothing else; the secrets stay on the " +
 					"bastion, root-only, never in Terraform.\n" +
-					"  - `none`: the key alone. Compliance checks flag it." + replaced,
+					"  - `none`: the key alone. The compliance control HW-ADM-02 fails: the plan stops unless " +
+					"`compliance_exceptions` accepts it, with a justification." + replaced,
 				Optional:      true,
 				Computed:      true,
 				Validators:    []validator.String{stringvalidator.OneOf(bastion.MFAs...)},
@@ -312,6 +314,7 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 				ElementType:   types.StringType,
 				PlanModifiers: []planmodifier.Map{mapUseStateForUnknown()},
 			},
+			"compliance_exceptions": complianceExceptionsAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
@@ -331,6 +334,7 @@ func (r *warehouseBastionResource) ValidateConfig(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	validateExceptions(compliance.KindBastion, cfg.ComplianceExcepts, &resp.Diagnostics)
 	admins, ok := adminsOf(cfg.Admins)
 	if !ok || cfg.MFA.IsUnknown() || cfg.Mode.IsUnknown() || cfg.IdleTimeout.IsUnknown() {
 		return
@@ -389,6 +393,20 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("size"))
 		}
 	}
+	// The compliance profile's controls, on what the plan says.
+	subject := compliance.Subject{Kind: compliance.KindBastion, Name: plan.Name.ValueString(),
+		Bastion: &compliance.BastionFacts{MFA: plan.MFA.ValueString(), SessionRecording: plan.SessionRecording.ValueBool()}}
+	if b := auditBucketOf(plan.AuditBucket); b != nil {
+		subject.Bastion.AuditBucket = b.Bucket.ValueString()
+	}
+	if plan.MFA.IsUnknown() {
+		subject.Unknown = append(subject.Unknown, "mfa")
+	}
+	if plan.SessionRecording.IsUnknown() {
+		subject.Unknown = append(subject.Unknown, "session_recording")
+	}
+	enforceCompliance(ctx, r.data, subject, exceptionsFrom(plan.ComplianceExcepts), &resp.Diagnostics)
+
 	if state != nil && !state.AuditBucket.IsNull() || !plan.AuditBucket.IsNull() {
 		if state != nil && state.VMState.ValueString() != "" && auditBucketReplaced(state.AuditBucket, plan.AuditBucket) &&
 			!(state.AuditBucket.IsNull() && state.Admins.IsNull()) {

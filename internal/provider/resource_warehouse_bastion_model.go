@@ -46,6 +46,7 @@ type bastionModel struct {
 	SSHConfig          types.String   `tfsdk:"ssh_config"`
 	UserDataSHA256     types.String   `tfsdk:"user_data_sha256"`
 	CloudIDs           types.Map      `tfsdk:"cloud_ids"`
+	ComplianceExcepts  types.List     `tfsdk:"compliance_exceptions"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 

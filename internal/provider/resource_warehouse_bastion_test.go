@@ -223,7 +223,8 @@ func TestAccWarehouseBastion_update_admins(t *testing.T) {
 				},
 				{
 					Config: strings.Replace(tagged, `name          = "wh-bu-bastion"`, `name          = "wh-bu-bastion"
-  mfa           = "none"`, 1),
+  mfa           = "none"
+  compliance_exceptions = [{ control = "HW-ADM-02", justification = "break-glass bastion, RSSI ticket 42" }]`, 1),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionReplace),
 					}},
@@ -511,6 +512,10 @@ func TestAccWarehouseBastion_bad_key(t *testing.T) {
 		"root": {admins("root", adminKey(t, "r")), []string{"admins[0].name", `"root" is an account the system`}},
 		"fido2 without security keys": {admins("dave", adminKey(t, "d")) + "\n  mfa = \"fido2\"",
 			[]string{`mfa = "fido2" needs FIDO2 security keys, but the key of "dave" is ssh-ed25519`}},
+		"no second factor": {admins("erin", adminKey(t, "e")) + "\n  mfa = \"none\"",
+			[]string{"Compliance Control HW-ADM-02 Failed", "mfa = none", "compliance_exceptions"}},
+		"no recording": {admins("fay", adminKey(t, "f")) + "\n  session_recording = false",
+			[]string{"Compliance Control HW-ADM-03 Failed", "session_recording = false"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
