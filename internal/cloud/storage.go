@@ -287,7 +287,7 @@ func plural(n int, one, many string) string {
 func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 func notBucketRune(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-')
+	return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '.' && r != '-'
 }
 
 // CheckSourceIP says why s cannot be an allowed source, or nil: an IPv4 or

@@ -68,7 +68,7 @@ func ovhUser(t *testing.T, o *ovhAPI, description string) (string, *s3Client) {
 	if ovhStr(created, "status") != "creating" || ovhStr(created, "password") == "" {
 		t.Fatalf("user creation: %v", created)
 	}
-	id := ovhDig(created, "id").(json.Number).String()
+	id := ovhNumber(created, "id")
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 		t.Fatalf("user id %q is not a long", id)
 	}
@@ -146,7 +146,7 @@ func TestOVHStorage_bucketsAndUserPolicies(t *testing.T) {
 	made := o.ok("POST", o.regional(region, "/storage"), ovhObj{"name": "wh-ovh-raw", "ownerId": ownerID,
 		"encryption": ovhObj{"sseAlgorithm": "AES256"}, "versioning": ovhObj{"status": "enabled"}})
 	if ovhStr(made, "encryption", "sseAlgorithm") != "AES256" || ovhStr(made, "versioning", "status") != "enabled" ||
-		ovhDig(made, "ownerId").(json.Number).String() != owner {
+		ovhNumber(made, "ownerId") != owner {
 		t.Fatalf("created bucket: %v", made)
 	}
 	o.fails("POST", o.regional(region, "/storage"), ovhObj{"name": "wh-ovh-raw"}, 409, "Client::Conflict")
@@ -189,7 +189,7 @@ func TestOVHStorage_bucketsAndUserPolicies(t *testing.T) {
 
 	// The API counts the current objects.
 	got := o.ok("GET", o.regional(region, "/storage/wh-ovh-raw"), nil)
-	if ovhDig(got, "objectsCount").(json.Number).String() != "1" || ovhStr(got, "objects", 0, "key") != "cohort.csv" {
+	if ovhNumber(got, "objectsCount") != "1" || ovhStr(got, "objects", 0, "key") != "cohort.csv" {
 		t.Fatalf("bucket read: %v", got)
 	}
 	if ovhLen(o.ok("GET", o.regional(region, "/storage"), nil)) != 1 {
@@ -250,6 +250,12 @@ func TestOVHStorage_objectLockAndTags(t *testing.T) {
 	if r := s3c.must(200, "GET", "/wh-ovh-tagged?tagging", nil); xmlField(r.body, "Value")[0] != "results" {
 		t.Fatalf("S3 tags: %s", r.body)
 	}
+}
+
+// ovhNumber is the number at path, as text ("" when it is not a number).
+func ovhNumber(v any, path ...any) string {
+	n, _ := ovhDig(v, path...).(json.Number)
+	return n.String()
 }
 
 // ovhUnchecked signs and sends a call as ovhAPI.send does, without

@@ -597,7 +597,7 @@ func TestAccWarehouseStorage_credentials(t *testing.T) {
 			Steps: []resource.TestStep{
 				{Config: storageConfig(emu, cloudName, name, "")},
 				{
-					Config: storageConfig(emu, cloudName, name, "") + fmt.Sprintf(`
+					Config: storageConfig(emu, cloudName, name, "") + `
 ephemeral "health_warehouse_storage_credentials" "test" {
   bucket = health_warehouse_storage.test.name
 }
@@ -607,7 +607,7 @@ provider "echo" {
 }
 
 resource "echo" "credentials" {}
-`),
+`,
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue("echo.credentials", tfjsonpath.New("data").AtMapKey("scope"), knownvalue.StringExact(scope)),
 						statecheck.ExpectKnownValue("echo.credentials", tfjsonpath.New("data").AtMapKey("endpoint"), knownvalue.StringExact(emu.S3Endpoint())),

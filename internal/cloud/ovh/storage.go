@@ -202,23 +202,23 @@ func (c *Client) bucketRef(name string) cloud.Bucket {
 // bucketKey finds a bucket's owner, the owner's S3 key and its secret.
 // ref.CloudIDs name the key the state knows; after an import, the owner's
 // first key is used.
-func (c *Client) bucketKey(ctx context.Context, ref cloud.Bucket) (container, int64, s3store.Keys, error) {
+func (c *Client) bucketKey(ctx context.Context, ref cloud.Bucket) (int64, s3store.Keys, error) {
 	got, err := c.getContainer(ctx, ref.Name)
 	if err != nil {
-		return got, 0, s3store.Keys{}, fmt.Errorf("reading the bucket %s: %w", ref.Name, err)
+		return 0, s3store.Keys{}, fmt.Errorf("reading the bucket %s: %w", ref.Name, err)
 	}
 	owner := got.OwnerID
 	u, err := c.getUser(ctx, owner)
 	if err != nil {
-		return got, owner, s3store.Keys{}, fmt.Errorf("reading the user %d that owns the bucket %s: %w", owner, ref.Name, err)
+		return owner, s3store.Keys{}, fmt.Errorf("reading the user %d that owns the bucket %s: %w", owner, ref.Name, err)
 	}
 	if u.Description != userDescription(ref.Name) {
-		return got, owner, s3store.Keys{}, fmt.Errorf("the bucket %s is owned by the user %d (%q), which health_warehouse_storage "+
+		return owner, s3store.Keys{}, fmt.Errorf("the bucket %s is owned by the user %d (%q), which health_warehouse_storage "+
 			"did not make for it: the provider manages only buckets it made, with their own user", ref.Name, owner, u.Description)
 	}
 	creds, err := c.listS3Credentials(ctx, owner)
 	if err != nil {
-		return got, owner, s3store.Keys{}, fmt.Errorf("listing the S3 credentials of the user %d: %w", owner, err)
+		return owner, s3store.Keys{}, fmt.Errorf("listing the S3 credentials of the user %d: %w", owner, err)
 	}
 	access := ""
 	for _, cr := range creds {
@@ -227,14 +227,14 @@ func (c *Client) bucketKey(ctx context.Context, ref cloud.Bucket) (container, in
 		}
 	}
 	if access == "" {
-		return got, owner, s3store.Keys{}, fmt.Errorf("the user %d that owns the bucket %s has no S3 credentials left: "+
+		return owner, s3store.Keys{}, fmt.Errorf("the user %d that owns the bucket %s has no S3 credentials left: "+
 			"the provider cannot reach the bucket; replace the resource (terraform apply -replace)", owner, ref.Name)
 	}
 	secret, err := c.s3Secret(ctx, owner, access)
 	if err != nil {
-		return got, owner, s3store.Keys{}, fmt.Errorf("reading the secret of the S3 key %s: %w", access, err)
+		return owner, s3store.Keys{}, fmt.Errorf("reading the secret of the S3 key %s: %w", access, err)
 	}
-	return got, owner, s3store.Keys{AccessKey: access, SecretKey: secret}, nil
+	return owner, s3store.Keys{AccessKey: access, SecretKey: secret}, nil
 }
 
 // ReadBucket implements cloud.ObjectStorage.
@@ -242,7 +242,7 @@ func (c *Client) ReadBucket(ctx context.Context, ref cloud.Bucket) (cloud.Bucket
 	if err := c.storageSettings(); err != nil {
 		return cloud.Bucket{}, err
 	}
-	_, owner, keys, err := c.bucketKey(ctx, ref)
+	owner, keys, err := c.bucketKey(ctx, ref)
 	if err != nil {
 		return cloud.Bucket{}, err
 	}
@@ -274,7 +274,7 @@ func (c *Client) UpdateBucket(ctx context.Context, current cloud.Bucket, spec cl
 	if err != nil {
 		return current, fmt.Errorf("updating the bucket %s: %w", spec.Name, err)
 	}
-	_, owner, keys, err := c.bucketKey(ctx, current)
+	owner, keys, err := c.bucketKey(ctx, current)
 	if err != nil {
 		return current, err
 	}
@@ -331,7 +331,7 @@ func (c *Client) DeleteBucket(ctx context.Context, b cloud.Bucket, force bool) e
 }
 
 func (c *Client) emptyAndDelete(ctx context.Context, b cloud.Bucket, force bool) error {
-	_, _, keys, err := c.bucketKey(ctx, b)
+	_, keys, err := c.bucketKey(ctx, b)
 	if err != nil {
 		return err
 	}
@@ -364,7 +364,7 @@ func (c *Client) BucketCredentials(ctx context.Context, name string) (cloud.Buck
 	if err := c.storageSettings(); err != nil {
 		return cloud.BucketCredentials{}, err
 	}
-	_, _, keys, err := c.bucketKey(ctx, cloud.Bucket{Name: name})
+	_, keys, err := c.bucketKey(ctx, cloud.Bucket{Name: name})
 	if err != nil {
 		return cloud.BucketCredentials{}, err
 	}

@@ -701,7 +701,7 @@ func createContainer(c *call) (any, error) {
 			}
 			b.OwnerID = strconv.FormatInt(u.ID, 10)
 		}
-		if err := req.containerSettings.apply(&b, true); err != nil {
+		if err := req.apply(&b, true); err != nil {
 			return nil, err
 		}
 		if err := s3.CreateBucket(tx, b); errors.Is(err, s3.ErrBucketExists) {
@@ -776,7 +776,7 @@ func updateContainer(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := req.containerSettings.apply(&b, false); err != nil {
+		if err := req.apply(&b, false); err != nil {
 			return nil, err
 		}
 		if err := s3.PutBucket(tx, b); err != nil {

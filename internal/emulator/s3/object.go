@@ -73,18 +73,16 @@ func decodeAWSChunked(body []byte) ([]byte, map[string]string, error) {
 			return nil, nil, fmt.Errorf("chunk not terminated by CRLF")
 		}
 	}
+	// Trailing headers, up to an empty line or the end of the body.
 	trailers := map[string]string{}
-	for {
-		line, err := rd.ReadString('\n')
-		line = strings.TrimRight(line, "\r\n")
+	rest, _ := io.ReadAll(rd)
+	for _, line := range strings.Split(string(rest), "\n") {
+		line = strings.TrimRight(line, "\r")
 		if line == "" {
 			break
 		}
 		if k, v, ok := strings.Cut(line, ":"); ok {
 			trailers[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
-		}
-		if err != nil {
-			break
 		}
 	}
 	return data, trailers, nil

@@ -3,7 +3,6 @@ package s3
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -148,22 +147,22 @@ const (
 func parsePolicy(doc string, kind policyKind, bucket string, allowConditions bool) (policyDoc, error) {
 	var p policyDoc
 	if len(doc) > MaxPolicySize {
-		return p, errors.New("Policies must be less than 20 KB")
+		return p, malformed("Policies must be less than 20 KB")
 	}
 	trimmed := strings.TrimSpace(doc)
 	if !strings.HasPrefix(trimmed, "{") {
-		return p, errors.New("Policies must be valid JSON and the first byte must be '{'")
+		return p, malformed("Policies must be valid JSON and the first byte must be '{'")
 	}
 	dec := json.NewDecoder(strings.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return p, fmt.Errorf("This policy contains invalid Json: %v", err)
+		return p, malformed("This policy contains invalid Json: %v", err)
 	}
 	if p.Version != "" && p.Version != "2012-10-17" && p.Version != "2008-10-17" {
-		return p, fmt.Errorf("The policy must contain a valid version string: %s", p.Version)
+		return p, malformed("The policy must contain a valid version string: %s", p.Version)
 	}
 	if len(p.Statement) == 0 {
-		return p, errors.New("Missing required field Statement")
+		return p, malformed("Missing required field Statement")
 	}
 	for i, st := range p.Statement {
 		at := st.Sid
@@ -172,48 +171,48 @@ func parsePolicy(doc string, kind policyKind, bucket string, allowConditions boo
 		}
 		switch {
 		case st.Effect != "Allow" && st.Effect != "Deny":
-			return p, fmt.Errorf("Invalid effect: %s", st.Effect)
+			return p, malformed("Invalid effect: %s", st.Effect)
 		case len(st.Action) == 0 && len(st.NotAction) == 0:
-			return p, fmt.Errorf("Missing required field Action in statement %s", at)
+			return p, malformed("Missing required field Action in statement %s", at)
 		case len(st.Resource) == 0 && len(st.NotResource) == 0:
-			return p, fmt.Errorf("Missing required field Resource in statement %s", at)
+			return p, malformed("Missing required field Resource in statement %s", at)
 		case kind == bucketPolicy && len(st.Principal) == 0 && len(st.NotPrincipal) == 0:
-			return p, fmt.Errorf("Missing required field Principal in statement %s", at)
+			return p, malformed("Missing required field Principal in statement %s", at)
 		case kind == userPolicy && (len(st.Principal) > 0 || len(st.NotPrincipal) > 0):
-			return p, fmt.Errorf("Policy document should not specify a principal (statement %s)", at)
+			return p, malformed("Policy document should not specify a principal (statement %s)", at)
 		case len(st.Condition) > 0 && !allowConditions:
-			return p, fmt.Errorf("Conditions are not supported by this object storage (statement %s)", at)
+			return p, malformed("Conditions are not supported by this object storage (statement %s)", at)
 		}
 		if kind == bucketPolicy {
 			if _, err := principalsOf(st.Principal); err != nil {
-				return p, fmt.Errorf("Invalid principal in policy (statement %s): %v", at, err)
+				return p, malformed("Invalid principal in policy (statement %s): %v", at, err)
 			}
 		}
 		for _, a := range append(append(stringList{}, st.Action...), st.NotAction...) {
 			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "s3:") {
-				return p, fmt.Errorf("Policy has invalid action: %s", a)
+				return p, malformed("Policy has invalid action: %s", a)
 			}
 		}
 		for _, r := range append(append(stringList{}, st.Resource...), st.NotResource...) {
 			if kind == bucketPolicy && !resourceOfBucket(r, bucket) {
-				return p, fmt.Errorf("Policy has invalid resource: %s", r)
+				return p, malformed("Policy has invalid resource: %s", r)
 			}
 			if kind == userPolicy && r != "*" && !strings.HasPrefix(r, "arn:aws:s3:::") {
-				return p, fmt.Errorf("Policy has invalid resource: %s", r)
+				return p, malformed("Policy has invalid resource: %s", r)
 			}
 		}
 		for op, keys := range st.Condition {
 			if !conditionOperators[op] {
-				return p, fmt.Errorf("Invalid Condition type: %s", op)
+				return p, malformed("Invalid Condition type: %s", op)
 			}
 			for key, values := range keys {
 				if len(values) == 0 {
-					return p, fmt.Errorf("Condition %s on %s has no value", op, key)
+					return p, malformed("Condition %s on %s has no value", op, key)
 				}
 				if op == "IpAddress" || op == "NotIpAddress" {
 					for _, v := range values {
 						if _, err := parseAddressOrPrefix(v); err != nil {
-							return p, fmt.Errorf("Invalid IP address or CIDR in condition %s: %s", op, v)
+							return p, malformed("Invalid IP address or CIDR in condition %s: %s", op, v)
 						}
 					}
 				}
@@ -221,6 +220,16 @@ func parsePolicy(doc string, kind policyKind, bucket string, allowConditions boo
 		}
 	}
 	return p, nil
+}
+
+// policyError is a refusal of a policy document, worded as S3's
+// MalformedPolicy messages are (capitalized, as the service writes them).
+type policyError struct{ msg string }
+
+func (e *policyError) Error() string { return e.msg }
+
+func malformed(format string, args ...any) error {
+	return &policyError{msg: fmt.Sprintf(format, args...)}
 }
 
 // CheckUserPolicy checks a user policy document, as the OVHcloud API must

@@ -380,8 +380,8 @@ func errInvalidArgument(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Message: fmt.Sprintf(format, args...)}
 }
 
-func errInvalidRequest(format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: fmt.Sprintf(format, args...)}
+func errInvalidRequest(message string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: message}
 }
 
 func authError(err error) *Error {
