@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -631,4 +632,80 @@ resource "echo" "credentials" {}
 			},
 		})
 	})
+}
+
+// A create, an update and a destroy with every log at TRACE leave no S3
+// secret in the log nor in the state: on OVHcloud the bucket key's secret,
+// which the provider fetches from the API at each operation; on OUTSCALE
+// the account's secret key, which signs the S3 calls. Not parallel:
+// TF_ACC_LOG_PATH and TF_LOG are process-wide.
+func TestAccWarehouseStorage_noSecretsInLogs(t *testing.T) {
+	emulatorOnly(t)
+	for _, cloudName := range acctest.Clouds {
+		t.Run(cloudName, func(t *testing.T) {
+			logPath := t.TempDir() + "/trace.log"
+			t.Setenv("TF_ACC_LOG_PATH", logPath)
+			t.Setenv("TF_ACC_LOG", "trace")
+			t.Setenv("TF_LOG", "trace")
+			t.Setenv("TF_LOG_PROVIDER", "trace")
+			emu := acctest.PrivateEmulator(t)
+			// The provider's own secrets come from the environment: a literal
+			// in the HCL would be in the harness's TRACE lines anyway.
+			env := map[string]string{"secret_key": "OSC_SECRET_KEY", "kms_token": "HEALTH_KMS_TOKEN",
+				"application_secret": "OVH_APPLICATION_SECRET", "consumer_key": "OVH_CONSUMER_KEY"}
+			var kept []string
+			for _, line := range strings.Split(acctest.ProviderConfigAt(emu, cloudName), "\n") {
+				if f := strings.Fields(line); len(f) == 3 && env[f[0]] != "" && f[1] == "=" {
+					t.Setenv(env[f[0]], strings.Trim(f[2], `"`))
+					continue
+				}
+				kept = append(kept, line)
+			}
+			provider := strings.Join(kept, "\n")
+			name := "wh-trace-" + cloudName
+			config := func(owner string) string {
+				return provider + fmt.Sprintf(`
+resource "health_warehouse_storage" "test" {
+  name          = %q
+  force_destroy = true
+  encryption    = { mode = "customer-key", kms_key_id = "wrap" }
+  tags          = { owner = %q }
+}
+`, name, owner)
+			}
+			secrets := []string{emulator.DefaultOutscaleSecretKey, emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey}
+			keepSecret := func(s *terraform.State) error {
+				_, sk, _ := bucketKeys(t, emu, cloudName, s)
+				secrets = append(secrets, sk)
+				for k, v := range s.RootModule().Resources[storageAddr].Primary.Attributes {
+					if strings.Contains(v, sk) {
+						return fmt.Errorf("the state holds the S3 secret in %s", k)
+					}
+				}
+				return nil
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             checkStorageGone(emu, cloudName),
+				Steps: []resource.TestStep{
+					{Config: config("a"), Check: keepSecret},
+					{Config: config("b"), Check: keepSecret},
+				},
+			})
+			log, err := os.ReadFile(logPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"object storage call", "s3:PutBucketTagging", "tf_rpc=ApplyResourceChange"} {
+				if !strings.Contains(string(log), want) {
+					t.Fatalf("the log (%d bytes) lacks %q: it is not the trace the test asked for", len(log), want)
+				}
+			}
+			for _, secret := range secrets {
+				if i := strings.Index(string(log), secret); i >= 0 {
+					t.Fatalf("the TRACE log holds a secret at byte %d", i)
+				}
+			}
+		})
+	}
 }
