@@ -317,9 +317,9 @@ func TestRender_userData(t *testing.T) {
 		t.Error("the image's own host keys are kept")
 	}
 	files := map[string]map[string]any{}
-	for _, f := range doc["write_files"].([]any) {
-		m := f.(map[string]any)
-		files[m["path"].(string)] = m
+	for _, f := range list(t, doc["write_files"]) {
+		m := object(t, f)
+		files[text(t, m["path"])] = m
 	}
 	for path, mode := range map[string]string{
 		PathSSHDConfig: "0600", PathPAMSSHD: "0644", PathNftables: "0600", PathShipEnv: "0600", PathSudoersEnroll: "0440",
@@ -334,31 +334,31 @@ func TestRender_userData(t *testing.T) {
 			t.Errorf("%s: %v %v, want root:root %s", path, f["owner"], f["permissions"], mode)
 		}
 	}
-	if c := files[PathAuthorizedKeys+"/alice"]["content"].(string); !strings.HasPrefix(c, "restrict,port-forwarding,pty ssh-ed25519 ") {
+	if c := text(t, files[PathAuthorizedKeys+"/alice"]["content"]); !strings.HasPrefix(c, "restrict,port-forwarding,pty ssh-ed25519 ") {
 		t.Errorf("alice's authorized key: %q", c)
 	}
 	// Only the listed administrators: no default user, each in the groups.
-	users := doc["users"].([]any)
+	users := list(t, doc["users"])
 	if len(users) != 2 {
 		t.Fatalf("users: %v", users)
 	}
 	for _, u := range users {
-		m := u.(map[string]any)
+		m := object(t, u)
 		if m["lock_passwd"] != true || m["shell"] != PathTlogShell || m["groups"] != GroupAdmins+","+GroupMFAPending {
 			t.Errorf("user %v", m)
 		}
 	}
 	// The spec file tells no secret; the env file keeps the bucket's.
-	spec := files[PathSpec]["content"].(string)
+	spec := text(t, files[PathSpec]["content"])
 	for _, secret := range []string{"s3cr3t-value", "PRIVATE KEY"} {
 		if strings.Contains(spec, secret) {
 			t.Errorf("the spec file holds a secret: %s", spec)
 		}
 	}
-	if !strings.Contains(files[PathShipEnv]["content"].(string), "s3cr3t-value") {
+	if !strings.Contains(text(t, files[PathShipEnv]["content"]), "s3cr3t-value") {
 		t.Error("the shipping has no credentials")
 	}
-	packages := doc["packages"].([]any)
+	packages := list(t, doc["packages"])
 	for _, p := range []string{"nftables", "auditd", "unattended-upgrades", "libpam-google-authenticator", "tlog", "rclone"} {
 		if !slices.Contains(packages, any(p)) {
 			t.Errorf("package %s is not installed: %v", p, packages)
@@ -451,4 +451,33 @@ func TestSpecHasNoSecret(t *testing.T) {
 	if strings.Contains(string(raw), "the-secret") || strings.Contains(string(raw), "PRIVATE") {
 		t.Errorf("spec: %s", raw)
 	}
+}
+
+// Checked accessors of a decoded YAML document.
+
+func list(t *testing.T, v any) []any {
+	t.Helper()
+	l, ok := v.([]any)
+	if !ok {
+		t.Fatalf("%v is not a list", v)
+	}
+	return l
+}
+
+func object(t *testing.T, v any) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("%v is not a mapping", v)
+	}
+	return m
+}
+
+func text(t *testing.T, v any) string {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		t.Fatalf("%v is not a string", v)
+	}
+	return s
 }

@@ -94,7 +94,7 @@ func ParseAdminKey(text string) (AdminKey, error) {
 		if k.Bits < MinRSABits {
 			return AdminKey{}, fmt.Errorf("the RSA key has %d bits, fewer than %d: generate a new one with ssh-keygen -t ed25519 (or -t rsa -b 4096)", k.Bits, MinRSABits)
 		}
-	case ssh.KeyAlgoDSA:
+	case "ssh-dss":
 		return AdminKey{}, fmt.Errorf("DSA keys (ssh-dss) are refused: %s", keyRuleForHumans)
 	default:
 		if strings.Contains(pub.Type(), "-cert-") {

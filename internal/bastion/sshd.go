@@ -10,9 +10,9 @@ import (
 
 // Cryptography of the SSH server.
 //
-// The choices follow ANSSI's note "Recommandations pour un usage sécurisé
-// d'(Open)SSH" (DAT-NT-007/ANSSI/SDE,
-// v1.3, August 2015, https://cyber.gouv.fr/publications/usage-securise-dopenssh):
+// The choices follow ANSSI's note "(Open)SSH secure use recommendations"
+// (DAT-NT-007/ANSSI/SDE, v1.3, August 2015, the French original at
+// https://cyber.gouv.fr/publications/usage-securise-dopenssh):
 // SSH protocol 2 only (OpenSSH has no other since 7.6), symmetric
 // encryption with AES in CTR mode, integrity with HMAC-SHA2, key exchange
 // by ECDH on the NIST curves or Diffie-Hellman group exchange with SHA-256,

@@ -107,7 +107,7 @@ type Bastion struct {
 	// CloudIDs names every cloud object of the bastion, so that Delete
 	// can remove them all even after a partial create: "vm",
 	// "public_ip", "public_ip.link" on OUTSCALE; "instance",
-	// "floating_ip", "operation" on OVHcloud.
+	// "floating_ip" on OVHcloud.
 	CloudIDs map[string]string
 }
 

@@ -148,12 +148,14 @@ func newComputeFixture(t *testing.T, o *ovhAPI) computeFixture {
 	op := o.ok("POST", o.regional(region, "/network/"+openstackID+"/subnet/"+subnetID+"/gateway"), ovhObj{"model": "s", "name": "wh-gateway"})
 	gatewayID := ovhStr(readOperation(t, o, ovhStr(op, "id")), "resourceId")
 	f := computeFixture{region: region, openstackID: openstackID, subnetID: subnetID, gatewayID: gatewayID}
-	for _, fl := range o.ok("GET", o.in("/flavor?region="+region), nil).([]any) {
+	flavors, _ := o.ok("GET", o.in("/flavor?region="+region), nil).([]any)
+	for _, fl := range flavors {
 		if ovhStr(fl, "name") == "b3-8" && ovhStr(fl, "osType") == "linux" {
 			f.flavor = ovhStr(fl, "id")
 		}
 	}
-	for _, img := range o.ok("GET", o.in("/image?region="+region+"&osType=linux"), nil).([]any) {
+	images, _ := o.ok("GET", o.in("/image?region="+region+"&osType=linux"), nil).([]any)
+	for _, img := range images {
 		if ovhStr(img, "name") == "Debian 12" {
 			f.image = ovhStr(img, "id")
 		}
@@ -331,7 +333,9 @@ func TestOVHCompute_invalidRequests(t *testing.T) {
 	fails(with(func(b ovhObj) { b["billingPeriod"] = "weekly" }), http.StatusBadRequest, "Client::BadRequest", "billingPeriod")
 	fails(with(func(b ovhObj) { b["userData"] = strings.Repeat("x", 49200) }), http.StatusBadRequest, "Client::BadRequest", "userData")
 	fails(with(func(b ovhObj) {
-		b["network"].(ovhObj)["private"].(ovhObj)["network"] = ovhObj{"id": "pn-1234_5", "subnetId": f.subnetID}
+		network, _ := b["network"].(ovhObj)
+		private, _ := network["private"].(ovhObj)
+		private["network"] = ovhObj{"id": "pn-1234_5", "subnetId": f.subnetID}
 	}), http.StatusBadRequest, "Client::BadRequest", "invalid uuid 'pn-1234_5'")
 	fails(with(func(b ovhObj) { delete(b, "name") }), http.StatusBadRequest, "Client::BadRequest", "[name] Property is mandatory")
 	r := o.callInvalid("POST", o.regional(f.region, "/instance"), `{"name":"x","colour":"blue"}`)

@@ -409,7 +409,7 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 
 	if state != nil && !state.AuditBucket.IsNull() || !plan.AuditBucket.IsNull() {
 		if state != nil && state.VMState.ValueString() != "" && auditBucketReplaced(state.AuditBucket, plan.AuditBucket) &&
-			!(state.AuditBucket.IsNull() && state.Admins.IsNull()) {
+			(!state.AuditBucket.IsNull() || !state.Admins.IsNull()) {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("audit_bucket"))
 		}
 	}

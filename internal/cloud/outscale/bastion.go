@@ -204,12 +204,12 @@ func (c *Client) waitVM(ctx context.Context, id, state string) error {
 		if len(vms) == 0 {
 			return false, fmt.Errorf("the VM %s disappeared: %w", id, cloud.ErrNotFound)
 		}
-		switch current := vms[0].GetState(); {
-		case current == state:
+		switch current := vms[0].GetState(); current {
+		case state:
 			return true, nil
-		case current == vmTerminated || current == vmShuttingDown:
+		case vmTerminated, vmShuttingDown:
 			return false, fmt.Errorf("the VM %s is %s instead of becoming %s: %w", id, current, state, cloud.ErrNotFound)
-		case current == "quarantine":
+		case "quarantine":
 			return false, fmt.Errorf("the VM %s is in quarantine (%s): ask OUTSCALE's support", id, vms[0].GetStateReason())
 		}
 		return false, nil

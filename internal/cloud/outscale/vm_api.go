@@ -45,13 +45,6 @@ func (c *Client) readVMs(ctx context.Context, filters osc.FiltersVm) ([]osc.Vm, 
 	return vms, err
 }
 
-func (c *Client) stopVM(ctx context.Context, id string) error {
-	_, err := do(ctx, c, "StopVms", true, func(ctx context.Context) (osc.StopVmsResponse, *http.Response, error) {
-		return c.api.VmApi.StopVms(ctx).StopVmsRequest(osc.StopVmsRequest{VmIds: []string{id}}).Execute()
-	})
-	return err
-}
-
 func (c *Client) startVM(ctx context.Context, id string) error {
 	_, err := do(ctx, c, "StartVms", true, func(ctx context.Context) (osc.StartVmsResponse, *http.Response, error) {
 		return c.api.VmApi.StartVms(ctx).StartVmsRequest(osc.StartVmsRequest{VmIds: []string{id}}).Execute()
@@ -86,13 +79,6 @@ func (c *Client) linkPublicIP(ctx context.Context, publicIPID, vmID string) (str
 			PublicIpId: &publicIPID, VmId: &vmID}).Execute()
 	})
 	return resp.GetLinkPublicIpId(), err
-}
-
-func (c *Client) unlinkPublicIP(ctx context.Context, linkID string) error {
-	_, err := do(ctx, c, "UnlinkPublicIp", true, func(ctx context.Context) (osc.UnlinkPublicIpResponse, *http.Response, error) {
-		return c.api.PublicIpApi.UnlinkPublicIp(ctx).UnlinkPublicIpRequest(osc.UnlinkPublicIpRequest{LinkPublicIpId: &linkID}).Execute()
-	})
-	return err
 }
 
 // readPublicIPsOfVM lists the addresses linked to a VM.
