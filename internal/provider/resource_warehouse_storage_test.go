@@ -417,6 +417,22 @@ func TestAccWarehouseStorage_object_lock(t *testing.T) {
 					},
 				},
 				{
+					// The default retention removed out of band comes back in
+					// place: the bucket keeps its object lock, nothing is replaced.
+					PreConfig: func() {
+						if err := editObject(emu, "s3.buckets", name, func(doc map[string]any) { delete(doc, "object_lock_rule") }); err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(storageAddr, plancheck.ResourceActionUpdate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(storageAddr, tfjsonpath.New("object_lock").AtMapKey("retention_days"), knownvalue.Int64Exact(1)),
+					},
+				},
+				{
 					Config:      config,
 					Destroy:     true,
 					ExpectError: regexp.MustCompile(`Bucket Holds Locked Objects[\s\S]*1 of its 1\s+object\s+version\s+is\s+protected\s+by\s+object\s+lock[\s\S]*COMPLIANCE[\s\S]*Nothing\s+was\s+deleted`),
