@@ -197,11 +197,11 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"network_rules": schema.ListNestedAttribute{
 				MarkdownDescription: "The network's rules, which the bastion's own firewall applies: set it to " +
-					"`health_warehouse_network.<name>.rules`. On OUTSCALE it may be left out (the provider reads the " +
-					"security groups); on OVHcloud, whose API holds no rules, it is required. Changing the rules (such as " +
-					"the network's `admin_cidrs`) replaces the bastion, whose firewall is set at first boot.",
-				Optional: true,
-				Computed: true,
+					"`health_warehouse_network.<name>.rules`. On OVHcloud, whose API holds no rules, the firewall is their " +
+					"only enforcement; on OUTSCALE it repeats the security groups. Changing the rules (such as the " +
+					"network's `admin_cidrs`) replaces the bastion, whose firewall is set at first boot: this keeps the " +
+					"firewall and the network from ever disagreeing.",
+				Required: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"tier":      schema.StringAttribute{MarkdownDescription: "The tier the rule admits traffic into.", Required: true},
 					"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Required: true},
@@ -384,11 +384,6 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 	if r.data != nil && !plan.Size.IsUnknown() {
 		name := r.data.cloud.Name()
 		plan.VMType = types.StringValue(cloud.BastionType(name, plan.Size.ValueString()))
-		if name == cloud.OVH && cfg.NetworkRules.IsNull() {
-			resp.Diagnostics.AddAttributeError(path.Root("network_rules"), "Network Rules Required on OVHcloud",
-				"The OVHcloud API holds no security group nor rule: the bastion's own firewall is the only thing that "+
-					"enforces the network's rules on it. Set network_rules = health_warehouse_network.<name>.rules.")
-		}
 		if state != nil && !state.VMType.IsNull() && state.VMType.ValueString() != plan.VMType.ValueString() && !state.Size.IsNull() {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("size"))
 		}
@@ -468,10 +463,6 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 		return
 	}
 	rules := rulesFromValue(plan.NetworkRules)
-	if plan.NetworkRules.IsUnknown() || plan.NetworkRules.IsNull() {
-		rules = n.Rules
-		plan.NetworkRules = rulesValue(rules)
-	}
 	targets, _ := stringsOf(plan.AllowedTargets)
 	bastionTargets, inbound, err := firewallOf(n, rules, targets)
 	if err != nil {

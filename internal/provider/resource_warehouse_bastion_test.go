@@ -524,9 +524,10 @@ func TestAccWarehouseBastion_bad_key(t *testing.T) {
 				Steps: []resource.TestStep{{
 					Config: acctest.ProviderConfig(cloud.Outscale, "") + fmt.Sprintf(`
 resource "health_warehouse_bastion" "test" {
-  network_id = "vpc-12345678"
-  name       = "wh-bad"
-  admins     = %s
+  network_id    = "vpc-12345678"
+  network_rules = []
+  name          = "wh-bad"
+  admins        = %s
 }
 `, c.admins),
 					PlanOnly:    true,
@@ -646,4 +647,31 @@ variable "audit_secret" {
 			}
 		})
 	}
+}
+
+// New administrators' addresses change the network's rules in place and
+// replace the bastion, whose firewall applies them from first boot on.
+func TestAccWarehouseBastion_admin_cidrs_follow(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		config := bastionConfig(emu, cloudName, "wh-bc", "10.57.0.0/16", admins("alice", adminKey(t, "alice@laptop")), "")
+		widened := strings.Replace(config, `admin_cidrs = ["203.0.113.7/32"]`, `admin_cidrs = ["203.0.113.7/32", "198.51.100.0/28"]`, 1)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{Config: config},
+				{
+					Config: widened,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("health_warehouse_network.test", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionReplace),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(7)),
+					},
+				},
+			},
+		})
+	})
 }
