@@ -85,6 +85,12 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"vm_id": schema.StringAttribute{
+				MarkdownDescription: "The VM's id in the cloud (the same as `id`): the VM id on OUTSCALE, the instance id on " +
+					"OVHcloud, to find it in the console or the API.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"network_id": schema.StringAttribute{
 				MarkdownDescription: "The `id` of the `health_warehouse_network` the bastion goes in: its `bastion` tier's " +
 					"subnet (and security group on OUTSCALE, gateway on OVHcloud) receive the bastion." + replaced,
@@ -547,6 +553,7 @@ func (m *bastionModel) setFromCloud(b cloud.Bastion) {
 	if b.ID == "" {
 		m.ID = types.StringValue(b.CloudIDs["vm"] + b.CloudIDs["instance"])
 	}
+	m.VMID = m.ID
 	state := vmStateRunning
 	if !b.Running {
 		state = strings.ToLower(b.State)

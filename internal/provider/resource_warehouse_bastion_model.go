@@ -22,6 +22,7 @@ import (
 // bastionModel is health_warehouse_bastion's data.
 type bastionModel struct {
 	ID                 types.String   `tfsdk:"id"`
+	VMID               types.String   `tfsdk:"vm_id"`
 	NetworkID          types.String   `tfsdk:"network_id"`
 	Name               types.String   `tfsdk:"name"`
 	Size               types.String   `tfsdk:"size"`

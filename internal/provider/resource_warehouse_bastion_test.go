@@ -130,6 +130,7 @@ func TestAccWarehouseBastion_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("user_data_sha256"),
 						knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("image_id"), knownvalue.NotNull()),
+					statecheck.CompareValuePairs(bastionAddr, tfjsonpath.New("id"), bastionAddr, tfjsonpath.New("vm_id"), compareValuesSame),
 					// The bastion's address is the one known_hosts pins.
 					statecheck.CompareValuePairs(bastionAddr, tfjsonpath.New("public_ip"), bastionAddr, tfjsonpath.New("known_hosts"),
 						prefixOf(" ")),
