@@ -114,10 +114,18 @@ var catalogue = []Control{
 				return StatusUnknown, "encryption is known after apply"
 			}
 			ev := fmt.Sprintf("zone = %s, encryption = %s", b.Zone, or(b.Encryption, "none"))
-			if b.Encryption == "customer-key" && b.KMSKeyID != "" {
-				return StatusPass, ev + ", kms_key_id = " + b.KMSKeyID
+			if b.Encryption != "customer-key" || b.KMSKeyID == "" {
+				return StatusFail, ev
 			}
-			return StatusFail, ev
+			ev += ", kms_key_id = " + b.KMSKeyID
+			if p, err := parsePolicy(b.Policy); err == nil && !s.unknown("policy") {
+				if p.deniesWritesWithoutCustomerKey() {
+					ev += "; the access policy refuses uploads without an SSE-C key"
+				} else {
+					ev += "; the cloud does not refuse uploads without an SSE-C key: encrypting every upload is the data pipeline's duty"
+				}
+			}
+			return StatusPass, ev
 		},
 	},
 	{
@@ -234,7 +242,9 @@ var catalogue = []Control{
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindStorage},
 		Attribute: "policy_json",
-		Fix:       "Keep the policy the provider generates: it denies every request with aws:SecureTransport = false.",
+		Fix: "Keep the policy the provider generates where the cloud can hold it (OVHcloud). OUTSCALE OOS bucket policies " +
+			"take no conditions, so no OOS bucket can refuse plain HTTP: state an exception, and make every client use " +
+			"the https:// endpoint.",
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("policy") {
 				return StatusUnknown, "the bucket policy is known after apply"
@@ -243,10 +253,10 @@ var catalogue = []Control{
 			switch {
 			case err != nil:
 				return StatusFail, err.Error()
-			case p.deniesInsecureTransport():
-				return StatusPass, "the bucket policy denies requests with aws:SecureTransport = false"
+			case p.deniesInsecureTransport(s.Bucket.PolicyKind):
+				return StatusPass, "the " + policyName(s.Bucket.PolicyKind) + " denies requests with aws:SecureTransport = false"
 			}
-			return StatusFail, "no statement of the bucket policy denies requests without TLS"
+			return StatusFail, "no statement of the " + policyName(s.Bucket.PolicyKind) + " denies requests without TLS"
 		},
 	},
 	{
@@ -268,6 +278,9 @@ var catalogue = []Control{
 			p, err := parsePolicy(s.Bucket.Policy)
 			if err != nil {
 				return StatusFail, err.Error()
+			}
+			if s.Bucket.PolicyKind == PolicyKindUser {
+				return StatusPass, "the bucket takes no bucket policy: only its own user reaches it, and a user policy cannot open it to anyone"
 			}
 			if sid, public := p.allowsAnonymous(); public {
 				return StatusFail, fmt.Sprintf("the statement %s allows anyone, with no condition on the caller", or(sid, "without Sid"))
@@ -423,6 +436,13 @@ func checkRegion(profile string, s Subject) (Status, string) {
 		}
 	}
 	return StatusPass, ev
+}
+
+func policyName(kind string) string {
+	if kind == PolicyKindUser {
+		return "bucket user's policy"
+	}
+	return "bucket policy"
 }
 
 func yesNo(b bool) string {

@@ -183,8 +183,19 @@ type BucketFacts struct {
 	Versioning     string // "Enabled", "Suspended" or ""
 	ObjectLockMode string // "GOVERNANCE", "COMPLIANCE" or ""
 	ObjectLockDays int
-	Policy         string // the bucket policy document, JSON
+	Policy         string // the access policy document, JSON
+	// PolicyKind says what Policy is: PolicyKindBucket, a bucket policy
+	// (statements name their principals), or PolicyKindUser, the policy of
+	// the one user that reaches the bucket (OVHcloud, which has no bucket
+	// policies; statements name no principal).
+	PolicyKind string
 }
+
+// Kinds of access policy.
+const (
+	PolicyKindBucket = "bucket-policy"
+	PolicyKindUser   = "user-policy"
+)
 
 // BastionFacts are the facts of a health_warehouse_bastion.
 type BastionFacts struct {

@@ -66,7 +66,11 @@ func TestControls(t *testing.T) {
 		{"encrypted", "HW-ENC-01", ProfileSecNumCloud, bucket(changed(ZoneResults, func(b *BucketFacts) { b.Encryption = "provider-managed" })), StatusPass, "provider-managed"},
 		{"plaintext", "HW-ENC-01", ProfileSecNumCloud, bucket(changed(ZoneResults, func(b *BucketFacts) { b.Encryption = "none" })), StatusFail, "encryption = none"},
 
-		{"raw with a customer key", "HW-ENC-02", ProfileSecNumCloud, bucket(goodBucket(ZoneRaw)), StatusPass, "kms_key_id = key-1"},
+		{"raw with a customer key the cloud cannot enforce", "HW-ENC-02", ProfileSecNumCloud, bucket(goodBucket(ZoneRaw)), StatusPass, "kms_key_id = key-1; the cloud does not refuse uploads"},
+		{"raw with a customer key the policy enforces", "HW-ENC-02", ProfileHDS, bucket(changed(ZoneRaw, func(b *BucketFacts) {
+			b.PolicyKind, b.Policy = PolicyKindUser, `{"Statement":[{"Effect":"Deny","Action":["s3:PutObject"],`+
+				`"Condition":{"Null":{"s3:x-amz-server-side-encryption-customer-algorithm":["true"]}}}]}`
+		})), StatusPass, "refuses uploads without an SSE-C key"},
 		{"pseudonymised with provider keys", "HW-ENC-02", ProfileHDS, bucket(changed(ZonePseudonymised, func(b *BucketFacts) { b.Encryption = "provider-managed" })), StatusFail, "zone = pseudonymised"},
 		{"results with provider keys", "HW-ENC-02", ProfileSecNumCloud, bucket(changed(ZoneResults, func(b *BucketFacts) { b.Encryption = "provider-managed" })), StatusNotApplicable, "zone = results"},
 
@@ -91,6 +95,16 @@ func TestControls(t *testing.T) {
 		})), StatusFail, "no statement"},
 		{"policy that does not parse", "HW-STO-03", ProfileSecNumCloud, bucket(changed(ZoneRaw, func(b *BucketFacts) { b.Policy = "{" })), StatusFail, "not a valid policy"},
 
+		{"OVHcloud user policy denying plain HTTP", "HW-STO-03", ProfileHDS, bucket(changed(ZoneRaw, func(b *BucketFacts) {
+			b.PolicyKind, b.Policy = PolicyKindUser, `{"Statement":[{"Effect":"Allow","Action":["s3:*"]},`+
+				`{"Effect":"Deny","Action":["s3:*"],"Condition":{"Bool":{"aws:SecureTransport":["false"]}}}]}`
+		})), StatusPass, "bucket user's policy denies"},
+		{"OUTSCALE bucket policy without conditions", "HW-STO-03", ProfileSecNumCloud, bucket(changed(ZoneRaw, func(b *BucketFacts) {
+			b.PolicyKind, b.Policy = PolicyKindBucket, `{"Statement":[{"Effect":"Deny","Principal":"*","Action":["s3:PutBucketAcl"]}]}`
+		})), StatusFail, "no statement of the bucket policy"},
+		{"user policy", "HW-STO-04", ProfileHDS, bucket(changed(ZoneRaw, func(b *BucketFacts) {
+			b.PolicyKind, b.Policy = PolicyKindUser, `{"Statement":[{"Effect":"Allow","Action":["s3:*"]}]}`
+		})), StatusPass, "only its own user reaches it"},
 		{"private bucket", "HW-STO-04", ProfileSecNumCloud, bucket(goodBucket(ZoneRaw)), StatusPass, "no statement allows"},
 		{"public read", "HW-STO-04", ProfileSecNumCloud, bucket(changed(ZoneRaw, func(b *BucketFacts) {
 			b.Policy = `{"Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":{"AWS":["*"]},"Action":"s3:GetObject"}]}`

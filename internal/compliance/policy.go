@@ -73,11 +73,12 @@ func (st statement) coversAllS3() bool {
 	return slices.ContainsFunc(st.Action, func(a string) bool { return a == "*" || strings.EqualFold(a, "s3:*") })
 }
 
-// deniesInsecureTransport reports whether a statement denies every call,
-// from anyone, made without TLS.
-func (p policy) deniesInsecureTransport() bool {
+// deniesInsecureTransport reports whether a statement denies every call
+// made without TLS: from anyone in a bucket policy; from the policy's user
+// in a user policy, whose statements name no principal.
+func (p policy) deniesInsecureTransport(kind string) bool {
 	for _, st := range p.Statement {
-		if st.Effect != "Deny" || !st.everyone() || !st.coversAllS3() {
+		if st.Effect != "Deny" || !st.coversAllS3() || (kind != PolicyKindUser && !st.everyone()) {
 			continue
 		}
 		for op, kv := range st.Condition {
@@ -99,6 +100,25 @@ func (p policy) deniesInsecureTransport() bool {
 var restrictingConditions = []string{
 	"aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:principalarn", "aws:principalaccount",
 	"aws:userid", "aws:username", "aws:principalorgid",
+}
+
+// deniesWritesWithoutCustomerKey reports whether a statement refuses the
+// uploads that carry no SSE-C key.
+func (p policy) deniesWritesWithoutCustomerKey() bool {
+	for _, st := range p.Statement {
+		if st.Effect != "Deny" {
+			continue
+		}
+		for op, kv := range st.Condition {
+			for k, v := range kv {
+				if strings.EqualFold(op, "Null") && strings.EqualFold(k, "s3:x-amz-server-side-encryption-customer-algorithm") &&
+					slices.Contains(v, "true") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // allowsAnonymous returns the first statement that allows anyone with no

@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
 )
 
 var (
@@ -257,6 +258,7 @@ func (r *warehouseStorageResource) Schema(ctx context.Context, _ resource.Schema
 				ElementType:   types.StringType,
 				PlanModifiers: []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
 			},
+			"compliance_exceptions": complianceExceptionsAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
@@ -285,6 +287,7 @@ func (r *warehouseStorageResource) ValidateConfig(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	validateExceptions(compliance.KindStorage, cfg.ComplianceExceptions, &resp.Diagnostics)
 	if mode, key, known := encryptionSettings(cfg.Encryption); known {
 		switch {
 		case mode == cloud.EncryptionCustomerKey && key == "":
@@ -395,6 +398,9 @@ func (r *warehouseStorageResource) ModifyPlan(ctx context.Context, req resource.
 				plan.PolicyJSON, plan.PolicyKind = types.StringValue(doc), types.StringValue(kind)
 			}
 		}
+		if !resp.Diagnostics.HasError() {
+			enforceCompliance(ctx, r.data, bucketSubject(plan), exceptionsFrom(plan.ComplianceExceptions), &resp.Diagnostics)
+		}
 		if !req.State.Raw.IsNull() {
 			var state storageModel
 			resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -404,6 +410,31 @@ func (r *warehouseStorageResource) ModifyPlan(ctx context.Context, req resource.
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// bucketSubject is what the compliance controls see of a planned bucket.
+func bucketSubject(plan storageModel) compliance.Subject {
+	b := &compliance.BucketFacts{Zone: plan.Zone.ValueString(), Versioning: "Suspended",
+		Policy: plan.PolicyJSON.ValueString(), PolicyKind: plan.PolicyKind.ValueString()}
+	s := compliance.Subject{Kind: compliance.KindStorage, Name: plan.Name.ValueString(), Bucket: b}
+	if plan.Versioning.ValueBool() {
+		b.Versioning = "Enabled"
+	}
+	if mode, key, known := encryptionSettings(plan.Encryption); known {
+		b.Encryption, b.KMSKeyID = mode, key
+	} else {
+		s.Unknown = append(s.Unknown, "encryption")
+	}
+	if lock := objectLockSetting(plan.ObjectLock); lock != nil {
+		b.ObjectLockMode, b.ObjectLockDays = lock.Mode, lock.RetentionDays
+	}
+	for attr, v := range map[string]interface{ IsUnknown() bool }{"zone": plan.Zone, "versioning": plan.Versioning,
+		"object_lock": plan.ObjectLock, "policy": plan.PolicyJSON} {
+		if v.IsUnknown() {
+			s.Unknown = append(s.Unknown, attr)
+		}
+	}
+	return s
 }
 
 // cloudChecks refuses, at plan time, what the cloud cannot do, and warns

@@ -34,6 +34,7 @@ type storageModel struct {
 	PolicyKind           types.String   `tfsdk:"policy_kind"`
 	AccessKeyID          types.String   `tfsdk:"access_key_id"`
 	CloudIDs             types.Map      `tfsdk:"cloud_ids"`
+	ComplianceExceptions types.List     `tfsdk:"compliance_exceptions"`
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 

@@ -37,14 +37,31 @@ import (
 const storageAddr = "health_warehouse_storage.test"
 
 // storageConfig is a bucket with the settings a user starts from, plus extra.
-func storageConfig(emu *emulator.Emulator, cloudName, name, extra string) string {
+func storageConfig(emu *emulator.Emulator, cloudName, name, extra string, excepted ...string) string {
 	return acctest.ProviderConfigAt(emu, cloudName) + fmt.Sprintf(`
 resource "health_warehouse_storage" "test" {
   name = %q
   tags = { owner = "data-office" }
 %s
+%s}
+`, name, extra, complianceExceptions(cloudName, excepted...))
 }
-`, name, extra)
+
+// complianceExceptions states the compliance controls a test bucket fails
+// on purpose, as a user would: on OUTSCALE always HW-STO-03, since OOS
+// bucket policies take no conditions and cannot refuse plain HTTP.
+func complianceExceptions(cloudName string, controls ...string) string {
+	if cloudName == cloud.Outscale {
+		controls = append(controls, "HW-STO-03")
+	}
+	if len(controls) == 0 {
+		return ""
+	}
+	var items []string
+	for _, c := range controls {
+		items = append(items, fmt.Sprintf("{ control = %q, justification = \"acceptance test\" }", c))
+	}
+	return "  compliance_exceptions = [" + strings.Join(items, ", ") + "]\n"
 }
 
 // checkStorageGone is a CheckDestroy: nothing of the cloud's API is left in
@@ -207,8 +224,8 @@ resource "health_warehouse_storage" "test" {
   zone       = "results"
   tags       = { owner = "dpo", project = "cohort-2026" }
   lifecycle_rules = [{ id = "uploads", abort_incomplete_upload_days = 3 }]
-}
-`, name),
+%s}
+`, name, complianceExceptions(cloudName, "HW-STO-01")),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(storageAddr, plancheck.ResourceActionUpdate),
 					}},
@@ -241,7 +258,15 @@ func TestAccWarehouseStorage_import(t *testing.T) {
   allowed_source_ips = ["127.0.0.1/32", "198.51.100.0/24"]
   encryption         = { mode = "customer-key", kms_key_id = "okms-key-raw" }`
 		}
-		config := storageConfig(emu, cloudName, "wh-import-"+cloudName, extra)
+		var excepted []string
+		if cloudName == cloud.Outscale {
+			excepted = append(excepted, "HW-ENC-02") // a raw bucket without a customer key
+		}
+		config := storageConfig(emu, cloudName, "wh-import-"+cloudName, extra, excepted...)
+		importAction := plancheck.ResourceActionNoop
+		if cloudName == cloud.Outscale {
+			importAction = plancheck.ResourceActionUpdate
+		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 			CheckDestroy:             checkStorageGone(emu, cloudName),
@@ -252,15 +277,19 @@ func TestAccWarehouseStorage_import(t *testing.T) {
 					ResourceName:            storageAddr,
 					ImportState:             true,
 					ImportStateVerify:       true,
-					ImportStateVerifyIgnore: []string{"timeouts"},
+					ImportStateVerifyIgnore: []string{"timeouts", "compliance_exceptions"},
 				},
 				{
 					Config:          config,
 					ResourceName:    storageAddr,
 					ImportState:     true,
 					ImportStateKind: resource.ImportBlockWithID,
+					// compliance_exceptions live in the configuration only: the
+					// plan that imports records them in place, changing nothing
+					// in the cloud.
+					ExpectNonEmptyPlan: len(excepted) > 0 || cloudName == cloud.Outscale,
 					ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(storageAddr, plancheck.ResourceActionNoop),
+						plancheck.ExpectResourceAction(storageAddr, importAction),
 					}},
 				},
 			},
@@ -386,7 +415,7 @@ func TestAccWarehouseStorage_object_lock(t *testing.T) {
 		config := storageConfig(emu, cloudName, name, `
   force_destroy = true
   zone          = "audit"
-  object_lock   = { mode = "COMPLIANCE", retention_days = 1 }`)
+  object_lock   = { mode = "COMPLIANCE", retention_days = 1 }`, "HW-LOG-01")
 		var version string
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -686,8 +715,8 @@ resource "health_warehouse_storage" "test" {
   force_destroy = true
   encryption    = { mode = "customer-key", kms_key_id = "wrap" }
   tags          = { owner = %q }
-}
-`, name, owner)
+%s}
+`, name, owner, complianceExceptions(cloudName))
 			}
 			secrets := []string{emulator.DefaultOutscaleSecretKey, emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey}
 			keepSecret := func(s *terraform.State) error {
@@ -722,6 +751,37 @@ resource "health_warehouse_storage" "test" {
 					t.Fatalf("the TRACE log holds a secret at byte %d", i)
 				}
 			}
+		})
+	}
+}
+
+// The zone decides what a bucket must hold: a customer-held key for raw
+// data, a write-once lock long enough for audit data. The plan refuses less.
+func TestAccWarehouseStorage_complianceByZone(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		extra string
+		want  []string
+	}{
+		"raw without a customer key": {`  zone = "raw"`,
+			[]string{"Compliance Control HW-ENC-02 Failed", "zone = raw, encryption = provider-managed", `mode = "customer-key"`}},
+		"audit without object lock": {`  zone = "audit"`,
+			[]string{"Compliance Control HW-STO-02 Failed", "zone = audit, no object lock"}},
+		"audit kept a month": {`  zone = "audit"` + "\n" + `  object_lock = { mode = "COMPLIANCE", retention_days = 30 }`,
+			[]string{"Compliance Control HW-LOG-01 Failed", "retention_days = 30 (minimum 180)"}},
+		"versioning off": {`  versioning = false`,
+			[]string{"Compliance Control HW-STO-01 Failed", "versioning = Suspended"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      storageConfig(acctest.Emulator(), cloud.OVH, "wh-zone-check", c.extra),
+					PlanOnly:    true,
+					ExpectError: expectError(c.want...),
+				}},
+			})
 		})
 	}
 }
