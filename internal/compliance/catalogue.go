@@ -297,7 +297,7 @@ var catalogue = []Control{
 			{Ref: "SecNumCloud 3.2 §12.6 c)", Summary: "Logged events are kept for at least six months, subject to " +
 				"legal obligations.", URL: urlSecNumCloud, Binds: "provider", Verified: true,
 				Note: "The clause is about the provider's logs; holding the customer's logs and session recordings to it is this project's policy. HDS v2 sets no retention period."},
-			{Ref: "CNIL, recommandation relative aux mesures de journalisation (2021)", Summary: "Access logs are " +
+			{Ref: "CNIL recommendation on logging measures (2021)", Summary: "Access logs are " +
 				"kept between six months and one year.", URL: urlCNILLogs, Binds: "recommendation"},
 		},
 		Profiles:  enforcedEverywhere,

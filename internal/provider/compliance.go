@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -28,11 +27,6 @@ func complianceProfile(v types.String) string {
 		return p
 	}
 	return compliance.ProfileSecNumCloud
-}
-
-var exceptionAttrTypes = map[string]attr.Type{
-	"control":       types.StringType,
-	"justification": types.StringType,
 }
 
 // complianceExceptionsAttribute is the compliance_exceptions attribute every

@@ -1,3 +1,13 @@
+resource "health_warehouse_network" "warehouse" {
+  name        = "cohort-2026"
+  cidr        = "10.20.0.0/16"
+  admin_cidrs = ["203.0.113.7/32"]
+}
+
+resource "health_warehouse_kms_key" "raw" {
+  name = "cohort-2026-raw"
+}
+
 # Raw, identifying data: encrypted with the data office's key (envelope
 # encryption: the pipeline writes every object with SSE-C, its keys
 # wrapped by the KMS key), versioned, old versions expired after 90 days.
@@ -25,6 +35,13 @@ resource "health_warehouse_storage" "raw" {
     project = "cohort-2026"
     owner   = "data-office"
   }
+
+  # OUTSCALE only: OOS bucket policies take no conditions, so no OOS bucket
+  # can refuse plain HTTP; say so, and have every client use https://.
+  compliance_exceptions = [{
+    control       = "HW-STO-03"
+    justification = "OOS cannot deny plain HTTP; the pipeline only uses the https:// endpoint"
+  }]
 }
 
 # Audit logs and bastion session recordings: write once, kept 180 days.
