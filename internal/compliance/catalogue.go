@@ -75,7 +75,7 @@ var catalogue = []Control{
 		Fix:       `Set encryption.mode to "provider-managed" or "customer-key".`,
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("encryption") {
-				return StatusUnknown, "encryption is known after apply"
+				return StatusUnknown, s.why("encryption")
 			}
 			b := s.Bucket
 			ev := "encryption = " + or(b.Encryption, "none")
@@ -105,13 +105,13 @@ var catalogue = []Control{
 		check: func(_ string, s Subject) (Status, string) {
 			b := s.Bucket
 			if s.unknown("zone") {
-				return StatusUnknown, "zone is known after apply"
+				return StatusUnknown, s.why("zone")
 			}
 			if b.Zone != ZoneRaw && b.Zone != ZonePseudonymised {
 				return StatusNotApplicable, "zone = " + or(b.Zone, "not set")
 			}
 			if s.unknown("encryption") {
-				return StatusUnknown, "encryption is known after apply"
+				return StatusUnknown, s.why("encryption")
 			}
 			ev := fmt.Sprintf("zone = %s, encryption = %s", b.Zone, or(b.Encryption, "none"))
 			if b.Encryption != "customer-key" || b.KMSKeyID == "" {
@@ -142,7 +142,7 @@ var catalogue = []Control{
 		Fix:       fmt.Sprintf("Set rotation_period to %d days or less.", MaxRotationDays),
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("rotation_period") {
-				return StatusUnknown, "rotation_period is known after apply"
+				return StatusUnknown, s.why("rotation_period")
 			}
 			d := s.Key.RotationPeriodDays
 			if d <= 0 {
@@ -170,7 +170,7 @@ var catalogue = []Control{
 		Fix:       "Set deletion_protection = true; set it to false only in the change that retires the key.",
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("deletion_protection") {
-				return StatusUnknown, "deletion_protection is known after apply"
+				return StatusUnknown, s.why("deletion_protection")
 			}
 			ev := fmt.Sprintf("deletion_protection = %t", s.Key.DeletionProtection)
 			if s.Key.DeletionProtection {
@@ -193,7 +193,7 @@ var catalogue = []Control{
 		Fix:       "Set versioning = true.",
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("versioning") {
-				return StatusUnknown, "versioning is known after apply"
+				return StatusUnknown, s.why("versioning")
 			}
 			ev := "versioning = " + or(s.Bucket.Versioning, "never enabled")
 			if s.Bucket.Versioning == "Enabled" {
@@ -217,13 +217,13 @@ var catalogue = []Control{
 		check: func(_ string, s Subject) (Status, string) {
 			b := s.Bucket
 			if s.unknown("zone") {
-				return StatusUnknown, "zone is known after apply"
+				return StatusUnknown, s.why("zone")
 			}
 			if b.Zone != ZoneAudit {
 				return StatusNotApplicable, "zone = " + or(b.Zone, "not set")
 			}
 			if s.unknown("object_lock") {
-				return StatusUnknown, "object_lock is known after apply"
+				return StatusUnknown, s.why("object_lock")
 			}
 			if b.ObjectLockMode == "" {
 				return StatusFail, "zone = audit, no object lock"
@@ -247,7 +247,7 @@ var catalogue = []Control{
 			"the https:// endpoint.",
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("policy") {
-				return StatusUnknown, "the bucket policy is known after apply"
+				return StatusUnknown, s.why("policy")
 			}
 			p, err := parsePolicy(s.Bucket.Policy)
 			switch {
@@ -273,7 +273,7 @@ var catalogue = []Control{
 		Fix:       `Remove the statements that allow Principal "*" without a condition that restricts the caller.`,
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("policy") {
-				return StatusUnknown, "the bucket policy is known after apply"
+				return StatusUnknown, s.why("policy")
 			}
 			p, err := parsePolicy(s.Bucket.Policy)
 			if err != nil {
@@ -307,13 +307,13 @@ var catalogue = []Control{
 		check: func(profile string, s Subject) (Status, string) {
 			b := s.Bucket
 			if s.unknown("zone") {
-				return StatusUnknown, "zone is known after apply"
+				return StatusUnknown, s.why("zone")
 			}
 			if b.Zone != ZoneAudit {
 				return StatusNotApplicable, "zone = " + or(b.Zone, "not set")
 			}
 			if s.unknown("object_lock") {
-				return StatusUnknown, "object_lock is known after apply"
+				return StatusUnknown, s.why("object_lock")
 			}
 			minDays := MinLogRetentionDays(profile)
 			if minDays == 0 { // profile "none": report against the strictest floor
@@ -348,7 +348,7 @@ var catalogue = []Control{
 		Fix:       "List your administrators' addresses in admin_cidrs and set allow_admin_from_anywhere = false.",
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("admin_cidrs") {
-				return StatusUnknown, "admin_cidrs is known after apply"
+				return StatusUnknown, s.why("admin_cidrs")
 			}
 			for _, c := range s.Network.AdminCIDRs {
 				if p, err := netip.ParsePrefix(c); err == nil && p.Bits() == 0 {
@@ -371,7 +371,7 @@ var catalogue = []Control{
 		Fix:       `Set mfa = "totp", or "fido2" with FIDO2 (sk-) keys for every administrator.`,
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("mfa") {
-				return StatusUnknown, "mfa is known after apply"
+				return StatusUnknown, s.why("mfa")
 			}
 			ev := "mfa = " + or(s.Bastion.MFA, "none")
 			if s.Bastion.MFA == "totp" || s.Bastion.MFA == "fido2" {
@@ -395,7 +395,7 @@ var catalogue = []Control{
 		Fix:       "Set session_recording = true, and audit_bucket to the warehouse's audit bucket.",
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("session_recording") {
-				return StatusUnknown, "session_recording is known after apply"
+				return StatusUnknown, s.why("session_recording")
 			}
 			if !s.Bastion.SessionRecording {
 				return StatusFail, "session_recording = false"

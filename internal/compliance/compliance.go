@@ -146,9 +146,24 @@ type Subject struct {
 	// Unknown names the attributes whose value is not known yet (at plan
 	// time); controls decided by one of them are StatusUnknown.
 	Unknown []string
+	// Unreadable names the attributes the cloud does not hold, with why, for
+	// reports built from what the cloud answers; controls decided by one of
+	// them are StatusUnknown too, with that reason as evidence.
+	Unreadable map[string]string
 }
 
-func (s Subject) unknown(attr string) bool { return slices.Contains(s.Unknown, attr) }
+func (s Subject) unknown(attr string) bool {
+	_, unreadable := s.Unreadable[attr]
+	return unreadable || slices.Contains(s.Unknown, attr)
+}
+
+// why says why attr is not known.
+func (s Subject) why(attr string) string {
+	if reason, ok := s.Unreadable[attr]; ok {
+		return reason
+	}
+	return attr + " is known after apply"
+}
 
 // RegionFacts is what the regions catalogue says of the subject's region.
 type RegionFacts struct {

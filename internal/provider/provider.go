@@ -350,6 +350,7 @@ func (p *healthProvider) EphemeralResources(context.Context) []func() ephemeral.
 func (p *healthProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewSecNumCloudRegionsDataSource,
+		NewWarehouseComplianceDataSource,
 		NewCallerIdentityDataSource,
 	}
 }

@@ -72,6 +72,16 @@ resource "health_warehouse_network" "wh" {
 A control decided by a value known only after apply (an id another resource returns) is ` + "`unknown`" + `
 at plan time and checked again by the compliance report.
 
+## The compliance report
+
+The ` + "`health_warehouse_compliance`" + ` data source reads a warehouse's resources back from the cloud at every
+refresh and reports every control on each of them, with the evidence: what the cloud holds, not what
+the configuration says. A bucket whose versioning was suspended outside Terraform is reported as
+failing HW-STO-01 before the next apply restores it. Where a cloud does not hold a setting, the control
+is ` + "`unknown`" + ` and the evidence says why (OVHcloud returns no bastion user-data; OKMS keeps no rotation
+period). ` + "`report_markdown`" + ` and ` + "`report_json`" + ` are ready to hand in; ` + "`modules/warehouse`" + ` outputs them, and
+` + "`make demo`" + ` writes both clouds' reports to ` + "`.demo/reports/`" + `.
+
 ## What the controls can and cannot show
 
 SecNumCloud and HDS mostly bind the cloud provider. A customer's Terraform shows its side: it chose a

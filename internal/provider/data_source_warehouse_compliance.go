@@ -1,0 +1,380 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/sovhealth/terraform-provider-health/internal/bastion"
+	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
+)
+
+var (
+	_ datasource.DataSourceWithConfigure = (*warehouseComplianceDataSource)(nil)
+)
+
+// NewWarehouseComplianceDataSource returns the health_warehouse_compliance
+// data source.
+func NewWarehouseComplianceDataSource() datasource.DataSource {
+	return &warehouseComplianceDataSource{}
+}
+
+// warehouseComplianceDataSource reads a warehouse's resources back from the
+// cloud and reports every control of the catalogue on them: the evidence a
+// tender evaluator hands in, taken from what the cloud holds rather than
+// from what the configuration says.
+type warehouseComplianceDataSource struct {
+	data *providerData
+}
+
+type complianceModel struct {
+	Title          types.String `tfsdk:"title"`
+	NetworkIDs     types.List   `tfsdk:"network_ids"`
+	KMSKeyIDs      types.List   `tfsdk:"kms_key_ids"`
+	BucketNames    types.List   `tfsdk:"bucket_names"`
+	BastionIDs     types.List   `tfsdk:"bastion_ids"`
+	KeyManagerIDs  types.List   `tfsdk:"key_manager_ids"`
+	Exceptions     types.List   `tfsdk:"exceptions"`
+	Profile        types.String `tfsdk:"profile"`
+	Compliant      types.Bool   `tfsdk:"compliant"`
+	Summary        types.Object `tfsdk:"summary"`
+	Controls       types.List   `tfsdk:"controls"`
+	ReportMarkdown types.String `tfsdk:"report_markdown"`
+	ReportJSON     types.String `tfsdk:"report_json"`
+}
+
+var summaryAttrTypes = map[string]attr.Type{
+	"pass": types.Int64Type, "fail": types.Int64Type, "excepted": types.Int64Type,
+	"not_applicable": types.Int64Type, "unknown": types.Int64Type,
+}
+
+var findingAttrTypes = map[string]attr.Type{
+	"control": types.StringType, "title": types.StringType, "resource_type": types.StringType,
+	"subject": types.StringType, "status": types.StringType, "evidence": types.StringType,
+	"detail": types.StringType, "enforced": types.BoolType,
+}
+
+// defaultReportTitle names a report whose configuration gives no title.
+const defaultReportTitle = "Health-data warehouse compliance report"
+
+func (d *warehouseComplianceDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_warehouse_compliance"
+}
+
+func (d *warehouseComplianceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	ids := func(what string) schema.ListAttribute {
+		return schema.ListAttribute{
+			MarkdownDescription: "The " + what + " to check, read back from the cloud.",
+			Optional:            true,
+			ElementType:         types.StringType,
+		}
+	}
+	var controls []string
+	for _, c := range compliance.Catalogue() {
+		controls = append(controls, c.ID)
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The compliance report of a warehouse: every control of the catalogue (see the Compliance " +
+			"guide) on each resource listed, with its status (`pass`, `fail`, `excepted`, `not-applicable`, `unknown`) and " +
+			"the evidence it rests on. The evidence is read back from the cloud at every refresh, not taken from the " +
+			"configuration: a bucket whose versioning was suspended outside Terraform is reported as failing even before " +
+			"the next apply restores it. Where a cloud does not hold a setting (OVHcloud returns no bastion user-data, OKMS " +
+			"keeps no rotation period), the control is `unknown` and the evidence says why.\n\n" +
+			"`report_markdown` and `report_json` are ready to hand in; write them to files with `terraform output -raw`.",
+		Attributes: map[string]schema.Attribute{
+			"title": schema.StringAttribute{
+				MarkdownDescription: "The report's title. Default: `" + defaultReportTitle + "`.",
+				Optional:            true,
+			},
+			"network_ids":     ids("ids of `health_warehouse_network` resources"),
+			"kms_key_ids":     ids("ids of `health_warehouse_kms_key` resources"),
+			"bucket_names":    ids("names of `health_warehouse_storage` buckets"),
+			"bastion_ids":     ids("ids of `health_warehouse_bastion` resources"),
+			"key_manager_ids": ids("ids of `health_warehouse_key_manager` resources"),
+			"exceptions": schema.ListNestedAttribute{
+				MarkdownDescription: "Controls accepted to fail, as the resources' own `compliance_exceptions` state them " +
+					"(a data source cannot read another resource's configuration: repeat them here). A failed control " +
+					"listed here is reported `excepted`, with the justification.",
+				Optional: true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"control": schema.StringAttribute{
+						MarkdownDescription: "The control's id, such as `HW-STO-03`.",
+						Required:            true,
+						Validators:          []validator.String{stringvalidator.OneOf(controls...)},
+					},
+					"subject": schema.StringAttribute{
+						MarkdownDescription: "The resource the exception is for: a name or id as listed above. Leave it " +
+							"out to accept the control on every resource.",
+						Optional: true,
+					},
+					"justification": schema.StringAttribute{
+						MarkdownDescription: "Why the risk is accepted, and who accepted it.",
+						Required:            true,
+						Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+					},
+				}},
+			},
+			"profile": schema.StringAttribute{
+				MarkdownDescription: "The provider's compliance profile the report is made against.",
+				Computed:            true,
+			},
+			"compliant": schema.BoolAttribute{
+				MarkdownDescription: "Whether no control the profile enforces fails.",
+				Computed:            true,
+			},
+			"summary": schema.SingleNestedAttribute{
+				MarkdownDescription: "How many findings have each status.",
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"pass":           schema.Int64Attribute{MarkdownDescription: "Controls met.", Computed: true},
+					"fail":           schema.Int64Attribute{MarkdownDescription: "Controls failed.", Computed: true},
+					"excepted":       schema.Int64Attribute{MarkdownDescription: "Controls failed and accepted by an exception.", Computed: true},
+					"not_applicable": schema.Int64Attribute{MarkdownDescription: "Controls that do not concern the resource (a zone-bound control on another zone).", Computed: true},
+					"unknown":        schema.Int64Attribute{MarkdownDescription: "Controls the cloud gives no evidence for.", Computed: true},
+				},
+			},
+			"controls": schema.ListNestedAttribute{
+				MarkdownDescription: "Every finding: one control on one resource, sorted by control.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"control":       schema.StringAttribute{MarkdownDescription: "The control's id.", Computed: true},
+					"title":         schema.StringAttribute{MarkdownDescription: "What the control requires.", Computed: true},
+					"resource_type": schema.StringAttribute{MarkdownDescription: "The resource type checked.", Computed: true},
+					"subject":       schema.StringAttribute{MarkdownDescription: "The resource checked: its name and cloud id.", Computed: true},
+					"status":        schema.StringAttribute{MarkdownDescription: "`pass`, `fail`, `excepted`, `not-applicable` or `unknown`.", Computed: true},
+					"evidence":      schema.StringAttribute{MarkdownDescription: "The values read from the cloud that decide it.", Computed: true},
+					"detail":        schema.StringAttribute{MarkdownDescription: "The fix for a failure, or the justification of an exception.", Computed: true},
+					"enforced":      schema.BoolAttribute{MarkdownDescription: "Whether the profile enforces the control at plan time.", Computed: true},
+				}},
+			},
+			"report_markdown": schema.StringAttribute{
+				MarkdownDescription: "The report for people: verdict, a table of findings, and the sources of each control.",
+				Computed:            true,
+			},
+			"report_json": schema.StringAttribute{
+				MarkdownDescription: "The same report as JSON, for tools.",
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func (d *warehouseComplianceDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// scoped is an exception of the data source, with the resource it is for.
+type scoped struct {
+	compliance.Exception
+	Subject string
+}
+
+func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if d.data == nil {
+		resp.Diagnostics.Append(notConfigured())
+		return
+	}
+	var m complianceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var subjects []compliance.Subject
+	for _, read := range []struct {
+		list types.List
+		what string
+		read func(context.Context, string) (compliance.Subject, error)
+	}{
+		{m.NetworkIDs, "network", d.network},
+		{m.KMSKeyIDs, "KMS key", d.key},
+		{m.BucketNames, "bucket", d.bucket},
+		{m.BastionIDs, "bastion", d.bastion},
+		{m.KeyManagerIDs, "key manager", d.keyManager},
+	} {
+		ids, _ := knownStrings(read.list)
+		for _, id := range ids {
+			s, err := read.read(ctx, id)
+			if err != nil {
+				resp.Diagnostics.Append(cloudErrorDiagnostic(fmt.Sprintf("Unable to Read the %s %s for the Compliance Report", read.what, id), err))
+				continue
+			}
+			subjects = append(subjects, s)
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	exceptions := scopedExceptions(m.Exceptions)
+	region := regionFacts(d.data.cloud.Name(), d.data.cloud.Region())
+	var findings []compliance.Finding
+	for _, s := range subjects {
+		s.Cloud, s.Region = d.data.cloud.Name(), region
+		var mine []compliance.Exception
+		for _, e := range exceptions {
+			if e.Subject == "" || strings.Contains(s.Name, e.Subject) {
+				mine = append(mine, e.Exception)
+			}
+		}
+		findings = append(findings, compliance.Evaluate(d.data.profile, s, mine)...)
+	}
+	title := m.Title.ValueString()
+	if title == "" {
+		title = defaultReportTitle
+	}
+	report := compliance.NewReport(title, d.data.profile, d.data.cloud.Name(), d.data.cloud.Region(), findings)
+
+	m.Profile = types.StringValue(d.data.profile)
+	m.Compliant = types.BoolValue(report.Summary.Compliant)
+	m.Summary = types.ObjectValueMust(summaryAttrTypes, map[string]attr.Value{
+		"pass": types.Int64Value(int64(report.Summary.Pass)), "fail": types.Int64Value(int64(report.Summary.Fail)),
+		"excepted": types.Int64Value(int64(report.Summary.Excepted)), "not_applicable": types.Int64Value(int64(report.Summary.NotApplicable)),
+		"unknown": types.Int64Value(int64(report.Summary.Unknown)),
+	})
+	rows := make([]attr.Value, 0, len(report.Findings))
+	for _, f := range report.Findings {
+		rows = append(rows, types.ObjectValueMust(findingAttrTypes, map[string]attr.Value{
+			"control": types.StringValue(f.Control), "title": types.StringValue(f.Title),
+			"resource_type": types.StringValue(string(f.Kind)), "subject": types.StringValue(f.Subject),
+			"status": types.StringValue(string(f.Status)), "evidence": types.StringValue(f.Evidence),
+			"detail": types.StringValue(f.Detail), "enforced": types.BoolValue(f.Enforced),
+		}))
+	}
+	m.Controls = types.ListValueMust(types.ObjectType{AttrTypes: findingAttrTypes}, rows)
+	m.ReportMarkdown = types.StringValue(report.Markdown())
+	m.ReportJSON = types.StringValue(report.JSON())
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func scopedExceptions(v types.List) []scoped {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	var out []scoped
+	for _, e := range v.Elements() {
+		o, ok := e.(types.Object)
+		if !ok || o.IsNull() || o.IsUnknown() {
+			continue
+		}
+		a := o.Attributes()
+		control, _ := a["control"].(types.String)
+		subject, _ := a["subject"].(types.String)
+		why, _ := a["justification"].(types.String)
+		out = append(out, scoped{Exception: compliance.Exception{Control: control.ValueString(), Justification: why.ValueString()},
+			Subject: subject.ValueString()})
+	}
+	return out
+}
+
+// subjectName names a resource in reports: its name, then its cloud id.
+func subjectName(name, id string) string {
+	if name == "" || name == id {
+		return id
+	}
+	return fmt.Sprintf("%s (%s)", name, id)
+}
+
+func (d *warehouseComplianceDataSource) network(ctx context.Context, id string) (compliance.Subject, error) {
+	n, err := d.data.cloud.ReadNetwork(ctx, cloud.Network{ID: id})
+	if err != nil {
+		return compliance.Subject{}, err
+	}
+	facts := &compliance.NetworkFacts{RulesEnforcement: n.RulesEnforcement}
+	s := compliance.Subject{Kind: compliance.KindNetwork, Name: subjectName(n.Name, n.ID), Network: facts}
+	if n.RulesEnforcement == cloud.EnforcedByHostFirewall {
+		s.Unreadable = map[string]string{"admin_cidrs": "the cloud's API holds no security groups: the bastion's " +
+			"host firewall applies admin_cidrs, and only the bastion can show them"}
+		return s, nil
+	}
+	for _, r := range n.Rules {
+		if r.Tier == cloud.TierBastion && r.FromPort <= cloud.PortSSH && r.ToPort >= cloud.PortSSH && !strings.HasPrefix(r.Source, "tier:") {
+			facts.AdminCIDRs = append(facts.AdminCIDRs, r.Source)
+		}
+	}
+	return s, nil
+}
+
+func (d *warehouseComplianceDataSource) key(ctx context.Context, id string) (compliance.Subject, error) {
+	k, err := d.data.cloud.ReadKey(ctx, cloud.Key{ID: id})
+	if err != nil {
+		return compliance.Subject{}, err
+	}
+	b := d.data.cloud.KeyBackend()
+	facts := &compliance.KeyFacts{Backend: k.Backend}
+	s := compliance.Subject{Kind: compliance.KindKMSKey, Name: subjectName(k.Name, k.ID), Key: facts, Unreadable: map[string]string{}}
+	if b.NativeRotation {
+		facts.RotationPeriodDays = int(k.RotationPeriod.Hours() / 24)
+	} else {
+		s.Unreadable["rotation_period"] = b.Title + " keeps no rotation period: the provider rotates the key when " +
+			"its rotation_period is due, which only the Terraform state records"
+	}
+	if b.EnforcesDeletionProtection {
+		facts.DeletionProtection = k.DeletionProtection
+	} else {
+		s.Unreadable["deletion_protection"] = b.Title + " has no deletion protection of its own: the provider " +
+			"enforces deletion_protection, which only the Terraform state records"
+	}
+	return s, nil
+}
+
+func (d *warehouseComplianceDataSource) bucket(ctx context.Context, name string) (compliance.Subject, error) {
+	bk, err := d.data.cloud.ReadBucket(ctx, cloud.Bucket{Name: name})
+	if err != nil {
+		return compliance.Subject{}, err
+	}
+	facts := &compliance.BucketFacts{Zone: bk.Zone, Encryption: bk.Encryption, KMSKeyID: bk.KMSKeyID,
+		Versioning: bk.Versioning, Policy: bk.Policy, PolicyKind: bk.PolicyKind}
+	if bk.SSEAlgorithm == "" {
+		facts.Encryption = "none"
+	}
+	if bk.ObjectLock != nil {
+		facts.ObjectLockMode, facts.ObjectLockDays = bk.ObjectLock.Mode, bk.ObjectLock.RetentionDays
+	}
+	return compliance.Subject{Kind: compliance.KindStorage, Name: bk.Name, Bucket: facts}, nil
+}
+
+func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) (compliance.Subject, error) {
+	b, err := d.data.cloud.ReadBastion(ctx, cloud.Bastion{ID: id})
+	if err != nil {
+		return compliance.Subject{}, err
+	}
+	s := compliance.Subject{Kind: compliance.KindBastion, Name: subjectName(b.Name, b.ID), Bastion: &compliance.BastionFacts{}}
+	if b.UserData == nil {
+		s.Unreadable = map[string]string{
+			"mfa":               "the cloud's API does not return the bastion's user-data: check the second factor on the VM",
+			"session_recording": "the cloud's API does not return the bastion's user-data: check the recording on the VM",
+		}
+		return s, nil
+	}
+	rec, err := bastion.Recover(b.UserData)
+	if err != nil {
+		if errors.Is(err, bastion.ErrNotABastion) {
+			s.Unreadable = map[string]string{
+				"mfa":               "the VM's user-data was not rendered by this provider",
+				"session_recording": "the VM's user-data was not rendered by this provider",
+			}
+			return s, nil
+		}
+		return compliance.Subject{}, err
+	}
+	s.Bastion.MFA, s.Bastion.SessionRecording = rec.Spec.MFA, rec.Spec.SessionRecording
+	if rec.Spec.AuditBucket != nil {
+		s.Bastion.AuditBucket = rec.Spec.AuditBucket.Bucket
+	}
+	return s, nil
+}
+
+// keyManager is filled in by the key manager block; until it lands a key
+// manager id is refused, rather than reported without evidence.
+func (d *warehouseComplianceDataSource) keyManager(_ context.Context, id string) (compliance.Subject, error) {
+	return compliance.Subject{}, fmt.Errorf("key manager %s: key managers are not reported yet", id)
+}
