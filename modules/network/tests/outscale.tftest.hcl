@@ -1,18 +1,9 @@
 # Run by `make test` against the local emulator, which the test harness
-# starts and points the provider at through the environment.
+# starts and points the provider at through the environment. One file per
+# cloud: each file has its own state, so neither cloud reads the other's objects.
 
 provider "health" {
-  alias = "outscale"
   cloud = "outscale"
-}
-
-provider "health" {
-  alias              = "ovh"
-  cloud              = "ovh"
-  compliance_profile = "hds" # OVHcloud Public Cloud regions are HDS-certified, not SecNumCloud-qualified
-  ovh {
-    region = "EU-WEST-PAR"
-  }
 }
 
 variables {
@@ -20,10 +11,6 @@ variables {
 }
 
 run "outscale_defaults" {
-  providers = {
-    health = health.outscale
-  }
-
   variables {
     name = "modtest-network-osc"
   }
@@ -46,32 +33,8 @@ run "outscale_defaults" {
   }
 }
 
-run "ovh_defaults" {
-  providers = {
-    health = health.ovh
-  }
-
-  variables {
-    name = "modtest-network-ovh"
-    cidr = "10.21.0.0/16"
-  }
-
-  assert {
-    condition     = startswith(output.id, "pn-") && length(output.subnets) == 4
-    error_message = "expected a private network with four subnets, got ${output.id}"
-  }
-  assert {
-    condition     = output.rules_enforcement == "host-firewall" && length(output.egress_ips) == 1
-    error_message = "OVHcloud publishes the rules for host firewalls and leaves through its gateway's address"
-  }
-}
-
 run "refuses_ssh_from_anywhere" {
   command = plan
-  providers = {
-    health = health.outscale
-  }
-
   variables {
     name        = "modtest-network-open"
     admin_cidrs = ["0.0.0.0/0"]

@@ -1,0 +1,113 @@
+variable "name" {
+  description = "The bastion's host name and its Host alias in ssh_config: lower-case letters, digits and -, starting with a letter, up to 63 characters."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.name))
+    error_message = "name must be lower-case letters, digits and -, starting with a letter, up to 63 characters."
+  }
+}
+
+variable "network_id" {
+  description = "The id of the warehouse network: the bastion goes in its bastion tier."
+  type        = string
+}
+
+variable "network_rules" {
+  description = "The network's rules (module network's rules), which the bastion's own firewall applies."
+  type = list(object({
+    tier      = string
+    source    = string
+    from_port = number
+    to_port   = number
+    protocol  = string
+    purpose   = optional(string)
+  }))
+}
+
+variable "admins" {
+  description = "The administrators, 1 to 40: each logs in as name with their own SSH public key (ed25519, ECDSA, RSA ≥ 3072 bits, or a FIDO2 sk- key). The second factor is FIDO2 when every key is an sk- key, TOTP otherwise. Changing the list replaces the bastion."
+  type = list(object({
+    name           = string
+    ssh_public_key = string
+  }))
+
+  validation {
+    condition     = length(var.admins) >= 1 && length(var.admins) <= 40
+    error_message = "admins must list 1 to 40 administrators."
+  }
+  validation {
+    condition     = alltrue([for a in var.admins : can(regex("^[a-z_][a-z0-9_-]{0,31}$", a.name))])
+    error_message = "Each administrator's name is their login: 1 to 32 lower-case letters, digits, _ or -, starting with a letter or _."
+  }
+  validation {
+    condition     = length(distinct([for a in var.admins : a.name])) == length(var.admins)
+    error_message = "Two administrators have the same name: each needs their own login, so that the audit trail tells them apart."
+  }
+  validation {
+    condition     = alltrue([for a in var.admins : !strcontains(a.ssh_public_key, "PRIVATE KEY")])
+    error_message = "An administrator's ssh_public_key holds a private key: give the .pub file, and treat that private key as leaked."
+  }
+}
+
+variable "size" {
+  description = "small (default), medium or large."
+  type        = string
+  default     = "small"
+
+  validation {
+    condition     = contains(["small", "medium", "large"], var.size)
+    error_message = "size must be small, medium or large."
+  }
+}
+
+variable "allowed_targets" {
+  description = "The tiers administrators may reach through the bastion with ssh -J: some of compute, data, kms."
+  type        = set(string)
+  default     = ["compute", "data", "kms"]
+
+  validation {
+    condition     = length(setsubtract(var.allowed_targets, ["compute", "data", "kms"])) == 0
+    error_message = "allowed_targets may hold compute, data and kms only."
+  }
+}
+
+variable "idle_timeout" {
+  description = "How long an idle session stays open, such as 15m or 1h."
+  type        = string
+  default     = "15m"
+}
+
+variable "audit_bucket" {
+  description = "Where the bastion ships its audit trail (journal, session recordings, audit events) every five minutes: bucket, endpoint (null: the cloud's), prefix, and the access key id it writes with. Null keeps the trail on the bastion only, which a replacement destroys."
+  type = object({
+    bucket        = string
+    access_key_id = string
+    endpoint      = optional(string)
+    prefix        = optional(string, "bastions/")
+  })
+  default = null
+}
+
+variable "audit_secret_access_key" {
+  description = "The secret of audit_bucket.access_key_id. Ephemeral and write-only: it reaches the bastion's first boot and is never in the plan nor the state (give it from an ephemeral resource or the environment)."
+  type        = string
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "tags" {
+  description = "Tags on the bastion's VM and public IP (OUTSCALE; kept in the state only on OVHcloud)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "compliance_exceptions" {
+  description = "Compliance controls the bastion may fail, each with the reason."
+  type = list(object({
+    control       = string
+    justification = string
+  }))
+  default = []
+}
