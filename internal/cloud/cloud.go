@@ -35,6 +35,7 @@ type Cloud interface {
 
 	Networks
 	KeyManager
+	KeyManagerClusters
 	ObjectStorage
 	Bastions
 }
