@@ -88,6 +88,43 @@ func (p RetryPolicy) Do(ctx context.Context, idempotent bool, op func(ctx contex
 	return err
 }
 
+// MayHaveApplied reports whether a call that failed with err may still
+// have taken effect: the cloud failed on its side, or the answer was lost.
+func MayHaveApplied(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// Recover runs a create that the cloud cannot deduplicate (no client token)
+// until it succeeds. When it fails in a way that may have applied it (see
+// MayHaveApplied), find looks for the object the lost call may have made:
+// found, the create is done; not found, the call is sent again after a
+// backoff, up to the policy's attempts. Other failures, and a find that
+// fails, end it with the create's error. find must recognise the object
+// unambiguously (a name or a block no other object can hold); create and
+// find record what they got themselves.
+func (p RetryPolicy) Recover(ctx context.Context, create func(ctx context.Context) error,
+	find func(ctx context.Context) (bool, error)) error {
+	p = p.withDefaults()
+	var err error
+	for attempt := 0; attempt < p.MaxAttempts; attempt++ {
+		if err = create(ctx); err == nil || !MayHaveApplied(err) {
+			return err
+		}
+		found, findErr := find(ctx)
+		if findErr != nil {
+			return errors.Join(err, findErr)
+		}
+		if found {
+			return nil
+		}
+		if attempt == p.MaxAttempts-1 {
+			break
+		}
+		if waitErr := p.Sleep(ctx, p.delay(attempt, err)); waitErr != nil {
+			return err
+		}
+	}
+	return err
+}
+
 func (p RetryPolicy) delay(attempt int, err error) time.Duration {
 	ceiling := p.MaxDelay
 	if attempt < 30 {

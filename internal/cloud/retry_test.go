@@ -143,3 +143,63 @@ func TestAPIError_classesAndMessage(t *testing.T) {
 		t.Fatalf("Error() = %q", missing.Error())
 	}
 }
+
+func TestRecover_aLostCreateIsFoundInsteadOfSentAgain(t *testing.T) {
+	t.Parallel()
+	var rec recorder
+	creates, finds := 0, 0
+	err := rec.policy().Recover(context.Background(),
+		func(context.Context) error { creates++; return apiErr(ErrUnavailable) },
+		func(context.Context) (bool, error) { finds++; return true, nil })
+	if err != nil || creates != 1 || finds != 1 {
+		t.Fatalf("Recover = %v after %d creates and %d finds, want success after one of each", err, creates, finds)
+	}
+}
+
+func TestRecover_aCreateThatDidNotApplyIsSentAgain(t *testing.T) {
+	t.Parallel()
+	var rec recorder
+	create, creates := failing(apiErr(ErrUnavailable), apiErr(ErrUnavailable))
+	finds := 0
+	err := rec.policy().Recover(context.Background(), create,
+		func(context.Context) (bool, error) { finds++; return false, nil })
+	if err != nil || *creates != 3 || finds != 2 || len(rec.waits) != 2 {
+		t.Fatalf("Recover = %v after %d creates, %d finds, waits %v", err, *creates, finds, rec.waits)
+	}
+}
+
+func TestRecover_stopsOnWhatCannotHaveApplied(t *testing.T) {
+	t.Parallel()
+	for name, class := range map[string]error{"invalid": ErrInvalid, "conflict": ErrConflict, "auth": ErrAuth} {
+		var rec recorder
+		create, creates := failing(apiErr(class))
+		err := rec.policy().Recover(context.Background(), create,
+			func(context.Context) (bool, error) { t.Fatalf("%s: find called", name); return false, nil })
+		if !errors.Is(err, class) || *creates != 1 {
+			t.Fatalf("%s: Recover = %v after %d creates", name, err, *creates)
+		}
+	}
+}
+
+func TestRecover_aFailedFindEndsItWithBothErrors(t *testing.T) {
+	t.Parallel()
+	var rec recorder
+	create, _ := failing(apiErr(ErrUnavailable))
+	lookup := errors.New("listing failed")
+	err := rec.policy().Recover(context.Background(), create, func(context.Context) (bool, error) { return false, lookup })
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, lookup) {
+		t.Fatalf("Recover = %v, want both the create's and the find's errors", err)
+	}
+}
+
+func TestRecover_givesUpAfterTheAttempts(t *testing.T) {
+	t.Parallel()
+	var rec recorder
+	creates := 0
+	err := rec.policy().Recover(context.Background(),
+		func(context.Context) error { creates++; return apiErr(ErrUnavailable) },
+		func(context.Context) (bool, error) { return false, nil })
+	if !errors.Is(err, ErrUnavailable) || creates != 5 {
+		t.Fatalf("Recover = %v after %d creates, want the error after 5", err, creates)
+	}
+}

@@ -2,6 +2,7 @@ package ovh
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -127,30 +128,48 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	body.Network.Private.Network.ID, body.Network.Private.Network.SubnetID = openstackID, sub.ID
 	body.Network.Private.Gateway.ID = gatewayID
 	body.Network.Private.FloatingIPCreate.Description = spec.Name
-	op, err := c.createInstance(ctx, body)
-	if err != nil {
-		if mayHaveApplied(err) && name != spec.Name {
-			if id := c.findInstanceNamed(ctx, name); id != "" {
-				b.ID, b.CloudIDs[keyInstance] = id, id
-			}
+	// The provisional name finds an instance made despite a lost answer.
+	var op operation
+	err = c.retry.Recover(ctx, func(ctx context.Context) error {
+		var err error
+		op, err = c.createInstance(ctx, body)
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		if name == spec.Name {
+			return false, errors.New("without a client token, an instance made despite the error cannot be told from others of its name")
 		}
+		id, err := c.findInstanceNamed(ctx, name)
+		if id != "" {
+			b.ID, b.CloudIDs[keyInstance] = id, id
+		}
+		return id != "", err
+	})
+	if err != nil {
 		return fmt.Errorf("creating the instance (%s, %s) in the subnet %s: %w", spec.Type, spec.ImageID, sub.ID, err)
 	}
-	done, err := c.waitOperation(ctx, op.ID, "the creation of the instance "+name)
-	if err == nil && done.ResourceID != nil {
-		b.ID, b.CloudIDs[keyInstance] = *done.ResourceID, *done.ResourceID
+	if op.ID != "" {
+		done, err := c.waitOperation(ctx, op.ID, "the creation of the instance "+name)
+		switch {
+		case err == nil && done.ResourceID != nil:
+			b.ID, b.CloudIDs[keyInstance] = *done.ResourceID, *done.ResourceID
+		case err != nil && !isNotFound(err):
+			// The instance may exist: its name finds it for the tainted state.
+			if id, _ := c.findInstanceNamed(ctx, name); id != "" {
+				b.ID, b.CloudIDs[keyInstance] = id, id
+			}
+			return err
+		}
 	}
 	if b.ID == "" {
 		// The operation may be forgotten, or name no resource: the name does.
-		if id := c.findInstanceNamed(ctx, name); id != "" {
-			b.ID, b.CloudIDs[keyInstance] = id, id
+		id, err := c.findInstanceNamed(ctx, name)
+		if err != nil {
+			return err
 		}
-	}
-	switch {
-	case err != nil && !isNotFound(err):
-		return err
-	case b.ID == "":
-		return fmt.Errorf("the operation %s completed without naming the instance %s, and none has that name", op.ID, name)
+		if id == "" {
+			return fmt.Errorf("the operation %s completed without naming the instance %s, and none has that name", op.ID, name)
+		}
+		b.ID, b.CloudIDs[keyInstance] = id, id
 	}
 	in, err := c.waitInstance(ctx, b.ID, instanceActive)
 	if err != nil {
@@ -174,11 +193,12 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 }
 
 // findInstanceNamed returns the id of the one instance of the region
-// called name, or "" when there is none, more than one, or the list fails.
-func (c *Client) findInstanceNamed(ctx context.Context, name string) string {
+// called name, or "" when there is none. More than one is an error: the
+// name was meant to be unique.
+func (c *Client) findInstanceNamed(ctx context.Context, name string) (string, error) {
 	all, err := c.listInstances(ctx)
 	if err != nil {
-		return ""
+		return "", fmt.Errorf("listing the instances to find %s: %w", name, err)
 	}
 	var found []string
 	for _, in := range all {
@@ -186,10 +206,13 @@ func (c *Client) findInstanceNamed(ctx context.Context, name string) string {
 			found = append(found, in.ID)
 		}
 	}
-	if len(found) != 1 {
-		return ""
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
 	}
-	return found[0]
+	return "", fmt.Errorf("%d instances are named %s: %v", len(found), name, found)
 }
 
 // floatingIPOf returns the floating IP that reaches a private address, or nil.

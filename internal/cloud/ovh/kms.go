@@ -171,20 +171,28 @@ func (c *Client) makeVersion(ctx context.Context, name, alg, usage string, n int
 	body := okmsTypes[alg]
 	body.Name = versionName(name, n)
 	body.Operations = okmsOperations[usage]
-	k, err := c.createServiceKey(ctx, body)
-	if err == nil {
-		return k, nil
-	}
-	if mayHaveApplied(err) {
-		if keys, listErr := c.listServiceKeys(ctx); listErr == nil {
-			for _, found := range keys {
-				if found.Name == body.Name && !found.gone() {
-					return found, nil
-				}
+	var k serviceKey
+	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+		var err error
+		k, err = c.createServiceKey(ctx, body)
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		keys, err := c.listServiceKeys(ctx)
+		if err != nil {
+			return false, fmt.Errorf("listing the service keys to find %s: %w", body.Name, err)
+		}
+		for _, found := range keys {
+			if found.Name == body.Name && !found.gone() {
+				k = found
+				return true, nil
 			}
 		}
+		return false, nil
+	})
+	if err != nil {
+		return serviceKey{}, fmt.Errorf("creating the service key %s in the KMS %s: %w", body.Name, c.cfg.KMSID, err)
 	}
-	return serviceKey{}, fmt.Errorf("creating the service key %s in the KMS %s: %w", body.Name, c.cfg.KMSID, err)
+	return k, nil
 }
 
 // explainOKMS says what a failure to read the KMS itself means.

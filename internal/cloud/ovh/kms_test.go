@@ -188,6 +188,16 @@ func TestKeyManager_lostAnswers(t *testing.T) {
 	if got := serviceKeys(t, emu); len(got) != 2 {
 		t.Fatalf("service keys: %v, want exactly versions 1 and 2", got)
 	}
+	// A server error did not make the version: it is sent again.
+	if _, err := emu.Faults().Add(faults.Rule{Action: "ovh:POST /v2/okms/resource/{okmsId}/serviceKey", Nth: 1, Statuses: []int{500}}); err != nil {
+		t.Fatal(err)
+	}
+	if rotated, err = c.RotateKey(ctx, rotated); err != nil || rotated.Version != 3 {
+		t.Fatalf("rotate after a server error: %+v, %v", rotated, err)
+	}
+	if got := serviceKeys(t, emu); len(got) != 3 {
+		t.Fatalf("service keys: %v, want exactly versions 1 to 3", got)
+	}
 }
 
 // Versions past the first page of the list are found.

@@ -111,17 +111,27 @@ func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.Network
 // name if the answer is lost, and renamed once active.
 func (c *Client) makePrivateNetwork(ctx context.Context, n *cloud.Network, token string) error {
 	name := provisionalName(n.Name, token)
-	pn, err := c.createNetwork(ctx, name)
-	if err != nil {
-		if mayHaveApplied(err) && name != n.Name {
-			if id := c.findNetworkNamed(ctx, name); id != "" {
-				n.ID, n.CloudIDs[keyNetwork] = id, id
-			}
+	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+		pn, err := c.createNetwork(ctx, name)
+		if err == nil {
+			n.ID, n.CloudIDs[keyNetwork] = pn.ID, pn.ID
 		}
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		if name == n.Name {
+			return false, errors.New("without a client token, a network made despite the error cannot be told from others of its name")
+		}
+		id, err := c.findNetworkNamed(ctx, name)
+		if id != "" {
+			n.ID, n.CloudIDs[keyNetwork] = id, id
+		}
+		return id != "", err
+	})
+	if err != nil {
 		return fmt.Errorf("creating the private network in %s: %w", c.cfg.Region, err)
 	}
-	n.ID, n.CloudIDs[keyNetwork] = pn.ID, pn.ID
-	if pn, err = c.waitNetworkActive(ctx, pn.ID); err != nil {
+	pn, err := c.waitNetworkActive(ctx, n.ID)
+	if err != nil {
 		return err
 	}
 	r, _ := pn.in(c.cfg.Region)
@@ -148,33 +158,55 @@ func provisionalName(name, token string) string {
 }
 
 // findNetworkNamed returns the id of the one network called name, or ""
-// when there is none, more than one, or the list cannot be read.
-func (c *Client) findNetworkNamed(ctx context.Context, name string) string {
+// when there is none. More than one is an error: the name was meant to be
+// unique.
+func (c *Client) findNetworkNamed(ctx context.Context, name string) (string, error) {
 	networks, err := c.listNetworks(ctx)
 	if err != nil {
-		return ""
+		return "", fmt.Errorf("listing the private networks to find %s: %w", name, err)
 	}
 	var found []string
 	for _, pn := range networks {
-		if pn.Name == name {
+		if pn.Name == name && pn.Status != networkDeleting {
 			found = append(found, pn.ID)
 		}
 	}
-	if len(found) != 1 {
-		return ""
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
 	}
-	return found[0]
+	return "", fmt.Errorf("%d private networks are named %s: %v", len(found), name, found)
 }
 
+// makeSubnet makes a tier's subnet. Subnets have no name, but no two
+// subnets of a network hold the same block in a region: a subnet made
+// despite a lost answer is found by its block.
 func (c *Client) makeSubnet(ctx context.Context, n *cloud.Network, tier, cidr string) error {
-	s, err := c.createSubnet(ctx, n.ID, cidr)
+	var made subnet
+	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+		var err error
+		made, err = c.createSubnet(ctx, n.ID, cidr)
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		all, err := c.listSubnets(ctx, n.ID)
+		if err != nil {
+			return false, fmt.Errorf("listing the subnets of the private network %s: %w", n.ID, err)
+		}
+		for _, s := range all {
+			if s.CIDR == cidr && s.inRegion(c.cfg.Region) {
+				made = s
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 	if err != nil {
-		// A subnet made despite the error is found by DeleteNetwork,
-		// which lists the network's subnets.
 		return fmt.Errorf("creating the %s subnet %s in the private network %s: %w", tier, cidr, n.ID, err)
 	}
-	n.Subnets[tier] = cloud.Subnet{ID: s.ID, CIDR: s.CIDR}
-	n.CloudIDs[keySubnet(tier)] = s.ID
+	n.Subnets[tier] = cloud.Subnet{ID: made.ID, CIDR: made.CIDR}
+	n.CloudIDs[keySubnet(tier)] = made.ID
 	return nil
 }
 
@@ -186,33 +218,46 @@ func (c *Client) makeGateway(ctx context.Context, n *cloud.Network) error {
 		return fmt.Errorf("making the gateway: the network %s has no compute subnet to make it in", n.ID)
 	}
 	name := gatewayName(n.Name)
-	op, err := c.createGateway(ctx, n.CloudIDs[keyOpenstack], compute.ID, name)
-	switch {
-	case err == nil:
-		var done operation
-		if done, err = c.waitOperation(ctx, op.ID, "the creation of the gateway "+name); err == nil && done.ResourceID != nil {
-			n.CloudIDs[keyGateway] = *done.ResourceID
-		}
-	case mayHaveApplied(err):
-		err = fmt.Errorf("creating the gateway %s in the compute subnet %s: %w", name, compute.ID, err)
-	default:
-		return fmt.Errorf("creating the gateway %s in the compute subnet %s: %w", name, compute.ID, err)
-	}
-	if n.CloudIDs[keyGateway] == "" {
-		// The gateway may exist although neither the call nor its
-		// operation could say so.
-		if g := c.gatewayIn(ctx, compute.ID); g != nil {
+	// The gateway is found by its interface in the compute subnet, which
+	// no other gateway can hold, when the answer to its creation is lost.
+	var op operation
+	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+		var err error
+		op, err = c.createGateway(ctx, n.CloudIDs[keyOpenstack], compute.ID, name)
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		g, err := c.gatewayIn(ctx, compute.ID)
+		if g != nil {
 			n.CloudIDs[keyGateway] = g.ID
 		}
+		return g != nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("creating the gateway %s in the compute subnet %s: %w", name, compute.ID, err)
+	}
+	if op.ID != "" {
+		done, err := c.waitOperation(ctx, op.ID, "the creation of the gateway "+name)
+		switch {
+		case err == nil && done.ResourceID != nil:
+			n.CloudIDs[keyGateway] = *done.ResourceID
+		case err != nil && !isNotFound(err):
+			return err
+		}
+	}
+	if n.CloudIDs[keyGateway] == "" {
+		// The operation may be forgotten, or name no resource: the
+		// gateway's interface in the compute subnet tells.
+		g, err := c.gatewayIn(ctx, compute.ID)
+		if err != nil {
+			return err
+		}
+		if g == nil {
+			return fmt.Errorf("the operation %s completed without naming the gateway %s, and the compute subnet %s has none",
+				op.ID, name, compute.ID)
+		}
+		n.CloudIDs[keyGateway] = g.ID
 	}
 	id := n.CloudIDs[keyGateway]
-	switch {
-	case err != nil:
-		return err
-	case id == "":
-		return fmt.Errorf("the operation %s completed without naming the gateway %s, and the compute subnet %s has none",
-			op.ID, name, compute.ID)
-	}
 	g, err := c.waitGatewayActive(ctx, id)
 	if err != nil {
 		return err
@@ -222,13 +267,16 @@ func (c *Client) makeGateway(ctx context.Context, n *cloud.Network) error {
 }
 
 // gatewayIn returns the gateway with an interface in a subnet, or nil when
-// there is none or it cannot be read.
-func (c *Client) gatewayIn(ctx context.Context, subnetID string) *gateway {
+// there is none.
+func (c *Client) gatewayIn(ctx context.Context, subnetID string) (*gateway, error) {
 	gateways, err := c.listGateways(ctx, subnetID)
-	if err != nil || len(gateways) == 0 {
-		return nil
+	if err != nil {
+		return nil, fmt.Errorf("listing the gateways of the subnet %s: %w", subnetID, err)
 	}
-	return &gateways[0]
+	if len(gateways) == 0 {
+		return nil, nil
+	}
+	return &gateways[0], nil
 }
 
 // attachSubnets gives the gateway an interface in each tier's subnet that
@@ -243,7 +291,23 @@ func (c *Client) attachSubnets(ctx context.Context, n *cloud.Network, g gateway)
 			n.CloudIDs[keyInterface(tier)] = itf.ID
 			continue
 		}
-		itf, err := c.addInterface(ctx, g.ID, s.ID)
+		var itf gatewayInterface
+		err := c.retry.Recover(ctx, func(ctx context.Context) error {
+			var err error
+			itf, err = c.addInterface(ctx, g.ID, s.ID)
+			return err
+		}, func(ctx context.Context) (bool, error) {
+			// A gateway has at most one interface in a subnet.
+			now, err := c.getGateway(ctx, g.ID)
+			if err != nil {
+				return false, fmt.Errorf("reading the gateway %s: %w", g.ID, err)
+			}
+			if found := now.interfaceIn(s.ID); found != nil {
+				itf = *found
+				return true, nil
+			}
+			return false, nil
+		})
 		if err != nil {
 			return fmt.Errorf("attaching the %s subnet %s to the gateway %s: %w", tier, s.ID, g.ID, err)
 		}

@@ -371,7 +371,3 @@ func (c *Client) waitGatewayGone(ctx context.Context, id string) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, cloud.ErrNotFound) }
-
-// mayHaveApplied reports whether a failed call may still have made its
-// object: the cloud failed on its side, or the answer was lost.
-func mayHaveApplied(err error) bool { return errors.Is(err, cloud.ErrUnavailable) }

@@ -250,13 +250,20 @@ func (c *Client) missingSettings(needProject bool) error {
 }
 
 // call performs one API call with rate limiting, retries, classification and
-// logging. route is the path template, used in logs and errors.
+// logging. route is the path template, used in logs and errors. A POST is
+// deemed not idempotent: a failure on the cloud's side is not sent again
+// (see callIdempotent, and cloud.RetryPolicy.Recover for creates).
 func (c *Client) call(ctx context.Context, method, path, route string, body, out any) error {
+	return c.callIdempotent(ctx, method != http.MethodPost, method, path, route, body, out)
+}
+
+// callIdempotent is call for a POST that can safely be sent twice, such as
+// one that sets a policy or reads a secret.
+func (c *Client) callIdempotent(ctx context.Context, idempotent bool, method, path, route string, body, out any) error {
 	if err := c.missingSettings(false); err != nil {
 		return err
 	}
 	operation := method + " " + route
-	idempotent := method != http.MethodPost
 	attempt := 0
 	return c.retry.Do(ctx, idempotent, func(ctx context.Context) error {
 		attempt++

@@ -102,7 +102,7 @@ func (c *Client) CreateBucket(ctx context.Context, spec cloud.BucketSpec) (cloud
 	if err != nil {
 		return made, fmt.Errorf("creating the user of the bucket %s: %w", spec.Name, err)
 	}
-	cred, err := c.createS3Credentials(ctx, u)
+	cred, err := c.makeS3Credentials(ctx, u)
 	if err != nil {
 		return made, fmt.Errorf("creating the S3 credentials of the user %d: %w", u, err)
 	}
@@ -133,23 +133,28 @@ func (c *Client) CreateBucket(ctx context.Context, spec cloud.BucketSpec) (cloud
 // takes no idempotency token: when the answer is lost, the user is found
 // by its description.
 func (c *Client) makeUser(ctx context.Context, bucket string) (int64, error) {
-	u, err := c.createUser(ctx, userDescription(bucket))
+	var id int64
+	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+		u, err := c.createUser(ctx, userDescription(bucket))
+		id = u.ID
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		var err error
+		id, err = c.findUser(ctx, bucket)
+		return id != 0, err
+	})
 	if err != nil {
-		if mayHaveApplied(err) {
-			if id := c.findUser(ctx, bucket); id != 0 {
-				return id, c.waitUserOK(ctx, id)
-			}
-		}
 		return 0, err
 	}
-	return u.ID, c.waitUserOK(ctx, u.ID)
+	return id, c.waitUserOK(ctx, id)
 }
 
-// findUser returns the one live user made for bucket, or 0.
-func (c *Client) findUser(ctx context.Context, bucket string) int64 {
+// findUser returns the one live user made for bucket, or 0. More than one
+// is an error: the description was meant to be unique.
+func (c *Client) findUser(ctx context.Context, bucket string) (int64, error) {
 	users, err := c.listUsers(ctx)
 	if err != nil {
-		return 0
+		return 0, fmt.Errorf("listing the users to find the one of the bucket %s: %w", bucket, err)
 	}
 	var found []int64
 	for _, u := range users {
@@ -157,10 +162,33 @@ func (c *Client) findUser(ctx context.Context, bucket string) int64 {
 			found = append(found, u.ID)
 		}
 	}
-	if len(found) != 1 {
-		return 0
+	switch len(found) {
+	case 0:
+		return 0, nil
+	case 1:
+		return found[0], nil
 	}
-	return found[0]
+	return 0, fmt.Errorf("%d users are described as %q: %v", len(found), userDescription(bucket), found)
+}
+
+// makeS3Credentials makes the S3 key of a bucket's new user. The user is
+// the bucket's alone: a key it holds after a lost answer is the one made.
+func (c *Client) makeS3Credentials(ctx context.Context, userID int64) (s3Credentials, error) {
+	var cred s3Credentials
+	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+		var err error
+		cred, err = c.createS3Credentials(ctx, userID)
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		creds, err := c.listS3Credentials(ctx, userID)
+		if err != nil || len(creds) == 0 {
+			return false, err
+		}
+		secret, err := c.s3Secret(ctx, userID, creds[0].Access)
+		cred = s3Credentials{Access: creds[0].Access, Secret: secret, UserID: creds[0].UserID}
+		return err == nil, err
+	})
+	return cred, err
 }
 
 // makeContainer makes the bucket through the API, owned by the user.
@@ -176,14 +204,24 @@ func (c *Client) makeContainer(ctx context.Context, spec cloud.BucketSpec, owner
 			Period string `json:"period"`
 		}{strings.ToLower(l.Mode), fmt.Sprintf("P%dD", l.RetentionDays)}}
 	}
-	_, err := c.createContainer(ctx, body)
+	// A lost answer, or a retry of a create that went through: the bucket
+	// is ours if the user owns it.
+	ours := func(ctx context.Context) (bool, error) {
+		got, err := c.getContainer(ctx, spec.Name)
+		if isNotFound(err) {
+			return false, nil
+		}
+		return err == nil && got.OwnerID == owner, err
+	}
+	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+		_, err := c.createContainer(ctx, body)
+		return err
+	}, ours)
 	if err == nil {
 		return nil
 	}
-	if mayHaveApplied(err) || errors.Is(err, cloud.ErrConflict) {
-		// A lost answer, or a retry of a create that went through: the
-		// bucket is ours if the user owns it.
-		if got, readErr := c.getContainer(ctx, spec.Name); readErr == nil && got.OwnerID == owner {
+	if errors.Is(err, cloud.ErrConflict) {
+		if mine, _ := ours(ctx); mine {
 			return nil
 		}
 	}

@@ -144,7 +144,8 @@ func (c *Client) s3Secret(ctx context.Context, userID int64, access string) (str
 	var out struct {
 		Secret string `json:"secret"`
 	}
-	err := c.call(ctx, http.MethodPost, fill(routeS3Secret, c.cfg.ProjectID, strconv.FormatInt(userID, 10), access), routeS3Secret, nil, &out)
+	// A POST that reads: sending it twice is harmless.
+	err := c.callIdempotent(ctx, true, http.MethodPost, fill(routeS3Secret, c.cfg.ProjectID, strconv.FormatInt(userID, 10), access), routeS3Secret, nil, &out)
 	return out.Secret, err
 }
 
@@ -162,7 +163,7 @@ func (c *Client) setUserPolicy(ctx context.Context, userID int64, policy string)
 	}{policy}
 	// Setting the same policy twice is harmless: the call is idempotent,
 	// though a POST.
-	return c.call(ctx, http.MethodPost, fill(routeUserPolicy, c.cfg.ProjectID, strconv.FormatInt(userID, 10)), routeUserPolicy, body, nil)
+	return c.callIdempotent(ctx, true, http.MethodPost, fill(routeUserPolicy, c.cfg.ProjectID, strconv.FormatInt(userID, 10)), routeUserPolicy, body, nil)
 }
 
 // waitUserOK waits until a user is ready.

@@ -192,3 +192,58 @@ func TestStorage_objectLockAndUnmanagedBuckets(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// The calls that make a bucket's parts take no idempotency token. When one
+// fails on the cloud's side or its answer is lost, the create finds what
+// the call made (the user by its description, the key among the user's,
+// the bucket by its owner) or sends the call again: it succeeds, with
+// exactly one user, one key and one bucket.
+func TestStorage_lostAnswersAndServerErrorsMakeEachPartOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, action := range []string{
+		"ovh:POST /1.0/cloud/project/{serviceName}/user",
+		"ovh:POST /1.0/cloud/project/{serviceName}/user/{userId}/s3Credentials",
+		"ovh:POST /1.0/cloud/project/{serviceName}/user/{userId}/s3Credentials/{access}/secret",
+		"ovh:POST /1.0/cloud/project/{serviceName}/user/{userId}/policy",
+		"ovh:POST /1.0/cloud/project/{serviceName}/region/{regionName}/storage",
+	} {
+		for mode, rule := range map[string]faults.Rule{"answer lost": {Drop: "after"}, "server error": {Statuses: []int{500}}} {
+			t.Run(mode+" "+action, func(t *testing.T) {
+				t.Parallel()
+				emu := emutest.Start(t, nil)
+				c := storageClient(t, emu)
+				rule.Action, rule.Nth = action, 1
+				if _, err := emu.Control().AddFault(ctx, rule); err != nil {
+					t.Fatal(err)
+				}
+				b, err := c.CreateBucket(ctx, bucketSpec("wh-ovh-lost"))
+				if err != nil {
+					t.Fatalf("the create failed: %v", err)
+				}
+				count := map[string]int{}
+				for _, o := range objects(t, emu) {
+					collection, _, _ := strings.Cut(o, "/")
+					count[collection]++
+				}
+				if count["ovh.users"] != 1 || count["ovh.s3_credentials"] != 1 || countBuckets(t, emu) != 1 {
+					t.Fatalf("the create made %v and %d buckets, want one user, one key, one bucket", count, countBuckets(t, emu))
+				}
+				if err := c.DeleteBucket(ctx, b, false); err != nil {
+					t.Fatal(err)
+				}
+				assertNothingLeft(t, emu)
+				assertNoBuckets(t, emu)
+			})
+		}
+	}
+}
+
+func countBuckets(t *testing.T, emu *emulator.Emulator) int {
+	t.Helper()
+	objs, err := emu.Control().Objects(context.Background(), "s3.buckets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(objs)
+}
