@@ -56,7 +56,7 @@ var catalogue = []Control{
 				"in the European Economic Area, and tell the client where.", URL: urlHDS, Binds: "provider", Verified: true},
 		},
 		Profiles:  enforcedEverywhere,
-		Kinds:     []Kind{KindNetwork, KindKMSKey, KindStorage, KindBastion},
+		Kinds:     []Kind{KindNetwork, KindKMSKey, KindStorage, KindBastion, KindKeyManager},
 		Attribute: "region",
 		Fix: "Deploy in a region qualified for the profile (see the health_secnumcloud_regions data source), or set " +
 			"the provider's compliance_profile to the qualification the region does hold.",

@@ -45,6 +45,8 @@ const (
 	KindKMSKey  Kind = "health_warehouse_kms_key"
 	KindStorage Kind = "health_warehouse_storage"
 	KindBastion Kind = "health_warehouse_bastion"
+	// KindKeyManager is the key manager itself (OpenBao cluster, or OKMS).
+	KindKeyManager Kind = "health_warehouse_key_manager"
 )
 
 // Data zones of a warehouse's buckets.

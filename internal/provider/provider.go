@@ -338,6 +338,7 @@ func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
 		NewWarehouseKMSKeyResource,
 		NewWarehouseStorageResource,
 		NewWarehouseBastionResource,
+		NewWarehouseKeyManagerResource,
 	}
 }
 
