@@ -129,7 +129,7 @@ func (r *warehouseKeyManagerResource) Schema(ctx context.Context, _ resource.Sch
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(defaultSize),
-				Validators: []validator.String{bastionSize{}},
+				Validators: []validator.String{keyManagerSize{}},
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Tags on the servers and the cluster's security group (OUTSCALE); kept in the state only " +

@@ -316,3 +316,23 @@ func (keyManagerName) ValidateString(_ context.Context, req validator.StringRequ
 			fmt.Sprintf("%s: %s. Its servers are named <name>-1, <name>-2, …, which must be host names.", req.Path, err))
 	}
 }
+
+// keyManagerSize validates size: a size name, or an OUTSCALE VM type.
+type keyManagerSize struct{}
+
+func (keyManagerSize) Description(context.Context) string {
+	return "value must be small, medium, large, or an OUTSCALE VM type such as tinav6.c2r4p2"
+}
+func (v keyManagerSize) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (keyManagerSize) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if slices.Contains(cloud.Sizes, s) || vmTypePattern.MatchString(s) {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid Key Manager Size",
+		fmt.Sprintf("%s: %q is neither a size (small, medium, large) nor a VM type such as tinav6.c2r4p2.", req.Path, s))
+}

@@ -2,13 +2,23 @@ package provider_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -21,6 +31,7 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/acctest"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
 	"github.com/sovhealth/terraform-provider-health/internal/keymanager"
 )
 
@@ -257,4 +268,693 @@ func addressIsFirstServer(s *terraform.State) error {
 		return fmt.Errorf("address is %q, want %q", a["address"], want)
 	}
 	return nil
+}
+
+// The CA certificate the state publishes verifies the server certificate
+// each VM received in its user-data, as the cloud stores it, and that
+// certificate names the server's private address.
+func TestAccWarehouseKeyManager_tls_pinned(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		check := func(s *terraform.State) error {
+			a := s.RootModule().Resources[keyManagerAddr].Primary.Attributes
+			if cloudName == cloud.OVH {
+				// Nothing is made: no certificate of the provider's to pin.
+				if _, ok := a["ca_cert_pem"]; ok && a["ca_cert_pem"] != "" {
+					return fmt.Errorf("ca_cert_pem is %q on OVHcloud, whose emulated API returns no public CA", a["ca_cert_pem"])
+				}
+				return nil
+			}
+			return serversPinned(emu, s)
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{{
+				Config: keyManagerConfig(emu, cloudName, "wh-kt", "10.61.0.0/16", "  servers = 5\n"),
+				Check:  check,
+			}},
+		})
+	})
+}
+
+// serversPinned checks every server's certificate against ca_cert_pem.
+func serversPinned(emu *emulator.Emulator, s *terraform.State) error {
+	a := s.RootModule().Resources[keyManagerAddr].Primary.Attributes
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM([]byte(a["ca_cert_pem"])) {
+		return fmt.Errorf("ca_cert_pem holds no certificate: %q", a["ca_cert_pem"])
+	}
+	nodes, err := stateNodes(s)
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		userData, err := serverUserData(emu, n["id"])
+		if err != nil {
+			return err
+		}
+		certPEM, keyPEM, err := serverTLS(userData)
+		if err != nil {
+			return fmt.Errorf("%s: %w", n["name"], err)
+		}
+		pair, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+		if err != nil {
+			return fmt.Errorf("%s: the key in the user-data is not the certificate's: %w", n["name"], err)
+		}
+		leaf, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			return err
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: n["private_ip"]}); err != nil {
+			return fmt.Errorf("ca_cert_pem does not verify the certificate of %s for %s: %w", n["name"], n["private_ip"], err)
+		}
+		if !slices.ContainsFunc(leaf.IPAddresses, func(ip net.IP) bool { return ip.String() == n["private_ip"] }) {
+			return fmt.Errorf("the certificate of %s names %v, not its address %s", n["name"], leaf.IPAddresses, n["private_ip"])
+		}
+		// The servers join each other at the addresses the state shows.
+		rec, err := keymanager.Recover(userData)
+		if err != nil {
+			return err
+		}
+		if len(rec.Spec.Peers) != len(nodes) || rec.Spec.Node.IP != n["private_ip"] {
+			return fmt.Errorf("%s's user-data names %d peers and the address %s", n["name"], len(rec.Spec.Peers), rec.Spec.Node.IP)
+		}
+	}
+	return nil
+}
+
+func TestAccWarehouseKeyManager_import(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		config := keyManagerConfig(emu, cloudName, "wh-ki", "10.62.0.0/16", `  servers = 1
+  size    = "medium"
+  tags    = { owner = "data-office" }`)
+		// OUTSCALE: the group's tags and the servers' user-data give everything
+		// back. OVHcloud: the OKMS knows nothing of the configuration; the next
+		// apply takes it as declared, in place.
+		ignore := []string{"timeouts"}
+		importAction := plancheck.ResourceActionNoop
+		if cloudName == cloud.OVH {
+			ignore = append(ignore, "name", "network_id", "network_rules", "servers", "size", "tags")
+			importAction = plancheck.ResourceActionUpdate
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{Config: config},
+				{
+					Config:                  config,
+					ResourceName:            keyManagerAddr,
+					ImportState:             true,
+					ImportStateVerify:       true,
+					ImportStateVerifyIgnore: ignore,
+				},
+				{
+					Config:             config,
+					ResourceName:       keyManagerAddr,
+					ImportState:        true,
+					ImportStateKind:    resource.ImportBlockWithID,
+					ExpectNonEmptyPlan: cloudName == cloud.OVH,
+					ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyManagerAddr, importAction),
+					}},
+				},
+			},
+		})
+	})
+}
+
+// disappearOUTSCALE makes the whole cluster vanish behind Terraform's
+// back: its VMs and its security group are gone from the account.
+func disappearOUTSCALE(emu *emulator.Emulator) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		ctx := context.Background()
+		nodes, err := stateNodes(s)
+		if err != nil {
+			return err
+		}
+		for _, n := range nodes {
+			if err := emu.Control().DeleteObject(ctx, "outscale.vms", n["id"]); err != nil {
+				return err
+			}
+		}
+		return emu.Control().DeleteObject(ctx, "outscale.security_groups", s.RootModule().Resources[keyManagerAddr].Primary.ID)
+	}
+}
+
+// The key manager gone outside Terraform is removed from the state, and the
+// next apply makes a new one. On OVHcloud, the KMS answers the next refresh
+// with a 404, as a KMS deleted in the Control Panel does (the emulator's
+// KMS is seeded, not deletable).
+func TestAccWarehouseKeyManager_disappears(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		config := keyManagerConfig(emu, cloudName, "wh-kg", "10.63.0.0/16", "  servers = 1\n")
+		first := resource.TestStep{Config: config}
+		if cloudName == cloud.Outscale {
+			first.Check, first.ExpectNonEmptyPlan = disappearOUTSCALE(emu), true
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				first,
+				{
+					PreConfig: func() {
+						if cloudName != cloud.OVH {
+							return
+						}
+						rule := faults.Rule{Action: "ovh:GET /v2/okms/resource/{okmsId}", Nth: 1, Statuses: []int{404}}
+						if _, err := emu.Control().AddFault(context.Background(), rule); err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyManagerAddr, plancheck.ResourceActionCreate),
+						plancheck.ExpectResourceAction("health_warehouse_network.test", plancheck.ResourceActionNoop),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("backend"), knownvalue.StringExact(backendOf(cloudName))),
+					},
+				},
+			},
+		})
+	})
+}
+
+// A server terminated and another stopped outside Terraform: the next plan
+// updates the key manager in place, making the first again at its address
+// with a certificate from a new CA (added to ca_cert_pem) and starting the
+// second; nothing else changes and the plan after is empty.
+func TestAccWarehouseKeyManager_drift(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		if cloudName == cloud.OVH {
+			t.Skip("OVHcloud: the key manager is OVHcloud's KMS; the provider runs no server there that could drift")
+		}
+		emu := acctest.PrivateEmulator(t)
+		config := keyManagerConfig(emu, cloudName, "wh-kd", "10.64.0.0/16", "")
+		replacedID := statecheck.CompareValue(compareValuesDiffer)
+		sameIP := statecheck.CompareValue(compareValuesSame)
+		keptID := statecheck.CompareValue(compareValuesSame)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{
+					Config: config,
+					ConfigStateChecks: []statecheck.StateCheck{
+						replacedID.AddStateValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(1).AtMapKey("id")),
+						sameIP.AddStateValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(1).AtMapKey("private_ip")),
+						keptID.AddStateValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(2).AtMapKey("id")),
+					},
+					Check: func(s *terraform.State) error {
+						nodes, err := stateNodes(s)
+						if err != nil {
+							return err
+						}
+						if err := editBastionObject(emu, "outscale.vms", nodes[1]["id"], func(doc map[string]any) { doc["State"] = "shutting-down" }); err != nil {
+							return err
+						}
+						return editBastionObject(emu, "outscale.vms", nodes[2]["id"], func(doc map[string]any) { doc["State"] = "stopped" })
+					},
+					ExpectNonEmptyPlan: true,
+				},
+				{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyManagerAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(1).AtMapKey("id")),
+						plancheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(2).AtMapKey("vm_state"),
+							knownvalue.StringExact("running")),
+						plancheck.ExpectUnknownValue(keyManagerAddr, tfjsonpath.New("ca_cert_pem")),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						replacedID.AddStateValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(1).AtMapKey("id")),
+						sameIP.AddStateValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(1).AtMapKey("private_ip")),
+						keptID.AddStateValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(2).AtMapKey("id")),
+						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(1).AtMapKey("vm_state"),
+							knownvalue.StringExact("running")),
+						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(2).AtMapKey("vm_state"),
+							knownvalue.StringExact("running")),
+					},
+					Check: resource.ComposeTestCheckFunc(
+						checkServersInKMSTier(emu, 3),
+						func(s *terraform.State) error { return serversPinned(emu, s) },
+						func(s *terraform.State) error {
+							certs, err := keymanager.Certificates(s.RootModule().Resources[keyManagerAddr].Primary.Attributes["ca_cert_pem"])
+							if err != nil || len(certs) != 2 {
+								return fmt.Errorf("ca_cert_pem holds %d CAs (%v), want the first and the replacement's", len(certs), err)
+							}
+							return nil
+						}),
+				},
+				{
+					Config:           config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				},
+			},
+		})
+	})
+}
+
+// A create that fails once the cluster's group and a first server exist
+// leaves a tainted key manager, which the next apply replaces; nothing of
+// it survives destroy. On OVHcloud, where nothing is made, a failure leaves
+// nothing and the next apply creates.
+func TestAccWarehouseKeyManager_partial(t *testing.T) {
+	failing := map[string]faults.Rule{
+		cloud.Outscale: {Action: "outscale:CreateVms", Nth: 2, Statuses: []int{400}},
+		cloud.OVH:      {Action: "ovh:GET /v2/okms/resource/{okmsId}", Nth: 1, Statuses: []int{400}},
+	}
+	next := map[string]plancheck.ResourceActionType{
+		cloud.Outscale: plancheck.ResourceActionDestroyBeforeCreate,
+		cloud.OVH:      plancheck.ResourceActionCreate,
+	}
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		config := keyManagerConfig(emu, cloudName, "wh-kp", "10.65.0.0/16", "")
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{
+					// The network calls neither: the fault hits the key manager.
+					PreConfig: func() {
+						if _, err := emu.Control().AddFault(context.Background(), failing[cloudName]); err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config:      config,
+					ExpectError: regexp.MustCompile(`Unable to Create the Warehouse Key Manager wh-kp-kms`),
+				},
+				{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyManagerAddr, next[cloudName]),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("backend"), knownvalue.StringExact(backendOf(cloudName))),
+					},
+					Check: func(s *terraform.State) error {
+						if cloudName == cloud.OVH {
+							return nil
+						}
+						// Only the new cluster's objects remain: its group and three VMs.
+						vms, err := emulatedDocs(emu, "outscale.vms")
+						if err != nil || len(vms) != 3 {
+							return fmt.Errorf("%d VMs in the account (%v), want the new cluster's 3", len(vms), err)
+						}
+						return checkServersInKMSTier(emu, 3)(s)
+					},
+				},
+			},
+		})
+	})
+}
+
+// Bad input stops the plan, naming the attribute and the rule.
+func TestAccWarehouseKeyManager_invalidInput(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		for _, c := range []struct {
+			extra string
+			want  []string
+		}{
+			{`  servers = 2`, []string{"Invalid Number of Key Manager Servers", "servers: 2 is not 1, 3 or 5", "splits votes"}},
+			{`  servers = 7`, []string{"Invalid Number of Key Manager Servers", "servers: 7 is not 1, 3 or 5"}},
+			{`  size = "huge"`, []string{"Invalid Key Manager Size", `size: "huge" is neither a size`}},
+			{`  tags = { Name = "mine" }`, []string{"Reserved Tag Key", `the key "Name" is reserved`}},
+			{`  compliance_exceptions = [{ control = "HW-KEY-02", justification = "no" }]`,
+				[]string{"Invalid Compliance Exception", "does not concern health_warehouse_key_manager"}},
+		} {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      acctest.ProviderConfig(cloudName, "") + keyManagerResources("wh-kx", "10.66.0.0/16", c.extra),
+					PlanOnly:    true,
+					ExpectError: expectError(c.want...),
+				}},
+			})
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config: acctest.ProviderConfig(cloudName, "") + strings.Replace(keyManagerResources("wh-kx", "10.66.0.0/16", ""),
+					`name          = "wh-kx-kms"`, `name          = "Cohort_KMS"`, 1),
+				PlanOnly:    true,
+				ExpectError: expectError("Invalid Key Manager Name", `"Cohort_KMS" is not a key manager name`),
+			}},
+		})
+	})
+}
+
+// Without kms_id, the OVHcloud key manager fails at its first call with a
+// diagnostic naming the setting. Not parallel: it hides the environment
+// variable.
+func TestAccWarehouseKeyManager_missingKMSID(t *testing.T) {
+	emulatorOnly(t)
+	t.Setenv("OVH_OKMS_ID", "")
+	var kept []string
+	for _, line := range strings.Split(acctest.ProviderConfig(cloud.OVH, ""), "\n") {
+		if !strings.Contains(line, "kms_id") {
+			kept = append(kept, line)
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      strings.Join(kept, "\n") + keyManagerResources("wh-kn", "10.67.0.0/16", ""),
+			ExpectError: expectError("Missing Key Manager Settings", "ovh.kms_id", "OVH_OKMS_ID", "Control Panel"),
+		}},
+	})
+}
+
+// tlsFront serves, over TLS with a certificate set later, what the handler
+// answers: the test's stand-in for the OpenBao cluster's address.
+type tlsFront struct {
+	URL    string
+	cert   atomic.Pointer[tls.Certificate]
+	served atomic.Int64
+}
+
+func startTLSFront(t *testing.T, backend string) *tlsFront {
+	t.Helper()
+	target, err := url.Parse(backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &tlsFront{}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsLn := tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if c := f.cert.Load(); c != nil {
+				return c, nil
+			}
+			return nil, fmt.Errorf("no certificate yet")
+		}})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.served.Add(1)
+		proxy.ServeHTTP(w, r)
+	}), ReadHeaderTimeout: time.Minute}
+	go func() { _ = srv.Serve(tlsLn) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	f.URL = "https://" + ln.Addr().String()
+	return f
+}
+
+// The flow the documentation describes, in one configuration: the first
+// apply makes the network and the key manager; the custodians initialise
+// it (here, the emulator's OpenBao stands for the initialised cluster); the
+// second apply configures a provider from the key manager's outputs and
+// makes a key in it. On OUTSCALE that provider reaches OpenBao over TLS at
+// an address served with the first server's own certificate and key (from
+// its user-data), trusting only the key manager's ca_cert_pem: the CA the
+// state publishes is what a client needs, and enough.
+func TestAccWarehouseKeyManager_flow(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		front := startTLSFront(t, emu.OpenBaoAddress())
+		stage1 := keyManagerConfig(emu, cloudName, "wh-kf", "10.68.0.0/16", "")
+		// The second provider block: the harness serves one configuration per
+		// provider name, so it is "healthalt" here, an alias of "health" in real use.
+		second := strings.Replace(acctest.ProviderConfigAt(emu, cloudName), `provider "health" {`,
+			`provider "`+acctest.AlternateProvider+`" {`, 1)
+		if cloudName == cloud.Outscale {
+			second = regexp.MustCompile(`kms_address\s+= "[^"]*"`).ReplaceAllString(second,
+				fmt.Sprintf("kms_address = %q\n    kms_ca_cert = health_warehouse_key_manager.test.ca_cert_pem", front.URL))
+		}
+		stage2 := stage1 + second + `
+resource "health_warehouse_kms_key" "test" {
+  provider            = ` + acctest.AlternateProvider + `
+  name                = "wh-kf-data"
+  deletion_protection = false
+  compliance_exceptions = [{ control = "HW-KEY-02", justification = "test key, destroyed at the end of the test" }]
+
+  depends_on = [health_warehouse_key_manager.test]
+}
+`
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactoriesWithAlternate,
+			CheckDestroy:             checkKeysGone(emu, cloudName),
+			Steps: []resource.TestStep{
+				{
+					Config: stage1,
+					Check: func(s *terraform.State) error {
+						if cloudName != cloud.Outscale {
+							return nil
+						}
+						nodes, err := stateNodes(s)
+						if err != nil {
+							return err
+						}
+						userData, err := serverUserData(emu, nodes[0]["id"])
+						if err != nil {
+							return err
+						}
+						certPEM, keyPEM, err := serverTLS(userData)
+						if err != nil {
+							return err
+						}
+						pair, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+						if err != nil {
+							return err
+						}
+						front.cert.Store(&pair)
+						return nil
+					},
+				},
+				{
+					Config: stage2,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyManagerAddr, plancheck.ResourceActionNoop),
+						plancheck.ExpectResourceAction(kmsKeyAddr, plancheck.ResourceActionCreate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(kmsKeyAddr, tfjsonpath.New("backend"), knownvalue.StringExact(backendOf(cloudName))),
+					},
+					Check: func(s *terraform.State) error {
+						coll := collTransitKeys
+						if cloudName == cloud.OVH {
+							coll = collOKMSKeys
+						}
+						keys, err := emu.Control().Objects(context.Background(), coll)
+						if err != nil || len(keys) != 1 {
+							return fmt.Errorf("%d keys in %s (%v), want the one the second apply made", len(keys), coll, err)
+						}
+						if cloudName == cloud.Outscale && front.served.Load() == 0 {
+							return fmt.Errorf("the key was made without going through the key manager's TLS address")
+						}
+						return nil
+					},
+				},
+			},
+		})
+	})
+}
+
+// needleFinder finds private key material in a text: fixed markers of the
+// forms it takes (PEM, the user-data in clear or base64-encoded as OUTSCALE
+// takes it, OpenSSH's key format) and the bodies of the keys the test saw
+// the provider make.
+type needleFinder struct {
+	markers []string
+	keys    []string // lines of the made keys' base64 bodies
+}
+
+var keyManagerMarkers = []string{
+	"PRIVATE KEY",         // any PEM private key: the servers' TLS keys, the SSH host keys
+	"I2Nsb3VkLWNvbmZpZw",  // "#cloud-config", base64-encoded: the user-data as CreateVms takes it
+	"ssh_keys:",           // the user-data in clear
+	"ed25519_private",     // the host key's field in the user-data
+	"b3BlbnNzaC1rZXktdjE", // "openssh-key-v1", the start of any OpenSSH private key's body
+	"server-key.pem",      // the TLS key's file in the user-data
+}
+
+// addKey records the body lines of a PEM private key the provider made.
+func (f *needleFinder) addKey(pemText string) {
+	for _, line := range strings.Split(pemText, "\n") {
+		if len(line) >= 40 && !strings.HasPrefix(line, "-----") {
+			f.keys = append(f.keys, line)
+		}
+	}
+}
+
+// find describes each finding, never the secret itself.
+func (f *needleFinder) find(text string) []string {
+	var found []string
+	for _, m := range f.markers {
+		if i := strings.Index(text, m); i >= 0 {
+			found = append(found, fmt.Sprintf("the marker %q at byte %d", m, i))
+		}
+	}
+	for i, k := range f.keys {
+		if j := strings.Index(text, k); j >= 0 {
+			found = append(found, fmt.Sprintf("line %d of a private key the provider made, at byte %d", i, j))
+		}
+	}
+	return found
+}
+
+// noNeedleInPlan is a plan check: the plan holds no key material.
+type noNeedleInPlan struct{ f *needleFinder }
+
+func (c noNeedleInPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	raw, err := json.Marshal(req.Plan)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if got := c.f.find(string(raw)); len(got) > 0 {
+		resp.Error = fmt.Errorf("the plan holds %v", got)
+	}
+}
+
+// A create, the replacement of a terminated server and a destroy, with
+// every log at TRACE, leave no private key (the servers' TLS keys, their
+// SSH host keys, the CA's, which never leaves the provider's memory) in the
+// plan, the state or the log. Not parallel: TF_LOG is process-wide.
+func TestAccWarehouseKeyManager_noSecretsInLogs(t *testing.T) {
+	emulatorOnly(t)
+	// The scan can fail: each kind of needle planted in a clean log is found.
+	probe := &needleFinder{markers: keyManagerMarkers}
+	_, caKey := keymanagerTestKey(t)
+	probe.addKey(caKey)
+	clean := `2026-12-01T09:00:00Z [DEBUG] provider: OUTSCALE API call: action=CreateVms status=200 vm=i-12345678 ` +
+		`ca_cert_pem="-----BEGIN CERTIFICATE-----\nMIIBkTCCATegAwIBAgIQ..."`
+	if got := probe.find(clean); len(got) != 0 {
+		t.Fatalf("the scan flags a clean log: %v", got)
+	}
+	for name, needle := range map[string]string{
+		"TLS key":          caKey,
+		"TLS key, escaped": strings.ReplaceAll(caKey, "\n", `\n`),
+		"user-data":        base64.StdEncoding.EncodeToString([]byte("#cloud-config\nhostname: x\n")),
+		"SSH host key":     "ssh_keys:\n  ed25519_private: |\n",
+		"OpenSSH body":     "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ",
+	} {
+		if got := probe.find(clean + " " + needle); len(got) == 0 {
+			t.Fatalf("the scan misses a planted %s", name)
+		}
+	}
+
+	for _, cloudName := range acctest.Clouds {
+		t.Run(cloudName, func(t *testing.T) {
+			logPath := t.TempDir() + "/trace.log"
+			t.Setenv("TF_ACC_LOG_PATH", logPath)
+			t.Setenv("TF_ACC_LOG", "trace")
+			t.Setenv("TF_LOG", "trace")
+			t.Setenv("TF_LOG_PROVIDER", "trace")
+			emu := acctest.PrivateEmulator(t)
+			config := keyManagerConfig(emu, cloudName, "wh-kl", "10.69.0.0/16", "")
+			finder := &needleFinder{markers: keyManagerMarkers}
+			// collect records the keys the servers received.
+			collect := func(s *terraform.State) error {
+				if cloudName != cloud.Outscale {
+					return nil
+				}
+				nodes, err := stateNodes(s)
+				if err != nil {
+					return err
+				}
+				for _, n := range nodes {
+					userData, err := serverUserData(emu, n["id"])
+					if err != nil {
+						return err
+					}
+					_, keyPEM, err := serverTLS(userData)
+					if err != nil {
+						return err
+					}
+					finder.addKey(keyPEM)
+					var doc struct {
+						SSHKeys struct {
+							Private string `yaml:"ed25519_private"`
+						} `yaml:"ssh_keys"`
+					}
+					if err := yaml.Unmarshal(userData, &doc); err != nil || doc.SSHKeys.Private == "" {
+						return fmt.Errorf("no host key in the user-data of %s (%v)", n["name"], err)
+					}
+					finder.addKey(doc.SSHKeys.Private)
+				}
+				return nil
+			}
+			scanState := func(s *terraform.State) error {
+				for addr, rs := range s.RootModule().Resources {
+					for k, v := range rs.Primary.Attributes {
+						if got := finder.find(v); len(got) > 0 {
+							return fmt.Errorf("%s.%s holds %v", addr, k, got)
+						}
+					}
+				}
+				return nil
+			}
+			first := resource.TestStep{
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{noNeedleInPlan{finder}}},
+				Check:            resource.ComposeTestCheckFunc(collect, scanState),
+			}
+			steps := []resource.TestStep{first}
+			if cloudName == cloud.Outscale {
+				steps[0].Check = resource.ComposeTestCheckFunc(collect, scanState, func(s *terraform.State) error {
+					nodes, err := stateNodes(s)
+					if err != nil {
+						return err
+					}
+					return editBastionObject(emu, "outscale.vms", nodes[0]["id"], func(doc map[string]any) { doc["State"] = "shutting-down" })
+				})
+				steps[0].ExpectNonEmptyPlan = true
+				steps = append(steps, resource.TestStep{
+					Config:           config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{noNeedleInPlan{finder}}},
+					Check:            resource.ComposeTestCheckFunc(collect, scanState),
+				})
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+				Steps:                    steps,
+			})
+			log, err := os.ReadFile(logPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{" API call", "tf_rpc=ApplyResourceChange", "tf_rpc=ReadResource"} {
+				if !strings.Contains(string(log), want) {
+					t.Fatalf("the log (%d bytes) lacks %q: it is not the trace the test asked for", len(log), want)
+				}
+			}
+			if cloudName == cloud.Outscale && len(finder.keys) < 4*8 {
+				t.Fatalf("only %d key lines collected: the scan would prove little", len(finder.keys))
+			}
+			if got := finder.find(string(log)); len(got) > 0 {
+				t.Fatalf("the TRACE log holds %v", got)
+			}
+		})
+	}
+}
+
+// keymanagerTestKey makes a CA and a server key the way the provider does,
+// for the scan's self-check.
+func keymanagerTestKey(t *testing.T) (string, string) {
+	t.Helper()
+	node := keymanager.Node{Index: 1, Name: "wh-probe-1", IP: "10.0.3.10"}
+	ca, err := keymanager.NewCA("wh-probe", []keymanager.Node{node}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, err := ca.Issue(node, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
 }
