@@ -373,8 +373,11 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) 
 	return s, nil
 }
 
-// keyManager is filled in by the key manager block; until it lands a key
-// manager id is refused, rather than reported without evidence.
-func (d *warehouseComplianceDataSource) keyManager(_ context.Context, id string) (compliance.Subject, error) {
-	return compliance.Subject{}, fmt.Errorf("key manager %s: key managers are not reported yet", id)
+// keyManager reads a key manager: the controls on it are about where it is.
+func (d *warehouseComplianceDataSource) keyManager(ctx context.Context, id string) (compliance.Subject, error) {
+	c, err := d.data.cloud.ReadKeyManager(ctx, cloud.KeyManagerCluster{ID: id})
+	if err != nil {
+		return compliance.Subject{}, err
+	}
+	return compliance.Subject{Kind: compliance.KindKeyManager, Name: subjectName(c.Name, c.ID)}, nil
 }
