@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"net"
 	"slices"
 	"strings"
@@ -355,5 +356,27 @@ func TestRunbook_namesEveryServerAndTheSteps(t *testing.T) {
 	okms := OKMSRunbook("3a5b…", "eu-west-par", "https://eu-west-par.okms.ovh.net")
 	if !strings.Contains(okms, "OVHcloud holds") || !strings.Contains(okms, "https://eu-west-par.okms.ovh.net") {
 		t.Errorf("the OKMS runbook:\n%s", okms)
+	}
+}
+
+// The documentation names the release and the lifetimes the code uses.
+func TestDocs_sayWhatTheCodeDoes(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../templates/resources/warehouse_key_manager.md.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	years := int(CertificateLifetime / (365 * 24 * time.Hour))
+	for _, want := range []string{
+		"**OpenBao " + OpenBaoVersion + "**",
+		fmt.Sprintf("valid %d years", years),
+		fmt.Sprintf("-key-shares=%d -key-threshold=%d", DefaultKeyShares, DefaultKeyThreshold),
+		PathAuditLog,
+		PathPolicy,
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the documentation does not say %q", want)
+		}
 	}
 }

@@ -70,12 +70,12 @@ func (r *warehouseKeyManagerResource) Schema(ctx context.Context, _ resource.Sch
 			"public address. The provider makes the VMs, installs a pinned OpenBao release, joins the servers with Raft " +
 			"integrated storage, and gives each a TLS certificate signed by a CA it makes and forgets. OpenBao starts " +
 			"**sealed and uninitialised**: initialising it and holding the unseal key shares is yours (`init_instructions`). " +
-			"The host (OUTSCALE) never holds the keys.\n" +
+			"The host (OUTSCALE) never holds OpenBao's keys.\n" +
 			"  - **OVHcloud** (`backend = \"ovh-okms\"`): nothing is made. The resource reads the OVHcloud KMS (OKMS) named " +
 			"by the provider's `ovh.kms_id` and publishes its endpoint. Its keys are OVHcloud-held, in OVHcloud's HSMs, not " +
 			"customer-held.\n\n" +
 			"The provider's `kms_address` and `kms_ca_cert` (OUTSCALE) come from this resource's `address` and " +
-			"`ca_cert_pem`, in a second apply, once the key holders have initialised OpenBao: see the documentation.",
+			"`ca_cert_pem`, in a second apply, once the key holders have initialised OpenBao (see the two-stage apply below).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "On OUTSCALE, the id of the cluster's security group (`sg-…`), which lives as long as the " +
