@@ -34,6 +34,12 @@ const (
 	TagTier        = "health:tier"
 	TagNetwork     = "health:network"      // the warehouse network's name
 	TagClientToken = "health:client-token" // the create's idempotency token
+	// TagCreating marks the first object of a create in progress (its value
+	// is the create's token) until the create returns. A create that died
+	// with the provider leaves it behind: the next create of the same name
+	// deletes what carries it, so that nothing of the first attempt is
+	// left over.
+	TagCreating = "health:creating"
 )
 
 // How a cloud enforces the tier rules.

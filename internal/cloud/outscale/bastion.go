@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -96,11 +97,27 @@ func (c *Client) ResolveImage(ctx context.Context, image string) (cloud.Image, e
 }
 
 // CreateBastion implements cloud.Bastions.
+//
+// The VM and its public IP carry cloud.TagCreating until the create
+// returns; a create first deletes the bastions of its name that a dead
+// create left with it.
 func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
 	b := cloud.Bastion{Name: spec.Name, NetworkID: spec.Network.ID, ImageID: spec.ImageID, Type: spec.Type, Tags: spec.Tags,
 		CloudIDs: map[string]string{}}
+	if spec.ClientToken != "" {
+		defer c.creating.Start(spec.ClientToken)()
+	}
+	if err := c.removeLeftoverBastions(ctx, spec.Name); err != nil {
+		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	}
 	if err := c.buildBastion(ctx, &b, spec); err != nil {
 		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	}
+	if spec.ClientToken != "" {
+		made := []string{b.CloudIDs[keyVM], b.CloudIDs[keyPublicIP]}
+		if err := c.deleteTags(ctx, made, map[string]string{cloud.TagCreating: spec.ClientToken}); err != nil {
+			return b, fmt.Errorf("creating the bastion %s: marking it made: %w", spec.Name, err)
+		}
 	}
 	read, err := c.ReadBastion(ctx, b)
 	if err != nil {
@@ -139,7 +156,7 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	id := vm.GetVmId()
 	b.ID, b.CloudIDs[keyVM] = id, id
 	t := bastionTagger{name: spec.Name, network: spec.Network.Name, token: spec.ClientToken, user: spec.Tags}
-	if err := c.createTags(ctx, []string{id}, t.vm(spec.HostKeyFingerprint)); err != nil {
+	if err := c.createTags(ctx, []string{id}, t.creating(t.vm(spec.HostKeyFingerprint))); err != nil {
 		return err
 	}
 	if err := c.waitVM(ctx, id, vmRunning); err != nil {
@@ -150,7 +167,7 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 		return fmt.Errorf("allocating the bastion's public IP: %w", err)
 	}
 	b.CloudIDs[keyPublicIP] = ip.GetPublicIpId()
-	if err := c.createTags(ctx, []string{ip.GetPublicIpId()}, t.publicIP()); err != nil {
+	if err := c.createTags(ctx, []string{ip.GetPublicIpId()}, t.creating(t.publicIP())); err != nil {
 		return err
 	}
 	link, err := c.linkPublicIP(ctx, ip.GetPublicIpId(), id)
@@ -183,6 +200,14 @@ func (t bastionTagger) base() map[string]string {
 	return out
 }
 
+// creating adds the mark of a create in progress to tags.
+func (t bastionTagger) creating(tags map[string]string) map[string]string {
+	if t.token != "" {
+		tags[cloud.TagCreating] = t.token
+	}
+	return tags
+}
+
 func (t bastionTagger) vm(fingerprint string) map[string]string {
 	out := t.base()
 	if fingerprint != "" {
@@ -192,6 +217,53 @@ func (t bastionTagger) vm(fingerprint string) map[string]string {
 }
 
 func (t bastionTagger) publicIP() map[string]string { return t.base() }
+
+// removeLeftoverBastions deletes the VMs and public IPs of bastions called
+// name that a create which died left behind: they still carry
+// cloud.TagCreating, and no create of this process is making them.
+func (c *Client) removeLeftoverBastions(ctx context.Context, name string) error {
+	byName := &[]string{cloud.TagBastion + "=" + name}
+	marked := &[]string{cloud.TagCreating}
+	vms, err := c.readVMs(ctx, osc.FiltersVm{Tags: byName, TagKeys: marked})
+	if err != nil {
+		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
+	}
+	ips, err := readAll(ctx, c, "ReadPublicIps", func(ctx context.Context, page string) ([]osc.PublicIp, string, *http.Response, error) {
+		resp, httpResp, err := c.api.PublicIpApi.ReadPublicIps(ctx).ReadPublicIpsRequest(osc.ReadPublicIpsRequest{
+			Filters: &osc.FiltersPublicIp{Tags: byName, TagKeys: marked}, NextPageToken: pageToken(page)}).Execute()
+		return resp.GetPublicIps(), resp.GetNextPageToken(), httpResp, err
+	})
+	if err != nil {
+		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
+	}
+	left := map[string]*cloud.Bastion{} // by token
+	leftover := func(tags []osc.ResourceTag) *cloud.Bastion {
+		token := tagValue(tags, cloud.TagCreating)
+		if tagValue(tags, cloud.TagBastion) != name || c.creating.Running(token) {
+			return nil
+		}
+		if left[token] == nil {
+			left[token] = &cloud.Bastion{Name: name, CloudIDs: map[string]string{}}
+		}
+		return left[token]
+	}
+	for _, vm := range vms {
+		if b := leftover(vm.GetTags()); b != nil && vm.GetState() != vmTerminated {
+			b.ID, b.CloudIDs[keyVM] = vm.GetVmId(), vm.GetVmId()
+		}
+	}
+	for _, ip := range ips {
+		if b := leftover(ip.GetTags()); b != nil {
+			b.CloudIDs[keyPublicIP] = ip.GetPublicIpId()
+		}
+	}
+	for _, b := range left {
+		if err := c.DeleteBastion(ctx, *b); err != nil {
+			return fmt.Errorf("deleting what an interrupted create of %s left: %w", name, err)
+		}
+	}
+	return nil
+}
 
 // waitVM waits until the VM reaches state; a VM that terminates meanwhile
 // is ErrNotFound.

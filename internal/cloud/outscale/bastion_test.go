@@ -191,3 +191,32 @@ func TestBastion_resolveImage(t *testing.T) {
 		t.Errorf("unknown VM: %v", err)
 	}
 }
+
+// A bastion create that died after making its VM and public IP leaves them
+// marked as being created; the next create of the same name deletes them
+// before making its own.
+func TestBastion_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := client(t, emu, defaultConfig())
+	ctx := context.Background()
+	n, spec := bastionIn(t, c, "wh-b5", "10.74.0.0/16")
+	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "outscale:LinkPublicIp", Nth: 1, Statuses: []int{400}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateBastion(ctx, spec); err == nil {
+		t.Fatal("the interrupted create did not fail")
+	}
+	spec.ClientToken = strings.Repeat("c", 32)
+	b, err := c.CreateBastion(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteBastion(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteNetwork(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"slices"
 
 	osc "github.com/outscale/osc-sdk-go/v2"
@@ -32,10 +33,24 @@ import (
 // CreateNetwork implements cloud.Networks. It records each object's id in
 // the returned Network as soon as the object exists, so that on error the
 // Network lists everything made and DeleteNetwork can remove it.
+//
+// The Net carries cloud.TagCreating until the create returns; a create
+// first deletes the networks of its name that a dead create left with it.
 func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (cloud.Network, error) {
+	if spec.ClientToken != "" {
+		defer c.creating.Start(spec.ClientToken)()
+	}
+	if err := c.removeLeftoverNetworks(ctx, spec.Name); err != nil {
+		return cloud.Network{}, fmt.Errorf("creating the network %s: %w", spec.Name, err)
+	}
 	s := newNetState()
 	if err := c.build(ctx, s, spec); err != nil {
 		return s.partial(spec, c.cfg.Region), fmt.Errorf("creating the network %s: %w", spec.Name, err)
+	}
+	if spec.ClientToken != "" {
+		if err := c.deleteTags(ctx, []string{s.ids[keyNet]}, map[string]string{cloud.TagCreating: spec.ClientToken}); err != nil {
+			return s.partial(spec, c.cfg.Region), fmt.Errorf("creating the network %s: marking it made: %w", spec.Name, err)
+		}
 	}
 	n, err := c.ReadNetwork(ctx, cloud.Network{ID: s.ids[keyNet], CloudIDs: s.ids})
 	if err != nil {
@@ -138,6 +153,9 @@ func (c *Client) makeNet(ctx context.Context, s *netState, t tagger) error {
 	}
 	s.net, s.ids[keyNet] = net, net.GetNetId()
 	tags := t.tags(t.spec.Name, nil)
+	if t.token != "" {
+		tags[cloud.TagCreating] = t.token
+	}
 	if err := c.createTags(ctx, []string{net.GetNetId()}, tags); err != nil {
 		return err
 	}
@@ -451,3 +469,36 @@ func (c *Client) makeAccessPoint(ctx context.Context, s *netState, t tagger) err
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// removeLeftoverNetworks deletes the networks called name that a create
+// which died left behind: their Net still carries cloud.TagCreating, and no
+// create of this process is making them. The internet service such a
+// create may have made and not linked yet carries its token.
+func (c *Client) removeLeftoverNetworks(ctx context.Context, name string) error {
+	nets, err := c.readNetsTagged(ctx, osc.FiltersNet{Tags: &[]string{cloud.TagNetwork + "=" + name}, TagKeys: &[]string{cloud.TagCreating}})
+	if err != nil {
+		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
+	}
+	for _, net := range nets {
+		token := tagValue(net.GetTags(), cloud.TagCreating)
+		if tagValue(net.GetTags(), cloud.TagNetwork) != name || c.creating.Running(token) {
+			continue
+		}
+		left := cloud.Network{ID: net.GetNetId(), Name: name, CloudIDs: map[string]string{keyNet: net.GetNetId()}}
+		services, err := readAll(ctx, c, "ReadInternetServices", func(ctx context.Context, page string) ([]osc.InternetService, string, *http.Response, error) {
+			resp, httpResp, err := c.api.InternetServiceApi.ReadInternetServices(ctx).ReadInternetServicesRequest(osc.ReadInternetServicesRequest{
+				Filters: &osc.FiltersInternetService{Tags: &[]string{cloud.TagClientToken + "=" + token}}, NextPageToken: pageToken(page)}).Execute()
+			return resp.GetInternetServices(), resp.GetNextPageToken(), httpResp, err
+		})
+		if err != nil {
+			return fmt.Errorf("looking for the internet service of the interrupted create of %s: %w", name, err)
+		}
+		if len(services) > 0 {
+			left.CloudIDs[keyInternetService] = services[0].GetInternetServiceId()
+		}
+		if err := c.DeleteNetwork(ctx, left); err != nil {
+			return fmt.Errorf("deleting the Net %s an interrupted create of %s left: %w", net.GetNetId(), name, err)
+		}
+	}
+	return nil
+}

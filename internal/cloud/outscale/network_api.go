@@ -107,6 +107,19 @@ func (c *Client) readNets(ctx context.Context, netIDs ...string) ([]osc.Net, err
 	})
 }
 
+// readNetsTagged reads the Nets filters select; filters must select by
+// tag, or the read lists every Net of the account.
+func (c *Client) readNetsTagged(ctx context.Context, filters osc.FiltersNet) ([]osc.Net, error) {
+	if filters.Tags == nil && filters.TagKeys == nil {
+		return nil, errNoIDs
+	}
+	return readAll(ctx, c, "ReadNets", func(ctx context.Context, token string) ([]osc.Net, string, *http.Response, error) {
+		resp, httpResp, err := c.api.NetApi.ReadNets(ctx).ReadNetsRequest(osc.ReadNetsRequest{
+			Filters: &filters, NextPageToken: pageToken(token)}).Execute()
+		return resp.GetNets(), resp.GetNextPageToken(), httpResp, err
+	})
+}
+
 func (c *Client) deleteNet(ctx context.Context, id string) error {
 	_, err := do(ctx, c, "DeleteNet", true, func(ctx context.Context) (osc.DeleteNetResponse, *http.Response, error) {
 		return c.api.NetApi.DeleteNet(ctx).DeleteNetRequest(osc.DeleteNetRequest{NetId: id}).Execute()

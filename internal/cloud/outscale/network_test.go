@@ -544,3 +544,39 @@ func TestNetwork_readSortsRulesAndDropsReservedTags(t *testing.T) {
 		t.Errorf("tags = %v", n.Tags)
 	}
 }
+
+// A create that died half-way (its provider killed: no state names what it
+// made) leaves a Net marked as being created. The next create of the same
+// name deletes it, and what it holds, before making its own; a finished
+// network of the same name is never touched.
+func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	ctx := context.Background()
+	c := client(t, emu, defaultConfig())
+	finished := networkSpec(t, "wh-left", "10.46.0.0/16")
+	finished.ClientToken = strings.Repeat("a", 32)
+	other, err := c.CreateNetwork(ctx, finished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// This create stops at its second route table, as if its provider died.
+	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "outscale:CreateRouteTable", Nth: 2, Statuses: []int{400}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateNetwork(ctx, networkSpec(t, "wh-left", "10.46.0.0/16")); err == nil {
+		t.Fatal("the interrupted create did not fail")
+	}
+	again := networkSpec(t, "wh-left", "10.46.0.0/16")
+	again.ClientToken = strings.Repeat("b", 32)
+	n, err := c.CreateNetwork(ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, done := range []cloud.Network{n, other} {
+		if err := c.DeleteNetwork(ctx, done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertNothingLeft(t, emu)
+}

@@ -61,6 +61,9 @@ type Client struct {
 	limiter *cloud.Limiter
 	retry   cloud.RetryPolicy
 	log     cloud.Logger
+	// creating holds the creates in progress, whose objects are no
+	// leftovers (see cloud.InFlight).
+	creating *cloud.InFlight
 }
 
 var _ cloud.Cloud = (*Client)(nil)
@@ -94,6 +97,8 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 		limiter: cloud.NewLimiter(rps),
 		retry:   opts.Retry,
 		log:     opts.Logger,
+
+		creating: &cloud.InFlight{},
 	}, nil
 }
 

@@ -71,7 +71,16 @@ func (c *Client) CreateBucket(ctx context.Context, spec cloud.BucketSpec) (cloud
 		return cloud.Bucket{}, fmt.Errorf("creating the bucket %s: %w", spec.Name, err)
 	}
 	st := c.store()
-	if err := st.CreateBucket(ctx, spec.Name, spec.ObjectLock != nil); err != nil {
+	err = st.CreateBucket(ctx, spec.Name, spec.ObjectLock != nil)
+	if s3store.IsOwnedByYou(err) {
+		// Ours already: left by a create that died (the provider killed
+		// before Terraform saved the state) if it has neither tag nor
+		// object, and then taken over; a finished bucket of ours is not.
+		if unfinished, checkErr := st.Unfinished(ctx, spec.Name); checkErr == nil && unfinished {
+			err = nil
+		}
+	}
+	if err != nil {
 		if errors.Is(err, cloud.ErrConflict) {
 			err = fmt.Errorf("%w: the name is taken (bucket names are shared by every account of the region; "+
 				"if the bucket is yours, import it)", err)

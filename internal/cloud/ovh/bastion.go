@@ -96,6 +96,12 @@ func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (clo
 	}
 	b := cloud.Bastion{Name: spec.Name, NetworkID: spec.Network.ID, ImageID: spec.ImageID, Type: spec.Type, Tags: spec.Tags,
 		CloudIDs: map[string]string{}}
+	if spec.ClientToken != "" {
+		defer c.creating.Start(provisionalName(spec.Name, spec.ClientToken))()
+	}
+	if err := c.removeLeftoverInstances(ctx, spec.Name); err != nil {
+		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	}
 	if err := c.buildBastion(ctx, &b, spec); err != nil {
 		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
 	}
@@ -175,11 +181,6 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	if err != nil {
 		return err
 	}
-	if name != spec.Name {
-		if err := c.renameInstance(ctx, b.ID, spec.Name); err != nil {
-			return fmt.Errorf("renaming the instance %s from %s to %s: %w", b.ID, name, spec.Name, err)
-		}
-	}
 	ip, _ := in.privateIP()
 	fip, err := c.floatingIPOf(ctx, ip)
 	if err != nil {
@@ -189,6 +190,32 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 		return fmt.Errorf("the instance %s is active but no floating IP reaches its address %s", b.ID, ip)
 	}
 	b.CloudIDs[keyFloatingIP] = fip.ID
+	// The provisional name goes last: until then, a create that dies
+	// leaves the instance recognisable (see removeLeftoverInstances).
+	if name != spec.Name {
+		if err := c.renameInstance(ctx, b.ID, spec.Name); err != nil {
+			return fmt.Errorf("renaming the instance %s from %s to %s: %w", b.ID, name, spec.Name, err)
+		}
+	}
+	return nil
+}
+
+// removeLeftoverInstances deletes the instances (and their floating IPs)
+// that a create of the bastion name which died left under their
+// provisional name, and that no create of this process is making.
+func (c *Client) removeLeftoverInstances(ctx context.Context, name string) error {
+	all, err := c.listInstances(ctx)
+	if err != nil {
+		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
+	}
+	for _, in := range all {
+		if !strings.HasPrefix(in.Name, leftoverPrefix(name)) || c.creating.Running(in.Name) {
+			continue
+		}
+		if err := c.DeleteBastion(ctx, cloud.Bastion{ID: in.ID, Name: in.Name, CloudIDs: map[string]string{keyInstance: in.ID}}); err != nil {
+			return fmt.Errorf("deleting the instance %s an interrupted create of %s left: %w", in.ID, name, err)
+		}
+	}
 	return nil
 }
 

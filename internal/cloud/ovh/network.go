@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
@@ -64,6 +65,12 @@ func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (clo
 			return cloud.Network{}, fmt.Errorf("creating the network %s: the specification gives no CIDR block for the %s tier", spec.Name, tier)
 		}
 	}
+	if spec.ClientToken != "" {
+		defer c.creating.Start(provisionalName(spec.Name, spec.ClientToken))()
+	}
+	if err := c.removeLeftoverNetworks(ctx, spec.Name); err != nil {
+		return cloud.Network{}, fmt.Errorf("creating the network %s: %w", spec.Name, err)
+	}
 	n := cloud.Network{
 		Name:             spec.Name,
 		CIDR:             spec.CIDR,
@@ -85,7 +92,10 @@ func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (clo
 	return read, nil
 }
 
-// build makes the network's objects in dependency order, recording each in n.
+// build makes the network's objects in dependency order, recording each in
+// n. The private network keeps its provisional name until everything is
+// made: a create that dies meanwhile leaves it recognisable (see
+// removeLeftoverNetworks).
 func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.NetworkSpec) error {
 	if err := c.makePrivateNetwork(ctx, n, spec.ClientToken); err != nil {
 		return err
@@ -96,7 +106,14 @@ func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.Network
 		}
 	}
 	if spec.NATEgress {
-		return c.makeGateway(ctx, n)
+		if err := c.makeGateway(ctx, n); err != nil {
+			return err
+		}
+	}
+	if name := provisionalName(n.Name, spec.ClientToken); name != n.Name {
+		if err := c.renameNetwork(ctx, n.ID, n.Name); err != nil {
+			return fmt.Errorf("renaming the private network %s from %s to %s: %w", n.ID, name, n.Name, err)
+		}
 	}
 	return nil
 }
@@ -139,11 +156,6 @@ func (c *Client) makePrivateNetwork(ctx context.Context, n *cloud.Network, token
 		return fmt.Errorf("the private network %s is active in %s but has no OpenStack id there", pn.ID, c.cfg.Region)
 	}
 	n.CloudIDs[keyOpenstack] = r.OpenstackID
-	if name != n.Name {
-		if err := c.renameNetwork(ctx, pn.ID, n.Name); err != nil {
-			return fmt.Errorf("renaming the private network %s from %s to %s: %w", pn.ID, name, n.Name, err)
-		}
-	}
 	return nil
 }
 
@@ -155,6 +167,28 @@ func provisionalName(name, token string) string {
 		return name
 	}
 	return name + "-creating-" + token[:min(keep, len(token))]
+}
+
+// leftoverPrefix begins the provisional names of the creates of name.
+func leftoverPrefix(name string) string { return name + "-creating-" }
+
+// removeLeftoverNetworks deletes the networks that a create of name which
+// died left under their provisional name, and that no create of this
+// process is making.
+func (c *Client) removeLeftoverNetworks(ctx context.Context, name string) error {
+	networks, err := c.listNetworks(ctx)
+	if err != nil {
+		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
+	}
+	for _, pn := range networks {
+		if !strings.HasPrefix(pn.Name, leftoverPrefix(name)) || c.creating.Running(pn.Name) || pn.Status == networkDeleting {
+			continue
+		}
+		if err := c.DeleteNetwork(ctx, cloud.Network{ID: pn.ID, Name: pn.Name, CloudIDs: map[string]string{keyNetwork: pn.ID}}); err != nil {
+			return fmt.Errorf("deleting the private network %s an interrupted create of %s left: %w", pn.ID, name, err)
+		}
+	}
+	return nil
 }
 
 // findNetworkNamed returns the id of the one network called name, or ""

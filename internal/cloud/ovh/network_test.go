@@ -610,3 +610,41 @@ func TestNetwork_needsTheRegion(t *testing.T) {
 		t.Fatalf("err = %v, want the missing ovh.region setting", err)
 	}
 }
+
+// A create that died half-way (its provider killed: no state names what it
+// made) leaves a network under its provisional name. The next create of
+// the same name deletes it before making its own: nothing is left over.
+// A network of that name the user made is never touched.
+func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	ctx := context.Background()
+	c := client(t, appKeyConfig(emu))
+	var mine struct {
+		ID string `json:"id"`
+	}
+	if err := operator(t, emu).Post("/cloud/project/"+emulator.DefaultOVHProjectID+"/network/private",
+		map[string]any{"name": "wh-left"}, &mine); err != nil {
+		t.Fatal(err)
+	}
+	// The first create stops at its third subnet, as if its provider died.
+	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "ovh:POST /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet",
+		Nth: 3, Statuses: []int{400}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateNetwork(ctx, networkSpec(t, "wh-left", "10.46.0.0/16")); err == nil {
+		t.Fatal("the first create did not fail")
+	}
+	second := networkSpec(t, "wh-left", "10.46.0.0/16")
+	second.ClientToken = strings.Repeat("b", 32)
+	n, err := c.CreateNetwork(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteNetwork(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if left := objects(t, emu); !slices.Equal(left, []string{"ovh.networks/" + mine.ID}) {
+		t.Fatalf("objects left: %v, want only the user's network of the same name", left)
+	}
+}

@@ -86,6 +86,9 @@ type Client struct {
 	limiter  *cloud.Limiter
 	retry    cloud.RetryPolicy
 	log      cloud.Logger
+	// creating holds the provisional names of the creates in progress,
+	// whose objects are no leftovers (see cloud.InFlight).
+	creating *cloud.InFlight
 }
 
 var _ cloud.Cloud = (*Client)(nil)
@@ -112,6 +115,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 		oauth2:   cfg.ClientID != "" || cfg.ClientSecret != "",
 		retry:    opts.Retry,
 		log:      opts.Logger,
+		creating: &cloud.InFlight{},
 	}
 	transport := httpClient.Transport
 	if transport == nil {

@@ -107,14 +107,22 @@ func (c *Client) CreateBucket(ctx context.Context, spec cloud.BucketSpec) (cloud
 		return made, fmt.Errorf("creating the S3 credentials of the user %d: %w", u, err)
 	}
 	made.CloudIDs[keyAccessKey], made.AccessKeyID = cred.Access, cred.Access
+	st := c.store(s3store.Keys{AccessKey: cred.Access, SecretKey: cred.Secret})
+	if got, err := c.getContainer(ctx, spec.Name); err == nil && got.OwnerID == u {
+		// The user was taken over with the bucket it owns: only an
+		// unfinished one is ours to finish, before anything of it changes.
+		if unfinished, err := st.Unfinished(ctx, spec.Name); err != nil || !unfinished {
+			return cloud.Bucket{}, fmt.Errorf("creating the bucket %s in %s: it exists already, made by health_warehouse_storage "+
+				"(its user %d): import it (%w)", spec.Name, c.cfg.Region, u, errors.Join(cloud.ErrConflict, err))
+		}
+	}
 	if err := c.setUserPolicy(ctx, u, policy); err != nil {
 		return made, fmt.Errorf("setting the S3 policy of the user %d: %w", u, err)
 	}
-	if err := c.makeContainer(ctx, spec, u); err != nil {
+	if err := c.makeContainer(ctx, spec, u, st); err != nil {
 		return made, err
 	}
 	made.Name = spec.Name
-	st := c.store(s3store.Keys{AccessKey: cred.Access, SecretKey: cred.Secret})
 	have, err := st.Observe(ctx, spec.Name)
 	if err == nil {
 		err = st.Converge(ctx, spec.Name, s3store.DesiredFor(spec, ""), have)
@@ -132,9 +140,18 @@ func (c *Client) CreateBucket(ctx context.Context, spec cloud.BucketSpec) (cloud
 // makeUser makes the bucket's user and waits until it is ready. The API
 // takes no idempotency token: when the answer is lost, the user is found
 // by its description.
+//
+// A user of that description that already exists was left by a create
+// that died before Terraform saved the state (a bucket's user is deleted
+// with it otherwise): it is taken over, with its key, rather than left
+// behind. Its bucket, if it made one, is taken over only if unfinished
+// (see makeContainer).
 func (c *Client) makeUser(ctx context.Context, bucket string) (int64, error) {
-	var id int64
-	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+	id, err := c.findUser(ctx, bucket)
+	if err != nil || id != 0 {
+		return id, err
+	}
+	err = c.retry.Recover(ctx, func(ctx context.Context) error {
 		u, err := c.createUser(ctx, userDescription(bucket))
 		id = u.ID
 		return err
@@ -171,15 +188,12 @@ func (c *Client) findUser(ctx context.Context, bucket string) (int64, error) {
 	return 0, fmt.Errorf("%d users are described as %q: %v", len(found), userDescription(bucket), found)
 }
 
-// makeS3Credentials makes the S3 key of a bucket's new user. The user is
-// the bucket's alone: a key it holds after a lost answer is the one made.
+// makeS3Credentials gives the bucket's user its S3 key. The user is the
+// bucket's alone: a key it already holds (made by a call whose answer was
+// lost, or by a create that died) is the bucket's key.
 func (c *Client) makeS3Credentials(ctx context.Context, userID int64) (s3Credentials, error) {
 	var cred s3Credentials
-	err := c.retry.Recover(ctx, func(ctx context.Context) error {
-		var err error
-		cred, err = c.createS3Credentials(ctx, userID)
-		return err
-	}, func(ctx context.Context) (bool, error) {
+	existing := func(ctx context.Context) (bool, error) {
 		creds, err := c.listS3Credentials(ctx, userID)
 		if err != nil || len(creds) == 0 {
 			return false, err
@@ -187,12 +201,20 @@ func (c *Client) makeS3Credentials(ctx context.Context, userID int64) (s3Credent
 		secret, err := c.s3Secret(ctx, userID, creds[0].Access)
 		cred = s3Credentials{Access: creds[0].Access, Secret: secret, UserID: creds[0].UserID}
 		return err == nil, err
-	})
+	}
+	if found, err := existing(ctx); err != nil || found {
+		return cred, err
+	}
+	err := c.retry.Recover(ctx, func(ctx context.Context) error {
+		var err error
+		cred, err = c.createS3Credentials(ctx, userID)
+		return err
+	}, existing)
 	return cred, err
 }
 
 // makeContainer makes the bucket through the API, owned by the user.
-func (c *Client) makeContainer(ctx context.Context, spec cloud.BucketSpec, owner int64) error {
+func (c *Client) makeContainer(ctx context.Context, spec cloud.BucketSpec, owner int64, st *s3store.Client) error {
 	body := containerCreation{Name: spec.Name, OwnerID: owner, Encryption: sseObject{SSEAlgorithm: cloud.SSEAlgorithm},
 		Versioning: statusObject{Status: "disabled"}}
 	if spec.Versioning || spec.ObjectLock != nil {
@@ -204,14 +226,18 @@ func (c *Client) makeContainer(ctx context.Context, spec cloud.BucketSpec, owner
 			Period string `json:"period"`
 		}{strings.ToLower(l.Mode), fmt.Sprintf("P%dD", l.RetentionDays)}}
 	}
-	// A lost answer, or a retry of a create that went through: the bucket
-	// is ours if the user owns it.
+	// A lost answer, a retry of a create that went through, or a create
+	// that died: the bucket is ours if the user owns it and it is still
+	// unfinished (no tag, no object). A finished one is another state's.
 	ours := func(ctx context.Context) (bool, error) {
 		got, err := c.getContainer(ctx, spec.Name)
 		if isNotFound(err) {
 			return false, nil
 		}
-		return err == nil && got.OwnerID == owner, err
+		if err != nil || got.OwnerID != owner {
+			return false, err
+		}
+		return st.Unfinished(ctx, spec.Name)
 	}
 	err := c.retry.Recover(ctx, func(ctx context.Context) error {
 		_, err := c.createContainer(ctx, body)

@@ -470,6 +470,37 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 	return err
 }
 
+// IsOwnedByYou reports the answer of a CreateBucket for a bucket its
+// caller already owns.
+func IsOwnedByYou(err error) bool { return hasCode(err, codeOwnedByYou) }
+
+// Unfinished reports whether a bucket looks like what a create that died
+// left: no tag (tags are the last setting a create writes) and no object.
+// Taking such a bucket over loses nothing.
+func (c *Client) Unfinished(ctx context.Context, name string) (bool, error) {
+	var tags map[string]string
+	err := c.call(ctx, "GetBucketTagging", true, func(ctx context.Context) error {
+		out, err := c.api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(name)})
+		if err != nil {
+			return err
+		}
+		tags = map[string]string{}
+		for _, t := range out.TagSet {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+		return nil
+	})
+	switch {
+	case hasCode(err, codeNoSuchTagSet):
+	case err != nil:
+		return false, err
+	case len(tags) > 0:
+		return false, nil
+	}
+	all, err := c.versions(ctx, name)
+	return err == nil && len(all) == 0, err
+}
+
 // IsNotImplemented reports an answer saying the store lacks the call.
 func IsNotImplemented(err error) bool { return hasCode(err, codeNotImplemented) }
 
