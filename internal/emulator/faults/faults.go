@@ -10,6 +10,7 @@ package faults
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -72,6 +73,24 @@ type Injector struct {
 	rules  []*rule
 	counts map[string]int
 	nextID int
+	hook   Hook
+}
+
+// Hook sees every call, in the order calls arrive, before it is served
+// (and before any injected latency): in-process tests use it to learn the
+// order of calls, or to hold one call while they do something (such as
+// killing the client that sent it; ctx, the request's, ends when the
+// client goes away). It runs outside the injector's lock and may block.
+// Its result decides what happens to a call whose client went away while
+// the hook held it: true serves it anyway (a server that applies a request
+// whose answer nobody will read), false drops it.
+type Hook func(ctx context.Context, action string) (serveIfAbandoned bool)
+
+// SetHook installs h; nil removes the hook.
+func (inj *Injector) SetHook(h Hook) {
+	inj.mu.Lock()
+	defer inj.mu.Unlock()
+	inj.hook = h
 }
 
 type rule struct {
@@ -226,6 +245,18 @@ func (r *rule) stream(action string) *rand.Rand {
 // throws its answer away when the rule drops the connection afterwards).
 func (inj *Injector) Serve(w http.ResponseWriter, r *http.Request, action string,
 	renderError func(w http.ResponseWriter, status int), serve func(w http.ResponseWriter)) {
+	inj.mu.Lock()
+	hook := inj.hook
+	inj.mu.Unlock()
+	if hook != nil {
+		serveIfAbandoned := hook(r.Context(), action)
+		if r.Context().Err() != nil {
+			if serveIfAbandoned {
+				serve(&discardWriter{header: http.Header{}})
+			}
+			return
+		}
+	}
 	d := inj.Call(action)
 	if d.Latency > 0 {
 		t := time.NewTimer(d.Latency)

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -148,5 +149,51 @@ func TestInjector_stackedOneShotsFailConsecutiveCalls(t *testing.T) {
 	got := []int{inj.Call("x:A").Status, inj.Call("x:A").Status, inj.Call("x:A").Status}
 	if got[0] != 503 || got[1] != 429 || got[2] != 0 {
 		t.Fatalf("statuses = %v, want [503 429 0]", got)
+	}
+}
+
+// A hook sees calls in order and can hold one; a call whose client went
+// away while it was held is served or dropped as the hook says.
+func TestInjector_hookSeesAndHoldsCalls(t *testing.T) {
+	t.Parallel()
+	inj := New()
+	var seen []string
+	inj.SetHook(func(_ context.Context, action string) bool { seen = append(seen, action); return false })
+	for _, a := range []string{"s3:CreateBucket", "s3:PutBucketPolicy"} {
+		resp, err := serveThrough(inj, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if strings.Join(seen, ",") != "s3:CreateBucket,s3:PutBucketPolicy" {
+		t.Fatalf("the hook saw %v", seen)
+	}
+
+	for _, serveIfAbandoned := range []bool{false, true} {
+		held := make(chan struct{})
+		inj.SetHook(func(ctx context.Context, _ string) bool {
+			close(held)
+			<-ctx.Done() // hold the call until its client is gone
+			return serveIfAbandoned
+		})
+		served := make(chan bool, 1)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			done := false
+			inj.Serve(w, r, "s3:CreateBucket", func(w http.ResponseWriter, status int) { w.WriteHeader(status) },
+				func(http.ResponseWriter) { done = true })
+			served <- done
+		}))
+		go func() {
+			if resp, err := srv.Client().Get(srv.URL); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		<-held
+		srv.CloseClientConnections() // the client goes away
+		if got := <-served; got != serveIfAbandoned {
+			t.Fatalf("serveIfAbandoned = %v: served = %v", serveIfAbandoned, got)
+		}
+		srv.Close()
 	}
 }
