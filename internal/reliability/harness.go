@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -296,4 +297,39 @@ func (w *Workspace) Plan(ctx context.Context, extra ...string) ([]PlannedChange,
 		changes = append(changes, c)
 	}
 	return changes, nil
+}
+
+// ProviderProcesses lists the provider's plugin processes that parent (a
+// Terraform CLI) started, by their executable's name, from /proc (Linux).
+func ProviderProcesses(parent int) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid …: comm may hold spaces and parentheses.
+		rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
+		fields := strings.Fields(rest)
+		if len(fields) < 2 {
+			continue
+		}
+		if ppid, _ := strconv.Atoi(fields[1]); ppid != parent {
+			continue
+		}
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err != nil || filepath.Base(strings.TrimSuffix(exe, " (deleted)")) != ProviderBinaryName() {
+			continue
+		}
+		out = append(out, pid)
+	}
+	return out, nil
 }
