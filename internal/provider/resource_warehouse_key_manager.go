@@ -250,19 +250,20 @@ func (r *warehouseKeyManagerResource) ModifyPlan(ctx context.Context, req resour
 		return
 	}
 
-	// What replaces an OpenBao cluster, and so loses its keys.
+	// What replaces an OpenBao cluster, and so loses its keys: a new value,
+	// or one unknown until apply (such as the id of a network replaced).
 	var replaced []string
 	for _, a := range []struct {
 		name          string
 		planned, prev attr.Value
-		ownModifier   bool
+		ownModifier   bool // the attribute's plan modifier asks for the replacement
 	}{
 		{"name", plan.Name, state.Name, true},
 		{"network_id", plan.NetworkID, state.NetworkID, true},
 		{"servers", plan.Servers, state.Servers, false},
 		{"size", plan.Size, state.Size, false},
 	} {
-		if a.prev.IsNull() || a.planned.IsUnknown() || a.planned.Equal(a.prev) {
+		if a.prev.IsNull() || a.planned.Equal(a.prev) {
 			continue
 		}
 		replaced = append(replaced, a.name)

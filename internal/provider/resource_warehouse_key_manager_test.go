@@ -958,3 +958,87 @@ func keymanagerTestKey(t *testing.T) (string, string) {
 	}
 	return cert, key
 }
+
+// Tags and the network's rules change in place; what shapes the servers
+// replaces an OpenBao cluster (the plan warns that its keys go with it),
+// and changes nothing but the state on OVHcloud, where no server exists.
+func TestAccWarehouseKeyManager_update(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		base := keyManagerConfig(emu, cloudName, "wh-ku", "10.70.0.0/16", "  servers = 1\n")
+		tagged := keyManagerConfig(emu, cloudName, "wh-ku", "10.70.0.0/16", "  servers = 1\n  tags = { owner = \"data-office\" }\n")
+		widened := strings.Replace(tagged, `admin_cidrs = ["203.0.113.7/32"]`, `admin_cidrs = ["203.0.113.7/32", "198.51.100.0/28"]`, 1)
+		resized := strings.Replace(widened, "  servers = 1\n", "  servers = 1\n  size    = \"medium\"\n", 1)
+		resizeAction := plancheck.ResourceActionDestroyBeforeCreate
+		if cloudName == cloud.OVH {
+			resizeAction = plancheck.ResourceActionUpdate
+		}
+		vmTagged := func(s *terraform.State) error {
+			if cloudName != cloud.Outscale {
+				return nil
+			}
+			nodes, err := stateNodes(s)
+			if err != nil {
+				return err
+			}
+			vm, err := emulatedDoc(emu, "outscale.vms", nodes[0]["id"])
+			if err != nil {
+				return err
+			}
+			tags, _ := vm["Tags"].([]any)
+			for _, tag := range tags {
+				if m, _ := tag.(map[string]any); m["Key"] == "owner" && m["Value"] == "data-office" {
+					return nil
+				}
+			}
+			return fmt.Errorf("the server's VM is not tagged owner=data-office: %v", tags)
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			Steps: []resource.TestStep{
+				{Config: base},
+				{
+					Config: tagged,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyManagerAddr, plancheck.ResourceActionUpdate),
+					}},
+					Check: vmTagged,
+				},
+				{
+					Config: widened,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("health_warehouse_network.test", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction(keyManagerAddr, plancheck.ResourceActionUpdate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(7)),
+					},
+				},
+				{
+					Config: resized,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyManagerAddr, resizeAction),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("size"), knownvalue.StringExact("medium")),
+					},
+					Check: func(s *terraform.State) error {
+						if cloudName != cloud.Outscale {
+							return nil
+						}
+						nodes, err := stateNodes(s)
+						if err != nil {
+							return err
+						}
+						vm, err := emulatedDoc(emu, "outscale.vms", nodes[0]["id"])
+						if want := cloud.BastionType(cloud.Outscale, cloud.SizeMedium); err != nil || vm["VmType"] != want {
+							return fmt.Errorf("the new server is a %v (%v), want %s", vm["VmType"], err, want)
+						}
+						return nil
+					},
+				},
+			},
+		})
+	})
+}
