@@ -182,7 +182,7 @@ func specOf(cfg Config) Spec {
 		NetworkID:      cfg.NetworkID,
 		Cloud:          cfg.Cloud,
 		Size:           cfg.Size,
-		Node:           SpecNode{Index: cfg.Node.Index, Name: cfg.Node.Name, IP: cfg.Node.IP},
+		Node:           SpecNode(cfg.Node),
 		Peers:          []SpecNode{},
 		Mount:          cfg.Mount,
 		OpenBaoVersion: cfg.Version,
@@ -190,7 +190,7 @@ func specOf(cfg Config) Spec {
 		NetworkRules:   append([]bastion.NetworkRule{}, cfg.NetworkRules...),
 	}
 	for _, p := range cfg.Peers {
-		s.Peers = append(s.Peers, SpecNode{Index: p.Index, Name: p.Name, IP: p.IP})
+		s.Peers = append(s.Peers, SpecNode(p))
 	}
 	return s
 }

@@ -60,11 +60,11 @@ resource "health_warehouse_key_manager" "test" {
 `, name, cidr, extra)
 }
 
-// emulatedDoc reads an object of the emulator's store.
-func emulatedDoc(emu *emulator.Emulator, collection, id string) (map[string]any, error) {
-	obj, found, err := emu.Control().Object(context.Background(), collection, id)
+// emulatedVM reads a VM of the emulator's OUTSCALE store.
+func emulatedVM(emu *emulator.Emulator, id string) (map[string]any, error) {
+	obj, found, err := emu.Control().Object(context.Background(), "outscale.vms", id)
 	if err != nil || !found {
-		return nil, fmt.Errorf("%s/%s: found=%v, %v", collection, id, found, err)
+		return nil, fmt.Errorf("the VM %s: found=%v, %v", id, found, err)
 	}
 	var doc map[string]any
 	return doc, json.Unmarshal(obj.Doc, &doc)
@@ -107,7 +107,7 @@ func stateNodes(s *terraform.State) ([]map[string]string, error) {
 
 // serverUserData reads a server's user-data as the emulator stores it.
 func serverUserData(emu *emulator.Emulator, vmID string) ([]byte, error) {
-	doc, err := emulatedDoc(emu, "outscale.vms", vmID)
+	doc, err := emulatedVM(emu, vmID)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func checkServersInKMSTier(emu *emulator.Emulator, want int) resource.TestCheckF
 			return fmt.Errorf("%d nodes in the state, want %d", len(nodes), want)
 		}
 		for _, n := range nodes {
-			vm, err := emulatedDoc(emu, "outscale.vms", n["id"])
+			vm, err := emulatedVM(emu, n["id"])
 			if err != nil {
 				return err
 			}
@@ -981,7 +981,7 @@ func TestAccWarehouseKeyManager_update(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			vm, err := emulatedDoc(emu, "outscale.vms", nodes[0]["id"])
+			vm, err := emulatedVM(emu, nodes[0]["id"])
 			if err != nil {
 				return err
 			}
@@ -1031,7 +1031,7 @@ func TestAccWarehouseKeyManager_update(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						vm, err := emulatedDoc(emu, "outscale.vms", nodes[0]["id"])
+						vm, err := emulatedVM(emu, nodes[0]["id"])
 						if want := cloud.BastionType(cloud.Outscale, cloud.SizeMedium); err != nil || vm["VmType"] != want {
 							return fmt.Errorf("the new server is a %v (%v), want %s", vm["VmType"], err, want)
 						}
