@@ -410,12 +410,21 @@ func authError(err error) *Error {
 	}
 }
 
+// faultError is S3's answer for an injected failure of the given status:
+// the code S3 answers with that status, so that a refusal reads as one
+// (a 4xx is never a retryable ServiceUnavailable).
 func faultError(status int) *Error {
-	switch status {
-	case http.StatusServiceUnavailable:
+	switch {
+	case status == http.StatusServiceUnavailable, status == http.StatusTooManyRequests:
 		return &Error{Status: status, Code: "SlowDown", Message: "Please reduce your request rate."}
-	case http.StatusInternalServerError:
+	case status == http.StatusInternalServerError:
 		return &Error{Status: status, Code: "InternalError", Message: "We encountered an internal error. Please try again."}
+	case status == http.StatusForbidden:
+		return &Error{Status: status, Code: "AccessDenied", Message: "Access Denied (injected failure)."}
+	case status == http.StatusConflict:
+		return &Error{Status: status, Code: "OperationAborted", Message: "A conflicting conditional operation is currently in progress against this resource (injected failure)."}
+	case status < 500:
+		return &Error{Status: status, Code: "InvalidRequest", Message: "Injected failure."}
 	default:
 		return &Error{Status: status, Code: "ServiceUnavailable", Message: "Injected failure."}
 	}
