@@ -68,18 +68,7 @@ func WarehouseConfig(o WarehouseOptions) (string, error) {
 		o.AdminKey = k
 	}
 	var b strings.Builder
-	b.WriteString("terraform {\n  required_providers {\n    health = { source = \"sovhealth/health\" }\n  }\n}\n\n")
-	fmt.Fprintf(&b, "provider \"health\" {\n  cloud = %q\n", o.Cloud)
-	if o.Cloud == cloud.OVH {
-		b.WriteString("  compliance_profile = \"hds\"\n")
-	}
-	if o.RateLimit > 0 {
-		fmt.Fprintf(&b, "  api_rate_limit = %g\n", o.RateLimit)
-	}
-	if o.Cloud == cloud.OVH {
-		b.WriteString("  ovh {\n    region = \"EU-WEST-PAR\"\n  }\n")
-	}
-	b.WriteString("}\n\n")
+	b.WriteString(ProviderConfig(o.Cloud, o.RateLimit))
 
 	// One map entry per warehouse: its network's block.
 	b.WriteString("locals {\n  warehouses = {\n")
@@ -157,6 +146,26 @@ output "everything" {
 `)
 	}
 	return b.String(), nil
+}
+
+// ProviderConfig is the terraform and provider blocks of a configuration
+// for cloudName, held to the compliance profile the acceptance tests use;
+// the credentials and endpoints come from the environment.
+func ProviderConfig(cloudName string, rateLimit float64) string {
+	var b strings.Builder
+	b.WriteString("terraform {\n  required_providers {\n    health = { source = \"sovhealth/health\" }\n  }\n}\n\n")
+	fmt.Fprintf(&b, "provider \"health\" {\n  cloud = %q\n", cloudName)
+	if cloudName == cloud.OVH {
+		b.WriteString("  compliance_profile = \"hds\"\n")
+	}
+	if rateLimit > 0 {
+		fmt.Fprintf(&b, "  api_rate_limit = %g\n", rateLimit)
+	}
+	if cloudName == cloud.OVH {
+		b.WriteString("  ovh {\n    region = \"EU-WEST-PAR\"\n  }\n")
+	}
+	b.WriteString("}\n\n")
+	return b.String()
 }
 
 // WarehouseNames returns n names "wh01", "wh02", …
