@@ -101,6 +101,13 @@ func tf(t *testing.T, dir string, args ...string) (string, error) {
 func copyTree(t *testing.T, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	copyTreeTo(t, src, dst)
+	return dst
+}
+
+// copyTreeTo copies the tree at src to dst, as copyTree does.
+func copyTreeTo(t *testing.T, src, dst string) {
+	t.Helper()
 	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -134,7 +141,6 @@ func copyTree(t *testing.T, src string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dst
 }
 
 // dirsWithTF lists the directories under parent, at any depth, that hold
@@ -201,6 +207,10 @@ func TestValidateAndFormat(t *testing.T) {
 	t.Parallel()
 	for _, parent := range []string{"modules", "examples"} {
 		tree := copyTree(t, filepath.Join(root, parent))
+		if parent == "examples" {
+			// The complete examples call ../../modules/warehouse.
+			copyTreeTo(t, filepath.Join(root, "modules"), filepath.Join(filepath.Dir(tree), "modules"))
+		}
 		for _, name := range dirsWithTF(t, tree) {
 			t.Run(parent+"/"+name, func(t *testing.T) {
 				t.Parallel()

@@ -93,9 +93,9 @@ output "who" {
 func providerFor(cloudName string) string {
 	required := fmt.Sprintf("terraform {\n  required_providers {\n    health = { source = %q }\n  }\n}\n\n", tfcli.ProviderAddress)
 	if cloudName == cloud.OVH {
-		return required + "provider \"health\" {\n  cloud              = \"ovh\"\n  compliance_profile = \"hds\"\n  ovh {\n    region = \"EU-WEST-PAR\"\n  }\n}\n"
+		return required + "provider \"health\" {\n  cloud              = \"ovh\"\n  api_rate_limit     = 500\n  compliance_profile = \"hds\"\n  ovh {\n    region = \"EU-WEST-PAR\"\n  }\n}\n"
 	}
-	return required + "provider \"health\" {\n  cloud = \"outscale\"\n}\n"
+	return required + "provider \"health\" {\n  cloud          = \"outscale\"\n  api_rate_limit = 500\n}\n"
 }
 
 // s3Keys are the keys that reach the state bucket: OUTSCALE's account keys,

@@ -3,7 +3,8 @@
 # cloud: each file has its own state, so neither cloud reads the other's objects.
 
 provider "health" {
-  cloud = "outscale"
+  cloud          = "outscale"
+  api_rate_limit = 500 # the emulator has no rate limit; real accounts do (default 5/s)
 }
 
 variables {

@@ -4,7 +4,8 @@
 # internal/modtest also inits a real s3 backend from backend_snippet.
 
 provider "health" {
-  cloud = "outscale"
+  cloud          = "outscale"
+  api_rate_limit = 500 # the emulator has no rate limit; real accounts do (default 5/s)
 }
 
 run "outscale_state_bucket" {

@@ -4,6 +4,7 @@
 
 provider "health" {
   cloud              = "ovh"
+  api_rate_limit     = 500   # the emulator has no rate limit; real accounts do (default 20/s)
   compliance_profile = "hds" # OVHcloud Public Cloud regions are HDS-certified, not SecNumCloud-qualified
   ovh {
     region = "EU-WEST-PAR"

@@ -1,0 +1,165 @@
+# A complete sovereign health-data warehouse from one call, the same HCL on
+# OUTSCALE and OVHcloud: the isolated network, the key manager with one key
+# per sensitive data zone, a bucket per zone, the audited bastion, and a
+# compliance report over all of it.
+#
+# Cloud differences are read from attributes the provider knows at plan time
+# (the network's storage_path), never from a "cloud" input.
+
+locals {
+  tags   = merge(var.tags, { warehouse = var.name })
+  prefix = coalesce(var.bucket_prefix, var.name)
+}
+
+module "network" {
+  source = "../network"
+
+  name                  = var.name
+  cidr                  = var.cidr
+  subnet_cidrs          = var.subnet_cidrs
+  admin_cidrs           = var.admin_cidrs
+  tags                  = local.tags
+  compliance_exceptions = var.compliance_exceptions.network
+}
+
+locals {
+  # "gateway" on OVHcloud, "net-access-point" on OUTSCALE: known at plan time.
+  on_ovh = module.network.storage_path == "gateway"
+}
+
+# The key manager (OUTSCALE: your OpenBao cluster in the kms tier; OVHcloud:
+# your OKMS, adopted) and one key per zone of personal data. The results and
+# audit zones use the cloud's own encryption: results are aggregates meant to
+# leave the warehouse, and the bastion writes its audit trail with plain S3,
+# which cannot wrap each object's key with a KMS key.
+module "kms" {
+  source = "../kms"
+
+  name          = var.name
+  network_id    = module.network.id
+  network_rules = module.network.rules
+  servers       = var.key_manager_servers
+  size          = var.size
+  tags          = local.tags
+
+  keys = {
+    raw    = { rotation_period = var.key_rotation_period }
+    pseudo = { rotation_period = var.key_rotation_period }
+  }
+
+  deletion_protection  = !var.retire
+  retire_justification = var.retire_justification
+  compliance_exceptions = {
+    key_manager = var.compliance_exceptions.key_manager
+    kms_key     = var.compliance_exceptions.kms_key
+  }
+}
+
+locals {
+  # Retiring lifts the OVHcloud buckets' address restriction: terraform
+  # destroy empties them (force_destroy) from wherever it runs, which is
+  # rarely the network's egress address. Objects still need the bucket's key.
+  restrict = !var.retire
+
+  zones = {
+    raw = {
+      kms_key            = "raw"
+      restrict           = local.restrict
+      retention_days     = null
+      noncurrent_version = var.version_retention_days
+    }
+    pseudonymised = {
+      kms_key            = "pseudo"
+      restrict           = local.restrict
+      retention_days     = null
+      noncurrent_version = var.version_retention_days
+    }
+    results = {
+      kms_key            = null
+      restrict           = local.restrict
+      retention_days     = null
+      noncurrent_version = var.version_retention_days
+    }
+    # Written by the bastion from its own public address and read by auditors
+    # from theirs: not restricted to the network's egress addresses. Object
+    # lock keeps every record for retention_days; versions are never expired.
+    audit = {
+      kms_key            = null
+      restrict           = false
+      retention_days     = var.retention_days
+      noncurrent_version = null
+    }
+  }
+}
+
+module "bucket" {
+  source   = "../storage"
+  for_each = local.zones
+
+  name                    = "${local.prefix}-${each.key}"
+  zone                    = each.key
+  kms_key_id              = each.value.kms_key != null ? module.kms.key_ids[each.value.kms_key] : null
+  network                 = module.network
+  restrict_to_network     = each.value.restrict
+  retention_days          = each.value.retention_days
+  noncurrent_version_days = each.value.noncurrent_version
+  force_destroy           = var.retire
+  tags                    = local.tags
+  compliance_exceptions   = var.compliance_exceptions.storage
+}
+
+# OVHcloud: the bastion ships with the audit bucket's own key, whose secret is
+# read for this run only and handed to a write-only argument: never stored.
+# (On OUTSCALE this would be the account's own keys: the operator passes a key.)
+ephemeral "health_warehouse_storage_credentials" "audit" {
+  count  = local.on_ovh && var.audit_access_key_id == null ? 1 : 0
+  bucket = module.bucket["audit"].id
+}
+
+locals {
+  ship_audit = local.on_ovh || var.audit_access_key_id != null
+}
+
+module "bastion" {
+  source = "../bastion"
+
+  name          = "${var.name}-bastion"
+  network_id    = module.network.id
+  network_rules = module.network.rules
+  admins        = var.admins
+  size          = var.size
+  tags          = local.tags
+
+  audit_bucket = local.ship_audit ? {
+    bucket        = module.bucket["audit"].name
+    endpoint      = module.bucket["audit"].endpoint
+    prefix        = "bastions/"
+    access_key_id = var.audit_access_key_id != null ? var.audit_access_key_id : module.bucket["audit"].access_key_id
+  } : null
+  audit_secret_access_key = var.audit_access_key_id != null ? var.audit_secret_access_key : one(ephemeral.health_warehouse_storage_credentials.audit[*].secret_access_key)
+
+  compliance_exceptions = var.compliance_exceptions.bastion
+}
+
+# The report: every control of the provider's profile, read back from the
+# cloud after apply, with the exceptions each part carries.
+locals {
+  exceptions = concat(
+    [for e in var.compliance_exceptions.network : merge(e, { subject = module.network.id })],
+    [for e in var.compliance_exceptions.key_manager : merge(e, { subject = module.kms.key_manager_id })],
+    flatten([for k, id in module.kms.key_ids : [for e in module.kms.compliance_exceptions : merge(e, { subject = id })]]),
+    flatten([for z, b in module.bucket : [for e in b.compliance_exceptions : merge(e, { subject = b.id })]]),
+    [for e in var.compliance_exceptions.bastion : merge(e, { subject = module.bastion.id })],
+  )
+}
+
+data "health_warehouse_compliance" "this" {
+  title       = "Warehouse ${var.name} (${module.network.region})"
+  network_ids = [module.network.id]
+  # key_manager_ids = [module.kms.key_manager_id] joins once the data source
+  # reports key managers (today it refuses them).
+  kms_key_ids  = values(module.kms.key_ids)
+  bucket_names = [for z in keys(local.zones) : module.bucket[z].name]
+  bastion_ids  = [module.bastion.id]
+  exceptions   = [for e in local.exceptions : { control = e.control, subject = e.subject, justification = e.justification }]
+}

@@ -1,0 +1,104 @@
+output "bastion" {
+  description = "How administrators reach the warehouse: the bastion's public IP, its host key pinned in a known_hosts line, and a ready ssh_config (ProxyJump to the tiers)."
+  value = {
+    public_ip            = module.bastion.public_ip
+    known_hosts          = module.bastion.known_hosts
+    host_key_fingerprint = module.bastion.host_key_fingerprint
+    ssh_config           = module.bastion.ssh_config
+    mfa                  = module.bastion.mfa
+    audit_shipping       = module.bastion.audit_shipping
+  }
+}
+
+output "ssh_config" {
+  description = "A ready ssh_config for the administrators: save it (for example as ~/.ssh/config.d/<name>) and connect with ssh <name>-bastion."
+  value       = module.bastion.ssh_config
+}
+
+output "known_hosts" {
+  description = "The line that pins the bastion's host key: append it to ~/.ssh/known_hosts before the first connection."
+  value       = module.bastion.known_hosts
+}
+
+output "bastion_public_ip" {
+  description = "The bastion's public address."
+  value       = module.bastion.public_ip
+}
+
+output "buckets" {
+  description = "The buckets by zone: name, S3 endpoint (path style), encryption (customer-key or provider-managed), object lock retention, and the bucket's own access key id (OVHcloud)."
+  value = {
+    for z, b in module.bucket : z => {
+      name                       = b.name
+      endpoint                   = b.endpoint
+      encryption                 = b.encryption_mode
+      object_lock_retention_days = b.object_lock_retention_days
+      access_key_id              = b.access_key_id
+    }
+  }
+}
+
+output "keys" {
+  description = "The keys by zone: id (stable), key_id (what the pipeline names when it wraps or unwraps; on OVHcloud it changes at each rotation), version."
+  value = {
+    raw           = module.kms.keys["raw"]
+    pseudonymised = module.kms.keys["pseudo"]
+  }
+}
+
+output "key_manager" {
+  description = "The key manager: backend (openbao on OUTSCALE, ovh-okms on OVHcloud), address, the CA certificate its clients trust, its servers, and what its custodians do once by hand."
+  value = {
+    id                = module.kms.key_manager_id
+    backend           = module.kms.backend
+    address           = module.kms.address
+    ca_cert_pem       = module.kms.ca_cert_pem
+    servers           = module.kms.servers
+    init_instructions = module.kms.init_instructions
+  }
+}
+
+output "network" {
+  description = "The network: id, region, tiers and their blocks, how the rules are enforced and how the tiers reach object storage, and the egress addresses."
+  value = {
+    id                = module.network.id
+    region            = module.network.region
+    subnet_cidrs      = module.network.subnet_cidrs
+    rules_enforcement = module.network.rules_enforcement
+    storage_path      = module.network.storage_path
+    egress_ips        = module.network.egress_ips
+  }
+}
+
+output "compliant" {
+  description = "Whether every control of the provider's compliance profile passes or is excepted, read back from the cloud."
+  value       = data.health_warehouse_compliance.this.compliant
+}
+
+output "compliance_summary" {
+  description = "How many controls pass, fail, are excepted, do not apply or could not be decided."
+  value       = data.health_warehouse_compliance.this.summary
+}
+
+output "compliance_report_markdown" {
+  description = "The compliance report, for people: every control, its status, the evidence read from the cloud, and each exception's justification."
+  value       = data.health_warehouse_compliance.this.report_markdown
+}
+
+output "compliance_report_json" {
+  description = "The compliance report, for machines (the same content as the Markdown report)."
+  value       = data.health_warehouse_compliance.this.report_json
+}
+
+output "exceptions" {
+  description = "Every compliance exception the warehouse carries, with its subject and justification: the module's own (HW-STO-03 on OUTSCALE buckets, HW-KEY-02 while retiring) and yours."
+  value       = local.exceptions
+}
+
+output "notes" {
+  description = "What the operator should know about this deployment, such as an audit trail left on the bastion."
+  value = compact([
+    local.ship_audit ? "" : "The bastion keeps its audit trail on itself: OUTSCALE takes no bucket-scoped key, so pass audit_access_key_id and audit_secret_access_key (a key allowed to write to ${module.bucket["audit"].name}) to ship it to the audit bucket.",
+    var.retire ? "Retiring: the keys may be deleted and the buckets emptied. terraform destroy now deletes the keys, which makes the data unreadable for good." : "",
+  ])
+}

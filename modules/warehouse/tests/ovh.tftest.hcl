@@ -1,0 +1,74 @@
+# Run by `make test` against the local emulator, which the test harness
+# starts and points the provider at through the environment. One file per
+# cloud: each file has its own state, so neither cloud reads the other's objects.
+
+provider "health" {
+  cloud              = "ovh"
+  api_rate_limit     = 500   # the emulator has no rate limit; real accounts do (default 20/s)
+  compliance_profile = "hds" # OVHcloud Public Cloud regions are HDS-certified, not SecNumCloud-qualified
+  ovh {
+    region = "EU-WEST-PAR"
+  }
+}
+
+variables {
+  name        = "mt-wh-ovh"
+  cidr        = "10.41.0.0/16"
+  admin_cidrs = ["203.0.113.7/32"]
+  admins = [
+    { name = "alice", ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICyOE4rVfqh+6/a5GS9lamDhkTLUj4i/ODVBZULqgC+E alice@data-office.example" },
+  ]
+  retention_days = 200
+  # Unused on OVHcloud (the audit bucket's own key is read for each run). Set
+  # because `terraform test` before 1.17 refuses an ephemeral variable left
+  # null at apply (hashicorp/terraform#38974).
+  audit_secret_access_key = "unused"
+}
+
+run "ovh_warehouse" {
+  assert {
+    condition     = output.network.storage_path == "gateway" && output.key_manager.backend == "ovh-okms" && length(output.key_manager.servers) == 0
+    error_message = "on OVHcloud the warehouse reaches object storage through its gateway and keeps its keys in OKMS"
+  }
+  assert {
+    condition     = module.bucket["raw"].policy_kind == "user-policy" && strcontains(jsonencode(module.bucket["raw"].policy), output.network.egress_ips[0])
+    error_message = "the raw bucket's objects are reachable from the network's egress address only"
+  }
+  assert {
+    condition     = !strcontains(jsonencode(module.bucket["audit"].policy), output.network.egress_ips[0])
+    error_message = "the audit bucket is not restricted to the network: the bastion ships from its own address"
+  }
+  assert {
+    condition     = output.bastion.audit_shipping == "s3://mt-wh-ovh-audit/bastions/" && output.buckets.audit.access_key_id != ""
+    error_message = "the bastion ships its audit trail with the audit bucket's own key"
+  }
+  assert {
+    condition     = output.buckets.audit.object_lock_retention_days == 200 && output.keys.raw.backend == "ovh-okms"
+    error_message = "retention_days sets the audit bucket's lock"
+  }
+  assert {
+    condition     = length(output.exceptions) == 0 && output.compliant && output.compliance_summary.fail == 0
+    error_message = "an OVHcloud warehouse needs no exception under the hds profile: ${jsonencode(output.exceptions)} ${jsonencode(output.compliance_summary)}"
+  }
+}
+
+run "ovh_retire" {
+  variables {
+    retire = true
+  }
+
+  assert {
+    condition     = [for e in output.exceptions : e.control] == ["HW-KEY-02", "HW-KEY-02"] && output.compliant
+    error_message = "retiring states HW-KEY-02 on both keys: ${jsonencode(output.exceptions)}"
+  }
+}
+
+run "refuses_a_long_name" {
+  command = plan
+
+  variables {
+    name = "a-name-much-too-long-for-keys"
+  }
+
+  expect_failures = [var.name]
+}

@@ -1,0 +1,186 @@
+variable "name" {
+  description = "The warehouse's name: every part is named after it (<name>-raw, <name>-bastion, …). 2 to 17 lower-case letters, digits and -, starting with a letter (key names must fit in 24 characters)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}[a-z0-9]$", var.name))
+    error_message = "name must be 2 to 17 lower-case letters, digits and -, starting with a letter and ending with a letter or digit."
+  }
+}
+
+variable "cidr" {
+  description = "The warehouse network's private IPv4 block (RFC 1918), /16 to /24. Its four quarters become the bastion, compute, data and kms tiers."
+  type        = string
+  default     = "10.20.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.cidr, 0)) && try(tonumber(split("/", var.cidr)[1]) >= 16 && tonumber(split("/", var.cidr)[1]) <= 24, false)
+    error_message = "cidr must be an IPv4 block between /16 and /24, such as 10.20.0.0/16."
+  }
+  validation {
+    # With /16 or longer, the block is private when its address is.
+    condition     = can(regex("^(10\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|192\\.168\\.)", try(cidrhost(var.cidr, 0), "")))
+    error_message = "cidr must be a private block (RFC 1918: inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)."
+  }
+}
+
+variable "subnet_cidrs" {
+  description = "Blocks of some or all tiers (bastion, compute, data, kms), each inside cidr; the tiers left out take their quarter of cidr."
+  type = object({
+    bastion = optional(string)
+    compute = optional(string)
+    data    = optional(string)
+    kms     = optional(string)
+  })
+  default = {}
+}
+
+variable "admin_cidrs" {
+  description = "The addresses your administrators connect from (a VPN exit, the office): the only sources that may reach the bastion on SSH. At least one; 0.0.0.0/0 is refused."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.admin_cidrs) > 0 && alltrue([for c in var.admin_cidrs : can(cidrhost(c, 0))])
+    error_message = "admin_cidrs needs at least one IPv4 CIDR block, such as 203.0.113.7/32."
+  }
+  validation {
+    condition     = !contains(var.admin_cidrs, "0.0.0.0/0")
+    error_message = "admin_cidrs must not hold 0.0.0.0/0: the warehouse never opens SSH to the whole Internet."
+  }
+}
+
+variable "admins" {
+  description = "The administrators: each logs in to the bastion as name with their own SSH public key (ed25519, ECDSA, RSA ≥ 3072 bits, or a FIDO2 sk- key, whose holders then use FIDO2 as second factor; TOTP otherwise). Changing the list replaces the bastion."
+  type = list(object({
+    name           = string
+    ssh_public_key = string
+  }))
+
+  validation {
+    condition     = length(var.admins) >= 1 && length(var.admins) <= 40
+    error_message = "admins must list 1 to 40 administrators."
+  }
+  validation {
+    condition     = alltrue([for a in var.admins : can(regex("^[a-z_][a-z0-9_-]{0,31}$", a.name))])
+    error_message = "Each administrator's name is their login: 1 to 32 lower-case letters, digits, _ or -, starting with a letter or _."
+  }
+  validation {
+    condition     = length(distinct([for a in var.admins : a.name])) == length(var.admins)
+    error_message = "Two administrators have the same name: each needs their own login, so that the audit trail tells them apart."
+  }
+}
+
+variable "size" {
+  description = "small (default), medium or large: the size of the bastion and, on OUTSCALE, of the key manager's OpenBao servers."
+  type        = string
+  default     = "small"
+
+  validation {
+    condition     = contains(["small", "medium", "large"], var.size)
+    error_message = "size must be small, medium or large."
+  }
+}
+
+variable "retention_days" {
+  description = "How long audit logs and session recordings stay immutable in the audit bucket (object lock, COMPLIANCE mode: nobody, the account's administrators included, can delete them earlier). At least 180 days (SecNumCloud keeps logs six months); default 365."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.retention_days >= 180 && var.retention_days <= 36500 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number of days between 180 (six months of logs) and 36500."
+  }
+}
+
+variable "version_retention_days" {
+  description = "How long an overwritten or deleted object version stays recoverable in the raw, pseudonymised and results buckets (Azure's soft delete), in days."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.version_retention_days >= 1 && floor(var.version_retention_days) == var.version_retention_days
+    error_message = "version_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "key_rotation_period" {
+  description = "How long each key version is used before the key rotates: 90d (default), or a number of days or hours up to a year."
+  type        = string
+  default     = "90d"
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]*(d|h)$", var.key_rotation_period))
+    error_message = "key_rotation_period must be a number of days or hours, such as 90d or 2160h."
+  }
+}
+
+variable "key_manager_servers" {
+  description = "OUTSCALE: how many OpenBao servers hold the keys, 1, 3 or 5 (null: the key manager's default, 3). Leave null on OVHcloud."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.key_manager_servers == null || contains([1, 3, 5], coalesce(var.key_manager_servers, 3))
+    error_message = "key_manager_servers must be 1, 3 or 5."
+  }
+}
+
+variable "bucket_prefix" {
+  description = "Bucket names are <bucket_prefix>-raw, -pseudonymised, -results and -audit. Bucket names are unique across every account of a cloud: use something that is yours. Default: name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_prefix == null || can(regex("^[a-z0-9][a-z0-9-]{1,47}$", coalesce(var.bucket_prefix, "ok")))
+    error_message = "bucket_prefix must be 2 to 48 lower-case letters, digits and -, starting with a letter or digit."
+  }
+}
+
+variable "audit_access_key_id" {
+  description = "The S3 access key id the bastion ships its audit trail with. OVHcloud: leave null, the bastion uses the audit bucket's own key, whose secret is read for each run and never stored. OUTSCALE: give a key allowed to write to the audit bucket (OOS takes no bucket-scoped key: an EIM user's key if your account's OOS accepts one, else the account's, which reaches every bucket); null leaves the audit trail on the bastion."
+  type        = string
+  default     = null
+}
+
+variable "audit_secret_access_key" {
+  description = "The secret of audit_access_key_id. Ephemeral: it reaches the bastion's first boot through a write-only argument and is never in the plan nor the state. Pass it from the environment (TF_VAR_audit_secret_access_key) or an ephemeral resource."
+  type        = string
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "retire" {
+  description = "Retire the warehouse: lift the keys' deletion protection (stating the HW-KEY-02 exception with retire_justification) and let the buckets be destroyed with their objects (object lock still holds: locked audit records are never deleted). On OVHcloud it also lifts the buckets' address restriction, so that terraform destroy can empty them from wherever it runs (the objects still need the bucket's key). Apply with retire = true, then destroy. Destroying the keys makes the data unreadable for good."
+  type        = bool
+  default     = false
+}
+
+variable "retire_justification" {
+  description = "Why, and on whose decision, the warehouse is retired: the HW-KEY-02 exception's justification while retire is true, shown in every plan and report."
+  type        = string
+  default     = "The warehouse is being retired: deleting its keys makes its data unreadable for good (crypto-shredding at the end of the contract, SecNumCloud 3.2 §19.4)."
+
+  validation {
+    condition     = length(trimspace(var.retire_justification)) > 0
+    error_message = "retire_justification must say why the warehouse is retired, and who decided it."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every part of the warehouse the clouds can tag (kept in the state where they cannot). The module adds warehouse = <name>. Keys Name and health:* are reserved."
+  type        = map(string)
+  default     = {}
+}
+
+variable "compliance_exceptions" {
+  description = "Compliance controls the warehouse's parts may fail, each with the reason and who accepted it, by resource kind: network, key_manager, kms_key, storage (every bucket), bastion. They are shown in every plan and in the compliance report. The module states two of its own: HW-STO-03 on OUTSCALE buckets (OOS cannot refuse plain HTTP) and HW-KEY-02 while retiring."
+  type = object({
+    network     = optional(list(object({ control = string, justification = string })), [])
+    key_manager = optional(list(object({ control = string, justification = string })), [])
+    kms_key     = optional(list(object({ control = string, justification = string })), [])
+    storage     = optional(list(object({ control = string, justification = string })), [])
+    bastion     = optional(list(object({ control = string, justification = string })), [])
+  })
+  default = {}
+}
