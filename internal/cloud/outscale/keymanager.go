@@ -71,20 +71,62 @@ func kmsSubnet(n cloud.Network) (cloud.Subnet, error) {
 }
 
 // CreateKeyManager implements cloud.KeyManagerClusters.
+//
+// The cluster's group carries cloud.TagCreating until the create returns
+// (see cloud.InFlight): a create first deletes the cluster of its name
+// that a create which died with its provider left in the network, VMs
+// included (they are in the group).
 func (c *Client) CreateKeyManager(ctx context.Context, spec cloud.KeyManagerSpec) (cloud.KeyManagerCluster, error) {
 	k := cloud.KeyManagerCluster{Name: spec.Name, Backend: cloud.BackendOpenBao, NetworkID: spec.Network.ID, Region: c.cfg.Region,
 		Tags: spec.Tags, CloudIDs: map[string]string{}}
 	for _, n := range spec.Nodes {
 		k.NodeAddresses = append(k.NodeAddresses, n.PrivateIP)
 	}
+	if spec.ClientToken != "" {
+		defer c.creating.Start(spec.ClientToken)()
+	}
+	if err := c.removeLeftoverKeyManager(ctx, spec); err != nil {
+		return k, fmt.Errorf("creating the key manager %s: %w", spec.Name, err)
+	}
 	if err := c.buildKeyManager(ctx, &k, spec); err != nil {
 		return k, fmt.Errorf("creating the key manager %s: %w", spec.Name, err)
+	}
+	if spec.ClientToken != "" {
+		if err := c.deleteTags(ctx, []string{k.ID}, map[string]string{cloud.TagCreating: spec.ClientToken}); err != nil {
+			return k, fmt.Errorf("creating the key manager %s: marking it made: %w", spec.Name, err)
+		}
 	}
 	read, err := c.ReadKeyManager(ctx, k)
 	if err != nil {
 		return k, fmt.Errorf("reading the key manager %s back after creating it: %w", spec.Name, err)
 	}
 	return read, nil
+}
+
+// removeLeftoverKeyManager deletes the cluster called spec.Name that a
+// create which died left in the network: its group still carries
+// cloud.TagCreating of a create this process is not running, or no tag at
+// all (the create died between making the group and tagging it).
+func (c *Client) removeLeftoverKeyManager(ctx context.Context, spec cloud.KeyManagerSpec) error {
+	if spec.Network.ID == "" {
+		return nil
+	}
+	groups, err := c.readSecurityGroupsByName(ctx, spec.Network.ID, keyManagerGroupName(spec.Name))
+	if err != nil {
+		return fmt.Errorf("looking for what an interrupted create of %s left: %w", spec.Name, err)
+	}
+	for _, g := range groups {
+		tags := tagMap(g.GetTags())
+		token, marked := tags[cloud.TagCreating]
+		untagged := tags[cloud.TagKeyManager] == ""
+		if !(marked && !c.creating.Running(token)) && !untagged {
+			continue // a finished cluster: CreateSecurityGroup refuses the name, and says so
+		}
+		if err := c.DeleteKeyManager(ctx, cloud.KeyManagerCluster{ID: g.GetSecurityGroupId()}); err != nil {
+			return fmt.Errorf("deleting what an interrupted create of %s left: %w", spec.Name, err)
+		}
+	}
+	return nil
 }
 
 func (c *Client) buildKeyManager(ctx context.Context, k *cloud.KeyManagerCluster, spec cloud.KeyManagerSpec) error {
@@ -230,9 +272,14 @@ func (t keyManagerTagger) base(name string) map[string]string {
 	return out
 }
 
+// group tags the cluster's group, marked as being created until the
+// create returns.
 func (t keyManagerTagger) group(layout []string) map[string]string {
 	out := t.base(t.name)
 	out[cloud.TagKeyManagerLayout] = cloud.FormatKeyManagerLayout(layout)
+	if t.token != "" {
+		out[cloud.TagCreating] = t.token
+	}
 	return out
 }
 

@@ -2,12 +2,14 @@ package outscale_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	osc "github.com/outscale/osc-sdk-go/v2"
@@ -305,4 +307,71 @@ func TestKeyManagerCluster_partialCreate(t *testing.T) {
 			assertNothingLeft(t, emu)
 		})
 	}
+}
+
+// What a create that died with its provider left (its group still marked,
+// a server made) is deleted by the next create of the same name, from
+// another process; a finished cluster of that name is refused instead.
+func TestKeyManagerCluster_leftovers(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	ctx := context.Background()
+	dead := client(t, emu, defaultConfig())
+	n, spec := keyManagerIn(t, dead, "wh-k6", "10.78.0.0/16", 3)
+	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "outscale:CreateVms", Nth: 2, Statuses: []int{400}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dead.CreateKeyManager(ctx, spec); err == nil {
+		t.Fatal("the create succeeded despite the fault")
+	}
+	// The next provider process: its own client, a new token.
+	next := client(t, emu, defaultConfig())
+	spec.ClientToken = "fedcba9876543210fedcba9876543210"
+	for i := range spec.Nodes {
+		spec.Nodes[i].ClientToken += "-again"
+	}
+	k, err := next.CreateKeyManager(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vms, err := emu.Control().Objects(ctx, "outscale.vms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := 0
+	for _, o := range vms {
+		var vm struct{ State string }
+		if err := json.Unmarshal(o.Doc, &vm); err != nil {
+			t.Fatal(err)
+		}
+		if vm.State != "terminated" && vm.State != "shutting-down" {
+			live++
+		}
+	}
+	if live != 3 || len(k.Nodes) != 3 {
+		t.Fatalf("%d live VMs, %d servers: the dead create's server was not removed", live, len(k.Nodes))
+	}
+	if _, ok := tagsOf(groupOf(t, emu, k.ID))[cloud.TagCreating]; ok {
+		t.Error("the finished cluster's group is still marked as being created")
+	}
+	// A finished cluster of the same name is not a leftover.
+	if _, err := client(t, emu, defaultConfig()).CreateKeyManager(ctx, spec); !errors.Is(err, cloud.ErrConflict) ||
+		!strings.Contains(err.Error(), "import it") {
+		t.Fatalf("a second cluster of the same name: %v", err)
+	}
+	if err := next.DeleteKeyManager(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := next.DeleteNetwork(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}
+
+func tagsOf(g osc.SecurityGroup) map[string]string {
+	out := map[string]string{}
+	for _, tag := range g.GetTags() {
+		out[tag.Key] = tag.Value
+	}
+	return out
 }
