@@ -118,8 +118,9 @@ func (c *Client) removeLeftoverKeyManager(ctx context.Context, spec cloud.KeyMan
 	for _, g := range groups {
 		tags := tagMap(g.GetTags())
 		token, marked := tags[cloud.TagCreating]
+		abandoned := marked && !c.creating.Running(token)
 		untagged := tags[cloud.TagKeyManager] == ""
-		if !(marked && !c.creating.Running(token)) && !untagged {
+		if !abandoned && !untagged {
 			continue // a finished cluster: CreateSecurityGroup refuses the name, and says so
 		}
 		if err := c.DeleteKeyManager(ctx, cloud.KeyManagerCluster{ID: g.GetSecurityGroupId()}); err != nil {
