@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sovhealth/terraform-provider-health/internal/tfcli"
+)
+
+// `make demo` end to end, in a temporary directory: apply, outputs, both
+// compliance reports, a zero-change plan; a second run that changes
+// nothing (the emulator's data persisted); then `make demo-destroy`, which
+// fails unless the emulator is left empty. Needs the Terraform CLI, like
+// every acceptance test: TF_ACC=1 (make test sets it).
+func TestDemo_endToEnd(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("set TF_ACC=1 (make test does) to run the demo with the Terraform CLI")
+	}
+	t.Parallel()
+	root, err := tfcli.RepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	o := options{root: root, dir: t.TempDir(), listen: freeAddress(t), version: "0.1.0", out: &out}
+	run := func(what string) {
+		t.Helper()
+		out.Reset()
+		if err := run(t.Context(), o); err != nil {
+			t.Fatalf("%s: %v\n%s", what, err, out.String())
+		}
+	}
+
+	run("make demo")
+	for _, want := range []string{"Apply complete! Resources: 18 added", "comparison = {", `"keys: held by"`, "known_hosts = {",
+		"ssh_config = {", "No changes.", "no drift"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, c := range []string{"outscale", "ovh"} {
+		md, err := os.ReadFile(filepath.Join(o.dir, "reports", c+".md"))
+		if err != nil || !strings.Contains(string(md), "**Compliant**") {
+			t.Errorf("reports/%s.md is missing or does not say the warehouse is compliant (%v):\n%s", c, err, md)
+		}
+		raw, err := os.ReadFile(filepath.Join(o.dir, "reports", c+".json"))
+		var report struct {
+			Cloud   string
+			Summary struct{ Compliant bool }
+		}
+		if err != nil || json.Unmarshal(raw, &report) != nil || report.Cloud != c || !report.Summary.Compliant {
+			t.Errorf("reports/%s.json is not %s's compliant report (%v): %.300s", c, c, err, raw)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(o.dir, "admin_ed25519")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the administrator's private key must exist, readable by its owner only: %v %v", fi, err)
+	}
+
+	run("make demo, again")
+	if !strings.Contains(out.String(), "Resources: 0 added, 0 changed, 0 destroyed") {
+		t.Errorf("a second demo must change nothing:\n%s", out.String())
+	}
+
+	o.destroy = true
+	run("make demo-destroy")
+	if !strings.Contains(out.String(), "Resources: 18 destroyed") || !strings.Contains(out.String(), "no cloud objects") {
+		t.Errorf("demo-destroy must destroy all 18 resources and leave the emulator empty:\n%s", out.String())
+	}
+}
+
+// freeAddress is a loopback address nothing listens on, kept for the
+// demo's runs: its state records the emulator's endpoints.
+func freeAddress(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
