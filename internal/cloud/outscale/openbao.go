@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -60,7 +61,8 @@ func ValidateKMSCACert(pem string) error {
 // ValidateKMSMount checks the transit engine's mount path.
 func ValidateKMSMount(mount string) error {
 	trimmed := strings.Trim(mount, "/")
-	if trimmed == "" || strings.Contains(trimmed, "//") || strings.ContainsAny(trimmed, "?#% ") || strings.Contains(trimmed, "..") {
+	if trimmed == "" || strings.Contains(trimmed, "//") || strings.ContainsAny(trimmed, "?#% ") || strings.Contains(trimmed, "..") ||
+		slices.Contains(strings.Split(trimmed, "/"), ".") {
 		return fmt.Errorf("the transit mount path %q is not a path such as \"transit\" or \"warehouse/transit\"", mount)
 	}
 	return nil
@@ -142,7 +144,13 @@ func newOpenBao(cfg Config) (*openBao, error) {
 
 // keyPath is the path of a transit key, or of one of its sub-paths.
 func (ob *openBao) keyPath(name string, sub ...string) string {
-	p := ob.mount + "/keys/" + url.PathEscape(name)
+	// A "." or ".." name (an import id) would be resolved by the client's
+	// path.Join into another route: escaped, it names no key.
+	segment := url.PathEscape(name)
+	if name == "." || name == ".." {
+		segment = strings.Repeat("%2E", len(name))
+	}
+	p := ob.mount + "/keys/" + segment
 	for _, s := range sub {
 		p += "/" + s
 	}

@@ -40,10 +40,20 @@ func fill(route string, values ...string) string {
 		}
 		_, route, _ = strings.Cut(after, "}")
 		b.WriteString(before)
-		b.WriteString(url.PathEscape(v))
+		b.WriteString(pathSegment(v))
 	}
 	b.WriteString(route)
 	return b.String()
+}
+
+// pathSegment escapes an id as one path segment. PathEscape leaves dots
+// alone, and a server resolves a "." or ".." segment: an import id ".."
+// would then call the parent route. Escaped, the dots are an id like any.
+func pathSegment(v string) string {
+	if v == "." || v == ".." {
+		return strings.Repeat("%2E", len(v))
+	}
+	return url.PathEscape(v)
 }
 
 // privateNetwork is cloud.network.Network.
