@@ -108,4 +108,3 @@ func FuzzS3Decoders(f *testing.F) {
 		}
 	})
 }
-
