@@ -56,7 +56,6 @@ data "health_caller_identity" "ovh" {
 
 locals {
   regions = { for r in data.health_secnumcloud_regions.all.regions : "${r.cloud}/${r.name}" => r }
-  admins  = var.admins
 }
 
 # The same call on both clouds; only the names differ, since bucket names
@@ -70,7 +69,7 @@ module "outscale" {
   name        = "${var.name}-osc"
   cidr        = var.cidr
   admin_cidrs = var.admin_cidrs
-  admins      = local.admins
+  admins      = var.admins
   size        = var.size
   retire      = var.retire
   tags        = var.tags
@@ -90,7 +89,7 @@ module "ovh" {
   name        = "${var.name}-ovh"
   cidr        = var.cidr
   admin_cidrs = var.admin_cidrs
-  admins      = local.admins
+  admins      = var.admins
   size        = var.size
   retire      = var.retire
   tags        = var.tags
