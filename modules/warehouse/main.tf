@@ -154,12 +154,11 @@ locals {
 }
 
 data "health_warehouse_compliance" "this" {
-  title       = "Warehouse ${var.name} (${module.network.region})"
-  network_ids = [module.network.id]
-  # key_manager_ids = [module.kms.key_manager_id] joins once the data source
-  # reports key managers (today it refuses them).
-  kms_key_ids  = values(module.kms.key_ids)
-  bucket_names = [for z in keys(local.zones) : module.bucket[z].name]
-  bastion_ids  = [module.bastion.id]
-  exceptions   = [for e in local.exceptions : { control = e.control, subject = e.subject, justification = e.justification }]
+  title           = "Warehouse ${var.name} (${module.network.region})"
+  network_ids     = [module.network.id]
+  key_manager_ids = [module.kms.key_manager_id]
+  kms_key_ids     = values(module.kms.key_ids)
+  bucket_names    = [for z in keys(local.zones) : module.bucket[z].name]
+  bastion_ids     = [module.bastion.id]
+  exceptions      = [for e in local.exceptions : { control = e.control, subject = e.subject, justification = e.justification }]
 }

@@ -58,6 +58,10 @@ run "outscale_warehouse" {
     error_message = "the report carries the exception's justification"
   }
   assert {
+    condition     = length([for f in jsondecode(output.compliance_report_json).findings : f if f.resource_type == "health_warehouse_key_manager" && f.status == "pass"]) > 0
+    error_message = "the report covers the key manager"
+  }
+  assert {
     condition     = can(jsondecode(output.compliance_report_json)) && length(output.notes) == 0
     error_message = "the JSON report must parse, and a warehouse that ships its audit trail has nothing to warn about"
   }

@@ -47,6 +47,10 @@ run "ovh_warehouse" {
     error_message = "retention_days sets the audit bucket's lock"
   }
   assert {
+    condition     = length([for f in jsondecode(output.compliance_report_json).findings : f if f.resource_type == "health_warehouse_key_manager"]) > 0
+    error_message = "the report covers the key manager"
+  }
+  assert {
     condition     = length(output.exceptions) == 0 && output.compliant && output.compliance_summary.fail == 0
     error_message = "an OVHcloud warehouse needs no exception under the hds profile: ${jsonencode(output.exceptions)} ${jsonencode(output.compliance_summary)}"
   }
