@@ -33,6 +33,13 @@ type WarehouseOptions struct {
 	// Outputs adds sensitive outputs of every resource's full values, the
 	// way a user would ask for them.
 	Outputs bool
+	// ShipAudit has each bastion ship its audit trail to its warehouse's
+	// audit bucket, with the bucket's S3 key read by the ephemeral
+	// health_warehouse_storage_credentials and given write-only: the run
+	// handles S3 secrets. OutscaleAccessKey is the key id OUTSCALE's
+	// buckets take (the account's).
+	ShipAudit         bool
+	OutscaleAccessKey string
 }
 
 // NewAdminKey makes an ed25519 SSH public key in authorized_keys form.
@@ -130,8 +137,19 @@ resource "health_warehouse_bastion" "admin" {
   name          = "${each.key}-bastion"
   admins        = [{ name = "alice", ssh_public_key = local.admin_key }]
   tags          = { project = each.key }
+%[3]s
 }
-`, unprotected, stoException)
+`, unprotected, stoException, auditShipping(o))
+	if o.ShipAudit {
+		b.WriteString(`
+# The bucket's id, not its name: the name is known at plan time, and
+# Terraform would open the ephemeral resource before the bucket exists.
+ephemeral "health_warehouse_storage_credentials" "audit" {
+  for_each = local.warehouses
+  bucket   = health_warehouse_storage.zone["${each.key}-audit"].id
+}
+`)
+	}
 	if o.Outputs {
 		b.WriteString(`
 output "everything" {
@@ -146,6 +164,23 @@ output "everything" {
 `)
 	}
 	return b.String(), nil
+}
+
+// auditShipping is the bastion's audit_bucket block of o, or "".
+func auditShipping(o WarehouseOptions) string {
+	if !o.ShipAudit {
+		return ""
+	}
+	keyID := `health_warehouse_storage.zone["${each.key}-audit"].access_key_id`
+	if o.Cloud == cloud.Outscale {
+		keyID = fmt.Sprintf("%q", o.OutscaleAccessKey)
+	}
+	return fmt.Sprintf(`  audit_bucket = {
+    bucket            = health_warehouse_storage.zone["${each.key}-audit"].name
+    prefix            = "bastions/"
+    access_key_id     = %s
+    secret_access_key = ephemeral.health_warehouse_storage_credentials.audit[each.key].secret_access_key
+  }`, keyID)
 }
 
 // ProviderConfig is the terraform and provider blocks of a configuration
