@@ -52,6 +52,11 @@ var ovhRoutes = []string{
 // ovhCall sends an OVH API call signed with the "$1$" formula.
 func ovhCall(t *testing.T, emu *emulator.Emulator, method, path, body string, at time.Time) response {
 	t.Helper()
+	return send(t, buildOVHRequest(emu, method, path, body, at))
+}
+
+// buildOVHRequest prepares an OVH API call signed with the "$1$" formula.
+func buildOVHRequest(emu *emulator.Emulator, method, path, body string, at time.Time) *http.Request {
 	target := emu.OVHEndpoint() + path
 	if strings.HasPrefix(path, "/v2/") {
 		target = strings.TrimSuffix(emu.OVHEndpoint(), "/1.0") + path
@@ -65,7 +70,7 @@ func ovhCall(t *testing.T, emu *emulator.Emulator, method, path, body string, at
 	req.Header.Set("X-Ovh-Consumer", emulator.DefaultOVHConsumerKey)
 	req.Header.Set("X-Ovh-Timestamp", ts)
 	req.Header.Set("X-Ovh-Signature", "$1$"+hex.EncodeToString(sum[:]))
-	return send(t, req)
+	return req
 }
 
 func FuzzOVHDecoders(f *testing.F) {
