@@ -391,7 +391,10 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 		name := r.data.cloud.Name()
 		plan.VMType = types.StringValue(cloud.BastionType(name, plan.Size.ValueString()))
 		if state != nil && !state.VMType.IsNull() && state.VMType.ValueString() != plan.VMType.ValueString() && !state.Size.IsNull() {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("size"))
+			// Terraform replaces only for a listed path whose value
+			// changes: size may not (a VM resized outside Terraform),
+			// vm_type does.
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("vm_type"))
 		}
 	}
 	// The compliance profile's controls, on what the plan says.
