@@ -260,43 +260,56 @@ type PlannedChange struct {
 // Plan runs `terraform plan -out` then `show -json` of the plan and
 // returns the resources it would change (no-ops left out).
 func (w *Workspace) Plan(ctx context.Context, extra ...string) ([]PlannedChange, error) {
+	changes, _, err := w.PlanWithDrift(ctx, extra...)
+	return changes, err
+}
+
+// PlanWithDrift is Plan, with the changes the refresh found made outside
+// Terraform (the plan's resource_drift, what `plan` shows under "Objects
+// have changed outside of Terraform").
+func (w *Workspace) PlanWithDrift(ctx context.Context, extra ...string) (changes, drift []PlannedChange, err error) {
 	args := append([]string{"plan", "-no-color", "-input=false", "-out=tfplan"}, extra...)
 	if _, err := w.Run(ctx, args...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out, errOut bytes.Buffer
 	cmd := w.Command(ctx, &out, "show", "-json", "tfplan")
 	cmd.Stderr = &errOut
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("terraform show -json tfplan: %w\n%s", err, errOut.String())
+		return nil, nil, fmt.Errorf("terraform show -json tfplan: %w\n%s", err, errOut.String())
+	}
+	type resourceChange struct {
+		Address string `json:"address"`
+		Change  struct {
+			Actions []string                   `json:"actions"`
+			Before  map[string]json.RawMessage `json:"before"`
+			After   map[string]json.RawMessage `json:"after"`
+		} `json:"change"`
 	}
 	var plan struct {
-		ResourceChanges []struct {
-			Address string `json:"address"`
-			Change  struct {
-				Actions []string                   `json:"actions"`
-				Before  map[string]json.RawMessage `json:"before"`
-				After   map[string]json.RawMessage `json:"after"`
-			} `json:"change"`
-		} `json:"resource_changes"`
+		ResourceChanges []resourceChange `json:"resource_changes"`
+		ResourceDrift   []resourceChange `json:"resource_drift"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &plan); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var changes []PlannedChange
-	for _, rc := range plan.ResourceChanges {
-		if len(rc.Change.Actions) == 1 && (rc.Change.Actions[0] == "no-op" || rc.Change.Actions[0] == "read") {
-			continue
-		}
-		c := PlannedChange{Address: rc.Address, Actions: rc.Change.Actions}
-		for k, before := range rc.Change.Before {
-			if after, ok := rc.Change.After[k]; !ok || !bytes.Equal(before, after) {
-				c.Changed = append(c.Changed, k)
+	summarize := func(rcs []resourceChange) []PlannedChange {
+		var out []PlannedChange
+		for _, rc := range rcs {
+			c := PlannedChange{Address: rc.Address, Actions: rc.Change.Actions}
+			for k, before := range rc.Change.Before {
+				if after, ok := rc.Change.After[k]; !ok || !bytes.Equal(before, after) {
+					c.Changed = append(c.Changed, k)
+				}
 			}
+			if len(c.Actions) == 1 && (c.Actions[0] == "no-op" || c.Actions[0] == "read") && len(c.Changed) == 0 {
+				continue
+			}
+			out = append(out, c)
 		}
-		changes = append(changes, c)
+		return out
 	}
-	return changes, nil
+	return summarize(plan.ResourceChanges), summarize(plan.ResourceDrift), nil
 }
 
 // ProviderProcesses lists the provider's plugin processes that parent (a

@@ -125,6 +125,11 @@ resource "health_warehouse_storage" "zone" {
     kms_key_id = health_warehouse_kms_key.data[each.value.warehouse].id
   } : null
   object_lock   = each.value.zone == "audit" ? { mode = "COMPLIANCE", retention_days = 180 } : null
+  lifecycle_rules = contains(["raw", "pseudonymised"], each.value.zone) ? [{
+    id                                 = "old-versions"
+    noncurrent_version_expiration_days = 90
+    abort_incomplete_upload_days       = 7
+  }] : null
   force_destroy = each.value.zone != "audit"
   tags          = { project = each.value.warehouse }
 %[2]s
