@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/outscale"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/pace"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/ovh"
 )
 
@@ -53,6 +54,11 @@ type Config struct {
 
 	// Now is the server clock, for tests. Default: time.Now.
 	Now func() time.Time `json:"-"`
+	// Pace makes transient states (a VM pending, a network building, an
+	// operation in progress, …) last a number of reads or a duration, for
+	// benchmarks that want the clouds' asynchrony. Nil: they move on at
+	// the first read, and tests never wait.
+	Pace *pace.Pace `json:"-"`
 }
 
 // OutscaleConfig seeds the Outscale API.

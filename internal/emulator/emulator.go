@@ -81,9 +81,9 @@ func New(cfg Config) (*Emulator, error) {
 
 	mux := http.NewServeMux()
 	osc := outscale.New(outscale.Options{Store: st, Faults: e.faults, Accounts: cfg.Outscale.Accounts,
-		Regions: cfg.Outscale.Regions, Now: cfg.Now})
+		Regions: cfg.Outscale.Regions, Now: cfg.Now, Pace: cfg.Pace})
 	mux.Handle("/api/", osc)
-	ovhAPI := ovh.New(ovh.Options{Store: st, Faults: e.faults, Accounts: cfg.OVH.Accounts, Now: cfg.Now})
+	ovhAPI := ovh.New(ovh.Options{Store: st, Faults: e.faults, Accounts: cfg.OVH.Accounts, Now: cfg.Now, Pace: cfg.Pace})
 	mux.Handle("/1.0/", ovhAPI)
 	mux.Handle("/v2/", ovhAPI)
 	mux.Handle("/auth/oauth2/", ovhAPI)

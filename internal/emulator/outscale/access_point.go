@@ -217,6 +217,9 @@ func readNetAccessPoints(c *call) (any, error) {
 		out := make([]oapiNetAccessPoint, 0, len(shown))
 		for _, p := range shown {
 			out = append(out, p.view())
+			if !c.handler.opts.Pace.Ready(collNetAccessPoints, p.NetAccessPointID, p.State) {
+				continue
+			}
 			switch p.State {
 			case "pending":
 				p.State = "available"

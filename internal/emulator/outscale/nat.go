@@ -156,6 +156,9 @@ func readNatServices(c *call) (any, error) {
 		out := make([]oapiNatService, 0, len(shown))
 		for _, n := range shown {
 			out = append(out, n.view())
+			if !c.handler.opts.Pace.Ready(collNatServices, n.NatServiceID, n.State) {
+				continue
+			}
 			if err := advanceNatService(tx, n); err != nil {
 				return nil, err
 			}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/pace"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/sigv4"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
@@ -44,6 +45,9 @@ type Options struct {
 	Regions []string
 	// Now is the server clock (signature freshness). Default: time.Now.
 	Now func() time.Time
+	// Pace holds transient states for a while (benchmarks); nil moves
+	// them on at the first read, as tests want.
+	Pace *pace.Pace
 }
 
 // Handler serves the Outscale API.

@@ -691,6 +691,9 @@ func readVMs(c *call) (any, error) {
 		}
 		for _, vm := range found {
 			if slices.ContainsFunc(shown, func(v oapiVM) bool { return v.VMID == vm.VMID }) {
+				if !c.handler.opts.Pace.Ready(collVMs, vm.VMID, vm.State) {
+					continue
+				}
 				if err := advanceVM(tx, vm); err != nil {
 					return nil, err
 				}

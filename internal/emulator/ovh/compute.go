@@ -633,7 +633,7 @@ func getInstance(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return r.detail(), r.answered(tx)
+		return r.detail(), c.advance(collInstances, r.ID, r.Status+"/"+r.Task, func() error { return r.answered(tx) })
 	})
 }
 
@@ -656,7 +656,7 @@ func listInstances(c *call) (any, error) {
 				continue
 			}
 			out = append(out, r.summary())
-			if err := r.answered(tx); err != nil {
+			if err := c.advance(collInstances, r.ID, r.Status+"/"+r.Task, func() error { return r.answered(tx) }); err != nil {
 				return nil, err
 			}
 		}

@@ -270,7 +270,7 @@ func listGateways(c *call) (any, error) {
 				continue
 			}
 			out = append(out, g.view())
-			if err := g.answered(tx); err != nil {
+			if err := c.advance(collGateways, g.ID, g.Status, func() error { return g.answered(tx) }); err != nil {
 				return nil, err
 			}
 		}
@@ -288,7 +288,7 @@ func getGateway(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return g.view(), g.answered(tx)
+		return g.view(), c.advance(collGateways, g.ID, g.Status, func() error { return g.answered(tx) })
 	})
 }
 

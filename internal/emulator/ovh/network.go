@@ -124,7 +124,7 @@ func listNetworks(c *call) (any, error) {
 		out := []apiNetwork{}
 		for _, n := range all {
 			out = append(out, n.view())
-			if err := n.answered(tx); err != nil {
+			if err := c.advance(collNetworks, n.ID, n.Status, func() error { return n.answered(tx) }); err != nil {
 				return nil, err
 			}
 		}
@@ -206,7 +206,7 @@ func getNetwork(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return n.view(), n.answered(tx)
+		return n.view(), c.advance(collNetworks, n.ID, n.Status, func() error { return n.answered(tx) })
 	})
 }
 

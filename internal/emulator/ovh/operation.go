@@ -93,6 +93,9 @@ func getOperation(c *call) (any, error) {
 		if !found {
 			return nil, errNotFound("Operation %s does not exist", id) // unverified wording
 		}
+		if !c.handler.opts.Pace.Ready(collOperations, op.ID, op.Status) {
+			return op.view(), nil
+		}
 		switch op.Status {
 		case opCreated:
 			now := c.now()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/faults"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/pace"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
 
@@ -51,6 +52,9 @@ type Options struct {
 	Accounts []Account
 	// Now is the server clock (/auth/time and signature freshness).
 	Now func() time.Time
+	// Pace holds transient states for a while (benchmarks); nil moves
+	// them on at the first read, as tests want.
+	Pace *pace.Pace
 }
 
 // Handler serves the OVHcloud API.
@@ -229,4 +233,13 @@ func networkRoutes() map[string]route {
 		"DELETE /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface/{interfaceId}":        {serve: deleteInterface},
 		"GET /1.0/cloud/project/{serviceName}/operation/{operationId}":                                            {serve: getOperation},
 	}
+}
+
+// advance runs the state transition a read causes, unless the pace holds
+// the object in its state a while longer (see Options.Pace).
+func (c *call) advance(kind, id, state string, answered func() error) error {
+	if !c.handler.opts.Pace.Ready(kind, id, state) {
+		return nil
+	}
+	return answered()
 }

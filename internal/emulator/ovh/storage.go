@@ -180,7 +180,7 @@ func listUsers(c *call) (any, error) {
 		out := []apiUser{}
 		for _, u := range all {
 			out = append(out, u.apiUser)
-			if err := u.answered(tx); err != nil {
+			if err := c.advance(collUsers, strconv.FormatInt(u.ID, 10), u.Status, func() error { return u.answered(tx) }); err != nil {
 				return nil, err
 			}
 		}
@@ -244,7 +244,7 @@ func getUser(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return u.apiUser, u.answered(tx)
+		return u.apiUser, c.advance(collUsers, strconv.FormatInt(u.ID, 10), u.Status, func() error { return u.answered(tx) })
 	})
 }
 

@@ -1,0 +1,36 @@
+package pace
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPace(t *testing.T) {
+	t.Parallel()
+	var nilPace *Pace
+	if !nilPace.Ready("vm", "i-1", "pending") {
+		t.Fatal("a nil pace holds a transition")
+	}
+	p := &Pace{Reads: 3}
+	for i := 1; i <= 3; i++ {
+		if got := p.Ready("vm", "i-1", "pending"); got != (i == 3) {
+			t.Fatalf("read %d of a 3-read state: ready = %v", i, got)
+		}
+	}
+	if p.Ready("vm", "i-1", "stopping") {
+		t.Fatal("a new state starts counting again")
+	}
+	now := time.Unix(1000, 0)
+	timed := &Pace{Delay: 2 * time.Second, Now: func() time.Time { return now }}
+	if timed.Ready("nat", "nat-1", "pending") {
+		t.Fatal("ready before the delay")
+	}
+	now = now.Add(time.Second)
+	if timed.Ready("nat", "nat-1", "pending") {
+		t.Fatal("ready one second into a two-second state")
+	}
+	now = now.Add(time.Second)
+	if !timed.Ready("nat", "nat-1", "pending") {
+		t.Fatal("not ready once the delay has passed")
+	}
+}
