@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/outscale"
-	"github.com/sovhealth/terraform-provider-health/internal/emulator/pace"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/ovh"
+	"github.com/sovhealth/terraform-provider-health/internal/emulator/pace"
 )
 
 // Default credentials of the seeded accounts. They are public on purpose:
