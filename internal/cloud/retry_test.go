@@ -203,3 +203,22 @@ func TestRecover_givesUpAfterTheAttempts(t *testing.T) {
 		t.Fatalf("Recover = %v after %d creates, want the error after 5", err, creates)
 	}
 }
+
+func TestParallel_runsEveryStepAndJoinsTheirErrors(t *testing.T) {
+	t.Parallel()
+	first, third := errors.New("first"), errors.New("third")
+	ran := make([]bool, 3)
+	err := Parallel(context.Background(),
+		func(context.Context) error { ran[0] = true; return first },
+		func(context.Context) error { ran[1] = true; return nil },
+		func(context.Context) error { ran[2] = true; return third })
+	if !ran[0] || !ran[1] || !ran[2] {
+		t.Fatalf("a step did not run after another failed: %v", ran)
+	}
+	if !errors.Is(err, first) || !errors.Is(err, third) {
+		t.Fatalf("err = %v, want both failures", err)
+	}
+	if err := Each(context.Background(), []int{1, 2, 3}, func(context.Context, int) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -22,7 +22,7 @@ func TestWaitForPollsUntilDoneWithGrowingWaits(t *testing.T) {
 	if err != nil || checks != 4 {
 		t.Fatalf("err = %v after %d checks", err, checks)
 	}
-	want := []time.Duration{cloud.PollMinInterval, 2 * cloud.PollMinInterval, 4 * cloud.PollMinInterval}
+	want := []time.Duration{cloud.PollMinInterval, cloud.PollMinInterval * 3 / 2, cloud.PollMinInterval * 9 / 4}
 	if fmt.Sprint(waits) != fmt.Sprint(want) {
 		t.Fatalf("waits = %v, want %v", waits, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 
 	osc "github.com/outscale/osc-sdk-go/v2"
 
@@ -159,15 +160,22 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	if err := c.createTags(ctx, []string{id}, t.creating(t.vm(spec.HostKeyFingerprint))); err != nil {
 		return err
 	}
-	if err := c.waitVM(ctx, id, vmRunning); err != nil {
-		return err
-	}
-	ip, err := c.createPublicIP(ctx)
+	// The address is allocated while the VM boots.
+	var ip osc.PublicIp
+	var mu sync.Mutex
+	err = cloud.Parallel(ctx,
+		func(ctx context.Context) error { return c.waitVM(ctx, id, vmRunning) },
+		func(ctx context.Context) error {
+			var err error
+			if ip, err = c.createPublicIP(ctx); err != nil {
+				return fmt.Errorf("allocating the bastion's public IP: %w", err)
+			}
+			mu.Lock()
+			b.CloudIDs[keyPublicIP] = ip.GetPublicIpId()
+			mu.Unlock()
+			return c.createTags(ctx, []string{ip.GetPublicIpId()}, t.creating(t.publicIP()))
+		})
 	if err != nil {
-		return fmt.Errorf("allocating the bastion's public IP: %w", err)
-	}
-	b.CloudIDs[keyPublicIP] = ip.GetPublicIpId()
-	if err := c.createTags(ctx, []string{ip.GetPublicIpId()}, t.creating(t.publicIP())); err != nil {
 		return err
 	}
 	link, err := c.linkPublicIP(ctx, ip.GetPublicIpId(), id)
@@ -224,15 +232,23 @@ func (t bastionTagger) publicIP() map[string]string { return t.base() }
 func (c *Client) removeLeftoverBastions(ctx context.Context, name string) error {
 	byName := &[]string{cloud.TagBastion + "=" + name}
 	marked := &[]string{cloud.TagCreating}
-	vms, err := c.readVMs(ctx, osc.FiltersVm{Tags: byName, TagKeys: marked})
-	if err != nil {
-		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
-	}
-	ips, err := readAll(ctx, c, "ReadPublicIps", func(ctx context.Context, page string) ([]osc.PublicIp, string, *http.Response, error) {
-		resp, httpResp, err := c.api.PublicIpApi.ReadPublicIps(ctx).ReadPublicIpsRequest(osc.ReadPublicIpsRequest{
-			Filters: &osc.FiltersPublicIp{Tags: byName, TagKeys: marked}, NextPageToken: pageToken(page)}).Execute()
-		return resp.GetPublicIps(), resp.GetNextPageToken(), httpResp, err
-	})
+	var vms []osc.Vm
+	var ips []osc.PublicIp
+	err := cloud.Parallel(ctx,
+		func(ctx context.Context) error {
+			var err error
+			vms, err = c.readVMs(ctx, osc.FiltersVm{Tags: byName, TagKeys: marked})
+			return err
+		},
+		func(ctx context.Context) error {
+			var err error
+			ips, err = readAll(ctx, c, "ReadPublicIps", func(ctx context.Context, page string) ([]osc.PublicIp, string, *http.Response, error) {
+				resp, httpResp, err := c.api.PublicIpApi.ReadPublicIps(ctx).ReadPublicIpsRequest(osc.ReadPublicIpsRequest{
+					Filters: &osc.FiltersPublicIp{Tags: byName, TagKeys: marked}, NextPageToken: pageToken(page)}).Execute()
+				return resp.GetPublicIps(), resp.GetNextPageToken(), httpResp, err
+			})
+			return err
+		})
 	if err != nil {
 		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 
@@ -48,11 +49,11 @@ func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (clo
 		return s.partial(spec, c.cfg.Region), fmt.Errorf("creating the network %s: %w", spec.Name, err)
 	}
 	if spec.ClientToken != "" {
-		if err := c.deleteTags(ctx, []string{s.ids[keyNet]}, map[string]string{cloud.TagCreating: spec.ClientToken}); err != nil {
+		if err := c.deleteTags(ctx, []string{s.id(keyNet)}, map[string]string{cloud.TagCreating: spec.ClientToken}); err != nil {
 			return s.partial(spec, c.cfg.Region), fmt.Errorf("creating the network %s: marking it made: %w", spec.Name, err)
 		}
 	}
-	n, err := c.ReadNetwork(ctx, cloud.Network{ID: s.ids[keyNet], CloudIDs: s.ids})
+	n, err := c.ReadNetwork(ctx, cloud.Network{ID: s.id(keyNet), CloudIDs: s.ids})
 	if err != nil {
 		return s.partial(spec, c.cfg.Region), fmt.Errorf("reading the network %s back after creating it: %w", spec.Name, err)
 	}
@@ -71,11 +72,24 @@ func newNetState() *netState {
 // partial is what a failed create made, as far as it got.
 func (s *netState) partial(spec cloud.NetworkSpec, region string) cloud.Network {
 	n := s.network(region)
-	n.ID, n.Name, n.Tags = s.ids[keyNet], spec.Name, spec.Tags
+	n.ID, n.Name, n.Tags = s.id(keyNet), spec.Name, spec.Tags
 	return n
 }
 
-// build makes every object of the network in dependency order.
+// build makes every object of the network, the independent ones at once:
+//
+//  1. the Net;
+//  2. the subnets, the security groups, the internet service (linked), the
+//     two route tables and the NAT's public IP, which need only the Net;
+//  3. the rules (the groups), the public default route (its table and the
+//     internet service), the subnets' links (subnets and tables), the NAT
+//     service (the bastion's subnet and the IP) and the Net access point
+//     (the tables);
+//  4. the waits for the NAT service and the access point, together, then
+//     the private default route through the NAT service.
+//
+// Every object is recorded in s as soon as it exists, whatever happens to
+// the others, so that a failed create returns all it made.
 func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec) error {
 	for _, tier := range cloud.Tiers {
 		if _, ok := spec.Subnets[tier]; !ok {
@@ -86,38 +100,41 @@ func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec)
 	if err := c.makeNet(ctx, s, t); err != nil {
 		return err
 	}
+	var parts []func(ctx context.Context) error
 	for _, tier := range cloud.Tiers {
-		if err := c.makeSubnet(ctx, s, t, tier); err != nil {
-			return err
-		}
-	}
-	for _, tier := range cloud.Tiers {
-		if err := c.makeSecurityGroup(ctx, s, t, tier); err != nil {
-			return err
-		}
-	}
-	if err := c.openRules(ctx, s, cloud.DesiredRules(spec)); err != nil {
-		return err
-	}
-	if err := c.makeInternetService(ctx, s, t); err != nil {
-		return err
+		parts = append(parts,
+			func(ctx context.Context) error { return c.makeSubnet(ctx, s, t, tier) },
+			func(ctx context.Context) error { return c.makeSecurityGroup(ctx, s, t, tier) })
 	}
 	for _, role := range routeTableRoles {
-		if err := c.makeRouteTable(ctx, s, t, role); err != nil {
-			return err
-		}
+		parts = append(parts, func(ctx context.Context) error { return c.makeRouteTable(ctx, s, t, role) })
+	}
+	parts = append(parts, func(ctx context.Context) error { return c.makeInternetService(ctx, s, t) })
+	if spec.NATEgress {
+		parts = append(parts, func(ctx context.Context) error { return c.allocateNATIP(ctx, s, t) })
+	}
+	if err := cloud.Parallel(ctx, parts...); err != nil {
+		return err
+	}
+	links := []func(ctx context.Context) error{
+		func(ctx context.Context) error { return c.openRules(ctx, s, cloud.DesiredRules(spec)) },
+		func(ctx context.Context) error { return c.routeToInternet(ctx, s) },
+		func(ctx context.Context) error { return c.startAccessPoint(ctx, s, t) },
 	}
 	for _, tier := range cloud.Tiers {
-		if err := c.linkSubnet(ctx, s, tier); err != nil {
-			return err
-		}
+		links = append(links, func(ctx context.Context) error { return c.linkSubnet(ctx, s, tier) })
 	}
 	if spec.NATEgress {
-		if err := c.enableNAT(ctx, s, t); err != nil {
-			return err
-		}
+		links = append(links, func(ctx context.Context) error { return c.startNAT(ctx, s, t) })
 	}
-	return c.makeAccessPoint(ctx, s, t)
+	if err := cloud.Parallel(ctx, links...); err != nil {
+		return err
+	}
+	waits := []func(ctx context.Context) error{func(ctx context.Context) error { return c.waitAccessPoint(ctx, s) }}
+	if spec.NATEgress {
+		waits = append(waits, func(ctx context.Context) error { return c.finishNAT(ctx, s) })
+	}
+	return cloud.Parallel(ctx, waits...)
 }
 
 // tagger computes the tags of the network's objects.
@@ -165,18 +182,20 @@ func (c *Client) makeNet(ctx context.Context, s *netState, t tagger) error {
 
 func (c *Client) makeSubnet(ctx context.Context, s *netState, t tagger, tier string) error {
 	cidr := t.spec.Subnets[tier]
-	sub, err := c.createSubnet(ctx, s.ids[keyNet], cidr)
+	sub, err := c.createSubnet(ctx, s.id(keyNet), cidr)
 	if err != nil {
-		return fmt.Errorf("creating the %s subnet %s in the Net %s: %w", tier, cidr, s.ids[keyNet], err)
+		return fmt.Errorf("creating the %s subnet %s in the Net %s: %w", tier, cidr, s.id(keyNet), err)
 	}
-	s.subnets[tier], s.ids[keySubnet(tier)] = sub, sub.GetSubnetId()
-	s.allSubnets = append(s.allSubnets, sub)
+	s.record(func() {
+		s.subnets[tier], s.ids[keySubnet(tier)] = sub, sub.GetSubnetId()
+		s.allSubnets = append(s.allSubnets, sub)
+	})
 	tags := t.tags(t.name(tier), map[string]string{cloud.TagTier: tier})
 	if err := c.createTags(ctx, []string{sub.GetSubnetId()}, tags); err != nil {
 		return err
 	}
 	sub.Tags = ptr(resourceTags(tags))
-	s.subnets[tier] = sub
+	s.record(func() { s.subnets[tier] = sub })
 	return nil
 }
 
@@ -191,39 +210,50 @@ var groupDescriptions = map[string]string{
 
 func (c *Client) makeSecurityGroup(ctx context.Context, s *netState, t tagger, tier string) error {
 	name := t.name(tier)
-	g, err := c.createSecurityGroup(ctx, s.ids[keyNet], name, groupDescriptions[tier])
+	g, err := c.createSecurityGroup(ctx, s.id(keyNet), name, groupDescriptions[tier])
 	if err != nil {
-		return fmt.Errorf("creating the security group %s in the Net %s: %w", name, s.ids[keyNet], err)
+		return fmt.Errorf("creating the security group %s in the Net %s: %w", name, s.id(keyNet), err)
 	}
-	s.groups[tier], s.ids[keySecurityGroup(tier)] = g, g.GetSecurityGroupId()
-	s.allGroups = append(s.allGroups, g)
+	s.record(func() {
+		s.groups[tier], s.ids[keySecurityGroup(tier)] = g, g.GetSecurityGroupId()
+		s.allGroups = append(s.allGroups, g)
+	})
 	tags := t.tags(name, map[string]string{cloud.TagTier: tier})
 	if err := c.createTags(ctx, []string{g.GetSecurityGroupId()}, tags); err != nil {
 		return err
 	}
 	g.Tags = ptr(resourceTags(tags))
-	s.groups[tier] = g
+	s.record(func() { s.groups[tier] = g })
 	return nil
 }
 
-// openRules adds rules to the tiers' groups: one call per group.
+// openRules adds rules to the tiers' groups: one call per group, the
+// groups at once.
 func (c *Client) openRules(ctx context.Context, s *netState, rules []cloud.Rule) error {
-	for tier, rs := range rulesByTier(rules) {
+	byTier := rulesByTier(rules)
+	tiers := slices.Sorted(maps.Keys(byTier))
+	return cloud.Each(ctx, tiers, func(ctx context.Context, tier string) error {
+		rs := byTier[tier]
+		s.mu.Lock()
 		g, ok := s.groups[tier]
+		specs, err := s.ruleSpecs(rs)
+		s.mu.Unlock()
 		if !ok {
 			return fmt.Errorf("opening %d rules on the %s tier: its security group does not exist", len(rs), tier)
 		}
-		specs, err := s.ruleSpecs(rs)
 		if err != nil {
 			return err
 		}
 		if err := c.createSecurityGroupRules(ctx, g.GetSecurityGroupId(), flowInbound, specs); err != nil {
 			return fmt.Errorf("opening %d inbound rules on the security group %s (%s tier): %w", len(rs), g.GetSecurityGroupId(), tier, err)
 		}
-		g.InboundRules = ptr(slices.Concat(g.GetInboundRules(), specs))
-		s.groups[tier] = g
-	}
-	return nil
+		s.record(func() {
+			g := s.groups[tier]
+			g.InboundRules = ptr(slices.Concat(g.GetInboundRules(), specs))
+			s.groups[tier] = g
+		})
+		return nil
+	})
 }
 
 // closeRules removes rules from the tiers' groups. A rule already gone is
@@ -261,41 +291,47 @@ func (c *Client) makeInternetService(ctx context.Context, s *netState, t tagger)
 		return fmt.Errorf("creating the internet service: %w", err)
 	}
 	id := igw.GetInternetServiceId()
-	s.internet, s.ids[keyInternetService] = &igw, id
+	s.record(func() { s.internet, s.ids[keyInternetService] = &igw, id })
 	tags := t.tags(t.spec.Name, nil)
 	if err := c.createTags(ctx, []string{id}, tags); err != nil {
 		return err
 	}
 	igw.Tags = ptr(resourceTags(tags))
-	if err := c.linkInternetService(ctx, id, s.ids[keyNet]); err != nil {
-		return fmt.Errorf("linking the internet service %s to the Net %s: %w", id, s.ids[keyNet], err)
+	if err := c.linkInternetService(ctx, id, s.id(keyNet)); err != nil {
+		return fmt.Errorf("linking the internet service %s to the Net %s: %w", id, s.id(keyNet), err)
 	}
-	igw.NetId = ptr(s.ids[keyNet])
+	igw.NetId = ptr(s.id(keyNet))
 	return nil
 }
 
 // makeRouteTable makes the public or the private route table. The public
-// one routes everything else to the internet service; the private one gets
-// its default route with the NAT service.
+// one gets its default route to the internet service with routeToInternet;
+// the private one its default route with the NAT service.
 func (c *Client) makeRouteTable(ctx context.Context, s *netState, t tagger, role string) error {
-	rt, err := c.createRouteTable(ctx, s.ids[keyNet])
+	rt, err := c.createRouteTable(ctx, s.id(keyNet))
 	if err != nil {
-		return fmt.Errorf("creating the %s route table in the Net %s: %w", role, s.ids[keyNet], err)
+		return fmt.Errorf("creating the %s route table in the Net %s: %w", role, s.id(keyNet), err)
 	}
 	id := rt.GetRouteTableId()
-	s.tables[role], s.ids[keyRouteTable(role)] = rt, id
-	s.allTables = append(s.allTables, rt)
+	s.record(func() {
+		s.tables[role], s.ids[keyRouteTable(role)] = rt, id
+		s.allTables = append(s.allTables, rt)
+	})
 	tags := t.tags(t.name(role), map[string]string{tagRouteTable: role})
 	if err := c.createTags(ctx, []string{id}, tags); err != nil {
 		return err
 	}
 	rt.Tags = ptr(resourceTags(tags))
-	s.tables[role] = rt
-	if role == rolePublic {
-		igw := s.ids[keyInternetService]
-		if err := c.createRoute(ctx, id, anywhere, routeTarget{internetServiceID: igw}); err != nil {
-			return fmt.Errorf("routing %s to the internet service %s in the route table %s: %w", anywhere, igw, id, err)
-		}
+	s.record(func() { s.tables[role] = rt })
+	return nil
+}
+
+// routeToInternet routes everything else from the public route table to the
+// internet service.
+func (c *Client) routeToInternet(ctx context.Context, s *netState) error {
+	id, igw := s.id(keyRouteTable(rolePublic)), s.id(keyInternetService)
+	if err := c.createRoute(ctx, id, anywhere, routeTarget{internetServiceID: igw}); err != nil {
+		return fmt.Errorf("routing %s to the internet service %s in the route table %s: %w", anywhere, igw, id, err)
 	}
 	return nil
 }
@@ -303,17 +339,22 @@ func (c *Client) makeRouteTable(ctx context.Context, s *netState, t tagger, role
 // linkSubnet links a tier's subnet to its route table.
 func (c *Client) linkSubnet(ctx context.Context, s *netState, tier string) error {
 	role := routeTableRole(tier)
+	s.mu.Lock()
 	sub, rt := s.subnets[tier], s.tables[role]
+	s.mu.Unlock()
 	if err := c.linkRouteTable(ctx, rt.GetRouteTableId(), sub.GetSubnetId()); err != nil {
 		return fmt.Errorf("linking the %s subnet %s to the %s route table %s: %w", tier, sub.GetSubnetId(), role, rt.GetRouteTableId(), err)
 	}
-	rt.LinkRouteTables = ptr(slices.Concat(rt.GetLinkRouteTables(), []osc.LinkRouteTable{{RouteTableId: rt.RouteTableId, SubnetId: sub.SubnetId}}))
-	s.tables[role] = rt
-	for i := range s.allTables {
-		if s.allTables[i].GetRouteTableId() == rt.GetRouteTableId() {
-			s.allTables[i] = rt
+	s.record(func() {
+		rt := s.tables[role]
+		rt.LinkRouteTables = ptr(slices.Concat(rt.GetLinkRouteTables(), []osc.LinkRouteTable{{RouteTableId: rt.RouteTableId, SubnetId: sub.SubnetId}}))
+		s.tables[role] = rt
+		for i := range s.allTables {
+			if s.allTables[i].GetRouteTableId() == rt.GetRouteTableId() {
+				s.allTables[i] = rt
+			}
 		}
-	}
+	})
 	return nil
 }
 
@@ -333,30 +374,51 @@ func natClientToken(token, publicIPID string) string {
 // in the bastion's subnet (public: it routes to the internet service), and
 // the private route table's default route through it.
 func (c *Client) enableNAT(ctx context.Context, s *netState, t tagger) error {
+	if err := c.allocateNATIP(ctx, s, t); err != nil {
+		return err
+	}
+	if err := c.startNAT(ctx, s, t); err != nil {
+		return err
+	}
+	return c.finishNAT(ctx, s)
+}
+
+// allocateNATIP allocates the NAT service's public IP.
+func (c *Client) allocateNATIP(ctx context.Context, s *netState, t tagger) error {
 	ip, err := c.createPublicIP(ctx)
 	if err != nil {
 		return fmt.Errorf("allocating the NAT service's public IP: %w", err)
 	}
 	ipID := ip.GetPublicIpId()
-	s.natIP, s.ids[keyNatPublicIP] = &ip, ipID
-	name := t.name("nat")
-	if err := c.createTags(ctx, []string{ipID}, t.tags(name, nil)); err != nil {
-		return err
-	}
-	sub := s.subnets[cloud.TierBastion]
+	s.record(func() { s.natIP, s.ids[keyNatPublicIP] = &ip, ipID })
+	return c.createTags(ctx, []string{ipID}, t.tags(t.name("nat"), nil))
+}
+
+// startNAT makes the NAT service in the bastion's subnet with the public IP.
+func (c *Client) startNAT(ctx context.Context, s *netState, t tagger) error {
+	s.mu.Lock()
+	sub, ip := s.subnets[cloud.TierBastion], s.natIP
+	s.mu.Unlock()
+	ipID := ip.GetPublicIpId()
 	nat, err := c.createNatService(ctx, sub.GetSubnetId(), ipID, natClientToken(t.token, ipID))
 	if err != nil {
 		return fmt.Errorf("creating the NAT service in the subnet %s with the public IP %s: %w", sub.GetSubnetId(), ip.GetPublicIp(), err)
 	}
 	natID := nat.GetNatServiceId()
-	s.nat, s.ids[keyNatService] = &nat, natID
-	if err := c.createTags(ctx, []string{natID}, t.tags(name, nil)); err != nil {
-		return err
-	}
+	s.record(func() { s.nat, s.ids[keyNatService] = &nat, natID })
+	return c.createTags(ctx, []string{natID}, t.tags(t.name("nat"), nil))
+}
+
+// finishNAT waits until the NAT service is available and routes the
+// private route table's default route through it.
+func (c *Client) finishNAT(ctx context.Context, s *netState) error {
+	natID := s.id(keyNatService)
 	if err := c.waitNatService(ctx, natID); err != nil {
 		return err
 	}
+	s.mu.Lock()
 	private, ok := s.tables[rolePrivate]
+	s.mu.Unlock()
 	if !ok {
 		return nil // the route comes with the table, should it be made again
 	}
@@ -411,7 +473,7 @@ func (c *Client) disableNAT(ctx context.Context, s *netState, token, recordedIP 
 			}
 		}
 	}
-	if err := c.deleteNatServices(ctx, s.ids[keyNet], []string{natID}); err != nil {
+	if err := c.deleteNatServices(ctx, s.id(keyNet), []string{natID}); err != nil {
 		return err
 	}
 	if s.natIP == nil {
@@ -430,25 +492,29 @@ func ownedBy(tags []osc.ResourceTag, token string) bool {
 	return token != "" && tagValue(tags, cloud.TagClientToken) == token
 }
 
-// makeAccessPoint gives both route tables a private path to object
-// storage, and waits until it is ready.
-func (c *Client) makeAccessPoint(ctx context.Context, s *netState, t tagger) error {
+// startAccessPoint gives both route tables a private path to object
+// storage; waitAccessPoint waits until it is ready.
+func (c *Client) startAccessPoint(ctx context.Context, s *netState, t tagger) error {
 	var tables []string
+	s.mu.Lock()
 	for _, role := range routeTableRoles {
 		if rt, ok := s.tables[role]; ok {
 			tables = append(tables, rt.GetRouteTableId())
 		}
 	}
+	s.mu.Unlock()
 	service := c.storageService()
-	nap, err := c.createNetAccessPoint(ctx, s.ids[keyNet], service, tables)
+	nap, err := c.createNetAccessPoint(ctx, s.id(keyNet), service, tables)
 	if err != nil {
-		return fmt.Errorf("creating the Net access point to %s in the Net %s: %w", service, s.ids[keyNet], err)
+		return fmt.Errorf("creating the Net access point to %s in the Net %s: %w", service, s.id(keyNet), err)
 	}
 	id := nap.GetNetAccessPointId()
-	s.accessPoint, s.ids[keyNetAccessPoint] = &nap, id
-	if err := c.createTags(ctx, []string{id}, t.tags(t.name("storage"), nil)); err != nil {
-		return err
-	}
+	s.record(func() { s.accessPoint, s.ids[keyNetAccessPoint] = &nap, id })
+	return c.createTags(ctx, []string{id}, t.tags(t.name("storage"), nil))
+}
+
+func (c *Client) waitAccessPoint(ctx context.Context, s *netState) error {
+	id := s.id(keyNetAccessPoint)
 	return cloud.WaitFor(ctx, c.retry, "the Net access point "+id+" to become available", func(ctx context.Context) (bool, error) {
 		points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetAccessPointIds: ids(id)})
 		if err != nil {

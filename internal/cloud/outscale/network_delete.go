@@ -116,10 +116,10 @@ func (c *Client) deleteOutside(ctx context.Context, igwID, publicIPID string) er
 }
 
 // maxConflictRetries bounds how often a delete is retried while the cloud
-// answers a conflict. With the waits of cloud.WaitFor (¼ s doubling to
-// 5 s) it gives OUTSCALE about three minutes to unlink things; the
+// answers a conflict. With the waits of cloud.WaitFor (¼ s growing by half
+// to 2 s) it gives OUTSCALE about three minutes to unlink things; the
 // resource's delete timeout may end it sooner.
-const maxConflictRetries = 40
+const maxConflictRetries = 93
 
 // remove runs del until it succeeds, retrying while the cloud answers a
 // conflict; an object already gone counts as removed. what names the

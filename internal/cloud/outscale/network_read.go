@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	osc "github.com/outscale/osc-sdk-go/v2"
 
@@ -54,6 +55,8 @@ const anywhere = "0.0.0.0/0"
 // netState is a warehouse network as the cloud holds it: the raw objects,
 // each recognised in its part.
 type netState struct {
+	// mu guards the fields while a create makes parts at once (see build).
+	mu  sync.Mutex
 	net osc.Net
 	// Every subnet, security group and route table of the Net, the user's
 	// own and the default ones included.
@@ -70,6 +73,20 @@ type netState struct {
 	accessPoint *osc.NetAccessPoint
 	// ids are the Network's CloudIDs.
 	ids map[string]string
+}
+
+// record changes s under its lock.
+func (s *netState) record(change func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	change()
+}
+
+// id is the id of the part key, read under the lock.
+func (s *netState) id(key string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[key]
 }
 
 // netID is the Net a reference names: its ID, or after a failed create the
@@ -104,88 +121,118 @@ func (c *Client) readState(ctx context.Context, ref cloud.Network) (*netState, e
 	for key, v := range ref.CloudIDs {
 		known[v] = key
 	}
-
-	if s.allSubnets, err = c.readSubnets(ctx, id); err != nil {
-		return nil, fmt.Errorf("reading the subnets of the Net %s: %w", id, err)
-	}
-	s.subnets = assignRoles(s.allSubnets, func(x osc.Subnet) string { return x.GetSubnetId() },
-		func(x osc.Subnet) []osc.ResourceTag { return x.GetTags() }, known, keySubnet(""), cloud.TagTier, cloud.Tiers)
-	for tier, sub := range s.subnets {
-		s.ids[keySubnet(tier)] = sub.GetSubnetId()
-	}
-
-	if s.allGroups, err = c.readSecurityGroups(ctx, id); err != nil {
-		return nil, fmt.Errorf("reading the security groups of the Net %s: %w", id, err)
-	}
-	s.groups = assignRoles(s.allGroups, func(x osc.SecurityGroup) string { return x.GetSecurityGroupId() },
-		func(x osc.SecurityGroup) []osc.ResourceTag { return x.GetTags() }, known,
-		keySecurityGroup(""), cloud.TagTier, cloud.Tiers)
-	for tier, g := range s.groups {
-		s.ids[keySecurityGroup(tier)] = g.GetSecurityGroupId()
-	}
-
-	if s.allTables, err = c.readRouteTables(ctx, id); err != nil {
-		return nil, fmt.Errorf("reading the route tables of the Net %s: %w", id, err)
-	}
-	s.tables = assignRoles(s.allTables, func(x osc.RouteTable) string { return x.GetRouteTableId() },
-		func(x osc.RouteTable) []osc.ResourceTag { return x.GetTags() }, known,
-		keyRouteTable(""), tagRouteTable, routeTableRoles)
-	for role, t := range s.tables {
-		s.ids[keyRouteTable(role)] = t.GetRouteTableId()
-	}
-
-	// The internet service linked to the Net, or the one a failed create
-	// made and had not linked yet.
-	services, err := c.readInternetServices(ctx, id, ref.CloudIDs[keyInternetService])
+	// The Net's parts are read at once: each read needs only the Net.
+	err = cloud.Parallel(ctx,
+		func(ctx context.Context) error {
+			all, err := c.readSubnets(ctx, id)
+			if err != nil {
+				return fmt.Errorf("reading the subnets of the Net %s: %w", id, err)
+			}
+			roles := assignRoles(all, func(x osc.Subnet) string { return x.GetSubnetId() },
+				func(x osc.Subnet) []osc.ResourceTag { return x.GetTags() }, known, keySubnet(""), cloud.TagTier, cloud.Tiers)
+			s.record(func() {
+				s.allSubnets, s.subnets = all, roles
+				for tier, sub := range roles {
+					s.ids[keySubnet(tier)] = sub.GetSubnetId()
+				}
+			})
+			return nil
+		},
+		func(ctx context.Context) error {
+			all, err := c.readSecurityGroups(ctx, id)
+			if err != nil {
+				return fmt.Errorf("reading the security groups of the Net %s: %w", id, err)
+			}
+			roles := assignRoles(all, func(x osc.SecurityGroup) string { return x.GetSecurityGroupId() },
+				func(x osc.SecurityGroup) []osc.ResourceTag { return x.GetTags() }, known,
+				keySecurityGroup(""), cloud.TagTier, cloud.Tiers)
+			s.record(func() {
+				s.allGroups, s.groups = all, roles
+				for tier, g := range roles {
+					s.ids[keySecurityGroup(tier)] = g.GetSecurityGroupId()
+				}
+			})
+			return nil
+		},
+		func(ctx context.Context) error {
+			all, err := c.readRouteTables(ctx, id)
+			if err != nil {
+				return fmt.Errorf("reading the route tables of the Net %s: %w", id, err)
+			}
+			roles := assignRoles(all, func(x osc.RouteTable) string { return x.GetRouteTableId() },
+				func(x osc.RouteTable) []osc.ResourceTag { return x.GetTags() }, known,
+				keyRouteTable(""), tagRouteTable, routeTableRoles)
+			s.record(func() {
+				s.allTables, s.tables = all, roles
+				for role, t := range roles {
+					s.ids[keyRouteTable(role)] = t.GetRouteTableId()
+				}
+			})
+			return nil
+		},
+		func(ctx context.Context) error {
+			// The internet service linked to the Net, or the one a failed
+			// create made and had not linked yet.
+			services, err := c.readInternetServices(ctx, id, ref.CloudIDs[keyInternetService])
+			if err != nil {
+				return fmt.Errorf("reading the internet service of the Net %s: %w", id, err)
+			}
+			for i := range services {
+				if services[i].GetNetId() == id || services[i].GetInternetServiceId() == ref.CloudIDs[keyInternetService] {
+					s.record(func() {
+						s.internet = &services[i]
+						s.ids[keyInternetService] = services[i].GetInternetServiceId()
+					})
+					break
+				}
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			nats, err := c.readNatServices(ctx, osc.FiltersNatService{NetIds: ids(id)})
+			if err != nil {
+				return fmt.Errorf("reading the NAT services of the Net %s: %w", id, err)
+			}
+			nat := pickOne(activeNatServices(nats), func(x osc.NatService) string { return x.GetNatServiceId() }, ref.CloudIDs[keyNatService])
+			natIPID := ref.CloudIDs[keyNatPublicIP]
+			if nat != nil {
+				s.record(func() { s.nat, s.ids[keyNatService] = nat, nat.GetNatServiceId() })
+				if lights := nat.GetPublicIps(); len(lights) > 0 {
+					natIPID = lights[0].GetPublicIpId()
+				}
+			}
+			// The NAT's address, or the address a failed create allocated
+			// before it could make the NAT service.
+			if natIPID == "" {
+				return nil
+			}
+			addresses, err := c.readPublicIPs(ctx, natIPID)
+			if err != nil {
+				return fmt.Errorf("reading the public IP %s of the NAT service: %w", natIPID, err)
+			}
+			if len(addresses) > 0 {
+				s.record(func() { s.natIP, s.ids[keyNatPublicIP] = &addresses[0], natIPID })
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetIds: ids(id), ServiceNames: ids(c.storageService())})
+			if err != nil {
+				return fmt.Errorf("reading the Net access points of the Net %s: %w", id, err)
+			}
+			var live []osc.NetAccessPoint
+			for _, p := range points {
+				if state := p.GetState(); state != "deleting" && state != "deleted" {
+					live = append(live, p)
+				}
+			}
+			if ap := pickOne(live, func(x osc.NetAccessPoint) string { return x.GetNetAccessPointId() }, ref.CloudIDs[keyNetAccessPoint]); ap != nil {
+				s.record(func() { s.accessPoint, s.ids[keyNetAccessPoint] = ap, ap.GetNetAccessPointId() })
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("reading the internet service of the Net %s: %w", id, err)
-	}
-	for i := range services {
-		if services[i].GetNetId() == id || services[i].GetInternetServiceId() == ref.CloudIDs[keyInternetService] {
-			s.internet = &services[i]
-			s.ids[keyInternetService] = services[i].GetInternetServiceId()
-			break
-		}
-	}
-
-	nats, err := c.readNatServices(ctx, osc.FiltersNatService{NetIds: ids(id)})
-	if err != nil {
-		return nil, fmt.Errorf("reading the NAT services of the Net %s: %w", id, err)
-	}
-	s.nat = pickOne(activeNatServices(nats), func(x osc.NatService) string { return x.GetNatServiceId() }, ref.CloudIDs[keyNatService])
-	natIPID := ref.CloudIDs[keyNatPublicIP]
-	if s.nat != nil {
-		s.ids[keyNatService] = s.nat.GetNatServiceId()
-		if lights := s.nat.GetPublicIps(); len(lights) > 0 {
-			natIPID = lights[0].GetPublicIpId()
-		}
-	}
-	// The NAT's address, or the address a failed create allocated before
-	// it could make the NAT service.
-	if natIPID != "" {
-		addresses, err := c.readPublicIPs(ctx, natIPID)
-		if err != nil {
-			return nil, fmt.Errorf("reading the public IP %s of the NAT service: %w", natIPID, err)
-		}
-		if len(addresses) > 0 {
-			s.natIP = &addresses[0]
-			s.ids[keyNatPublicIP] = natIPID
-		}
-	}
-
-	points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetIds: ids(id), ServiceNames: ids(c.storageService())})
-	if err != nil {
-		return nil, fmt.Errorf("reading the Net access points of the Net %s: %w", id, err)
-	}
-	var live []osc.NetAccessPoint
-	for _, p := range points {
-		if state := p.GetState(); state != "deleting" && state != "deleted" {
-			live = append(live, p)
-		}
-	}
-	s.accessPoint = pickOne(live, func(x osc.NetAccessPoint) string { return x.GetNetAccessPointId() }, ref.CloudIDs[keyNetAccessPoint])
-	if s.accessPoint != nil {
-		s.ids[keyNetAccessPoint] = s.accessPoint.GetNetAccessPointId()
+		return nil, err
 	}
 	return s, nil
 }

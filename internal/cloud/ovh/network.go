@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
@@ -100,10 +101,11 @@ func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.Network
 	if err := c.makePrivateNetwork(ctx, n, spec.ClientToken); err != nil {
 		return err
 	}
-	for _, tier := range cloud.Tiers {
-		if err := c.makeSubnet(ctx, n, tier, spec.Subnets[tier]); err != nil {
-			return err
-		}
+	// The four subnets at once: each needs only the network.
+	if err := cloud.Each(ctx, cloud.Tiers, func(ctx context.Context, tier string) error {
+		return c.makeSubnet(ctx, n, tier, spec.Subnets[tier])
+	}); err != nil {
+		return err
 	}
 	if spec.NATEgress {
 		if err := c.makeGateway(ctx, n); err != nil {
@@ -239,10 +241,16 @@ func (c *Client) makeSubnet(ctx context.Context, n *cloud.Network, tier, cidr st
 	if err != nil {
 		return fmt.Errorf("creating the %s subnet %s in the private network %s: %w", tier, cidr, n.ID, err)
 	}
+	recording.Lock()
+	defer recording.Unlock()
 	n.Subnets[tier] = cloud.Subnet{ID: made.ID, CIDR: made.CIDR}
 	n.CloudIDs[keySubnet(tier)] = made.ID
 	return nil
 }
+
+// recording guards the maps of a cloud.Network while a create or an update
+// makes several of its parts at once.
+var recording sync.Mutex
 
 // makeGateway makes the gateway in the compute subnet, waits until it is
 // active, and attaches the other tiers' subnets to it.
@@ -316,14 +324,19 @@ func (c *Client) gatewayIn(ctx context.Context, subnetID string) (*gateway, erro
 // attachSubnets gives the gateway an interface in each tier's subnet that
 // has none.
 func (c *Client) attachSubnets(ctx context.Context, n *cloud.Network, g gateway) error {
-	for _, tier := range cloud.Tiers {
+	// The interfaces at once: each needs only the gateway and its subnet.
+	return cloud.Each(ctx, cloud.Tiers, func(ctx context.Context, tier string) error {
+		recording.Lock()
 		s, ok := n.Subnets[tier]
+		recording.Unlock()
 		if !ok {
-			continue
+			return nil
 		}
 		if itf := g.interfaceIn(s.ID); itf != nil {
+			recording.Lock()
 			n.CloudIDs[keyInterface(tier)] = itf.ID
-			continue
+			recording.Unlock()
+			return nil
 		}
 		var itf gatewayInterface
 		err := c.retry.Recover(ctx, func(ctx context.Context) error {
@@ -345,9 +358,11 @@ func (c *Client) attachSubnets(ctx context.Context, n *cloud.Network, g gateway)
 		if err != nil {
 			return fmt.Errorf("attaching the %s subnet %s to the gateway %s: %w", tier, s.ID, g.ID, err)
 		}
+		recording.Lock()
 		n.CloudIDs[keyInterface(tier)] = itf.ID
-	}
-	return nil
+		recording.Unlock()
+		return nil
+	})
 }
 
 // ReadNetwork implements cloud.Networks. The cloud holds neither the rules
@@ -390,9 +405,26 @@ func (c *Client) observe(ctx context.Context, ref cloud.Network) (*observed, err
 		return o, nil // nothing of it lives in the region
 	}
 	o.openstackID = r.OpenstackID
-	all, err := c.listSubnets(ctx, pn.ID)
+	// The subnets and the region's gateways at once.
+	var all []subnet
+	var regional []gateway
+	err = cloud.Parallel(ctx,
+		func(ctx context.Context) error {
+			var err error
+			if all, err = c.listSubnets(ctx, pn.ID); err != nil {
+				return fmt.Errorf("listing the subnets of the private network %s: %w", pn.ID, err)
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			var err error
+			if regional, err = c.listGateways(ctx, ""); err != nil {
+				return fmt.Errorf("listing the gateways of %s: %w", c.cfg.Region, err)
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("listing the subnets of the private network %s: %w", pn.ID, err)
+		return nil, err
 	}
 	var here []subnet
 	for _, s := range all {
@@ -401,10 +433,7 @@ func (c *Client) observe(ctx context.Context, ref cloud.Network) (*observed, err
 		}
 	}
 	o.subnets = tiersOf(here, ref)
-	gateways, err := c.gatewaysOf(ctx, o.openstackID, here, ref.CloudIDs[keyGateway])
-	if err != nil {
-		return nil, err
-	}
+	gateways := attachedGateways(regional, o.openstackID, here, ref.CloudIDs[keyGateway])
 	o.gateway = pickGateway(gateways, ref.CloudIDs[keyGateway], gatewayName(pn.Name))
 	return o, nil
 }
@@ -435,6 +464,12 @@ func (c *Client) gatewaysOf(ctx context.Context, openstackID string, subnets []s
 	if err != nil {
 		return nil, fmt.Errorf("listing the gateways of %s: %w", c.cfg.Region, err)
 	}
+	return attachedGateways(all, openstackID, subnets, knownID), nil
+}
+
+// attachedGateways keeps, of all, the gateways attached to the network (see
+// gatewaysOf).
+func attachedGateways(all []gateway, openstackID string, subnets []subnet, knownID string) []gateway {
 	var out []gateway
 	for _, g := range all {
 		attached := g.ID == knownID
@@ -446,7 +481,7 @@ func (c *Client) gatewaysOf(ctx context.Context, openstackID string, subnets []s
 			out = append(out, g)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // tiersOf tells which subnet is which tier. Subnets have no name in the API
@@ -729,10 +764,10 @@ func (c *Client) removeGateway(ctx context.Context, id string) error {
 }
 
 // maxConflictRetries bounds how often a delete is retried while the cloud
-// answers a conflict. With the waits of cloud.WaitFor (¼ s doubling to
-// 5 s) it gives the API about three minutes to release things; the
+// answers a conflict. With the waits of cloud.WaitFor (¼ s growing by half
+// to 2 s) it gives the API about three minutes to release things; the
 // resource's delete timeout may end it sooner.
-const maxConflictRetries = 40
+const maxConflictRetries = 93
 
 // remove runs del until it succeeds, retrying while the cloud answers a
 // conflict; an object already gone counts as removed. what names the

@@ -272,17 +272,30 @@ func (c *Client) bucketKey(ctx context.Context, ref cloud.Bucket) (int64, s3stor
 		return 0, s3store.Keys{}, fmt.Errorf("reading the bucket %s: %w", ref.Name, err)
 	}
 	owner := got.OwnerID
-	u, err := c.getUser(ctx, owner)
+	// The owner and its keys at once.
+	var u user
+	var creds []s3Credentials
+	err = cloud.Parallel(ctx,
+		func(ctx context.Context) error {
+			var err error
+			if u, err = c.getUser(ctx, owner); err != nil {
+				return fmt.Errorf("reading the user %d that owns the bucket %s: %w", owner, ref.Name, err)
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			var err error
+			if creds, err = c.listS3Credentials(ctx, owner); err != nil {
+				return fmt.Errorf("listing the S3 credentials of the user %d: %w", owner, err)
+			}
+			return nil
+		})
 	if err != nil {
-		return owner, s3store.Keys{}, fmt.Errorf("reading the user %d that owns the bucket %s: %w", owner, ref.Name, err)
+		return owner, s3store.Keys{}, err
 	}
 	if u.Description != userDescription(ref.Name) {
 		return owner, s3store.Keys{}, fmt.Errorf("the bucket %s is owned by the user %d (%q), which health_warehouse_storage "+
 			"did not make for it: the provider manages only buckets it made, with their own user", ref.Name, owner, u.Description)
-	}
-	creds, err := c.listS3Credentials(ctx, owner)
-	if err != nil {
-		return owner, s3store.Keys{}, fmt.Errorf("listing the S3 credentials of the user %d: %w", owner, err)
 	}
 	access := ""
 	for _, cr := range creds {
@@ -310,16 +323,29 @@ func (c *Client) ReadBucket(ctx context.Context, ref cloud.Bucket) (cloud.Bucket
 	if err != nil {
 		return cloud.Bucket{}, err
 	}
-	st, err := c.store(keys).Observe(ctx, ref.Name)
+	// The bucket's settings and its user's policy at once.
+	var st s3store.State
+	var policy string
+	err = cloud.Parallel(ctx,
+		func(ctx context.Context) error {
+			var err error
+			if st, err = c.store(keys).Observe(ctx, ref.Name); err != nil {
+				return fmt.Errorf("reading the bucket %s: %w", ref.Name, err)
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			var err error
+			if policy, err = c.getUserPolicy(ctx, owner); err != nil {
+				return fmt.Errorf("reading the S3 policy of the user %d: %w", owner, err)
+			}
+			return nil
+		})
 	if err != nil {
-		return cloud.Bucket{}, fmt.Errorf("reading the bucket %s: %w", ref.Name, err)
+		return cloud.Bucket{}, err
 	}
 	b := c.bucketRef(ref.Name)
 	s3store.Apply(&b, st)
-	policy, err := c.getUserPolicy(ctx, owner)
-	if err != nil {
-		return cloud.Bucket{}, fmt.Errorf("reading the S3 policy of the user %d: %w", owner, err)
-	}
 	if b.Policy, err = cloud.CanonicalPolicy(policy); err != nil {
 		return cloud.Bucket{}, fmt.Errorf("reading the S3 policy of the user %d: %w", owner, err)
 	}

@@ -71,90 +71,115 @@ func (c *Client) Observe(ctx context.Context, name string) (State, error) {
 	if st.Versioning, err = c.versioning(ctx, name); err != nil {
 		return st, err
 	}
-	if err := c.call(ctx, "GetBucketEncryption", true, func(ctx context.Context) error {
-		out, err := c.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(name)})
-		if err != nil {
-			return err
-		}
-		if cfg := out.ServerSideEncryptionConfiguration; cfg != nil {
-			for _, r := range cfg.Rules {
-				if d := r.ApplyServerSideEncryptionByDefault; d != nil {
-					st.SSEAlgorithm = string(d.SSEAlgorithm)
-				}
-			}
-		}
-		return nil
-	}); err != nil && !hasCode(err, codeNoEncryption) {
-		return st, err
-	}
-	if err := c.call(ctx, "GetObjectLockConfiguration", true, func(ctx context.Context) error {
-		out, err := c.api.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(name)})
-		if err != nil {
-			return err
-		}
-		if cfg := out.ObjectLockConfiguration; cfg != nil && cfg.ObjectLockEnabled == types.ObjectLockEnabledEnabled {
-			st.ObjectLockEnabled = true
-			if cfg.Rule != nil && cfg.Rule.DefaultRetention != nil {
-				d := cfg.Rule.DefaultRetention
-				days := int(aws.ToInt32(d.Days))
-				if y := aws.ToInt32(d.Years); y > 0 {
-					days = int(y) * 365
-				}
-				st.LockRule = &cloud.ObjectLock{Mode: string(d.Mode), RetentionDays: days}
-			}
-		}
-		return nil
-	}); err != nil && !hasCode(err, codeNoObjectLock) {
-		return st, err
-	}
-	if err := c.call(ctx, "GetBucketLifecycleConfiguration", true, func(ctx context.Context) error {
-		out, err := c.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(name)})
-		if err != nil {
-			return err
-		}
-		for _, r := range out.Rules {
-			if r.Status != types.ExpirationStatusEnabled {
-				continue // the provider writes enabled rules only; a disabled one reads as absent
-			}
-			rule := cloud.LifecycleRule{ID: aws.ToString(r.ID)}
-			if n := r.NoncurrentVersionExpiration; n != nil {
-				rule.NoncurrentVersionExpirationDays = int(aws.ToInt32(n.NoncurrentDays))
-			}
-			if a := r.AbortIncompleteMultipartUpload; a != nil {
-				rule.AbortIncompleteUploadDays = int(aws.ToInt32(a.DaysAfterInitiation))
-			}
-			st.Lifecycle = append(st.Lifecycle, rule)
-		}
-		return nil
-	}); err != nil && !hasCode(err, codeNoSuchLifecycle) {
-		return st, err
-	}
+	// The bucket exists and the key reads it: the other settings are read
+	// at once, each into its own fields.
 	st.Tags = map[string]string{}
-	if err := c.call(ctx, "GetBucketTagging", true, func(ctx context.Context) error {
-		out, err := c.api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(name)})
-		if err != nil {
+	reads := []func(ctx context.Context) error{
+		func(ctx context.Context) error {
+			err := c.call(ctx, "GetBucketEncryption", true, func(ctx context.Context) error {
+				out, err := c.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(name)})
+				if err != nil {
+					return err
+				}
+				if cfg := out.ServerSideEncryptionConfiguration; cfg != nil {
+					for _, r := range cfg.Rules {
+						if d := r.ApplyServerSideEncryptionByDefault; d != nil {
+							st.SSEAlgorithm = string(d.SSEAlgorithm)
+						}
+					}
+				}
+				return nil
+			})
+			if hasCode(err, codeNoEncryption) {
+				return nil
+			}
 			return err
-		}
-		for _, t := range out.TagSet {
-			st.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
-		return nil
-	}); err != nil && !hasCode(err, codeNoSuchTagSet) {
-		return st, err
+		},
+		func(ctx context.Context) error {
+			err := c.call(ctx, "GetObjectLockConfiguration", true, func(ctx context.Context) error {
+				out, err := c.api.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(name)})
+				if err != nil {
+					return err
+				}
+				if cfg := out.ObjectLockConfiguration; cfg != nil && cfg.ObjectLockEnabled == types.ObjectLockEnabledEnabled {
+					st.ObjectLockEnabled = true
+					if cfg.Rule != nil && cfg.Rule.DefaultRetention != nil {
+						d := cfg.Rule.DefaultRetention
+						days := int(aws.ToInt32(d.Days))
+						if y := aws.ToInt32(d.Years); y > 0 {
+							days = int(y) * 365
+						}
+						st.LockRule = &cloud.ObjectLock{Mode: string(d.Mode), RetentionDays: days}
+					}
+				}
+				return nil
+			})
+			if hasCode(err, codeNoObjectLock) {
+				return nil
+			}
+			return err
+		},
+		func(ctx context.Context) error {
+			err := c.call(ctx, "GetBucketLifecycleConfiguration", true, func(ctx context.Context) error {
+				out, err := c.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(name)})
+				if err != nil {
+					return err
+				}
+				st.Lifecycle = nil
+				for _, r := range out.Rules {
+					if r.Status != types.ExpirationStatusEnabled {
+						continue // the provider writes enabled rules only; a disabled one reads as absent
+					}
+					rule := cloud.LifecycleRule{ID: aws.ToString(r.ID)}
+					if n := r.NoncurrentVersionExpiration; n != nil {
+						rule.NoncurrentVersionExpirationDays = int(aws.ToInt32(n.NoncurrentDays))
+					}
+					if a := r.AbortIncompleteMultipartUpload; a != nil {
+						rule.AbortIncompleteUploadDays = int(aws.ToInt32(a.DaysAfterInitiation))
+					}
+					st.Lifecycle = append(st.Lifecycle, rule)
+				}
+				return nil
+			})
+			if hasCode(err, codeNoSuchLifecycle) {
+				return nil
+			}
+			return err
+		},
+		func(ctx context.Context) error {
+			err := c.call(ctx, "GetBucketTagging", true, func(ctx context.Context) error {
+				out, err := c.api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(name)})
+				if err != nil {
+					return err
+				}
+				for _, t := range out.TagSet {
+					st.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				}
+				return nil
+			})
+			if hasCode(err, codeNoSuchTagSet) {
+				return nil
+			}
+			return err
+		},
 	}
 	if c.cfg.BucketPolicies {
-		if err := c.call(ctx, "GetBucketPolicy", true, func(ctx context.Context) error {
-			out, err := c.api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
-			if err != nil {
+		reads = append(reads, func(ctx context.Context) error {
+			err := c.call(ctx, "GetBucketPolicy", true, func(ctx context.Context) error {
+				out, err := c.api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
+				if err != nil {
+					return err
+				}
+				st.Policy, err = cloud.CanonicalPolicy(aws.ToString(out.Policy))
 				return err
+			})
+			if hasCode(err, codeNoSuchPolicy) {
+				return nil
 			}
-			st.Policy, err = cloud.CanonicalPolicy(aws.ToString(out.Policy))
 			return err
-		}); err != nil && !hasCode(err, codeNoSuchPolicy) {
-			return st, err
-		}
+		})
 	}
-	return st, nil
+	return st, cloud.Parallel(ctx, reads...)
 }
 
 func (c *Client) versioning(ctx context.Context, name string) (string, error) {
@@ -189,6 +214,10 @@ func (c *Client) Converge(ctx context.Context, name string, want Desired, have S
 			return fmt.Errorf("setting the bucket policy: %w", err)
 		}
 	}
+	// The rest at once: each setting is independent of the others (object
+	// lock is set only on a bucket made with it, which S3 versions); the
+	// tags last, since they mark a finished bucket (see Unfinished).
+	var steps []func(ctx context.Context) error
 	status := ""
 	switch {
 	case want.Versioning && have.Versioning != "Enabled":
@@ -197,24 +226,30 @@ func (c *Client) Converge(ctx context.Context, name string, want Desired, have S
 		status = "Suspended" // S3 never turns versioning back off
 	}
 	if status != "" {
-		if err := c.call(ctx, "PutBucketVersioning", true, func(ctx context.Context) error {
-			_, err := c.api.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
-				VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatus(status)}})
-			return err
-		}); err != nil {
-			return fmt.Errorf("setting versioning to %s: %w", status, err)
-		}
+		steps = append(steps, func(ctx context.Context) error {
+			if err := c.call(ctx, "PutBucketVersioning", true, func(ctx context.Context) error {
+				_, err := c.api.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
+					VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatus(status)}})
+				return err
+			}); err != nil {
+				return fmt.Errorf("setting versioning to %s: %w", status, err)
+			}
+			return nil
+		})
 	}
 	if have.SSEAlgorithm != cloud.SSEAlgorithm {
-		if err := c.call(ctx, "PutBucketEncryption", true, func(ctx context.Context) error {
-			_, err := c.api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: b,
-				ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
-					ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAes256},
-				}}}})
-			return err
-		}); err != nil {
-			return fmt.Errorf("setting the default encryption to %s: %w", cloud.SSEAlgorithm, err)
-		}
+		steps = append(steps, func(ctx context.Context) error {
+			if err := c.call(ctx, "PutBucketEncryption", true, func(ctx context.Context) error {
+				_, err := c.api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: b,
+					ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+						ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAes256},
+					}}}})
+				return err
+			}); err != nil {
+				return fmt.Errorf("setting the default encryption to %s: %w", cloud.SSEAlgorithm, err)
+			}
+			return nil
+		})
 	}
 	if have.ObjectLockEnabled && !sameLock(want.LockRule, have.LockRule) {
 		cfg := &types.ObjectLockConfiguration{ObjectLockEnabled: types.ObjectLockEnabledEnabled}
@@ -222,17 +257,26 @@ func (c *Client) Converge(ctx context.Context, name string, want Desired, have S
 			cfg.Rule = &types.ObjectLockRule{DefaultRetention: &types.DefaultRetention{
 				Mode: types.ObjectLockRetentionMode(r.Mode), Days: aws.Int32(int32(r.RetentionDays))}}
 		}
-		if err := c.call(ctx, "PutObjectLockConfiguration", true, func(ctx context.Context) error {
-			_, err := c.api.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: b, ObjectLockConfiguration: cfg})
-			return err
-		}); err != nil {
-			return fmt.Errorf("setting the default retention: %w", err)
-		}
+		steps = append(steps, func(ctx context.Context) error {
+			if err := c.call(ctx, "PutObjectLockConfiguration", true, func(ctx context.Context) error {
+				_, err := c.api.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: b, ObjectLockConfiguration: cfg})
+				return err
+			}); err != nil {
+				return fmt.Errorf("setting the default retention: %w", err)
+			}
+			return nil
+		})
 	}
 	if !sameLifecycle(want.Lifecycle, have.Lifecycle) {
-		if err := c.putLifecycle(ctx, name, want.Lifecycle); err != nil {
-			return fmt.Errorf("setting the lifecycle rules: %w", err)
-		}
+		steps = append(steps, func(ctx context.Context) error {
+			if err := c.putLifecycle(ctx, name, want.Lifecycle); err != nil {
+				return fmt.Errorf("setting the lifecycle rules: %w", err)
+			}
+			return nil
+		})
+	}
+	if err := cloud.Parallel(ctx, steps...); err != nil {
+		return err
 	}
 	if !sameTags(want.Tags, have.Tags) {
 		if err := c.putTags(ctx, name, want.Tags); err != nil {
