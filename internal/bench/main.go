@@ -376,4 +376,3 @@ func writeReport(w io.Writer, o options, h *reliability.Harness, results []resul
 		fmt.Fprintln(w)
 	}
 }
-
