@@ -93,7 +93,8 @@ func getOperation(c *call) (any, error) {
 		if !found {
 			return nil, errNotFound("Operation %s does not exist", id) // unverified wording
 		}
-		if !c.handler.opts.Pace.Ready(collOperations, op.ID, op.Status) {
+		// The pace holds the work itself (in progress), not its start.
+		if op.Status == opInProgress && !c.handler.opts.Pace.Ready(collOperations, op.ID, op.Status) {
 			return op.view(), nil
 		}
 		switch op.Status {
