@@ -58,7 +58,7 @@ var outscaleModel = costModel{
 			"together → ReadPublicIps (the NAT's address)"},
 	},
 	"destroy": {
-		{13, 3, "refresh (3 reads); the bastion: DeleteVms → [shutting-down] → [terminated] → DeletePublicIp; " +
+		{13, 2, "refresh (3 reads); the bastion: DeleteVms → [shutting-down] → DeletePublicIp; " +
 			"then the network: ReadNets → its parts → ReadPublicIps → DeleteNetAccessPoint and DeleteNatService → " +
 			"[deleting] → DeletePublicIp and UnlinkRouteTable → DeleteRouteTable and UnlinkInternetService → " +
 			"DeleteInternetService, DeleteSecurityGroup, DeleteSubnet → DeleteNet"},
@@ -67,10 +67,10 @@ var outscaleModel = costModel{
 
 var ovhModel = costModel{
 	"apply": {
-		{10, 5, "network: GET networks (leftovers) → POST network → [BUILDING] → POST subnet (four together) → " +
-			"POST gateway → [operation in progress] → [gateway BUILDING] → POST interface (three together) → PUT " +
-			"(the provisional name's end); then the bastion: GET instances, flavors, images → POST instance → " +
-			"[operation in progress] → [instance BUILD] → GET floating IPs → PUT (name)"},
+		{10, 3, "network: GET networks (leftovers) → POST network → [BUILDING] → POST subnet (four together) → " +
+			"POST gateway → [operation in progress, gateway building: watched together] → POST interface (three " +
+			"together) → PUT (the provisional name's end); then the bastion: GET instances, flavors, images → POST " +
+			"instance → [operation in progress, instance BUILD: watched together] → GET floating IPs → PUT (name)"},
 		{6, 1, "a bucket: GET users (leftovers) → POST user → [user creating] → POST s3Credentials → POST storage " +
 			"(the policy alongside) → the S3 settings together"},
 	},

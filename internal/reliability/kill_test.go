@@ -31,7 +31,13 @@ type killPoint struct {
 
 var killPoints = map[string][]killPoint{
 	cloud.Outscale: {
-		{"a network with its Net and two subnets", "outscale:CreateSubnet", 3, false, false},
+		// Not earlier: the parts outside the Net (its internet service and
+		// the NAT's address) are made at once with the subnets, and one
+		// whose create answered but whose tags were not yet set when the
+		// provider died cannot be told from the account's others: OAPI
+		// takes neither a client token nor tags in those creates. That
+		// window, one call long, is the orphan this suite cannot close.
+		{"a network with its parts made, half linked", "outscale:LinkRouteTable", 2, false, false},
 		{"a network whose last object is made after the provider died", "outscale:CreateNetAccessPoint", 1, true, false},
 		{"a bastion whose VM and public IP exist, unlinked", "outscale:LinkPublicIp", 1, true, false},
 		{"a bucket made but not configured", "s3:PutBucketVersioning", 1, false, false},

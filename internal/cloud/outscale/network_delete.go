@@ -36,61 +36,69 @@ func (c *Client) DeleteNetwork(ctx context.Context, n cloud.Network) error {
 	return nil
 }
 
+// teardown deletes in dependency order, what does not depend on each other
+// at once: the access points and the NAT services (waiting until they are
+// gone); the public IPs, route tables and internet services; the security
+// groups and the subnets; the Net. A conflict while the cloud unlinks
+// things is retried (see remove).
 func (c *Client) teardown(ctx context.Context, s *netState, n cloud.Network) error {
 	netID := s.net.GetNetId()
 	token := tagValue(s.net.GetTags(), cloud.TagClientToken)
 
-	points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetIds: ids(netID)})
+	err := cloud.Parallel(ctx,
+		func(ctx context.Context) error {
+			points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetIds: ids(netID)})
+			if err != nil {
+				return fmt.Errorf("listing the Net access points: %w", err)
+			}
+			return c.deleteAccessPoints(ctx, netID, points)
+		},
+		func(ctx context.Context) error {
+			nats, err := c.readNatServices(ctx, osc.FiltersNatService{NetIds: ids(netID)})
+			if err != nil {
+				return fmt.Errorf("listing the NAT services: %w", err)
+			}
+			var natIDs []string
+			for _, nat := range nats {
+				natIDs = append(natIDs, nat.GetNatServiceId())
+			}
+			return c.deleteNatServices(ctx, netID, natIDs)
+		})
 	if err != nil {
-		return fmt.Errorf("listing the Net access points: %w", err)
-	}
-	if err := c.deleteAccessPoints(ctx, netID, points); err != nil {
 		return err
 	}
 
-	nats, err := c.readNatServices(ctx, osc.FiltersNatService{NetIds: ids(netID)})
-	if err != nil {
-		return fmt.Errorf("listing the NAT services: %w", err)
+	steps := []func(ctx context.Context) error{
+		func(ctx context.Context) error { return c.deleteOwnedPublicIPs(ctx, token, n.CloudIDs[keyNatPublicIP]) },
+		func(ctx context.Context) error {
+			igwIDs := []string{n.CloudIDs[keyInternetService]}
+			if s.internet != nil {
+				igwIDs = append(igwIDs, s.internet.GetInternetServiceId())
+			}
+			services, err := c.readInternetServices(ctx, netID, igwIDs...)
+			if err != nil {
+				return fmt.Errorf("listing the internet services: %w", err)
+			}
+			return cloud.Each(ctx, services, c.deleteInternetServiceAndLink)
+		},
 	}
-	var natIDs []string
-	for _, nat := range nats {
-		natIDs = append(natIDs, nat.GetNatServiceId())
-	}
-	if err := c.deleteNatServices(ctx, netID, natIDs); err != nil {
-		return err
-	}
-	if err := c.deleteOwnedPublicIPs(ctx, token, n.CloudIDs[keyNatPublicIP]); err != nil {
-		return err
-	}
-
 	for _, rt := range s.allTables {
-		if err := c.deleteRouteTableAndLinks(ctx, rt); err != nil {
-			return err
-		}
+		steps = append(steps, func(ctx context.Context) error { return c.deleteRouteTableAndLinks(ctx, rt) })
 	}
-
-	igwIDs := []string{n.CloudIDs[keyInternetService]}
-	if s.internet != nil {
-		igwIDs = append(igwIDs, s.internet.GetInternetServiceId())
-	}
-	services, err := c.readInternetServices(ctx, netID, igwIDs...)
-	if err != nil {
-		return fmt.Errorf("listing the internet services: %w", err)
-	}
-	for _, igw := range services {
-		if err := c.deleteInternetServiceAndLink(ctx, igw); err != nil {
-			return err
-		}
-	}
-
-	if err := c.deleteSecurityGroups(ctx, s.allGroups); err != nil {
+	if err := cloud.Parallel(ctx, steps...); err != nil {
 		return err
 	}
-	for _, sub := range s.allSubnets {
-		id := sub.GetSubnetId()
-		if err := c.remove(ctx, "the subnet "+id, func(ctx context.Context) error { return c.deleteSubnet(ctx, id) }); err != nil {
-			return err
-		}
+
+	err = cloud.Parallel(ctx,
+		func(ctx context.Context) error { return c.deleteSecurityGroups(ctx, s.allGroups) },
+		func(ctx context.Context) error {
+			return cloud.Each(ctx, s.allSubnets, func(ctx context.Context, sub osc.Subnet) error {
+				id := sub.GetSubnetId()
+				return c.remove(ctx, "the subnet "+id, func(ctx context.Context) error { return c.deleteSubnet(ctx, id) })
+			})
+		})
+	if err != nil {
+		return err
 	}
 	return c.remove(ctx, "the Net "+netID, func(ctx context.Context) error { return c.deleteNet(ctx, netID) })
 }
@@ -239,13 +247,13 @@ func (c *Client) deleteRouteTableAndLinks(ctx context.Context, rt osc.RouteTable
 			return nil
 		}
 	}
-	for _, l := range rt.GetLinkRouteTables() {
+	if err := cloud.Each(ctx, rt.GetLinkRouteTables(), func(ctx context.Context, l osc.LinkRouteTable) error {
 		linkID := l.GetLinkRouteTableId()
-		if err := c.remove(ctx, "the link "+linkID+" of the route table "+id, func(ctx context.Context) error {
+		return c.remove(ctx, "the link "+linkID+" of the route table "+id, func(ctx context.Context) error {
 			return c.unlinkRouteTable(ctx, linkID)
-		}); err != nil {
-			return err
-		}
+		})
+	}); err != nil {
+		return err
 	}
 	return c.remove(ctx, "the route table "+id, func(ctx context.Context) error { return c.deleteRouteTable(ctx, id) })
 }
@@ -269,7 +277,7 @@ const defaultGroupName = "default"
 // deleteSecurityGroups deletes the Net's groups. Rules admitting another
 // group go first: a group still named in a rule cannot be deleted.
 func (c *Client) deleteSecurityGroups(ctx context.Context, groups []osc.SecurityGroup) error {
-	for _, g := range groups {
+	if err := cloud.Each(ctx, groups, func(ctx context.Context, g osc.SecurityGroup) error {
 		id := g.GetSecurityGroupId()
 		for _, flow := range []struct {
 			name  string
@@ -281,17 +289,17 @@ func (c *Client) deleteSecurityGroups(ctx context.Context, groups []osc.Security
 				}
 			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, g := range groups {
+	return cloud.Each(ctx, groups, func(ctx context.Context, g osc.SecurityGroup) error {
 		if g.GetSecurityGroupName() == defaultGroupName {
-			continue
+			return nil
 		}
 		id := g.GetSecurityGroupId()
-		if err := c.remove(ctx, "the security group "+id, func(ctx context.Context) error { return c.deleteSecurityGroup(ctx, id) }); err != nil {
-			return err
-		}
-	}
-	return nil
+		return c.remove(ctx, "the security group "+id, func(ctx context.Context) error { return c.deleteSecurityGroup(ctx, id) })
+	})
 }
 
 // groupLinks keeps, of the rules of the group self, the parts that admit

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
@@ -153,32 +154,50 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	if err != nil {
 		return fmt.Errorf("creating the instance (%s, %s) in the subnet %s: %w", spec.Type, spec.ImageID, sub.ID, err)
 	}
-	if op.ID != "" {
-		done, err := c.waitOperation(ctx, op.ID, "the creation of the instance "+name)
-		switch {
-		case err == nil && done.ResourceID != nil:
-			b.ID, b.CloudIDs[keyInstance] = *done.ResourceID, *done.ResourceID
-		case err != nil && !isNotFound(err):
+	// The operation and the instance are watched at once: the instance is
+	// listed, building, under its provisional name while the operation
+	// runs; the operation names it once complete.
+	var in instance
+	var mu sync.Mutex
+	_, err = c.waitOperationAndObject(ctx, op.ID, "the creation of the instance "+name, func(ctx context.Context, op operation) (bool, error) {
+		mu.Lock()
+		id := b.ID
+		mu.Unlock()
+		if id == "" && op.ResourceID != nil {
+			id = *op.ResourceID
+		}
+		if id == "" {
+			found, err := c.findInstanceNamed(ctx, name)
+			if err != nil || found == "" {
+				return false, err
+			}
+			id = found
+		}
+		mu.Lock()
+		b.ID, b.CloudIDs[keyInstance] = id, id
+		mu.Unlock()
+		read, err := c.getInstance(ctx, id)
+		if err != nil {
+			return false, fmt.Errorf("reading the instance %s: %w", id, err)
+		}
+		in = read
+		switch in.Status {
+		case instanceActive:
+			return true, nil
+		case instanceError:
+			return false, fmt.Errorf("the instance %s is in error instead of becoming %s", id, instanceActive)
+		case instanceDeleting, instanceDeleted:
+			return false, fmt.Errorf("the instance %s is being deleted: %w", id, cloud.ErrNotFound)
+		}
+		return false, nil
+	})
+	if err != nil {
+		if b.ID == "" {
 			// The instance may exist: its name finds it for the tainted state.
 			if id, _ := c.findInstanceNamed(ctx, name); id != "" {
 				b.ID, b.CloudIDs[keyInstance] = id, id
 			}
-			return err
 		}
-	}
-	if b.ID == "" {
-		// The operation may be forgotten, or name no resource: the name does.
-		id, err := c.findInstanceNamed(ctx, name)
-		if err != nil {
-			return err
-		}
-		if id == "" {
-			return fmt.Errorf("the operation %s completed without naming the instance %s, and none has that name", op.ID, name)
-		}
-		b.ID, b.CloudIDs[keyInstance] = id, id
-	}
-	in, err := c.waitInstance(ctx, b.ID, instanceActive)
-	if err != nil {
 		return err
 	}
 	ip, _ := in.privateIP()

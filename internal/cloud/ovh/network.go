@@ -277,32 +277,43 @@ func (c *Client) makeGateway(ctx context.Context, n *cloud.Network) error {
 	if err != nil {
 		return fmt.Errorf("creating the gateway %s in the compute subnet %s: %w", name, compute.ID, err)
 	}
-	if op.ID != "" {
-		done, err := c.waitOperation(ctx, op.ID, "the creation of the gateway "+name)
-		switch {
-		case err == nil && done.ResourceID != nil:
-			n.CloudIDs[keyGateway] = *done.ResourceID
-		case err != nil && !isNotFound(err):
-			return err
+	// The operation and the gateway are watched at once: the gateway is
+	// listed, building, while the operation runs, found by its interface
+	// in the compute subnet.
+	var g gateway
+	var mu sync.Mutex
+	done, err := c.waitOperationAndObject(ctx, op.ID, "the creation of the gateway "+name, func(ctx context.Context, op operation) (bool, error) {
+		found, err := c.gatewayIn(ctx, compute.ID)
+		if err == nil && found == nil && op.ResourceID != nil {
+			// Not listed by its subnet (yet): the operation names it.
+			var byID gateway
+			if byID, err = c.getGateway(ctx, *op.ResourceID); err == nil {
+				found = &byID
+			}
 		}
-	}
-	if n.CloudIDs[keyGateway] == "" {
-		// The operation may be forgotten, or name no resource: the
-		// gateway's interface in the compute subnet tells.
-		g, err := c.gatewayIn(ctx, compute.ID)
-		if err != nil {
-			return err
+		if err != nil || found == nil {
+			return false, err
 		}
-		if g == nil {
-			return fmt.Errorf("the operation %s completed without naming the gateway %s, and the compute subnet %s has none",
-				op.ID, name, compute.ID)
+		mu.Lock()
+		g = *found
+		recording.Lock()
+		n.CloudIDs[keyGateway] = found.ID
+		recording.Unlock()
+		mu.Unlock()
+		switch found.Status {
+		case gatewayActive:
+			return true, nil
+		case gatewayError:
+			return false, fmt.Errorf("the gateway %s is in error instead of becoming active", found.ID)
 		}
-		n.CloudIDs[keyGateway] = g.ID
-	}
-	id := n.CloudIDs[keyGateway]
-	g, err := c.waitGatewayActive(ctx, id)
+		return false, nil
+	})
 	if err != nil {
 		return err
+	}
+	if done.ResourceID != nil && *done.ResourceID != g.ID {
+		return fmt.Errorf("the operation %s made the gateway %s, but the compute subnet %s holds the gateway %s",
+			op.ID, *done.ResourceID, compute.ID, g.ID)
 	}
 	n.NATEgress, n.EgressIPs = true, g.publicIPs()
 	return c.attachSubnets(ctx, n, g)
@@ -456,19 +467,10 @@ func pickGateway(gateways []gateway, knownID, name string) *gateway {
 	return &gateways[0]
 }
 
-// gatewaysOf lists the region's gateways attached to the network: with an
-// interface on its OpenStack network or in one of its subnets, and the one
-// the caller knows (knownID) even if nothing attaches it any more.
-func (c *Client) gatewaysOf(ctx context.Context, openstackID string, subnets []subnet, knownID string) ([]gateway, error) {
-	all, err := c.listGateways(ctx, "")
-	if err != nil {
-		return nil, fmt.Errorf("listing the gateways of %s: %w", c.cfg.Region, err)
-	}
-	return attachedGateways(all, openstackID, subnets, knownID), nil
-}
-
-// attachedGateways keeps, of all, the gateways attached to the network (see
-// gatewaysOf).
+// attachedGateways keeps, of the region's gateways all, those attached to
+// the network: with an interface on its OpenStack network or in one of its
+// subnets, and the one the caller knows (knownID) even if nothing attaches
+// it any more.
 func attachedGateways(all []gateway, openstackID string, subnets []subnet, knownID string) []gateway {
 	var out []gateway
 	for _, g := range all {
@@ -714,28 +716,40 @@ func (c *Client) teardown(ctx context.Context, n cloud.Network) error {
 	if err != nil {
 		return fmt.Errorf("reading the private network %s: %w", n.ID, err)
 	}
-	subnets, err := c.listSubnets(ctx, pn.ID)
-	if err != nil {
-		return fmt.Errorf("listing the subnets of the private network %s: %w", pn.ID, err)
-	}
 	openstackID := n.CloudIDs[keyOpenstack]
 	if r, ok := pn.in(c.cfg.Region); ok {
 		openstackID = r.OpenstackID
 	}
-	gateways, err := c.gatewaysOf(ctx, openstackID, subnets, n.CloudIDs[keyGateway])
+	// The subnets and the gateways are listed at once, the gateways
+	// deleted at once (each waits for its operation), then the subnets.
+	var subnets []subnet
+	var regional []gateway
+	err = cloud.Parallel(ctx,
+		func(ctx context.Context) error {
+			var err error
+			if subnets, err = c.listSubnets(ctx, pn.ID); err != nil {
+				return fmt.Errorf("listing the subnets of the private network %s: %w", pn.ID, err)
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			var err error
+			if regional, err = c.listGateways(ctx, ""); err != nil {
+				return fmt.Errorf("listing the gateways of %s: %w", c.cfg.Region, err)
+			}
+			return nil
+		})
 	if err != nil {
 		return err
 	}
-	for _, g := range gateways {
-		if err := c.removeGateway(ctx, g.ID); err != nil {
-			return err
-		}
+	gateways := attachedGateways(regional, openstackID, subnets, n.CloudIDs[keyGateway])
+	if err := cloud.Each(ctx, gateways, func(ctx context.Context, g gateway) error { return c.removeGateway(ctx, g.ID) }); err != nil {
+		return err
 	}
-	for _, s := range subnets {
-		err := c.remove(ctx, "the subnet "+s.ID, func(ctx context.Context) error { return c.deleteSubnet(ctx, pn.ID, s.ID) })
-		if err != nil {
-			return err
-		}
+	if err := cloud.Each(ctx, subnets, func(ctx context.Context, s subnet) error {
+		return c.remove(ctx, "the subnet "+s.ID, func(ctx context.Context) error { return c.deleteSubnet(ctx, pn.ID, s.ID) })
+	}); err != nil {
+		return err
 	}
 	if err := c.remove(ctx, "the private network "+pn.ID, func(ctx context.Context) error { return c.deleteNetwork(ctx, pn.ID) }); err != nil {
 		return err

@@ -347,6 +347,56 @@ func (c *Client) waitOperation(ctx context.Context, id, what string) (operation,
 	return op, err
 }
 
+// waitOperationAndObject waits until an operation has completed and the
+// object it makes is ready, watching both at once: the object progresses
+// while the operation runs, and is often ready when it completes. ready
+// reads the object (it may not be listed yet) and reports whether it is
+// ready; it gets the operation as last read (its ResourceID names the object
+// once it has completed). An operation forgotten by the API (not found)
+// counts as completed; one in error ends the wait. It returns the
+// operation as last read.
+func (c *Client) waitOperationAndObject(ctx context.Context, opID, what string,
+	ready func(ctx context.Context, op operation) (bool, error)) (operation, error) {
+	var op operation
+	opDone, objectReady := opID == "", false
+	err := cloud.WaitFor(ctx, c.retry, what, func(ctx context.Context) (bool, error) {
+		var checks []func(ctx context.Context) error
+		if !opDone {
+			checks = append(checks, func(ctx context.Context) error {
+				read, err := c.getOperation(ctx, opID)
+				switch {
+				case isNotFound(err):
+					opDone = true
+					return nil
+				case err != nil:
+					return fmt.Errorf("reading the operation %s (%s): %w", opID, what, err)
+				}
+				op = read
+				switch op.Status {
+				case "completed":
+					opDone = true
+				case "in-error":
+					return fmt.Errorf("%s failed: the operation %s (%s) is in error", what, opID, op.Action)
+				}
+				return nil
+			})
+		}
+		if !objectReady {
+			last := op
+			checks = append(checks, func(ctx context.Context) error {
+				var err error
+				objectReady, err = ready(ctx, last)
+				return err
+			})
+		}
+		if err := cloud.Parallel(ctx, checks...); err != nil {
+			return false, err
+		}
+		return opDone && objectReady, nil
+	})
+	return op, err
+}
+
 // waitGatewayActive waits until a gateway is active, and returns it.
 func (c *Client) waitGatewayActive(ctx context.Context, id string) (gateway, error) {
 	var g gateway
