@@ -44,7 +44,6 @@ type options struct {
 	parallelism int
 	baseline    bool
 	out         string
-	keep        bool
 }
 
 func main() {
@@ -56,7 +55,7 @@ func main() {
 	flag.DurationVar(&o.async, "async", 2*time.Second, "how long every transient state lasts (a VM pending, a network building, …)")
 	flag.Float64Var(&o.rate, "rate", 1000, "the provider's api_rate_limit (calls per second per cloud client)")
 	flag.IntVar(&o.parallelism, "parallelism", 10, "terraform -parallelism")
-	flag.BoolVar(&o.baseline, "baseline", true, "also time each phase of one warehouse without latency nor asynchrony (the CLI's own cost)")
+	flag.BoolVar(&o.baseline, "baseline", true, "also time each phase without latency nor asynchrony (the CLI's and the emulator's own cost)")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file")
 	flag.Parse()
 	o.clouds = strings.Split(*clouds, ",")
@@ -117,8 +116,8 @@ func run(ctx context.Context, o options) error {
 			if err != nil {
 				return fmt.Errorf("%s, %d warehouses: %w", cloudName, n, err)
 			}
-			if o.baseline && n == 1 {
-				floor, err := measure(ctx, h, filepath.Join(dir, cloudName+"-floor"), o, cloudName, n, false)
+			if o.baseline {
+				floor, err := measure(ctx, h, filepath.Join(dir, fmt.Sprintf("%s-%d-floor", cloudName, n)), o, cloudName, n, false)
 				if err != nil {
 					return fmt.Errorf("%s, baseline: %w", cloudName, err)
 				}
@@ -261,7 +260,7 @@ func tail(s string, n int) string {
 	return "…" + s[len(s)-n:]
 }
 
-// kindOf names the object kind an action is about: "subnet", "bucket", …
+// kindOf names the object kind an action is about, such as "ovh subnet".
 func kindOf(action string) string {
 	service, rest, _ := strings.Cut(action, ":")
 	switch service {
@@ -340,7 +339,7 @@ func writeReport(w io.Writer, o options, h *reliability.Harness, results []resul
 	fmt.Fprintln(w, "which are independent); the throughput bound is the work of every resource, each its own chain,")
 	fmt.Fprintln(w, "spread over Terraform's -parallelism slots. A call costs the latency, a wait for a transient state")
 	fmt.Fprintln(w, "two reads and its duration. The ratio is to the larger of the two; neither counts the CLI's own")
-	fmt.Fprintln(w, "work (the floor column: one warehouse, no latency, no asynchrony). See internal/bench/model.go.")
+	fmt.Fprintln(w, "work (the floor column: the same phase without latency nor asynchrony). See internal/bench/model.go.")
 	fmt.Fprintln(w)
 	for _, r := range results {
 		if r.size != 1 {

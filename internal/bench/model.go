@@ -130,6 +130,6 @@ var ovhChains = resourceChains{
 			"DELETE subnet (all together) → DELETE network → [DELETING]"},
 		"bastion": {4, 1, "GET instance → GET floating IPs (refresh) → DELETE instance → [DELETING] → DELETE floating IP"},
 		"key":     {4, 0, "GET serviceKey → its versions (refresh) → PUT (deactivate) → DELETE"},
-		"bucket":  {4, 0, "POST …/secret → S3 reads (refresh) → DELETE storage → DELETE user"},
+		"bucket":  {4, 1, "POST …/secret → S3 reads (refresh) → DELETE storage → DELETE user → [user deleting]"},
 	},
 }

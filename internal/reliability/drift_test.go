@@ -57,8 +57,9 @@ var driftCases = map[string][]driftCase{
 				return edit(ctx, emu, "outscale.security_groups", cloudID(ids, driftNetwork, "security_group.bastion"), func(doc map[string]any) {
 					rules, _ := doc["InboundRules"].([]any)
 					for _, r := range rules {
-						if rule, _ := r.(map[string]any); rule["FromPortRange"] == float64(22) && rule["IpRanges"] != nil {
-							rule["IpRanges"] = append(rule["IpRanges"].([]any), "0.0.0.0/0")
+						rule, _ := r.(map[string]any)
+						if ranges, ok := rule["IpRanges"].([]any); ok && rule["FromPortRange"] == float64(22) {
+							rule["IpRanges"] = append(ranges, "0.0.0.0/0")
 						}
 					}
 				})

@@ -146,7 +146,8 @@ func record(t *testing.T, cloudName string, c hardFailCase) recorded {
 		_, err = w.Destroy(t.Context())
 		return rec, err
 	}))
-	rec, err := once.(func() (recorded, error))()
+	get, _ := once.(func() (recorded, error))
+	rec, err := get()
 	if err != nil {
 		t.Fatalf("the fault-free create of the %s on %s: %v", c.kind, cloudName, err)
 	}

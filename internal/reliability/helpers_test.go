@@ -2,10 +2,8 @@ package reliability
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
-	"os/exec"
 	"slices"
 	"sort"
 	"strings"
@@ -151,7 +149,8 @@ func reference(t *testing.T, cloudName, name string) Shape {
 	once, _ := references.LoadOrStore(cloudName+"/"+name, sync.OnceValues(func() (Shape, error) {
 		return referenceShape(t, cloudName, name)
 	}))
-	s, err := once.(func() (Shape, error))()
+	get, _ := once.(func() (Shape, error))
+	s, err := get()
 	if err != nil {
 		t.Fatalf("the reference apply on %s: %v", cloudName, err)
 	}
@@ -238,13 +237,4 @@ func checkNoChanges(t *testing.T, w *Workspace) {
 	if len(changes) > 0 {
 		t.Fatalf("the plan after apply still changes %d resources: %+v", len(changes), changes)
 	}
-}
-
-// exitCode is the exit status of a failed CLI run, or 0.
-func exitCode(err error) int {
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return exit.ExitCode()
-	}
-	return 0
 }

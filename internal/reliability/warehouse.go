@@ -208,7 +208,7 @@ func ProviderConfig(cloudName string, rateLimit float64) string {
 	return b.String()
 }
 
-// WarehouseNames returns n names "wh01", "wh02", …
+// WarehouseNames returns n names: prefix01, prefix02, and so on.
 func WarehouseNames(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {

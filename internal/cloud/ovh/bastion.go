@@ -370,7 +370,7 @@ func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Ba
 		if err != nil {
 			return b, fmt.Errorf("giving the instance %s its floating IP again: %w", b.ID, err)
 		}
-		if _, err := c.waitOperation(ctx, op.ID, "the floating IP of the instance "+b.ID); err != nil && !isNotFound(err) {
+		if err := c.waitOperation(ctx, op.ID, "the floating IP of the instance "+b.ID); err != nil && !isNotFound(err) {
 			return b, err
 		}
 	}

@@ -768,7 +768,7 @@ func (c *Client) removeGateway(ctx context.Context, id string) error {
 	if err != nil || op.ID == "" {
 		return err // op.ID is "" when the gateway was already gone
 	}
-	_, err = c.waitOperation(ctx, op.ID, "the deletion of the gateway "+id)
+	err = c.waitOperation(ctx, op.ID, "the deletion of the gateway "+id)
 	if isNotFound(err) {
 		// The API may forget an operation once its work is done: ask the
 		// gateway itself.

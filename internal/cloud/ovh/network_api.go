@@ -329,11 +329,10 @@ func (c *Client) waitNetworkGone(ctx context.Context, id string) error {
 // waitOperation waits until an operation completes, and returns it. what
 // names the operation's work in errors, such as "the creation of the
 // gateway wh-gateway".
-func (c *Client) waitOperation(ctx context.Context, id, what string) (operation, error) {
-	var op operation
-	err := cloud.WaitFor(ctx, c.retry, what+" (operation "+id+")", func(ctx context.Context) (bool, error) {
-		var err error
-		if op, err = c.getOperation(ctx, id); err != nil {
+func (c *Client) waitOperation(ctx context.Context, id, what string) error {
+	return cloud.WaitFor(ctx, c.retry, what+" (operation "+id+")", func(ctx context.Context) (bool, error) {
+		op, err := c.getOperation(ctx, id)
+		if err != nil {
 			return false, fmt.Errorf("reading the operation %s (%s): %w", id, what, err)
 		}
 		switch op.Status {
@@ -344,7 +343,6 @@ func (c *Client) waitOperation(ctx context.Context, id, what string) (operation,
 		}
 		return false, nil
 	})
-	return op, err
 }
 
 // waitOperationAndObject waits until an operation has completed and the
