@@ -102,8 +102,9 @@ func (p *healthProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Validators: []validator.String{stringvalidator.OneOf(cloud.Names...)},
 			},
 			"api_rate_limit": schema.Float64Attribute{
-				MarkdownDescription: "Maximum number of API calls per second this provider block makes to its cloud " +
-					"(short bursts of twice as many are allowed). Defaults: 5 on OUTSCALE, as its own SDK does; 20 on " +
+				MarkdownDescription: "Maximum number of calls per second this provider block makes to each service it " +
+					"calls (short bursts of twice as many are allowed): the cloud's API, its object storage, and on OUTSCALE " +
+					"the key manager, each paced apart. Defaults: 5 on OUTSCALE, as its own SDK does for its API; 20 on " +
 					"OVHcloud. Raise it if your account's limits allow, lower it if you see throttling.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},

@@ -171,7 +171,7 @@ func (c *Client) baoCall(ctx context.Context, ob *openBao, idempotent bool, meth
 	attempt := 0
 	return c.retry.Do(ctx, idempotent, func(ctx context.Context) error {
 		attempt++
-		if err := c.limiter.Wait(ctx); err != nil {
+		if err := c.kmsLimiter.Wait(ctx); err != nil {
 			return err
 		}
 		req := ob.api.NewRequest(method, "/v1/"+path)

@@ -58,9 +58,13 @@ var (
 type Client struct {
 	cfg     Config
 	api     *osc.APIClient
-	limiter *cloud.Limiter
-	retry   cloud.RetryPolicy
-	log     cloud.Logger
+	limiter *cloud.Limiter // OAPI's calls
+	// storageLimiter and kmsLimiter pace object storage (OOS) and the
+	// customer's OpenBao: other services, whose calls do not count
+	// against OAPI's limits, at the same rate.
+	storageLimiter, kmsLimiter *cloud.Limiter
+	retry                      cloud.RetryPolicy
+	log                        cloud.Logger
 	// creating holds the creates in progress, whose objects are no
 	// leftovers (see cloud.InFlight).
 	creating *cloud.InFlight
@@ -95,8 +99,11 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 		cfg:     cfg,
 		api:     osc.NewAPIClient(conf),
 		limiter: cloud.NewLimiter(rps),
-		retry:   opts.Retry,
-		log:     opts.Logger,
+
+		storageLimiter: cloud.NewLimiter(rps),
+		kmsLimiter:     cloud.NewLimiter(rps),
+		retry:          opts.Retry,
+		log:            opts.Logger,
 
 		creating: &cloud.InFlight{},
 	}, nil

@@ -52,7 +52,7 @@ func (c *Client) store() *s3store.Client {
 	}
 	return s3store.New(s3store.Config{
 		Cloud: cloud.Outscale, Endpoint: c.storageEndpoint(), Region: c.cfg.Region, BucketPolicies: true,
-		HTTPClient: httpClient, UserAgent: ua, Retry: c.retry, Limiter: c.limiter, Log: c.log,
+		HTTPClient: httpClient, UserAgent: ua, Retry: c.retry, Limiter: c.storageLimiter, Log: c.log,
 	}, s3store.Keys{AccessKey: c.cfg.AccessKey, SecretKey: c.cfg.SecretKey})
 }
 

@@ -83,9 +83,12 @@ type Client struct {
 	endpoint string // resolved API URL
 	oauth2   bool
 	pool     *pool
-	limiter  *cloud.Limiter
-	retry    cloud.RetryPolicy
-	log      cloud.Logger
+	limiter  *cloud.Limiter // the API's calls (v1 and v2, OKMS included)
+	// storageLimiter paces object storage (S3), another service, whose
+	// calls do not count against the API's limits, at the same rate.
+	storageLimiter *cloud.Limiter
+	retry          cloud.RetryPolicy
+	log            cloud.Logger
 	// creating holds the provisional names of the creates in progress,
 	// whose objects are no leftovers (see cloud.InFlight).
 	creating *cloud.InFlight
@@ -148,7 +151,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 	if rps <= 0 {
 		rps = cloud.DefaultRequestsPerSecond[cloud.OVH]
 	}
-	c.limiter = cloud.NewLimiter(rps)
+	c.limiter, c.storageLimiter = cloud.NewLimiter(rps), cloud.NewLimiter(rps)
 	return c, nil
 }
 

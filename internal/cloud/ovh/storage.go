@@ -75,7 +75,7 @@ func (c *Client) storageEndpoint() string {
 func (c *Client) store(keys s3store.Keys) *s3store.Client {
 	return s3store.New(s3store.Config{
 		Cloud: cloud.OVH, Endpoint: c.storageEndpoint(), Region: storageRegion(c.cfg.Region),
-		Retry: c.retry, Limiter: c.limiter, Log: c.log,
+		Retry: c.retry, Limiter: c.storageLimiter, Log: c.log,
 	}, keys)
 }
 
