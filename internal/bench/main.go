@@ -84,7 +84,8 @@ type phase struct {
 	args  []string
 	wall  time.Duration
 	calls map[string]int
-	rss   int64 // peak resident set of the provider's processes, in KiB
+	rss   int64         // peak resident set of the provider's processes, in KiB
+	cpu   time.Duration // CPU time the provider's processes used
 	bound bounds
 }
 
@@ -182,7 +183,7 @@ func measure(ctx context.Context, h *reliability.Harness, dir string, o options,
 		{name: "destroy", args: []string{"destroy", "-no-color", "-input=false", "-auto-approve", par}},
 	} {
 		emu.Faults().ResetCounts()
-		if p.wall, p.rss, err = timed(ctx, w, p.args); err != nil {
+		if p.wall, p.rss, p.cpu, err = timed(ctx, w, p.args); err != nil {
 			return r, fmt.Errorf("%s: %w", p.name, err)
 		}
 		p.calls = emu.Faults().Counts()
@@ -199,17 +200,19 @@ func measure(ctx context.Context, h *reliability.Harness, dir string, o options,
 	return r, nil
 }
 
-// timed runs one CLI command and samples the provider's peak RSS from
-// /proc while it runs.
-func timed(ctx context.Context, w *reliability.Workspace, args []string) (time.Duration, int64, error) {
+// timed runs one CLI command and samples, from /proc while it runs, the
+// provider processes' peak RSS and CPU time (each process's last sample:
+// what it used up to at most 20 ms before it exited).
+func timed(ctx context.Context, w *reliability.Workspace, args []string) (time.Duration, int64, time.Duration, error) {
 	var out bytes.Buffer
 	cmd := w.Command(ctx, &out, args...)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	done := make(chan struct{})
 	var peak int64
+	cpu := map[int]time.Duration{}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -220,6 +223,9 @@ func timed(ctx context.Context, w *reliability.Workspace, args []string) (time.D
 			pids, _ := reliability.ProviderProcesses(cmd.Process.Pid)
 			for _, pid := range pids {
 				peak = max(peak, peakRSS(pid))
+				if used, ok := cpuTime(pid); ok {
+					cpu[pid] = used
+				}
 			}
 			select {
 			case <-done:
@@ -232,10 +238,34 @@ func timed(ctx context.Context, w *reliability.Workspace, args []string) (time.D
 	wall := time.Since(start)
 	close(done)
 	wg.Wait()
-	if err != nil {
-		return wall, peak, fmt.Errorf("%w\n%s", err, tail(out.String(), 4000))
+	var used time.Duration
+	for _, d := range cpu {
+		used += d
 	}
-	return wall, peak, nil
+	if err != nil {
+		return wall, peak, used, fmt.Errorf("%w\n%s", err, tail(out.String(), 4000))
+	}
+	return wall, peak, used, nil
+}
+
+// cpuTime reads a process's user and system CPU time from /proc/<pid>/stat
+// (clock ticks of 1/100 s, Linux's USER_HZ on every common platform).
+func cpuTime(pid int) (time.Duration, bool) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	fields := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	// After "pid (comm)": state is field 0, utime field 11, stime field 12.
+	if len(fields) < 13 {
+		return 0, false
+	}
+	user, err1 := strconv.ParseInt(fields[11], 10, 64)
+	system, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(user+system) * 10 * time.Millisecond, true
 }
 
 // peakRSS reads a process's high-water resident set (VmHWM) in KiB.
@@ -320,18 +350,18 @@ func writeReport(w io.Writer, o options, h *reliability.Harness, results []resul
 	fmt.Fprintf(w, "- Machine: %s/%s, %d CPUs; %s; %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), h.CLI)
 	fmt.Fprintf(w, "- Emulator: %s latency on every API call; every transient state lasts %s from the first read that shows it\n", o.latency, o.async)
 	fmt.Fprintf(w, "- Provider: api_rate_limit = %g; terraform -parallelism=%d\n\n", o.rate, o.parallelism)
-	fmt.Fprintln(w, "| cloud | warehouses | phase | wall | critical path | throughput bound | ratio to the bound | CLI floor | API calls | peak provider RSS |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| cloud | warehouses | phase | wall | critical path | throughput bound | ratio to the bound | CLI floor | API calls | provider CPU | peak provider RSS |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range results {
 		for _, p := range r.phases {
 			floor := "—"
 			if d, ok := r.baseline[p.name]; ok {
 				floor = d.Round(10 * time.Millisecond).String()
 			}
-			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %.1f× | %s | %d | %d MiB |\n", r.cloud, r.size, p.name,
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %.1f× | %s | %d | %s | %d MiB |\n", r.cloud, r.size, p.name,
 				p.wall.Round(10*time.Millisecond), p.bound.critical.Round(10*time.Millisecond),
 				p.bound.throughput.Round(10*time.Millisecond), float64(p.wall)/float64(p.bound.max()),
-				floor, total(p.calls), p.rss/1024)
+				floor, total(p.calls), p.cpu.Round(10*time.Millisecond), p.rss/1024)
 		}
 	}
 	fmt.Fprintln(w)
