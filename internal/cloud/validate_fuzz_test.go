@@ -208,3 +208,27 @@ func checkNamesValue(t *testing.T, err error, value string) {
 }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// FuzzParseKeyManagerLayout reads the layout tag of a key manager's
+// servers, which anyone able to tag the cloud's objects can write: it never
+// panics, and what it accepts is a list of addresses that writes back as
+// the same tag.
+func FuzzParseKeyManagerLayout(f *testing.F) {
+	for _, s := range []string{"10.20.3.10,10.20.3.11,10.20.3.12", "10.20.3.10", "", ",", "10.20.3.10,", "fd00::1,10.0.0.1", "10.0.0.256", "a,b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tag string) {
+		addresses := ParseKeyManagerLayout(tag)
+		if addresses == nil {
+			return
+		}
+		for _, a := range addresses {
+			if _, err := netip.ParseAddr(a); err != nil {
+				t.Fatalf("ParseKeyManagerLayout(%q) accepts %q, not an address", tag, a)
+			}
+		}
+		if back := FormatKeyManagerLayout(addresses); back != tag {
+			t.Fatalf("ParseKeyManagerLayout(%q) writes back as %q", tag, back)
+		}
+	})
+}

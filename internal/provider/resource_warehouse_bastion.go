@@ -189,7 +189,7 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 				Computed:      true,
 				Default:       stringdefault.StaticString(defaultIdleTimeout),
 				Validators:    []validator.String{idleTimeout{}},
-				PlanModifiers: []planmodifier.String{replaceUnlessAdopting()},
+				PlanModifiers: []planmodifier.String{replaceDurationUnlessAdopting()},
 			},
 			"allowed_targets": schema.SetAttribute{
 				MarkdownDescription: "The tiers administrators may reach through the bastion: some of `compute`, `data`, " +

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,17 +157,26 @@ func parseIdleTimeout(s string) (time.Duration, error) {
 }
 
 // formatIdleTimeout writes a duration as idle_timeout is usually written
-// ("15m", "1h30m"), for a value recovered from the cloud.
+// ("15m", "1h30m", "1m30s"), for a value recovered from the cloud: hours,
+// minutes and seconds, each left out when zero.
 func formatIdleTimeout(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
+	if d <= 0 {
 		return "0s"
 	}
-	return s
+	var b strings.Builder
+	for _, u := range []struct {
+		unit   time.Duration
+		suffix string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.unit; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10) + u.suffix)
+			d -= n * u.unit
+		}
+	}
+	if b.Len() == 0 {
+		return "0s"
+	}
+	return b.String()
 }
 
 // firewallOf derives the bastion's targets and inbound rules from the

@@ -49,6 +49,36 @@ func (replaceString) PlanModifyString(_ context.Context, req planmodifier.String
 	resp.RequiresReplace = replace
 }
 
+// replaceDuration is replaceString for idle_timeout, where "90s", "1m30s"
+// and "1m30s0ms" are one value: rewriting a duration another way keeps the
+// state's spelling and the bastion.
+type replaceDuration struct{}
+
+func replaceDurationUnlessAdopting() planmodifier.String { return replaceDuration{} }
+
+func (replaceDuration) Description(context.Context) string {
+	return replaceDescription + " The same duration written another way is no change."
+}
+func (m replaceDuration) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+func (replaceDuration) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if sameDuration(req.StateValue, req.PlanValue) {
+		resp.PlanValue = req.StateValue
+		return
+	}
+	replaceString{}.PlanModifyString(ctx, req, resp)
+}
+
+// sameDuration reports whether two known idle_timeout values are the same
+// valid duration.
+func sameDuration(a, b types.String) bool {
+	if a.IsNull() || a.IsUnknown() || b.IsNull() || b.IsUnknown() {
+		return false
+	}
+	da, errA := parseIdleTimeout(a.ValueString())
+	db, errB := parseIdleTimeout(b.ValueString())
+	return errA == nil && errB == nil && da == db
+}
+
 type replaceBool struct{}
 
 func replaceBoolUnlessAdopting() planmodifier.Bool { return replaceBool{} }
