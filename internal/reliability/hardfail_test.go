@@ -20,8 +20,8 @@ import (
 const EnvFull = "HEALTH_RELIABILITY_FULL"
 
 // maxCasesPerResource bounds the hard-failure cases of one resource on one
-// cloud in `make test`: the first creating call, the last, and calls
-// evenly spread between them.
+// cloud in `make test`: the first call of each kind, then the last call and
+// calls evenly spread between the others (see sample).
 const maxCasesPerResource = 5
 
 // creating matches the calls that make or change something: the calls a
@@ -35,6 +35,9 @@ type hardFailCase struct {
 	address string
 	deps    func(cloudName string) string
 	config  func(cloudName string) string
+	// adoptsOn is the cloud where the resource makes nothing (the key
+	// manager adopts OVHcloud's OKMS).
+	adoptsOn string
 }
 
 var hardFailCases = []hardFailCase{
@@ -76,6 +79,17 @@ resource "health_warehouse_bastion" "hf" {
   network_rules = health_warehouse_network.hf.rules
   name          = "hf-bastion"
   admins        = [{ name = "alice", ssh_public_key = "` + hardFailAdminKey + `" }]
+}
+`
+		}},
+	{kind: "key_manager", address: "health_warehouse_key_manager.hf", adoptsOn: cloud.OVH,
+		deps: func(string) string { return networkHCL },
+		config: func(string) string {
+			return networkHCL + `
+resource "health_warehouse_key_manager" "hf" {
+  network_id    = health_warehouse_network.hf.id
+  network_rules = health_warehouse_network.hf.rules
+  name          = "hf-kms"
 }
 `
 		}},
@@ -161,14 +175,55 @@ func depsOf(c hardFailCase, cloudName string) string {
 	return c.deps(cloudName)
 }
 
-// sample picks up to n of calls: the first, the last, and evenly spread.
+// sample picks up to n of calls: the first call of each kind of call (the
+// kinds evenly spread when there are more than n), then the last call and
+// calls evenly spread between the others, in the order they were made.
 func sample(calls []creatingCall, n int) []creatingCall {
 	if os.Getenv(EnvFull) == "1" || len(calls) <= n {
 		return calls
 	}
+	var firsts []int
+	for i, c := range calls {
+		if c.occurrence == 1 {
+			firsts = append(firsts, i)
+		}
+	}
+	picked := map[int]bool{}
+	for _, i := range spread(firsts, n) {
+		picked[i] = true
+	}
+	rest := make([]int, 0, len(calls))
+	for i := len(calls) - 1; i >= 0; i-- { // the last call first
+		if !picked[i] {
+			rest = append(rest, i)
+		}
+	}
+	for _, i := range spread(rest, n-len(picked)) {
+		picked[i] = true
+	}
 	out := make([]creatingCall, 0, n)
+	for i, c := range calls {
+		if picked[i] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// spread picks up to n of xs, the first and the last among them, the others
+// evenly spaced.
+func spread(xs []int, n int) []int {
+	switch {
+	case n <= 0:
+		return nil
+	case len(xs) <= n:
+		return xs
+	case n == 1:
+		return xs[:1]
+	}
+	out := make([]int, 0, n)
 	for i := range n {
-		out = append(out, calls[i*(len(calls)-1)/(n-1)])
+		out = append(out, xs[i*(len(xs)-1)/(n-1)])
 	}
 	return out
 }
@@ -187,6 +242,9 @@ func TestHardFailure_midCreate(t *testing.T) {
 				t.Parallel()
 				rec := record(t, cloudName, c)
 				if len(rec.calls) == 0 {
+					if c.adoptsOn == cloudName {
+						t.Skipf("the %s on %s adopts what the cloud has: its create makes nothing to fail", c.kind, cloudName)
+					}
 					t.Fatal("the fault-free create made no creating call")
 				}
 				for _, call := range sample(rec.calls, maxCasesPerResource) {
@@ -235,5 +293,33 @@ func hardFailOnce(t *testing.T, cloudName string, c hardFailCase, call creatingC
 	checkNothingLeft(t, w)
 	if !strings.Contains(out, "Error") {
 		t.Logf("the failed apply said:\n%s", out)
+	}
+}
+
+// The bounded sample fails every kind of call a create makes before it
+// fails a second call of one kind: a key manager's VMs are made after its
+// group, its rule and their tags, and a sample of evenly spaced calls
+// missed them.
+func TestSample_everyKindOfCallFirst(t *testing.T) {
+	t.Setenv(EnvFull, "")
+	calls := []creatingCall{
+		{"outscale:CreateSecurityGroup", 1}, {"outscale:CreateTags", 1}, {"outscale:CreateSecurityGroupRule", 1},
+		{"outscale:CreateTags", 2}, {"outscale:CreateTags", 3}, {"outscale:CreateTags", 4}, {"outscale:CreateTags", 5},
+		{"outscale:CreateVms", 1}, {"outscale:CreateVms", 2}, {"outscale:CreateVms", 3}, {"outscale:CreateTags", 6},
+	}
+	got := sample(calls, 5)
+	want := []creatingCall{
+		{"outscale:CreateSecurityGroup", 1}, {"outscale:CreateTags", 1}, {"outscale:CreateSecurityGroupRule", 1},
+		{"outscale:CreateVms", 1}, {"outscale:CreateTags", 6},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sample = %v, want %v", got, want)
+	}
+	if got := sample(calls[:4], 5); len(got) != 4 {
+		t.Errorf("a create of 4 calls is sampled as %v, want all 4", got)
+	}
+	t.Setenv(EnvFull, "1")
+	if got := sample(calls, 5); len(got) != len(calls) {
+		t.Errorf("with %s=1, %d cases, want every call (%d)", EnvFull, len(got), len(calls))
 	}
 }
