@@ -168,9 +168,9 @@ func formatIdleTimeout(d time.Duration) string {
 		unit   time.Duration
 		suffix string
 	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
-		if n := d / u.unit; n > 0 {
-			b.WriteString(strconv.FormatInt(int64(n), 10) + u.suffix)
-			d -= n * u.unit
+		if n := int64(d / u.unit); n > 0 {
+			b.WriteString(strconv.FormatInt(n, 10) + u.suffix)
+			d %= u.unit
 		}
 	}
 	if b.Len() == 0 {

@@ -175,10 +175,11 @@ func depsOf(c hardFailCase, cloudName string) string {
 	return c.deps(cloudName)
 }
 
-// sample picks up to n of calls: the first call of each kind of call (the
+// sample picks up to maxCasesPerResource of calls: the first call of each kind of call (the
 // kinds evenly spread when there are more than n), then the last call and
 // calls evenly spread between the others, in the order they were made.
-func sample(calls []creatingCall, n int) []creatingCall {
+func sample(calls []creatingCall) []creatingCall {
+	const n = maxCasesPerResource
 	if os.Getenv(EnvFull) == "1" || len(calls) <= n {
 		return calls
 	}
@@ -247,7 +248,7 @@ func TestHardFailure_midCreate(t *testing.T) {
 					}
 					t.Fatal("the fault-free create made no creating call")
 				}
-				for _, call := range sample(rec.calls, maxCasesPerResource) {
+				for _, call := range sample(rec.calls) {
 					t.Run(fmt.Sprintf("%s #%d", call.action, call.occurrence), func(t *testing.T) {
 						t.Parallel()
 						hardFailOnce(t, cloudName, c, call, rec.shape)
@@ -307,7 +308,7 @@ func TestSample_everyKindOfCallFirst(t *testing.T) {
 		{"outscale:CreateTags", 2}, {"outscale:CreateTags", 3}, {"outscale:CreateTags", 4}, {"outscale:CreateTags", 5},
 		{"outscale:CreateVms", 1}, {"outscale:CreateVms", 2}, {"outscale:CreateVms", 3}, {"outscale:CreateTags", 6},
 	}
-	got := sample(calls, 5)
+	got := sample(calls)
 	want := []creatingCall{
 		{"outscale:CreateSecurityGroup", 1}, {"outscale:CreateTags", 1}, {"outscale:CreateSecurityGroupRule", 1},
 		{"outscale:CreateVms", 1}, {"outscale:CreateTags", 6},
@@ -315,11 +316,11 @@ func TestSample_everyKindOfCallFirst(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("sample = %v, want %v", got, want)
 	}
-	if got := sample(calls[:4], 5); len(got) != 4 {
+	if got := sample(calls[:4]); len(got) != 4 {
 		t.Errorf("a create of 4 calls is sampled as %v, want all 4", got)
 	}
 	t.Setenv(EnvFull, "1")
-	if got := sample(calls, 5); len(got) != len(calls) {
+	if got := sample(calls); len(got) != len(calls) {
 		t.Errorf("with %s=1, %d cases, want every call (%d)", EnvFull, len(got), len(calls))
 	}
 }
