@@ -3,105 +3,20 @@ package bastion
 import (
 	"bytes"
 	"crypto/elliptic"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/sovhealth/terraform-provider-health/internal/tooltest"
 )
 
 // These tests hand what the renderer writes to the real tools that will
 // read it on the bastion: cloud-init's schema check and sshd's own check.
 // The tools come from Debian packages (cloud-init, openssh-server), which
-// the tests install once per test binary when they are missing; a test
-// skips, loudly, only where the package cannot be installed at all.
-
-var (
-	installMu sync.Mutex
-	installed = map[string]*installation{}
-)
-
-type installation struct {
-	once sync.Once
-	err  error
-}
-
-// requireTool returns the path of binary, installing pkg with apt-get the
-// first time it is missing.
-func requireTool(t *testing.T, binary, pkg string) string {
-	t.Helper()
-	if path, err := lookPath(binary); err == nil {
-		return path
-	}
-	installMu.Lock()
-	inst, ok := installed[pkg]
-	if !ok {
-		inst = &installation{}
-		installed[pkg] = inst
-	}
-	installMu.Unlock()
-	inst.once.Do(func() { inst.err = aptInstall(pkg) })
-	if inst.err != nil {
-		t.Skipf("\n\n*** SKIPPED: %s (Debian package %s) is not installed and cannot be: %v ***\n"+
-			"*** The rendered files are NOT checked by the real tool on this machine. ***\n\n", binary, pkg, inst.err)
-	}
-	path, err := lookPath(binary)
-	if err != nil {
-		t.Fatalf("%s was installed but %s is still missing: %v", pkg, binary, err)
-	}
-	return path
-}
-
-// lookPath also looks in the sbin directories, which a non-login PATH
-// may lack.
-func lookPath(binary string) (string, error) {
-	if p, err := exec.LookPath(binary); err == nil {
-		return p, nil
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/bin"} {
-		p := filepath.Join(dir, binary)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s not found", binary)
-}
-
-func aptInstall(pkg string) error {
-	if os.Geteuid() != 0 {
-		return errors.New("not root")
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		return errors.New("no apt-get: not a Debian system")
-	}
-	install := func() ([]byte, error) {
-		cmd := exec.Command("apt-get", "install", "-y", "--no-install-recommends", pkg)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		return cmd.CombinedOutput()
-	}
-	if _, err := install(); err == nil {
-		return nil
-	}
-	// The package lists may be missing or stale.
-	if out, err := exec.Command("apt-get", "update").CombinedOutput(); err != nil {
-		return fmt.Errorf("apt-get update: %v: %s", err, tail(out))
-	}
-	if out, err := install(); err != nil {
-		return fmt.Errorf("apt-get install %s: %v: %s", pkg, err, tail(out))
-	}
-	return nil
-}
-
-func tail(out []byte) string {
-	s := strings.TrimSpace(string(out))
-	if len(s) > 600 {
-		s = "…" + s[len(s)-600:]
-	}
-	return s
-}
+// internal/tooltest installs once per test binary when they are missing; a
+// test skips, loudly, only where the package cannot be installed at all.
 
 // renderCases are the shapes of bastion the tools check.
 func renderCases(t *testing.T) map[string]Config {
@@ -122,7 +37,7 @@ func renderCases(t *testing.T) map[string]Config {
 
 func TestRender_cloudInitSchemaAccepts(t *testing.T) {
 	t.Parallel()
-	cloudInit := requireTool(t, "cloud-init", "cloud-init")
+	cloudInit := tooltest.Require(t, "cloud-init", "cloud-init")
 	dir := t.TempDir()
 	for name, cfg := range renderCases(t) {
 		t.Run(name, func(t *testing.T) {
@@ -145,7 +60,7 @@ func TestRender_cloudInitSchemaAccepts(t *testing.T) {
 // The check must be able to fail: a document cloud-init's schema refuses.
 func TestRender_cloudInitSchemaRefusesMistakes(t *testing.T) {
 	t.Parallel()
-	cloudInit := requireTool(t, "cloud-init", "cloud-init")
+	cloudInit := tooltest.Require(t, "cloud-init", "cloud-init")
 	path := filepath.Join(t.TempDir(), "bad.yaml")
 	bad := "#cloud-config\nssh_deletekeys: maybe\nusers:\n  - name: alice\n    lock_passwd: sometimes\n"
 	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
@@ -158,7 +73,7 @@ func TestRender_cloudInitSchemaRefusesMistakes(t *testing.T) {
 
 func TestSSHDConfig_sshdAccepts(t *testing.T) {
 	t.Parallel()
-	sshd := requireTool(t, "sshd", "openssh-server")
+	sshd := tooltest.Require(t, "sshd", "openssh-server")
 	// sshd refuses to start, even to test, without its privilege
 	// separation directory.
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
@@ -207,7 +122,7 @@ func TestSSHDConfig_sshdAccepts(t *testing.T) {
 // The check must be able to fail: sshd refuses an unknown algorithm.
 func TestSSHDConfig_sshdRefusesMistakes(t *testing.T) {
 	t.Parallel()
-	sshd := requireTool(t, "sshd", "openssh-server")
+	sshd := tooltest.Require(t, "sshd", "openssh-server")
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		t.Skip(err)
 	}
@@ -231,7 +146,7 @@ func TestSSHDConfig_sshdRefusesMistakes(t *testing.T) {
 // the key sshd serves.
 func TestHostKey_sshKeygenAgrees(t *testing.T) {
 	t.Parallel()
-	keygen := requireTool(t, "ssh-keygen", "openssh-client")
+	keygen := tooltest.Require(t, "ssh-keygen", "openssh-client")
 	hk, err := GenerateHostKey("wh-bastion")
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +171,7 @@ func TestHostKey_sshKeygenAgrees(t *testing.T) {
 // The host firewall's rule set parses (nft -c checks it without loading).
 func TestNftablesConfig_nftAccepts(t *testing.T) {
 	t.Parallel()
-	nft := requireTool(t, "nft", "nftables")
+	nft := tooltest.Require(t, "nft", "nftables")
 	dir := t.TempDir()
 	for name, cfg := range renderCases(t) {
 		t.Run(name, func(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sovhealth/terraform-provider-health/internal/keymanager/tooltest"
+	"github.com/sovhealth/terraform-provider-health/internal/tooltest"
 )
 
 // These tests hand what the renderer writes to the real tools that will

@@ -3,8 +3,7 @@
 // package once per test binary when they are missing. A test skips,
 // loudly, only where the package cannot be installed at all.
 //
-// It is the bastion's test helper (internal/bastion/validate_test.go) made
-// importable, so that other renderers' tests use the same rules.
+// The bastion's and the key manager's renderers share it.
 package tooltest
 
 import (
