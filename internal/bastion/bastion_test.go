@@ -13,7 +13,7 @@ import (
 )
 
 // testConfig is a bastion in a default /16 warehouse network.
-func testConfig(t *testing.T, mfa string, admins ...Admin) Config {
+func testConfig(t testing.TB, mfa string, admins ...Admin) Config {
 	t.Helper()
 	hk, err := GenerateHostKey("wh-bastion")
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 // dsaKey is a real ssh-dss public key (made with ssh-keygen -t dsa).
 const dsaKey = "ssh-dss AAAAB3NzaC1kc3MAAACBAPXIQl8GmigRvtTjuUU7es8dbVx/Tdj28xr/CEG/xa8w5DDDhY4+pifeG4YSb+2qX/tJmEN34zwda3t4/9ttpSdOIW2/kNkORJFRUEsRAVe+jc1tR/WiVvSfnQ/SC0IcwUZ/cG74K0GK+6jRIxDyjyNoMp3S1iHqVFHBwI/RI2UTAAAAFQCfFnBnVwXkcEvnCjXm9xA7k+IEVwAAAIB9djnFhd0wpR75Jnf1atLwt9eROG/FKyHzhUF0fmmJmiAdc6RFprqsfikWxqaoz+b3lrddBGuLT0SzmOHCI7UBhGr0gwhVwCN+uO74LkpfrDbxy1WtkHFnVbt4Y5S7C6pQ34DE+QzhzZhEyyKKlflhrmZwlzBQMyHwL1+Kqc8qDgAAAIEAj8wA9rhjqpO7nBVK/vCeBPxM9odOTcFk9jRqh7fsPgD3TuoI7ZiPuAo0PA5KVezpbRyU6i2um61kXbS+EqKiVw76kVpmGk9nDPoJGOAiL+dH4gYmPrkMGsNM4JX4tGt//u44ET5yY0vhnbORSASDgWn+QLt96Z2v6O2LHM0H5c4= test@dsa"
 
-func authorized(t *testing.T, pub any, comment string) string {
+func authorized(t testing.TB, pub any, comment string) string {
 	t.Helper()
 	k, err := ssh.NewPublicKey(pub)
 	if err != nil {
@@ -27,7 +27,7 @@ func authorized(t *testing.T, pub any, comment string) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k))) + " " + comment
 }
 
-func ed25519Key(t *testing.T, comment string) string {
+func ed25519Key(t testing.TB, comment string) string {
 	t.Helper()
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -36,7 +36,7 @@ func ed25519Key(t *testing.T, comment string) string {
 	return authorized(t, pub, comment)
 }
 
-func ecdsaKey(t *testing.T, curve elliptic.Curve) string {
+func ecdsaKey(t testing.TB, curve elliptic.Curve) string {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(curve, rand.Reader)
 	if err != nil {
@@ -51,7 +51,7 @@ var (
 )
 
 // rsaKey makes (once per size and test binary: RSA is slow) an RSA key.
-func rsaKey(t *testing.T, bits int) string {
+func rsaKey(t testing.TB, bits int) string {
 	t.Helper()
 	rsaMu.Lock()
 	defer rsaMu.Unlock()
@@ -68,7 +68,7 @@ func rsaKey(t *testing.T, bits int) string {
 
 // skEd25519Key builds a FIDO2 ed25519 public key in OpenSSH's wire format
 // (PROTOCOL.u2f): no hardware is needed to write one.
-func skEd25519Key(t *testing.T, comment string) string {
+func skEd25519Key(t testing.TB, comment string) string {
 	t.Helper()
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
