@@ -96,10 +96,9 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 		rps = cloud.DefaultRequestsPerSecond[cloud.Outscale]
 	}
 	return &Client{
-		cfg:     cfg,
-		api:     osc.NewAPIClient(conf),
-		limiter: cloud.NewLimiter(rps),
-
+		cfg:            cfg,
+		api:            osc.NewAPIClient(conf),
+		limiter:        cloud.NewLimiter(rps),
 		storageLimiter: cloud.NewLimiter(rps),
 		kmsLimiter:     cloud.NewLimiter(rps),
 		retry:          opts.Retry,

@@ -416,24 +416,7 @@ func (c *Client) observe(ctx context.Context, ref cloud.Network) (*observed, err
 		return o, nil // nothing of it lives in the region
 	}
 	o.openstackID = r.OpenstackID
-	// The subnets and the region's gateways at once.
-	var all []subnet
-	var regional []gateway
-	err = cloud.Parallel(ctx,
-		func(ctx context.Context) error {
-			var err error
-			if all, err = c.listSubnets(ctx, pn.ID); err != nil {
-				return fmt.Errorf("listing the subnets of the private network %s: %w", pn.ID, err)
-			}
-			return nil
-		},
-		func(ctx context.Context) error {
-			var err error
-			if regional, err = c.listGateways(ctx, ""); err != nil {
-				return fmt.Errorf("listing the gateways of %s: %w", c.cfg.Region, err)
-			}
-			return nil
-		})
+	all, regional, err := c.listSubnetsAndGateways(ctx, pn.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -722,23 +705,7 @@ func (c *Client) teardown(ctx context.Context, n cloud.Network) error {
 	}
 	// The subnets and the gateways are listed at once, the gateways
 	// deleted at once (each waits for its operation), then the subnets.
-	var subnets []subnet
-	var regional []gateway
-	err = cloud.Parallel(ctx,
-		func(ctx context.Context) error {
-			var err error
-			if subnets, err = c.listSubnets(ctx, pn.ID); err != nil {
-				return fmt.Errorf("listing the subnets of the private network %s: %w", pn.ID, err)
-			}
-			return nil
-		},
-		func(ctx context.Context) error {
-			var err error
-			if regional, err = c.listGateways(ctx, ""); err != nil {
-				return fmt.Errorf("listing the gateways of %s: %w", c.cfg.Region, err)
-			}
-			return nil
-		})
+	subnets, regional, err := c.listSubnetsAndGateways(ctx, pn.ID)
 	if err != nil {
 		return err
 	}
@@ -823,4 +790,27 @@ func (c *Client) networkSettings() error {
 	}
 	missing.Settings = append(missing.Settings, SettingRegion)
 	return missing
+}
+
+// listSubnetsAndGateways lists a private network's subnets and the region's
+// gateways at once.
+func (c *Client) listSubnetsAndGateways(ctx context.Context, networkID string) ([]subnet, []gateway, error) {
+	var subnets []subnet
+	var regional []gateway
+	err := cloud.Parallel(ctx,
+		func(ctx context.Context) error {
+			var err error
+			if subnets, err = c.listSubnets(ctx, networkID); err != nil {
+				return fmt.Errorf("listing the subnets of the private network %s: %w", networkID, err)
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			var err error
+			if regional, err = c.listGateways(ctx, ""); err != nil {
+				return fmt.Errorf("listing the gateways of %s: %w", c.cfg.Region, err)
+			}
+			return nil
+		})
+	return subnets, regional, err
 }
