@@ -34,3 +34,19 @@ func TestPace(t *testing.T) {
 		t.Fatal("not ready once the delay has passed")
 	}
 }
+
+func TestPace_expiredAfterHold(t *testing.T) {
+	t.Parallel()
+	entered := time.Unix(1000, 0)
+	var nilPace *Pace
+	if nilPace.Expired(entered, entered.Add(DefaultHold-time.Millisecond)) || !nilPace.Expired(entered, entered.Add(DefaultHold)) {
+		t.Fatalf("a nil pace holds a state for %s", DefaultHold)
+	}
+	slow := &Pace{Delay: 5 * time.Second}
+	if slow.Expired(entered, entered.Add(4*time.Second)) || !slow.Expired(entered, entered.Add(5*time.Second)) {
+		t.Fatal("a pace holds a state for its Delay")
+	}
+	if !slow.Expired(time.Time{}, entered) {
+		t.Fatal("a state entered at an unknown time is held forever")
+	}
+}
