@@ -43,17 +43,23 @@ type Kind int
 
 // Failure kinds.
 const (
-	Missing    Kind = iota + 1 // no Authorization header
-	Malformed                  // header or date not in the expected form
-	UnknownKey                 // the access key is not known
-	Expired                    // request time too far from the server's clock
-	Mismatch                   // signature or payload hash does not match
+	Missing        Kind = iota + 1 // no Authorization header
+	Malformed                      // header or date not in the expected form
+	UnknownKey                     // the access key is not known
+	Expired                        // request time too far from the server's clock
+	Mismatch                       // signature or payload hash does not match
+	QueryMalformed                 // presigned URL: its authentication parameters are missing or malformed
+	URLExpired                     // presigned URL: past its expiry
+	NotYetValid                    // presigned URL: dated in the future
+	Conflicting                    // both an Authorization header and query-string authentication
 )
 
 // Error is a verification failure. Its message never contains a secret.
 type Error struct {
 	Kind Kind
 	Msg  string
+	// Expiry is when a presigned URL stopped being valid (URLExpired only).
+	Expiry time.Time
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -65,6 +71,10 @@ type Signed struct {
 	Service   string
 	Time      time.Time
 	Scheme    Scheme
+	// Presigned is set when the signature came in the query string (a
+	// presigned URL), valid until Expires.
+	Presigned bool
+	Expires   time.Time
 }
 
 // Verifier checks signatures against known secret keys.
@@ -81,20 +91,41 @@ type Verifier struct {
 	// SinglePathEncoding is set for S3, which signs the path as sent instead
 	// of encoding it a second time.
 	SinglePathEncoding bool
+	// Presigned also accepts query-string authentication (presigned URLs),
+	// as S3 does: X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
+	// X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature in the query.
+	Presigned bool
 }
+
+// MaxPresignedExpiry is the longest validity of a presigned URL, seven days
+// (X-Amz-Expires of at most 604800 seconds).
+const MaxPresignedExpiry = 7 * 24 * time.Hour
+
+// Query-string authentication parameters.
+const (
+	queryAlgorithm     = "X-Amz-Algorithm"
+	queryCredential    = "X-Amz-Credential"
+	queryDate          = "X-Amz-Date"
+	queryExpires       = "X-Amz-Expires"
+	querySignedHeaders = "X-Amz-SignedHeaders"
+	querySignature     = "X-Amz-Signature"
+	queryContentSHA256 = "X-Amz-Content-Sha256"
+)
 
 // Verify checks the signature of r whose body is body.
 func (v *Verifier) Verify(r *http.Request, body []byte) (Signed, error) {
 	auth := r.Header.Get("Authorization")
+	if v.Presigned && isPresigned(r.URL.Query()) {
+		if auth != "" {
+			return Signed{}, &Error{Kind: Conflicting, Msg: "the request carries both an Authorization header and query-string authentication"}
+		}
+		return v.verifyPresigned(r, body)
+	}
 	if auth == "" {
 		return Signed{}, &Error{Kind: Missing, Msg: "the request has no Authorization header"}
 	}
-	schemes := v.Schemes
-	if len(schemes) == 0 {
-		schemes = []Scheme{AWS4, OSC4}
-	}
 	var scheme Scheme
-	for _, s := range schemes {
+	for _, s := range v.schemes() {
 		if strings.HasPrefix(auth, s.Algorithm+" ") {
 			scheme = s
 			break
@@ -124,15 +155,8 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Signed, error) {
 	if !strings.HasPrefix(stamp, day) {
 		return Signed{}, &Error{Kind: Malformed, Msg: "the credential scope date does not match " + scheme.DateHeader}
 	}
-	now := time.Now
-	if v.Now != nil {
-		now = v.Now
-	}
-	maxSkew := v.MaxSkew
-	if maxSkew == 0 {
-		maxSkew = 5 * time.Minute
-	}
-	if skew := now().Sub(at); skew > maxSkew || skew < -maxSkew {
+	maxSkew := v.maxSkew()
+	if skew := v.now().Sub(at); skew > maxSkew || skew < -maxSkew {
 		return Signed{}, &Error{Kind: Expired, Msg: fmt.Sprintf("the request was signed at %s, more than %s away from the server time", at.Format(time.RFC3339), maxSkew)}
 	}
 	if !containsFold(fields.signedHeaders, "host") {
@@ -158,6 +182,122 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Signed, error) {
 		return Signed{}, &Error{Kind: Mismatch, Msg: "the request signature does not match the signature computed with the secret key of the access key"}
 	}
 	return Signed{AccessKey: accessKey, Region: region, Service: service, Time: at, Scheme: scheme}, nil
+}
+
+func (v *Verifier) schemes() []Scheme {
+	if len(v.Schemes) == 0 {
+		return []Scheme{AWS4, OSC4}
+	}
+	return v.Schemes
+}
+
+func (v *Verifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+func (v *Verifier) maxSkew() time.Duration {
+	if v.MaxSkew == 0 {
+		return 5 * time.Minute
+	}
+	return v.MaxSkew
+}
+
+// isPresigned reports whether a query carries query-string authentication.
+func isPresigned(q url.Values) bool {
+	for _, name := range []string{queryAlgorithm, queryCredential, querySignature} {
+		if q.Has(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyPresigned checks the query-string signature of a presigned URL.
+// Its messages follow S3's AuthorizationQueryParametersError answers.
+func (v *Verifier) verifyPresigned(r *http.Request, body []byte) (Signed, error) {
+	q := r.URL.Query()
+	for _, name := range []string{queryAlgorithm, queryCredential, querySignature, queryDate, querySignedHeaders, queryExpires} {
+		if q.Get(name) == "" {
+			return Signed{}, &Error{Kind: QueryMalformed, Msg: "Query-string authentication version 4 requires the X-Amz-Algorithm, " +
+				"X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."}
+		}
+	}
+	var scheme Scheme
+	for _, s := range v.schemes() {
+		if q.Get(queryAlgorithm) == s.Algorithm {
+			scheme = s
+			break
+		}
+	}
+	if scheme.Algorithm == "" {
+		return Signed{}, &Error{Kind: QueryMalformed, Msg: fmt.Sprintf("X-Amz-Algorithm only supports %q", v.schemes()[0].Algorithm)}
+	}
+	scope := strings.Split(q.Get(queryCredential), "/")
+	if len(scope) != 5 || scope[4] != scheme.Terminator {
+		return Signed{}, &Error{Kind: QueryMalformed, Msg: fmt.Sprintf("Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "+
+			"expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/%s\".", scheme.Terminator)}
+	}
+	accessKey, day, region, service := scope[0], scope[1], scope[2], scope[3]
+	stamp := q.Get(queryDate)
+	at, err := time.Parse(TimeFormat, stamp)
+	if err != nil {
+		return Signed{}, &Error{Kind: QueryMalformed, Msg: "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""}
+	}
+	if !strings.HasPrefix(stamp, day) {
+		return Signed{}, &Error{Kind: QueryMalformed, Msg: "Error parsing the X-Amz-Credential parameter; incorrect date format. " +
+			"This date in the credential must be in the format \"yyyyMMdd\" and match X-Amz-Date."}
+	}
+	seconds, err := strconv.ParseInt(q.Get(queryExpires), 10, 64)
+	switch {
+	case err != nil:
+		return Signed{}, &Error{Kind: QueryMalformed, Msg: "X-Amz-Expires should be a number"}
+	case seconds < 0:
+		return Signed{}, &Error{Kind: QueryMalformed, Msg: "X-Amz-Expires must be non-negative"}
+	case seconds > int64(MaxPresignedExpiry/time.Second):
+		return Signed{}, &Error{Kind: QueryMalformed, Msg: "X-Amz-Expires must be less than a week (in seconds) that is; 604800"}
+	}
+	signedHeaders := strings.Split(q.Get(querySignedHeaders), ";")
+	if !containsFold(signedHeaders, "host") {
+		return Signed{}, &Error{Kind: QueryMalformed, Msg: "X-Amz-SignedHeaders must include host"}
+	}
+	now, expires := v.now(), at.Add(time.Duration(seconds)*time.Second)
+	if at.Sub(now) > v.maxSkew() {
+		return Signed{}, &Error{Kind: NotYetValid, Msg: "the presigned URL is dated in the future"}
+	}
+	if now.After(expires) {
+		return Signed{}, &Error{Kind: URLExpired, Msg: "the presigned URL has expired", Expiry: expires}
+	}
+
+	secret, ok := v.Secret(accessKey)
+	if !ok {
+		return Signed{}, &Error{Kind: UnknownKey, Msg: fmt.Sprintf("the access key %q is not known", accessKey)}
+	}
+	// A presigned URL does not sign its payload unless it says so.
+	payload := q.Get(queryContentSHA256)
+	if payload == "" && containsFold(signedHeaders, "x-amz-content-sha256") {
+		payload = r.Header.Get("X-Amz-Content-Sha256")
+	}
+	switch {
+	case payload == "":
+		payload = "UNSIGNED-PAYLOAD"
+	case payload == "UNSIGNED-PAYLOAD" || strings.HasPrefix(payload, "STREAMING-"):
+	case !strings.EqualFold(payload, hexSHA256(body)):
+		return Signed{}, &Error{Kind: Mismatch, Msg: "the body does not match its declared X-Amz-Content-Sha256"}
+	}
+	canonical := v.canonicalRequestWithQuery(r, canonicalQuery(r.URL.RawQuery, querySignature), signedHeaders, payload)
+	stringToSign := strings.Join([]string{
+		scheme.Algorithm, stamp, strings.Join(scope[1:], "/"), hexSHA256([]byte(canonical)),
+	}, "\n")
+	key := signingKey(scheme, secret, day, region, service)
+	want := hex.EncodeToString(hmacSHA256(key, []byte(stringToSign)))
+	if !hmac.Equal([]byte(want), []byte(strings.ToLower(q.Get(querySignature)))) {
+		return Signed{}, &Error{Kind: Mismatch, Msg: "the request signature does not match the signature computed with the secret key of the access key"}
+	}
+	return Signed{AccessKey: accessKey, Region: region, Service: service, Time: at, Scheme: scheme,
+		Presigned: true, Expires: expires}, nil
 }
 
 type authorization struct {
@@ -207,6 +347,10 @@ func payloadHash(r *http.Request, body []byte) (string, error) {
 }
 
 func (v *Verifier) canonicalRequest(r *http.Request, signedHeaders []string, payloadHash string) string {
+	return v.canonicalRequestWithQuery(r, canonicalQuery(r.URL.RawQuery, ""), signedHeaders, payloadHash)
+}
+
+func (v *Verifier) canonicalRequestWithQuery(r *http.Request, query string, signedHeaders []string, payloadHash string) string {
 	path := r.URL.EscapedPath()
 	if path == "" {
 		path = "/"
@@ -224,7 +368,7 @@ func (v *Verifier) canonicalRequest(r *http.Request, signedHeaders []string, pay
 	return strings.Join([]string{
 		r.Method,
 		path,
-		canonicalQuery(r.URL.RawQuery),
+		query,
 		headers.String(),
 		strings.ToLower(strings.Join(signedHeaders, ";")),
 		payloadHash,
@@ -250,7 +394,9 @@ func headerValue(r *http.Request, name string) string {
 	return strings.Join(values, ",")
 }
 
-func canonicalQuery(raw string) string {
+// canonicalQuery sorts and encodes a query string, leaving out the
+// parameter named skip (a presigned URL's own signature).
+func canonicalQuery(raw, skip string) string {
 	if raw == "" {
 		return ""
 	}
@@ -263,6 +409,9 @@ func canonicalQuery(raw string) string {
 		k, val, _ := strings.Cut(kv, "=")
 		k, _ = url.QueryUnescape(k)
 		val, _ = url.QueryUnescape(val)
+		if skip != "" && k == skip {
+			continue
+		}
 		pairs = append(pairs, pair{uriEncode(k, true), uriEncode(val, true)})
 	}
 	sort.Slice(pairs, func(i, j int) bool {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +155,90 @@ func TestVerify_osc4(t *testing.T) {
 	if got.Scheme != OSC4 {
 		t.Fatalf("scheme = %+v", got.Scheme)
 	}
+}
+
+// presignWithAWSSDK returns a URL presigned by the AWS SDK's signer, valid
+// for expires from at, as the S3 presign client makes them.
+func presignWithAWSSDK(t *testing.T, method, rawURL string, at time.Time, expires time.Duration) string {
+	t.Helper()
+	r := httptest.NewRequest(method, rawURL, nil)
+	q := r.URL.Query()
+	q.Set("X-Amz-Expires", strconv.Itoa(int(expires/time.Second)))
+	r.URL.RawQuery = q.Encode()
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	creds := aws.Credentials{AccessKeyID: exampleKey, SecretAccessKey: exampleSecret}
+	signed, _, err := signer.PresignHTTP(context.Background(), creds, r, "UNSIGNED-PAYLOAD", "s3", "eu-west-2", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed
+}
+
+func presignVerifier(now time.Time) *Verifier {
+	v := verifierAt(now)
+	v.SinglePathEncoding, v.Presigned, v.MaxSkew = true, true, 15*time.Minute
+	return v
+}
+
+func TestVerify_presigned(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodHead} {
+		u := presignWithAWSSDK(t, method, "http://127.0.0.1:8787/s3/bucket/dir/a%20b.txt?x-id=GetObject", at, time.Hour)
+		r := httptest.NewRequest(method, u, strings.NewReader("any body"))
+		signed, err := presignVerifier(at.Add(59*time.Minute)).Verify(r, []byte("any body"))
+		if err != nil {
+			t.Fatalf("%s: Verify rejected a URL presigned by the AWS SDK: %v", method, err)
+		}
+		if !signed.Presigned || signed.AccessKey != exampleKey || !signed.Expires.Equal(at.Add(time.Hour)) {
+			t.Fatalf("%s: Signed = %+v", method, signed)
+		}
+		// A verifier that does not take presigned URLs sees no signature.
+		if _, err := verifierAt(at).Verify(r, nil); !isKind(err, Missing) {
+			t.Fatalf("%s: without Presigned: %v", method, err)
+		}
+	}
+
+	u := presignWithAWSSDK(t, http.MethodGet, "http://127.0.0.1/s3/bucket/key", at, time.Hour)
+	cases := []struct {
+		name   string
+		mutate func(u string) string
+		method string
+		now    time.Time
+		kind   Kind
+	}{
+		{"expired", func(u string) string { return u }, http.MethodGet, at.Add(time.Hour + time.Second), URLExpired},
+		{"not valid yet", func(u string) string { return u }, http.MethodGet, at.Add(-16 * time.Minute), NotYetValid},
+		{"other method", func(u string) string { return u }, http.MethodPut, at, Mismatch},
+		{"longer expiry", func(u string) string { return strings.Replace(u, "X-Amz-Expires=3600", "X-Amz-Expires=7200", 1) }, http.MethodGet, at, Mismatch},
+		{"other key", func(u string) string { return strings.Replace(u, "/s3/bucket/key", "/s3/bucket/other", 1) }, http.MethodGet, at, Mismatch},
+		{"tampered signature", func(u string) string { return u[:len(u)-4] + "0000" }, http.MethodGet, at, Mismatch},
+		{"added parameter", func(u string) string { return u + "&versionId=x" }, http.MethodGet, at, Mismatch},
+		{"more than a week", func(u string) string { return strings.Replace(u, "X-Amz-Expires=3600", "X-Amz-Expires=604801", 1) }, http.MethodGet, at, QueryMalformed},
+		{"no signature", func(u string) string { return u[:strings.Index(u, "&X-Amz-Signature")] }, http.MethodGet, at, QueryMalformed},
+		{"unknown key", func(u string) string { return strings.Replace(u, exampleKey, "AKIDUNKNOWN", 1) }, http.MethodGet, at, UnknownKey},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(c.method, c.mutate(u), nil)
+			_, err := presignVerifier(c.now).Verify(r, nil)
+			if !isKind(err, c.kind) {
+				t.Fatalf("err = %v, want kind %d", err, c.kind)
+			}
+			if strings.Contains(err.Error(), exampleSecret) {
+				t.Fatal("error message contains the secret key")
+			}
+		})
+	}
+	// An Authorization header and a presigned query together are refused.
+	r := httptest.NewRequest(http.MethodGet, u, nil)
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=x")
+	if _, err := presignVerifier(at).Verify(r, nil); !isKind(err, Conflicting) {
+		t.Fatalf("both mechanisms: %v", err)
+	}
+}
+
+func isKind(err error, kind Kind) bool {
+	e, ok := AsError(err)
+	return ok && e.Kind == kind
 }
