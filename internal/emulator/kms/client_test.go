@@ -72,3 +72,41 @@ func TestOfficialClientWorksUnchanged(t *testing.T) {
 		t.Fatalf("wrong token: %v", err)
 	}
 }
+
+// The official client encrypts, decrypts and makes data keys through the
+// emulator as through a real server.
+func TestOfficialClientEncryptsAndDecrypts(t *testing.T) {
+	t.Parallel()
+	b := start(t)
+	conf := baoapi.NewConfig()
+	conf.Address = b.url
+	conf.MaxRetries = 0
+	client, err := baoapi.NewClient(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.SetToken(token)
+	logical := client.Logical()
+	if _, err := logical.Write("transit/keys/wh-data", map[string]any{"type": "aes256-gcm96"}); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := logical.Write("transit/encrypt/wh-data", map[string]any{"plaintext": b64("cohort 2026")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ciphertext, _ := enc.Data["ciphertext"].(string)
+	dec, err := logical.Write("transit/decrypt/wh-data", map[string]any{"ciphertext": ciphertext})
+	if err != nil || dec.Data["plaintext"] != b64("cohort 2026") {
+		t.Fatalf("decrypt: %v, %v", dec, err)
+	}
+	dk, err := logical.Write("transit/datakey/wrapped/wh-data", map[string]any{"bits": 256})
+	if err != nil || dk.Data["ciphertext"] == nil || dk.Data["plaintext"] != nil {
+		t.Fatalf("wrapped data key: %v, %v", dk, err)
+	}
+	_, err = logical.Write("transit/decrypt/wh-data", map[string]any{"ciphertext": "vault:v1:" + b64("not made by this key")})
+	var respErr *baoapi.ResponseError
+	if !errors.As(err, &respErr) || respErr.StatusCode != http.StatusBadRequest || len(respErr.Errors) != 1 ||
+		respErr.Errors[0] != "cipher: message authentication failed" {
+		t.Fatalf("decrypting a foreign ciphertext: %v", err)
+	}
+}

@@ -15,13 +15,24 @@
 //	LIST   /v1/transit/keys                 (or GET ?list=true)
 //	POST   /v1/transit/keys/:name/config    min versions, deletion_allowed, exportable, auto_rotate_period
 //	POST   /v1/transit/keys/:name/rotate
+//	POST   /v1/transit/encrypt/:name        plaintext or batch_input; an upsert of the key, as in OpenBao
+//	POST   /v1/transit/decrypt/:name        ciphertext or batch_input
+//	POST   /v1/transit/rewrap/:name         ciphertext or batch_input, to the latest (or key_version)
+//	POST   /v1/transit/datakey/:type/:name  type plaintext or wrapped; bits 128, 256 or 512
 //
 // Requests carry the token in X-Vault-Token (or Authorization: Bearer).
 // Keys are stored in the shared store, collection "openbao.transit_keys",
 // one document per key, so the control API lists them and tests can change
-// or delete them out of band. No private key material is ever made or
-// stored: versions of asymmetric keys carry a public key only, as reads of
-// the real engine show it; encryption and signing are not emulated.
+// or delete them out of band.
+//
+// Encryption is real: each version of a symmetric key carries its own
+// random key material (AES-GCM with a 96-bit nonce, or ChaCha20-Poly1305),
+// derived per context with HKDF-SHA256 for derived keys, and RSA keys
+// encrypt with RSA-OAEP (SHA-256), as OpenBao's keysutil does; ciphertexts
+// read vault:v<version>:<base64 of nonce and sealed text>. The material
+// lives in the key's document (a read never shows it), so deleting the key
+// makes its ciphertexts undecryptable, as on a real server. Signing is not
+// emulated: ECDSA and Ed25519 versions keep their public key only.
 //
 // Automatic rotation follows the emulator's clock (Options.Now): a key
 // whose auto_rotate_period has elapsed since its latest version is rotated
@@ -35,6 +46,7 @@ import (
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -133,16 +145,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // routeOf names a request path for call counts and fault rules:
-// "/v1/transit/keys/{name}/rotate" rather than the key's own name.
+// "/v1/transit/keys/{name}/rotate" or "/v1/transit/encrypt/{name}" rather
+// than the key's own name.
 func routeOf(path string) string {
-	rest, ok := strings.CutPrefix(path, "/v1/"+Mount+"/keys/")
-	if !ok || rest == "" {
+	rest, ok := strings.CutPrefix(path, "/v1/"+Mount+"/")
+	if !ok {
 		return path
 	}
-	if _, sub, found := strings.Cut(rest, "/"); found {
-		return "/v1/" + Mount + "/keys/{name}/" + sub
+	op, tail, found := strings.Cut(rest, "/")
+	if !found || tail == "" {
+		return path
 	}
-	return "/v1/" + Mount + "/keys/{name}"
+	switch op {
+	case "keys":
+		if _, sub, found := strings.Cut(tail, "/"); found {
+			return "/v1/" + Mount + "/keys/{name}/" + sub
+		}
+		return "/v1/" + Mount + "/keys/{name}"
+	case "encrypt", "decrypt", "rewrap":
+		return "/v1/" + Mount + "/" + op + "/{name}"
+	case "datakey":
+		if kind, _, found := strings.Cut(tail, "/"); found {
+			return "/v1/" + Mount + "/datakey/" + kind + "/{name}"
+		}
+	}
+	return path
 }
 
 func (h *Handler) validToken(r *http.Request) bool {
@@ -171,36 +198,15 @@ func (h *Handler) transit(w http.ResponseWriter, method, path string, body []byt
 		h.listKeys(w)
 		return
 	}
-	rest, ok := strings.CutPrefix(path, "keys/")
+	req, serve, ok := h.route(method, path)
 	if !ok {
 		writeErrors(w, http.StatusNotFound, errorList("unsupported path"))
 		return
 	}
-	name, sub, _ := strings.Cut(rest, "/")
-	if !keyName.MatchString(name) {
-		writeErrors(w, http.StatusNotFound, errorList("unsupported path"))
-		return
-	}
-	var serve func(tx store.Tx, req request) (int, any, error)
-	switch {
-	case sub == "" && (method == http.MethodPost || method == http.MethodPut):
-		serve = h.createKey
-	case sub == "" && method == http.MethodGet:
-		serve = h.readKey
-	case sub == "" && method == http.MethodDelete:
-		serve = h.deleteKey
-	case sub == "config" && (method == http.MethodPost || method == http.MethodPut):
-		serve = h.configKey
-	case sub == "rotate" && (method == http.MethodPost || method == http.MethodPut):
-		serve = h.rotateKey
-	case sub == "" || sub == "config" || sub == "rotate":
+	if serve == nil {
 		writeErrors(w, http.StatusMethodNotAllowed, errorList("unsupported operation"))
 		return
-	default:
-		writeErrors(w, http.StatusNotFound, errorList("unsupported path"))
-		return
 	}
-	req := request{name: name}
 	if len(body) > 0 && method != http.MethodGet && method != http.MethodDelete {
 		if err := json.Unmarshal(body, &req.params); err != nil {
 			writeErrors(w, http.StatusBadRequest, "failed to parse JSON input: "+err.Error())
@@ -227,9 +233,69 @@ func (h *Handler) transit(w http.ResponseWriter, method, path string, body []byt
 	}
 }
 
+// serveFunc serves one call on a key inside a store transaction. An error
+// answers it and rolls the transaction back; an answer with an error
+// status (a failed batch item, a failed encryption after an upsert) keeps
+// what the call changed, as OpenBao does.
+type serveFunc func(tx store.Tx, req request) (int, any, error)
+
+// route finds what serves path: ok is false for a path the engine does
+// not have (404), serve nil for a method the path does not take (405).
+func (h *Handler) route(method, path string) (req request, serve serveFunc, ok bool) {
+	write := method == http.MethodPost || method == http.MethodPut
+	op, rest, _ := strings.Cut(path, "/")
+	switch op {
+	case "keys":
+		name, sub, _ := strings.Cut(rest, "/")
+		if !keyName.MatchString(name) {
+			return req, nil, false
+		}
+		req.name = name
+		switch {
+		case sub == "" && write:
+			serve = h.createKey
+		case sub == "" && method == http.MethodGet:
+			serve = h.readKey
+		case sub == "" && method == http.MethodDelete:
+			serve = h.deleteKey
+		case sub == "config" && write:
+			serve = h.configKey
+		case sub == "rotate" && write:
+			serve = h.rotateKey
+		case sub == "" || sub == "config" || sub == "rotate":
+		default:
+			return req, nil, false
+		}
+		return req, serve, true
+	case "encrypt", "decrypt", "rewrap":
+		if !keyName.MatchString(rest) {
+			return req, nil, false
+		}
+		req.name = rest
+		if write {
+			serve = map[string]serveFunc{"encrypt": h.encrypt, "decrypt": h.decrypt, "rewrap": h.rewrap}[op]
+		}
+		return req, serve, true
+	case "datakey":
+		// Any name matches the type segment; the handler refuses all but
+		// plaintext and wrapped, as OpenBao does.
+		kind, name, _ := strings.Cut(rest, "/")
+		if !keyName.MatchString(kind) || !keyName.MatchString(name) {
+			return req, nil, false
+		}
+		req.name, req.kind = name, kind
+		if write {
+			serve = h.datakey
+		}
+		return req, serve, true
+	}
+	return req, nil, false
+}
+
 // request is one call on a key: its name and its JSON parameters.
 type request struct {
 	name   string
+	kind   string // datakey's plaintext or wrapped
 	params map[string]any
 }
 
@@ -267,8 +333,13 @@ var keyTypes = map[string]struct {
 
 // storedKey is a transit key as the emulator keeps it.
 type storedKey struct {
-	Name                 string              `json:"name"`
-	Type                 string              `json:"type"`
+	Name                 string `json:"name"`
+	Type                 string `json:"type"`
+	Derived              bool   `json:"derived,omitempty"`
+	ConvergentEncryption bool   `json:"convergent_encryption,omitempty"`
+	// ConvergentVersion is 3 for every key made here, OpenBao's current
+	// scheme: the nonce is an HMAC of the plaintext under a derived key.
+	ConvergentVersion    int                 `json:"convergent_version,omitempty"`
 	DeletionAllowed      bool                `json:"deletion_allowed"`
 	Exportable           bool                `json:"exportable"`
 	AllowPlaintextBackup bool                `json:"allow_plaintext_backup"`
@@ -279,11 +350,16 @@ type storedKey struct {
 	Versions             map[string]*version `json:"versions"`
 }
 
-// version is one version of a key: when it was made, and its public key
-// for asymmetric types. Never any private or secret material.
+// version is one version of a key: when it was made, its public key for
+// asymmetric types, and the secret material encryption needs.
 type version struct {
 	CreationTime time.Time `json:"creation_time"`
 	PublicKey    string    `json:"public_key,omitempty"`
+	// Secret is the version's key material, base64: the raw key of the
+	// symmetric types, the PKCS #8 private key of the RSA types; none for
+	// the signing-only types, whose signing is not emulated. Reads never
+	// show it (export is not emulated either).
+	Secret string `json:"secret,omitempty"`
 }
 
 // accepted are the parameters each call takes; others are ignored with a
@@ -294,6 +370,11 @@ var accepted = map[string][]string{
 	"config": {"min_decryption_version", "min_encryption_version", "deletion_allowed", "exportable",
 		"allow_plaintext_backup", "auto_rotate_period"},
 	"rotate": {"managed_key_name", "managed_key_id"},
+	"encrypt": {"plaintext", "context", "type", "convergent_encryption", "key_version", "partial_failure_response_code",
+		"associated_data", "batch_input"},
+	"decrypt": {"ciphertext", "context", "nonce", "partial_failure_response_code", "associated_data", "batch_input"},
+	"rewrap":  {"ciphertext", "context", "key_version", "batch_input"},
+	"datakey": {"context", "nonce", "bits", "key_version"},
 }
 
 func ignoredWarning(call string, params map[string]any) []string {
@@ -343,11 +424,10 @@ func (h *Handler) autoRotate(tx store.Tx, k *storedKey) error {
 
 func (h *Handler) addVersion(k *storedKey) error {
 	v := &version{CreationTime: h.opts.Now().UTC()}
-	pub, err := publicKey(k.Type)
-	if err != nil {
+	var err error
+	if v.PublicKey, v.Secret, err = keyMaterial(k.Type); err != nil {
 		return err
 	}
-	v.PublicKey = pub
 	if k.Versions == nil {
 		k.Versions = map[string]*version{}
 	}
@@ -356,28 +436,54 @@ func (h *Handler) addVersion(k *storedKey) error {
 	return nil
 }
 
-// publicKey makes a key pair of an asymmetric type and returns its public
-// half in PEM, as a read shows it; the private half is thrown away.
-func publicKey(keyType string) (string, error) {
-	var pub any
+// keyMaterial makes a new version's material: for the symmetric types a
+// random key of the type's size (base64), for RSA a key pair (the public
+// half in PEM, the private half in PKCS #8, base64), for ECDSA a key pair
+// whose private half is thrown away (signing is not emulated).
+func keyMaterial(keyType string) (public, secret string, err error) {
 	switch keyType {
+	case "aes128-gcm96", "aes256-gcm96", "chacha20-poly1305", "hmac":
+		raw := make([]byte, symmetricKeySize(keyType))
+		if _, err := rand.Read(raw); err != nil {
+			return "", "", err
+		}
+		return "", base64.StdEncoding.EncodeToString(raw), nil
 	case "ecdsa-p256", "ecdsa-p384", "ecdsa-p521":
 		curve := map[string]elliptic.Curve{"ecdsa-p256": elliptic.P256(), "ecdsa-p384": elliptic.P384(), "ecdsa-p521": elliptic.P521()}[keyType]
 		priv, err := ecdsa.GenerateKey(curve, rand.Reader)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
-		pub = &priv.PublicKey
+		public, err = publicPEM(&priv.PublicKey)
+		return public, "", err
 	case "rsa-2048", "rsa-3072", "rsa-4096":
 		bits, _ := strconv.Atoi(strings.TrimPrefix(keyType, "rsa-"))
 		priv, err := rsa.GenerateKey(rand.Reader, bits)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
-		pub = &priv.PublicKey
-	default:
-		return "", nil
+		if public, err = publicPEM(&priv.PublicKey); err != nil {
+			return "", "", err
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(priv)
+		if err != nil {
+			return "", "", err
+		}
+		return public, base64.StdEncoding.EncodeToString(der), nil
 	}
+	return "", "", nil
+}
+
+// symmetricKeySize is the size in bytes of a symmetric type's keys.
+func symmetricKeySize(keyType string) int {
+	if keyType == "aes128-gcm96" {
+		return 16
+	}
+	return 32
+}
+
+// publicPEM is a public key as a read shows it.
+func publicPEM(pub any) (string, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return "", err
@@ -416,9 +522,6 @@ func (h *Handler) createKey(tx store.Tx, req request) (int, any, error) {
 	if convergent && !derived {
 		return 0, nil, badRequest("convergent encryption requires derivation to be enabled")
 	}
-	if derived {
-		return 0, nil, badRequest("derived keys are not emulated")
-	}
 	existing, err := h.load(tx, req.name)
 	if err != nil {
 		return 0, nil, err
@@ -436,15 +539,49 @@ func (h *Handler) createKey(tx store.Tx, req request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	k := &storedKey{Name: req.name, Type: keyType, Exportable: exportable, AllowPlaintextBackup: backup,
-		MinDecryptionVersion: 1, AutoRotatePeriod: period}
-	if err := h.addVersion(k); err != nil {
-		return 0, nil, err
-	}
-	if err := store.Put(tx, CollectionKeys, k.Name, k); err != nil {
+	k, err := h.newKey(tx, req.name, keyType, derived, convergent, func(k *storedKey) {
+		k.Exportable, k.AllowPlaintextBackup, k.AutoRotatePeriod = exportable, backup, period
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, h.answer(k, warnings), nil
+}
+
+// newKey makes and stores a key with its first version: the upsert of
+// keys/:name and of encrypt/:name. The type's checks are those of
+// OpenBao's lock manager, whose plain errors answer 500.
+func (h *Handler) newKey(tx store.Tx, name, keyType string, derived, convergent bool, set func(*storedKey)) (*storedKey, error) {
+	switch {
+	case strings.HasPrefix(keyType, "aes"), keyType == "chacha20-poly1305":
+		if convergent && !derived {
+			return nil, badRequest("convergent encryption requires derivation to be enabled")
+		}
+	case keyType == "ed25519":
+		if convergent {
+			return nil, &apiError{status: http.StatusInternalServerError,
+				messages: []string{fmt.Sprintf("convergent encryption not supported for keys of type %s", keyType)}}
+		}
+	default:
+		if derived || convergent {
+			return nil, &apiError{status: http.StatusInternalServerError,
+				messages: []string{fmt.Sprintf("key derivation and convergent encryption not supported for keys of type %s", keyType)}}
+		}
+	}
+	k := &storedKey{Name: name, Type: keyType, Derived: derived, ConvergentEncryption: convergent, MinDecryptionVersion: 1}
+	if convergent {
+		k.ConvergentVersion = 3
+	}
+	if set != nil {
+		set(k)
+	}
+	if err := h.addVersion(k); err != nil {
+		return nil, err
+	}
+	if err := store.Put(tx, CollectionKeys, k.Name, k); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 func (h *Handler) readKey(tx store.Tx, req request) (int, any, error) {
@@ -584,7 +721,7 @@ func (h *Handler) answer(k *storedKey, warnings []string) map[string]any {
 	data := map[string]any{
 		"name":                   k.Name,
 		"type":                   k.Type,
-		"derived":                false,
+		"derived":                k.Derived,
 		"deletion_allowed":       k.DeletionAllowed,
 		"min_available_version":  0,
 		"min_decryption_version": k.MinDecryptionVersion,
@@ -598,6 +735,13 @@ func (h *Handler) answer(k *storedKey, warnings []string) map[string]any {
 		"supports_derivation":    caps.derivation,
 		"auto_rotate_period":     k.AutoRotatePeriod,
 		"imported_key":           false,
+	}
+	if k.Derived {
+		data["kdf"] = "hkdf_sha256"
+		data["convergent_encryption"] = k.ConvergentEncryption
+		if k.ConvergentEncryption {
+			data["convergent_encryption_version"] = k.ConvergentVersion
+		}
 	}
 	switch {
 	case strings.HasPrefix(k.Type, "ecdsa-"), strings.HasPrefix(k.Type, "rsa-"), k.Type == "ed25519":

@@ -244,7 +244,9 @@ func TestMissingKeys(t *testing.T) {
 	expectError(t, b.do(http.MethodDelete, "/v1/transit/keys/nope", nil),
 		http.StatusBadRequest, "error deleting policy nope: could not delete policy; not found")
 	expectError(t, b.do(http.MethodGet, "/v1/other/keys/nope", nil), http.StatusNotFound, `no handler for route "other/keys/nope"`)
-	expectError(t, b.do(http.MethodPost, "/v1/transit/encrypt/nope", map[string]any{}), http.StatusNotFound, "unsupported path")
+	expectError(t, b.do(http.MethodPost, "/v1/transit/decrypt/nope", map[string]any{"ciphertext": "vault:v1:AAAA"}),
+		http.StatusBadRequest, "encryption key not found")
+	expectError(t, b.do(http.MethodPost, "/v1/transit/sign/nope", map[string]any{}), http.StatusNotFound, "unsupported path")
 }
 
 func TestDeletionNeedsDeletionAllowed(t *testing.T) {
