@@ -1,8 +1,19 @@
 package ovh
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/http"
 	"slices"
 	"sort"
@@ -28,7 +39,18 @@ import (
 // DEACTIVATED (with a reason), or to COMPROMISED, which is final. DELETE
 // takes a key that is not ACTIVE (OVHcloud's guide: "Deleting an encryption
 // key is only possible on a key that has been previously disabled"), and
-// the key is gone. No key material is made or stored.
+// the key is gone. A key is made (type, size or curve, operations) or
+// imported from one JSON Web Key (keys), as ovh_okms_service_key and
+// ovh_okms_service_key_jwk do. No secret material is kept: RSA and EC keys
+// keep their public half, which ?format=JWK and ?format=PEM show; symmetric
+// keys show none.
+//
+// GET of the KMS answers its public CAs (publicCA, for the REST endpoint,
+// and publicRsaCA) only when asked with ?publicCA=true, as the OVHcloud
+// Control Panel and ovh/terraform-provider-ovh ask for them. Each KMS's CAs
+// are self-signed certificates made at the first such request and kept in
+// the collection "ovh.okms_ca" (their private keys are thrown away: the data
+// plane is not emulated).
 
 // OKMS is a KMS an account owns.
 type OKMS struct {
@@ -37,7 +59,10 @@ type OKMS struct {
 	Name   string `json:"name"`   // the display name; default the id
 }
 
-const collServiceKeys = "ovh.okms_service_keys"
+const (
+	collServiceKeys = "ovh.okms_service_keys"
+	collOKMSCA      = "ovh.okms_ca"
+)
 
 // Page sizes of the v2 lists (X-Pagination-Size). The real defaults are
 // unverified.
@@ -68,6 +93,10 @@ type iamObject struct {
 	ID          string `json:"id"`
 	URN         string `json:"urn"`
 	DisplayName string `json:"displayName"`
+	// Tags a service key carries: ovh:type and ovh:state, which
+	// ovh/terraform-provider-ovh's acceptance tests compare with the key's
+	// type and state (the only OVHcloud-computed tags seen there).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // apiServiceKey is okms.ServiceKey.
@@ -88,14 +117,29 @@ type apiServiceKey struct {
 type serviceKeyRecord struct {
 	OKMS string `json:"okms"` // the KMS it belongs to; the API never shows it
 	apiServiceKey
+	// Public is the public half of an RSA or EC key, as JWK members (n and
+	// e, or crv, x and y), for the JWK and PEM formats.
+	Public map[string]string `json:"public,omitempty"`
+}
+
+// api is the key as the API shows it, its IAM tags following its type and
+// state.
+func (k serviceKeyRecord) api() apiServiceKey {
+	out := k.apiServiceKey
+	out.Operations = slices.Clone(k.Operations)
+	out.IAM.Tags = map[string]string{"ovh:type": k.Type, "ovh:state": k.State}
+	return out
 }
 
 func okmsRoutes() map[string]route {
 	return map[string]route{
-		"GET /v2/okms/resource":                                {serve: listOKMS},
-		"GET /v2/okms/resource/{okmsId}":                       {serve: getOKMS},
-		"GET /v2/okms/resource/{okmsId}/serviceKey":            {serve: listServiceKeys},
-		"POST /v2/okms/resource/{okmsId}/serviceKey":           {serve: createServiceKey},
+		"GET /v2/okms/resource":                      {serve: listOKMS},
+		"GET /v2/okms/resource/{okmsId}":             {serve: getOKMS},
+		"GET /v2/okms/resource/{okmsId}/serviceKey":  {serve: listServiceKeys},
+		"POST /v2/okms/resource/{okmsId}/serviceKey": {serve: createServiceKey},
+		// ovh_okms_service_key_jwk posts its import to the collection with a
+		// trailing slash, and the real API takes it.
+		"POST /v2/okms/resource/{okmsId}/serviceKey/{$}":       {serve: createServiceKey},
 		"GET /v2/okms/resource/{okmsId}/serviceKey/{keyId}":    {serve: getServiceKey},
 		"PUT /v2/okms/resource/{okmsId}/serviceKey/{keyId}":    {serve: updateServiceKey},
 		"DELETE /v2/okms/resource/{okmsId}/serviceKey/{keyId}": {serve: deleteServiceKey},
@@ -160,13 +204,85 @@ func getOKMS(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	withCA := false
+	if v, asked := c.r.URL.Query()["publicCA"]; asked {
+		b, err := strconv.ParseBool(v[0])
+		if err != nil {
+			return nil, errBadRequest("[publicCA] Given data (%s) is not a boolean", v[0]) // unverified wording
+		}
+		withCA = b
+	}
 	var out map[string]any
-	err = c.handler.opts.Store.View(func(tx store.Tx) error {
+	err = c.handler.opts.Store.Update(func(tx store.Tx) error {
 		keys, err := keysOf(tx, o.ID)
+		if err != nil {
+			return err
+		}
 		out = okmsView(o, len(keys))
+		if !withCA {
+			return nil
+		}
+		ca, err := c.handler.okmsCA(tx, o)
+		out["publicCA"], out["publicRsaCA"] = ca.PublicCA, ca.PublicRsaCA
 		return err
 	})
 	return out, err
+}
+
+// okmsCAs are a KMS's public CA certificates, in PEM: the answer's
+// publicCA and publicRsaCA (the names the OVHcloud Control Panel reads;
+// ovh/terraform-provider-ovh's publicCa matches them, Go's decoding being
+// case-insensitive).
+type okmsCAs struct {
+	PublicCA    string `json:"publicCA"`
+	PublicRsaCA string `json:"publicRsaCA"`
+}
+
+// okmsCA returns the KMS's CAs, made and kept at the first request so that
+// every later read answers the same certificates.
+func (h *Handler) okmsCA(tx store.Tx, o OKMS) (okmsCAs, error) {
+	ca, found, err := store.Get[okmsCAs](tx, collOKMSCA, o.ID)
+	if err != nil || found {
+		return ca, err
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		return ca, err
+	}
+	if ca.PublicCA, err = selfSignedCA(o, "OKMS CA", ecKey, h.opts.Now()); err != nil {
+		return ca, err
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return ca, err
+	}
+	if ca.PublicRsaCA, err = selfSignedCA(o, "OKMS RSA CA", rsaKey, h.opts.Now()); err != nil {
+		return ca, err
+	}
+	return ca, store.Put(tx, collOKMSCA, o.ID, ca)
+}
+
+// selfSignedCA is a CA certificate for the KMS's region, in PEM. The real
+// CAs' subjects are unverified.
+func selfSignedCA(o OKMS, name string, key crypto.Signer, now time.Time) (string, error) {
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	if err != nil {
+		return "", err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{Organization: []string{"OVHcloud (emulated)"}, CommonName: name + " " + o.Region},
+		NotBefore:             now.Add(-time.Hour).UTC(),
+		NotAfter:              now.AddDate(10, 0, 0).UTC(),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), nil
 }
 
 // keysOf lists a KMS's service keys, oldest first.
@@ -232,7 +348,7 @@ func listServiceKeys(c *call) (any, error) {
 		end := min(start+size, len(keys))
 		page = []apiServiceKey{}
 		for _, k := range keys[start:end] {
-			page = append(page, k.apiServiceKey)
+			page = append(page, k.api())
 		}
 		if end < len(keys) {
 			last := keys[end-1]
@@ -251,29 +367,60 @@ func (c *call) respHeader() http.Header {
 	return c.header
 }
 
+// serviceKeyCreation is okms.ServiceKeyCreation: a key made by OKMS (type,
+// size or curve, operations), or imported from one JSON Web Key (keys).
+type serviceKeyCreation struct {
+	Name       *string   `json:"name"`
+	Context    *string   `json:"context"`
+	Type       *string   `json:"type"`
+	Size       *int      `json:"size"`
+	Curve      *string   `json:"curve"`
+	Operations *[]string `json:"operations"`
+	Keys       *[]jwk    `json:"keys"`
+}
+
+// jwk is a JSON Web Key as an import gives it (RFC 7517 and 7518 members).
+type jwk struct {
+	Kty    *string   `json:"kty"`
+	KeyOps *[]string `json:"key_ops"`
+	Kid    *string   `json:"kid"`
+	Alg    *string   `json:"alg"`
+	Use    *string   `json:"use"`
+	K      *string   `json:"k"`
+	N      *string   `json:"n"`
+	E      *string   `json:"e"`
+	D      *string   `json:"d"`
+	P      *string   `json:"p"`
+	Q      *string   `json:"q"`
+	DP     *string   `json:"dp"`
+	DQ     *string   `json:"dq"`
+	QI     *string   `json:"qi"`
+	Crv    *string   `json:"crv"`
+	X      *string   `json:"x"`
+	Y      *string   `json:"y"`
+}
+
+// newKey is what a creation makes: the key's type, size or curve,
+// operations and public half.
+type newKey struct {
+	typ    string
+	size   *int
+	curve  *string
+	ops    []string
+	public map[string]string
+}
+
 func createServiceKey(c *call) (any, error) {
 	o, err := c.okms()
 	if err != nil {
 		return nil, err
 	}
-	var req struct {
-		Name       *string   `json:"name"`
-		Context    *string   `json:"context"`
-		Type       *string   `json:"type"`
-		Size       *int      `json:"size"`
-		Curve      *string   `json:"curve"`
-		Operations *[]string `json:"operations"`
-		Keys       *[]any    `json:"keys"`
-	}
+	var req serviceKeyCreation
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	if err := mandatory(property{"name", req.Name != nil}, property{"type", req.Type != nil},
-		property{"operations", req.Operations != nil}); err != nil {
+	if err := mandatory(property{"name", req.Name != nil}); err != nil {
 		return nil, err
-	}
-	if req.Keys != nil {
-		return nil, errBadRequest("[keys] Importing key material is not emulated")
 	}
 	if err := checkKeyName(*req.Name); err != nil {
 		return nil, err
@@ -281,54 +428,25 @@ func createServiceKey(c *call) (any, error) {
 	if req.Context != nil && len(*req.Context) > 64 {
 		return nil, errBadRequest("[context] Length must be at most 64") // unverified wording
 	}
-	typ := *req.Type
-	if !slices.Contains(keyTypes, typ) {
-		return nil, errBadRequest("[type] Given data (%s) does not belong to the KeyTypeEnum enumeration", typ)
+	var made newKey
+	if req.Keys != nil {
+		made, err = importedKey(req)
+	} else {
+		made, err = generatedKey(req)
 	}
-	switch typ {
-	case "EC":
-		if req.Size != nil {
-			return nil, errBadRequest("[size] Must not be given for EC keys") // unverified wording
-		}
-		if req.Curve == nil {
-			return nil, errBadRequest("[curve] Property is mandatory for EC keys") // unverified wording
-		}
-		if !slices.Contains(keyCurves, *req.Curve) {
-			return nil, errBadRequest("[curve] Given data (%s) does not belong to the CurveEnum enumeration", *req.Curve)
-		}
-	default:
-		if req.Curve != nil {
-			return nil, errBadRequest("[curve] Must only be given for EC keys") // unverified wording
-		}
-		if req.Size == nil {
-			return nil, errBadRequest("[size] Property is mandatory for %s keys", typ) // unverified wording
-		}
-		if !slices.Contains(keySizes[typ], *req.Size) {
-			return nil, errBadRequest("[size] %d is not a valid size for %s keys", *req.Size, typ) // unverified wording
-		}
-	}
-	ops := *req.Operations
-	if len(ops) == 0 {
-		return nil, errBadRequest("[operations] At least one operation is required") // unverified wording
-	}
-	for _, op := range ops {
-		if !slices.Contains(keyOps, op) {
-			return nil, errBadRequest("[operations] Given data (%s) does not belong to the CryptographicUsageEnum enumeration", op)
-		}
-		if !slices.Contains(keyTypeOps[typ], op) {
-			return nil, errBadRequest("[operations] %s is not an operation of %s keys", op, typ) // unverified wording
-		}
+	if err != nil {
+		return nil, err
 	}
 	var out apiServiceKey
 	err = c.handler.opts.Store.Update(func(tx store.Tx) error {
 		id := newUUID()
-		k := serviceKeyRecord{OKMS: o.ID, apiServiceKey: apiServiceKey{
+		k := serviceKeyRecord{OKMS: o.ID, Public: made.public, apiServiceKey: apiServiceKey{
 			ID:         id,
 			Name:       *req.Name,
-			Type:       typ,
-			Size:       req.Size,
-			Curve:      req.Curve,
-			Operations: slices.Clone(ops),
+			Type:       made.typ,
+			Size:       made.size,
+			Curve:      made.curve,
+			Operations: made.ops,
 			State:      stateActive,
 			CreatedAt:  c.handler.opts.Now().UTC().Format(time.RFC3339),
 			IAM: iamObject{ID: id, URN: "urn:v1:eu:resource:okms:" + o.ID + "/serviceKey/" + id,
@@ -337,10 +455,243 @@ func createServiceKey(c *call) (any, error) {
 		if req.Context != nil {
 			k.Context = *req.Context
 		}
-		out = k.apiServiceKey
+		out = k.api()
 		return store.Put(tx, collServiceKeys, id, k)
 	})
 	return out, err
+}
+
+// generatedKey checks a creation of a key OKMS makes, and makes the public
+// half of an RSA or EC key.
+func generatedKey(req serviceKeyCreation) (newKey, error) {
+	if err := mandatory(property{"type", req.Type != nil}, property{"operations", req.Operations != nil}); err != nil {
+		return newKey{}, err
+	}
+	typ := *req.Type
+	if !slices.Contains(keyTypes, typ) {
+		return newKey{}, errBadRequest("[type] Given data (%s) does not belong to the KeyTypeEnum enumeration", typ)
+	}
+	switch typ {
+	case "EC":
+		if req.Size != nil {
+			return newKey{}, errBadRequest("[size] Must not be given for EC keys") // unverified wording
+		}
+		if req.Curve == nil {
+			return newKey{}, errBadRequest("[curve] Property is mandatory for EC keys") // unverified wording
+		}
+		if !slices.Contains(keyCurves, *req.Curve) {
+			return newKey{}, errBadRequest("[curve] Given data (%s) does not belong to the CurveEnum enumeration", *req.Curve)
+		}
+	default:
+		if req.Curve != nil {
+			return newKey{}, errBadRequest("[curve] Must only be given for EC keys") // unverified wording
+		}
+		if req.Size == nil {
+			return newKey{}, errBadRequest("[size] Property is mandatory for %s keys", typ) // unverified wording
+		}
+		if !slices.Contains(keySizes[typ], *req.Size) {
+			return newKey{}, errBadRequest("[size] %d is not a valid size for %s keys", *req.Size, typ) // unverified wording
+		}
+	}
+	if err := checkOperations("operations", typ, *req.Operations); err != nil {
+		return newKey{}, err
+	}
+	made := newKey{typ: typ, size: req.Size, curve: req.Curve, ops: slices.Clone(*req.Operations)}
+	var err error
+	switch typ {
+	case "RSA":
+		var priv *rsa.PrivateKey
+		if priv, err = rsa.GenerateKey(rand.Reader, *req.Size); err == nil {
+			made.public = rsaPublicJWK(&priv.PublicKey)
+		}
+	case "EC":
+		var priv *ecdsa.PrivateKey
+		if priv, err = ecdsa.GenerateKey(ellipticCurve(*req.Curve), rand.Reader); err == nil {
+			made.public, err = ecPublicJWK(*req.Curve, &priv.PublicKey)
+		}
+	}
+	return made, err
+}
+
+func checkOperations(property, typ string, ops []string) error {
+	if len(ops) == 0 {
+		return errBadRequest("[%s] At least one operation is required", property) // unverified wording
+	}
+	for _, op := range ops {
+		if !slices.Contains(keyOps, op) {
+			return errBadRequest("[%s] Given data (%s) does not belong to the CryptographicUsageEnum enumeration", property, op)
+		}
+		if !slices.Contains(keyTypeOps[typ], op) {
+			return errBadRequest("[%s] %s is not an operation of %s keys", property, op, typ) // unverified wording
+		}
+	}
+	return nil
+}
+
+// importedKey checks an import: one JSON Web Key with its private part,
+// whose type, size or curve and key_ops become the key's. Only the public
+// half of an RSA or EC key is kept. The API's wordings are unverified.
+func importedKey(req serviceKeyCreation) (newKey, error) {
+	for _, p := range []property{{"type", req.Type != nil}, {"size", req.Size != nil}, {"curve", req.Curve != nil},
+		{"operations", req.Operations != nil}} {
+		if p.set {
+			return newKey{}, errBadRequest("[%s] Must not be given with keys: the imported key says it", p.name)
+		}
+	}
+	if len(*req.Keys) != 1 {
+		return newKey{}, errBadRequest("[keys] Exactly one key must be given")
+	}
+	j := (*req.Keys)[0]
+	if j.Kty == nil || !slices.Contains(keyTypes, *j.Kty) {
+		return newKey{}, errBadRequest("[keys.kty] Must be one of %s", strings.Join(keyTypes, ", "))
+	}
+	if j.KeyOps == nil {
+		return newKey{}, errBadRequest("[keys.key_ops] Property is mandatory")
+	}
+	typ := *j.Kty
+	if err := checkOperations("keys.key_ops", typ, *j.KeyOps); err != nil {
+		return newKey{}, err
+	}
+	made := newKey{typ: typ, ops: slices.Clone(*j.KeyOps)}
+	switch typ {
+	case "oct":
+		k, err := jwkBytes("k", j.K)
+		if err != nil {
+			return newKey{}, err
+		}
+		size := len(k) * 8
+		if !slices.Contains(keySizes["oct"], size) {
+			return newKey{}, errBadRequest("[keys.k] A symmetric key must be 128, 192 or 256 bits long, not %d", size)
+		}
+		made.size = &size
+	case "RSA":
+		pub, err := importedRSA(j)
+		if err != nil {
+			return newKey{}, err
+		}
+		size := pub.N.BitLen()
+		if !slices.Contains(keySizes["RSA"], size) {
+			return newKey{}, errBadRequest("[keys.n] An RSA key must be 2048, 3072 or 4096 bits long, not %d", size)
+		}
+		made.size, made.public = &size, rsaPublicJWK(pub)
+	case "EC":
+		if j.Crv == nil || !slices.Contains(keyCurves, *j.Crv) {
+			return newKey{}, errBadRequest("[keys.crv] Must be one of %s", strings.Join(keyCurves, ", "))
+		}
+		pub, err := importedEC(j)
+		if err != nil {
+			return newKey{}, err
+		}
+		crv := *j.Crv
+		made.curve = &crv
+		if made.public, err = ecPublicJWK(crv, pub); err != nil {
+			return newKey{}, err
+		}
+	}
+	return made, nil
+}
+
+// jwkBytes decodes a base64url member (RFC 7515: no padding).
+func jwkBytes(member string, v *string) ([]byte, error) {
+	if v == nil || *v == "" {
+		return nil, errBadRequest("[keys.%s] Property is mandatory for this key type", member)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(*v, "="))
+	if err != nil {
+		return nil, errBadRequest("[keys.%s] Not base64url: %v", member, err)
+	}
+	return b, nil
+}
+
+// importedRSA checks an RSA private JWK: the private exponent, and the
+// primes when given, must belong to the modulus.
+func importedRSA(j jwk) (*rsa.PublicKey, error) {
+	var n, e, d []byte
+	var err error
+	for _, m := range []struct {
+		name string
+		v    *string
+		dst  *[]byte
+	}{{"n", j.N, &n}, {"e", j.E, &e}, {"d", j.D, &d}} {
+		if *m.dst, err = jwkBytes(m.name, m.v); err != nil {
+			return nil, err
+		}
+	}
+	exp := new(big.Int).SetBytes(e)
+	if !exp.IsInt64() || exp.Int64() < 3 || exp.Int64() > 1<<31-1 {
+		return nil, errBadRequest("[keys.e] Not a usable RSA public exponent")
+	}
+	priv := &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp.Int64())}, D: new(big.Int).SetBytes(d)}
+	if j.P != nil || j.Q != nil {
+		p, err := jwkBytes("p", j.P)
+		if err != nil {
+			return nil, err
+		}
+		q, err := jwkBytes("q", j.Q)
+		if err != nil {
+			return nil, err
+		}
+		priv.Primes = []*big.Int{new(big.Int).SetBytes(p), new(big.Int).SetBytes(q)}
+		if err := priv.Validate(); err != nil {
+			return nil, errBadRequest("[keys] Not a valid RSA private key: %v", err)
+		}
+	}
+	return &priv.PublicKey, nil
+}
+
+// importedEC checks an EC private JWK: d must give the point (x, y).
+func importedEC(j jwk) (*ecdsa.PublicKey, error) {
+	curve := map[string]ecdh.Curve{"P-256": ecdh.P256(), "P-384": ecdh.P384(), "P-521": ecdh.P521()}[*j.Crv]
+	size := (ellipticCurve(*j.Crv).Params().BitSize + 7) / 8
+	var x, y, d []byte
+	var err error
+	for _, m := range []struct {
+		name string
+		v    *string
+		dst  *[]byte
+	}{{"x", j.X, &x}, {"y", j.Y, &y}, {"d", j.D, &d}} {
+		if *m.dst, err = jwkBytes(m.name, m.v); err != nil {
+			return nil, err
+		}
+		if len(*m.dst) != size {
+			return nil, errBadRequest("[keys.%s] Must be %d bytes long on %s", m.name, size, *j.Crv)
+		}
+	}
+	priv, err := curve.NewPrivateKey(d)
+	if err != nil {
+		return nil, errBadRequest("[keys.d] Not a valid %s private key", *j.Crv)
+	}
+	point := append(append([]byte{4}, x...), y...)
+	if !bytes.Equal(priv.PublicKey().Bytes(), point) {
+		return nil, errBadRequest("[keys] The point (x, y) is not the public key of d")
+	}
+	return &ecdsa.PublicKey{Curve: ellipticCurve(*j.Crv), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+}
+
+func ellipticCurve(crv string) elliptic.Curve {
+	switch crv {
+	case "P-384":
+		return elliptic.P384()
+	case "P-521":
+		return elliptic.P521()
+	}
+	return elliptic.P256()
+}
+
+func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func rsaPublicJWK(pub *rsa.PublicKey) map[string]string {
+	return map[string]string{"n": b64url(pub.N.Bytes()), "e": b64url(big.NewInt(int64(pub.E)).Bytes())}
+}
+
+func ecPublicJWK(crv string, pub *ecdsa.PublicKey) (map[string]string, error) {
+	key, err := pub.ECDH()
+	if err != nil {
+		return nil, err
+	}
+	point := key.Bytes()[1:] // 0x04 || x || y, each of the curve's size
+	half := len(point) / 2
+	return map[string]string{"crv": crv, "x": b64url(point[:half]), "y": b64url(point[half:])}, nil
 }
 
 // checkKeyName: 1 to 32 printable ASCII characters (the Control Panel's
@@ -387,16 +738,70 @@ func getServiceKey(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f := c.r.URL.Query().Get("format"); f != "" {
-		return nil, errBadRequest("[format] Exporting key material is not emulated")
+	format, asked := "", false
+	if v, ok := c.r.URL.Query()["format"]; ok {
+		format, asked = v[0], true
+		if format != "JWK" && format != "PEM" {
+			return nil, errBadRequest("[format] Given data (%s) does not belong to the enumeration (JWK, PEM)", format) // unverified wording
+		}
 	}
-	var out apiServiceKey
+	var k serviceKeyRecord
 	err = c.handler.opts.Store.View(func(tx store.Tx) error {
-		k, err := loadServiceKey(tx, o.ID, id)
-		out = k.apiServiceKey
+		k, err = loadServiceKey(tx, o.ID, id)
 		return err
 	})
-	return out, err
+	switch {
+	case err != nil:
+		return nil, err
+	case asked && format == "JWK":
+		return serviceKeyJWK{apiServiceKey: k.api(), Keys: []map[string]any{k.jwk()}}, nil
+	case asked:
+		return serviceKeyPEM{apiServiceKey: k.api(), KeysPEM: k.pem()}, nil
+	}
+	return k.api(), nil
+}
+
+// serviceKeyJWK is a key read with ?format=JWK: its public JSON Web Key
+// under keys, kid being the key's id. A symmetric key shows no material.
+type serviceKeyJWK struct {
+	apiServiceKey
+	Keys []map[string]any `json:"keys"`
+}
+
+// serviceKeyPEM is a key read with ?format=PEM: the public key of an RSA or
+// EC key under keysPEM; nothing for a symmetric key.
+type serviceKeyPEM struct {
+	apiServiceKey
+	KeysPEM []map[string]string `json:"keysPEM,omitempty"`
+}
+
+func (k serviceKeyRecord) jwk() map[string]any {
+	out := map[string]any{"kid": k.ID, "kty": k.Type, "key_ops": slices.Clone(k.Operations)}
+	for m, v := range k.Public {
+		out[m] = v
+	}
+	return out
+}
+
+func (k serviceKeyRecord) pem() []map[string]string {
+	var pub any
+	decode := func(m string) *big.Int {
+		b, _ := base64.RawURLEncoding.DecodeString(k.Public[m])
+		return new(big.Int).SetBytes(b)
+	}
+	switch {
+	case k.Type == "RSA" && k.Public["n"] != "":
+		pub = &rsa.PublicKey{N: decode("n"), E: int(decode("e").Int64())}
+	case k.Type == "EC" && k.Public["x"] != "":
+		pub = &ecdsa.PublicKey{Curve: ellipticCurve(k.Public["crv"]), X: decode("x"), Y: decode("y")}
+	default:
+		return nil
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil
+	}
+	return []map[string]string{{"pem": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}}
 }
 
 func updateServiceKey(c *call) (any, error) {
@@ -439,7 +844,7 @@ func updateServiceKey(c *call) (any, error) {
 				return err
 			}
 		}
-		out = k.apiServiceKey
+		out = k.api()
 		return store.Put(tx, collServiceKeys, k.ID, k)
 	})
 	return out, err

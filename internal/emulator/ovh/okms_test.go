@@ -3,11 +3,19 @@ package ovh_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // the OVH signature is SHA-1 by definition
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -297,5 +305,192 @@ func TestSeededKMSAreChecked(t *testing.T) {
 		if err := ovh.CheckOKMS(bad); err == nil {
 			t.Errorf("CheckOKMS(%+v) accepted", bad)
 		}
+	}
+}
+
+// The KMS's public CAs come only with ?publicCA=true, as the Control Panel
+// and ovh/terraform-provider-ovh ask for them, and stay the same.
+func TestOKMSPublicCAOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	b := startOKMS(t)
+	path := "/v2/okms/resource/" + okmsID
+	for _, query := range []string{"", "?publicCA=false", "?publicca=true"} {
+		a := b.call(http.MethodGet, path+query, nil)
+		o := a.object(t)
+		if _, has := o["publicCA"]; a.status != http.StatusOK || has || o["publicRsaCA"] != nil {
+			t.Fatalf("GET %s: %d %s (no CA expected)", query, a.status, a.raw)
+		}
+	}
+	first := b.call(http.MethodGet, path+"?publicCA=true", nil).object(t)
+	for _, field := range []string{"publicCA", "publicRsaCA"} {
+		text, _ := first[field].(string)
+		block, _ := pem.Decode([]byte(text))
+		if block == nil || block.Type != "CERTIFICATE" {
+			t.Fatalf("%s is not a PEM certificate: %q", field, text)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil || !cert.IsCA || cert.CheckSignatureFrom(cert) != nil {
+			t.Fatalf("%s: not a self-signed CA (%v)", field, err)
+		}
+	}
+	if first["id"] != okmsID || first["restEndpoint"] != "https://eu-west-par.okms.ovh.net" {
+		t.Fatalf("the KMS's other fields: %v", first)
+	}
+	again := b.call(http.MethodGet, path+"?publicCA=true", nil).object(t)
+	if again["publicCA"] != first["publicCA"] || again["publicRsaCA"] != first["publicRsaCA"] {
+		t.Fatal("the CAs changed between two reads")
+	}
+	expectOVHError(t, b.call(http.MethodGet, path+"?publicCA=maybe", nil), http.StatusBadRequest, "Client::BadRequest", "[publicCA]")
+}
+
+func iamTags(t *testing.T, k map[string]any) map[string]any {
+	t.Helper()
+	iam, _ := k["iam"].(map[string]any)
+	tags, _ := iam["tags"].(map[string]any)
+	return tags
+}
+
+// A key read with ?format=JWK or PEM shows its public half only, as
+// ovh_okms_service_key_jwk and the _jwk and _pem data sources read them.
+func TestServiceKeyFormats(t *testing.T) {
+	t.Parallel()
+	b := startOKMS(t)
+	rsaKey := b.create(map[string]any{"name": "signer-rsa", "type": "RSA", "size": 2048, "operations": []string{"sign", "verify"}})
+	ecKey := b.create(map[string]any{"name": "signer-ec", "type": "EC", "curve": "P-256", "operations": []string{"sign", "verify"}})
+	octKey := b.create(map[string]any{"name": "data", "type": "oct", "size": 256, "operations": []string{"encrypt", "decrypt"}, "context": "ctx"})
+	if tags := iamTags(t, rsaKey); tags["ovh:type"] != "RSA" || tags["ovh:state"] != "ACTIVE" {
+		t.Fatalf("iam tags: %v", rsaKey["iam"])
+	}
+	if octKey["context"] != "ctx" || rsaKey["context"] != nil {
+		t.Fatalf("context: %v, %v", octKey["context"], rsaKey["context"])
+	}
+	jwkOf := func(k map[string]any) map[string]any {
+		t.Helper()
+		id, _ := k["id"].(string)
+		a := b.call(http.MethodGet, keysPath+"/"+id+"?format=JWK", nil)
+		o := a.object(t)
+		keys, _ := o["keys"].([]any)
+		if a.status != http.StatusOK || len(keys) != 1 || o["name"] != k["name"] || o["createdAt"] != k["createdAt"] {
+			t.Fatalf("JWK of %s: %d %s", k["name"], a.status, a.raw)
+		}
+		j, _ := keys[0].(map[string]any)
+		for _, secret := range []string{"d", "k", "p", "q", "dp", "dq", "qi", "alg", "use"} {
+			if _, has := j[secret]; has {
+				t.Fatalf("the JWK of %s shows %s: %v", k["name"], secret, j)
+			}
+		}
+		if j["kid"] != id || j["kty"] != k["type"] || fmt.Sprint(j["key_ops"]) != fmt.Sprint(k["operations"]) {
+			t.Fatalf("JWK of %s: %v", k["name"], j)
+		}
+		return j
+	}
+	if j := jwkOf(rsaKey); j["e"] != "AQAB" || j["n"] == nil || j["crv"] != nil {
+		t.Fatalf("RSA JWK: %v", j)
+	}
+	if j := jwkOf(ecKey); j["crv"] != "P-256" || j["x"] == nil || j["y"] == nil || j["n"] != nil {
+		t.Fatalf("EC JWK: %v", j)
+	}
+	if j := jwkOf(octKey); len(j) != 3 {
+		t.Fatalf("a symmetric key's JWK shows material: %v", j)
+	}
+	for _, k := range []map[string]any{rsaKey, ecKey} {
+		id, _ := k["id"].(string)
+		var got struct {
+			KeysPEM []struct{ PEM string } `json:"keysPEM"`
+		}
+		a := b.call(http.MethodGet, keysPath+"/"+id+"?format=PEM", nil)
+		if err := json.Unmarshal(a.raw, &got); err != nil || len(got.KeysPEM) != 1 {
+			t.Fatalf("PEM of %s: %s", k["name"], a.raw)
+		}
+		block, _ := pem.Decode([]byte(got.KeysPEM[0].PEM))
+		if block == nil || block.Type != "PUBLIC KEY" {
+			t.Fatalf("PEM of %s: %q", k["name"], got.KeysPEM[0].PEM)
+		}
+		if _, err := x509.ParsePKIXPublicKey(block.Bytes); err != nil {
+			t.Fatalf("PEM of %s: %v", k["name"], err)
+		}
+	}
+	octID, _ := octKey["id"].(string)
+	if a := b.call(http.MethodGet, keysPath+"/"+octID+"?format=PEM", nil); bytes.Contains(a.raw, []byte("keysPEM")) {
+		t.Fatalf("a symmetric key's PEM: %s", a.raw)
+	}
+	expectOVHError(t, b.call(http.MethodGet, keysPath+"/"+octID+"?format=XML", nil), http.StatusBadRequest, "Client::BadRequest", "[format]")
+	// The state tag follows the state.
+	put := b.call(http.MethodPut, keysPath+"/"+octID, map[string]any{"state": "DEACTIVATED", "deactivationReason": "UNSPECIFIED"})
+	if tags := iamTags(t, put.object(t)); tags["ovh:state"] != "DEACTIVATED" {
+		t.Fatalf("iam tags after a deactivation: %s", put.raw)
+	}
+}
+
+// The import ovh_okms_service_key_jwk makes: one private JWK posted to the
+// collection with a trailing slash; the key keeps its public half only.
+func TestServiceKeyImport(t *testing.T) {
+	t.Parallel()
+	b := startOKMS(t)
+	enc := base64.RawURLEncoding.EncodeToString
+	rsaPriv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaPriv.Precompute()
+	ecPriv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecdhPriv, _ := ecPriv.ECDH()
+	point := ecdhPriv.PublicKey().Bytes()[1:]
+	octJWK := map[string]any{"kty": "oct", "k": enc(make([]byte, 16)), "key_ops": []string{"encrypt", "decrypt"}, "alg": nil}
+	rsaJWK := map[string]any{"kty": "RSA", "key_ops": []string{"sign", "verify"}, "n": enc(rsaPriv.N.Bytes()), "e": "AQAB",
+		"d": enc(rsaPriv.D.Bytes()), "p": enc(rsaPriv.Primes[0].Bytes()), "q": enc(rsaPriv.Primes[1].Bytes()),
+		"dp": enc(rsaPriv.Precomputed.Dp.Bytes()), "dq": enc(rsaPriv.Precomputed.Dq.Bytes()), "qi": enc(rsaPriv.Precomputed.Qinv.Bytes())}
+	ecJWK := map[string]any{"kty": "EC", "crv": "P-256", "key_ops": []string{"sign", "verify"},
+		"x": enc(point[:32]), "y": enc(point[32:]), "d": enc(ecdhPriv.Bytes())}
+	for _, c := range []struct {
+		jwk         map[string]any
+		typ, public string
+		size        any
+	}{{octJWK, "oct", "", float64(128)}, {rsaJWK, "RSA", "n", float64(2048)}, {ecJWK, "EC", "x", nil}} {
+		b.tick()
+		a := b.call(http.MethodPost, keysPath+"/", map[string]any{"name": "imported-" + c.typ, "context": nil, "keys": []any{c.jwk}})
+		k := a.object(t)
+		if a.status != http.StatusOK || k["type"] != c.typ || k["size"] != c.size || k["state"] != "ACTIVE" {
+			t.Fatalf("import %s: %d %s", c.typ, a.status, a.raw)
+		}
+		id, _ := k["id"].(string)
+		got := b.call(http.MethodGet, keysPath+"/"+id+"?format=JWK", nil)
+		for _, secret := range []string{`"d"`, `"k"`, `"p"`, `"qi"`} {
+			if bytes.Contains(got.raw, []byte(secret)) {
+				t.Fatalf("the imported %s key shows %s: %s", c.typ, secret, got.raw)
+			}
+		}
+		if c.public != "" && !bytes.Contains(got.raw, []byte(fmt.Sprintf("%q:%q", c.public, c.jwk[c.public]))) {
+			t.Fatalf("the imported %s key lost its public half: %s", c.typ, got.raw)
+		}
+		// ovh/terraform-provider-ovh deletes a key by deactivating it first.
+		if a := b.call(http.MethodPut, keysPath+"/"+id, map[string]any{"name": "imported-" + c.typ, "state": "DEACTIVATED",
+			"deactivationReason": "UNSPECIFIED"}); a.status != http.StatusOK {
+			t.Fatalf("deactivate: %d %s", a.status, a.raw)
+		}
+		if a := b.call(http.MethodDelete, keysPath+"/"+id, nil); a.status != http.StatusOK {
+			t.Fatalf("delete: %d %s", a.status, a.raw)
+		}
+	}
+	otherEC := maps.Clone(ecJWK)
+	otherEC["y"] = enc(make([]byte, 32))
+	shortOct := maps.Clone(octJWK)
+	shortOct["k"] = enc(make([]byte, 10))
+	for _, c := range []struct {
+		body map[string]any
+		text string
+	}{
+		{map[string]any{"name": "k", "keys": []any{otherEC}}, "[keys]"},
+		{map[string]any{"name": "k", "keys": []any{shortOct}}, "[keys.k]"},
+		{map[string]any{"name": "k", "keys": []any{map[string]any{"key_ops": []string{"encrypt"}, "k": enc(make([]byte, 16))}}}, "[keys.kty]"},
+		{map[string]any{"name": "k", "keys": []any{map[string]any{"kty": "oct", "key_ops": []string{"sign"}, "k": enc(make([]byte, 16))}}}, "[keys.key_ops]"},
+		{map[string]any{"name": "k", "type": "oct", "keys": []any{octJWK}}, "[type]"},
+		{map[string]any{"name": "k", "keys": []any{octJWK, octJWK}}, "[keys]"},
+		{map[string]any{"name": "k", "keys": []any{map[string]any{"kty": "oct", "key_ops": []string{"encrypt"}, "k": "x", "colour": "blue"}}}, "[colour]"},
+	} {
+		expectOVHError(t, b.call(http.MethodPost, keysPath, c.body), http.StatusBadRequest, "Client::BadRequest", c.text)
 	}
 }
