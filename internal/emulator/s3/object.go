@@ -153,10 +153,17 @@ type customerKey struct {
 
 // sseC reads the SSE-C headers: nil when there are none.
 func (q *request) sseC() (*customerKey, error) {
+	return q.customerKeyFrom("X-Amz-Server-Side-Encryption-Customer-")
+}
+
+// customerKeyFrom reads the SSE-C headers named prefix+Algorithm, Key and
+// Key-Md5: the object's own, or its copy source's
+// (X-Amz-Copy-Source-Server-Side-Encryption-Customer-).
+func (q *request) customerKeyFrom(prefix string) (*customerKey, error) {
 	h := q.r.Header
-	alg := h.Get("X-Amz-Server-Side-Encryption-Customer-Algorithm")
-	key := h.Get("X-Amz-Server-Side-Encryption-Customer-Key")
-	keyMD5 := h.Get("X-Amz-Server-Side-Encryption-Customer-Key-Md5")
+	alg := h.Get(prefix + "Algorithm")
+	key := h.Get(prefix + "Key")
+	keyMD5 := h.Get(prefix + "Key-Md5")
 	if alg == "" && key == "" && keyMD5 == "" {
 		return nil, nil
 	}
@@ -180,6 +187,23 @@ func (q *request) sseC() (*customerKey, error) {
 	return &customerKey{key: raw, keyMD5: keyMD5}, nil
 }
 
+// encryptionRequest reads how a write asks for its data to be encrypted:
+// an SSE-C key, or x-amz-server-side-encryption (the store's keys).
+func (q *request) encryptionRequest() (*customerKey, string, error) {
+	ck, err := q.sseC()
+	if err != nil {
+		return nil, "", err
+	}
+	sse := q.r.Header.Get("X-Amz-Server-Side-Encryption")
+	switch {
+	case sse != "" && ck != nil:
+		return nil, "", errInvalidArgument("Server Side Encryption with Customer provided key is incompatible with the encryption method specified")
+	case sse != "" && sse != "AES256" && sse != "aws:kms":
+		return nil, "", errInvalidArgument("The encryption method specified is not supported")
+	}
+	return ck, sse, nil
+}
+
 // seal encrypts data with the customer's key (AES-256-GCM), so that the
 // store never holds an SSE-C object in clear, nor the key.
 func (k *customerKey) seal(data []byte) []byte {
@@ -188,6 +212,27 @@ func (k *customerKey) seal(data []byte) []byte {
 	nonce := make([]byte, gcm.NonceSize())
 	_, _ = rand.Read(nonce)
 	return gcm.Seal(nonce, nonce, data, nil)
+}
+
+// openObject decrypts a version stored with a customer key: one sealed
+// blob, or one per part for an object made by a multipart upload.
+func (k *customerKey) openObject(v Version) ([]byte, error) {
+	if len(v.Segments) == 0 {
+		return k.open(v.Data)
+	}
+	var out []byte
+	rest := v.Data
+	for _, n := range v.Segments {
+		if n > int64(len(rest)) {
+			return nil, fmt.Errorf("short ciphertext")
+		}
+		part, err := k.open(rest[:n])
+		if err != nil {
+			return nil, err
+		}
+		out, rest = append(out, part...), rest[n:]
+	}
+	return out, nil
 }
 
 func (k *customerKey) open(sealed []byte) ([]byte, error) {
@@ -277,24 +322,17 @@ func (q *request) putObject() error {
 	if err != nil {
 		return err
 	}
-	ck, err := q.sseC()
+	ck, sse, err := q.encryptionRequest()
 	if err != nil {
 		return err
 	}
-	sse := q.r.Header.Get("X-Amz-Server-Side-Encryption")
-	switch {
-	case sse != "" && ck != nil:
-		return errInvalidArgument("Server Side Encryption with Customer provided key is incompatible with the encryption method specified")
-	case sse != "" && sse != "AES256" && sse != "aws:kms":
-		return errInvalidArgument("The encryption method specified is not supported")
+	if q.r.Header.Get("X-Amz-Copy-Source") != "" {
+		return errNotImplemented() // CopyObject is not emulated
 	}
 	acl, err := cannedACL(q.r.Header.Get("X-Amz-Acl"))
 	if err != nil {
 		return err
 	}
-	lockMode := q.r.Header.Get("X-Amz-Object-Lock-Mode")
-	lockUntil := q.r.Header.Get("X-Amz-Object-Lock-Retain-Until-Date")
-	legalHold := q.r.Header.Get("X-Amz-Object-Lock-Legal-Hold")
 	return q.inBucket(true, "", func(tx store.Tx, b *Bucket) error {
 		arn := objectARN(b.Name, q.key)
 		if err := q.authorize(b, "s3:PutObject", arn); err != nil {
@@ -307,45 +345,23 @@ func (q *request) putObject() error {
 		}
 		v := Version{Bucket: b.Name, Key: q.key, Modified: q.now, Size: int64(len(data)),
 			ContentType: q.r.Header.Get("Content-Type"), Metadata: userMetadata(q.r.Header), Checksums: checksums, ACL: acl}
-		if lockMode != "" || lockUntil != "" || legalHold != "" {
+		if q.hasLockHeaders() {
 			if !b.ObjectLockEnabled {
 				return errInvalidRequest("Bucket is missing Object Lock Configuration")
 			}
 			if q.r.Header.Get("Content-Md5") == "" && len(checksums) == 0 {
 				return errInvalidRequest("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
 			}
-			if (lockMode == "") != (lockUntil == "") {
-				return errInvalidArgument("x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied")
+			if err := q.explicitLock(b, &v); err != nil {
+				return err
 			}
-			if lockMode != "" {
-				if err := checkLockMode(b, lockMode); err != nil {
-					return err
-				}
-				until, err := time.Parse(time.RFC3339, lockUntil)
-				if err != nil || !until.After(q.now) {
-					return errInvalidArgument("The retain until date must be in the future!")
-				}
-				v.LockMode, v.RetainUntil = lockMode, &until
-			}
-			switch legalHold {
-			case "", "OFF":
-			case "ON":
-				v.LegalHold = true
-			default:
-				return errInvalidArgument("Legal Hold must be either of 'ON' or 'OFF'")
-			}
-		} else if b.ObjectLockEnabled && b.LockRule != nil {
-			until := b.LockRule.until(q.now)
-			v.LockMode, v.RetainUntil = b.LockRule.Mode, &until
+		} else {
+			defaultLock(b, &v, q.now)
 		}
 
-		existing, err := versionsOf(tx, b.Name, q.key)
+		current, existing, err := currentVersion(tx, b.Name, q.key)
 		if err != nil {
 			return err
-		}
-		var current *Version
-		if len(existing) > 0 && !existing[0].DeleteMarker {
-			current = &existing[0]
 		}
 		if err := q.preconditions(current); err != nil {
 			return err
@@ -353,42 +369,16 @@ func (q *request) putObject() error {
 
 		if ck != nil {
 			v.Data, v.SSECKeyMD5 = ck.seal(data), ck.keyMD5
-			q.w.Header().Set("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256")
-			q.w.Header().Set("X-Amz-Server-Side-Encryption-Customer-Key-Md5", ck.keyMD5)
 		} else {
 			v.Data = data
-			switch {
-			case sse != "":
-				v.SSE = sse
-			case b.Encryption != nil:
-				v.SSE = b.Encryption.Algorithm
-			}
-			if v.SSE != "" {
-				q.w.Header().Set("X-Amz-Server-Side-Encryption", v.SSE)
-			}
+			v.SSE = storeEncryption(b, sse)
 		}
 		sum := md5.Sum(v.Data) //nolint:gosec // ETag
 		v.ETag = `"` + hex.EncodeToString(sum[:]) + `"`
-		if b.Versioning == "Enabled" {
-			v.VersionID = newVersionID()
-		} else {
-			v.VersionID = "null"
-			for _, old := range existing {
-				if old.VersionID == "null" {
-					if err := dropVersion(tx, old); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		b.Seq++
-		v.Seq = b.Seq
-		if err := putVersion(tx, v); err != nil {
+		if err := commitVersion(tx, b, &v, existing); err != nil {
 			return err
 		}
-		if err := PutBucket(tx, *b); err != nil {
-			return err
-		}
+		q.encryptionHeaders(v.SSE, v.SSECKeyMD5)
 		q.w.Header().Set("ETag", v.ETag)
 		if b.Versioning != "" {
 			q.w.Header().Set("X-Amz-Version-Id", v.VersionID)
@@ -399,6 +389,109 @@ func (q *request) putObject() error {
 		q.w.WriteHeader(http.StatusOK)
 		return nil
 	})
+}
+
+// hasLockHeaders reports whether a write sets object lock explicitly.
+func (q *request) hasLockHeaders() bool {
+	h := q.r.Header
+	return h.Get("X-Amz-Object-Lock-Mode") != "" || h.Get("X-Amz-Object-Lock-Retain-Until-Date") != "" ||
+		h.Get("X-Amz-Object-Lock-Legal-Hold") != ""
+}
+
+// explicitLock checks the x-amz-object-lock-* headers of a write to a
+// bucket with object lock and sets them on v.
+func (q *request) explicitLock(b *Bucket, v *Version) error {
+	lockMode := q.r.Header.Get("X-Amz-Object-Lock-Mode")
+	lockUntil := q.r.Header.Get("X-Amz-Object-Lock-Retain-Until-Date")
+	if (lockMode == "") != (lockUntil == "") {
+		return errInvalidArgument("x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied")
+	}
+	if lockMode != "" {
+		if err := checkLockMode(b, lockMode); err != nil {
+			return err
+		}
+		until, err := time.Parse(time.RFC3339, lockUntil)
+		if err != nil || !until.After(q.now) {
+			return errInvalidArgument("The retain until date must be in the future!")
+		}
+		v.LockMode, v.RetainUntil = lockMode, &until
+	}
+	switch q.r.Header.Get("X-Amz-Object-Lock-Legal-Hold") {
+	case "", "OFF":
+	case "ON":
+		v.LegalHold = true
+	default:
+		return errInvalidArgument("Legal Hold must be either of 'ON' or 'OFF'")
+	}
+	return nil
+}
+
+// defaultLock gives v the bucket's default retention, counted from now.
+func defaultLock(b *Bucket, v *Version, now time.Time) {
+	if b.ObjectLockEnabled && b.LockRule != nil {
+		until := b.LockRule.until(now)
+		v.LockMode, v.RetainUntil = b.LockRule.Mode, &until
+	}
+}
+
+// storeEncryption is the server-side encryption a write gets from the
+// store's keys: the one it asked for, else the bucket's default.
+func storeEncryption(b *Bucket, requested string) string {
+	switch {
+	case requested != "":
+		return requested
+	case b.Encryption != nil:
+		return b.Encryption.Algorithm
+	}
+	return ""
+}
+
+// encryptionHeaders tells the client how the object is encrypted.
+func (q *request) encryptionHeaders(sse, customerKeyMD5 string) {
+	switch {
+	case customerKeyMD5 != "":
+		q.w.Header().Set("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256")
+		q.w.Header().Set("X-Amz-Server-Side-Encryption-Customer-Key-Md5", customerKeyMD5)
+	case sse != "":
+		q.w.Header().Set("X-Amz-Server-Side-Encryption", sse)
+	}
+}
+
+// currentVersion returns the current version of a key (nil when there is
+// none, or its latest is a delete marker) and all its versions.
+func currentVersion(tx store.Tx, bucket, key string) (*Version, []Version, error) {
+	existing, err := versionsOf(tx, bucket, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(existing) > 0 && !existing[0].DeleteMarker {
+		return &existing[0], existing, nil
+	}
+	return nil, existing, nil
+}
+
+// commitVersion stores v as the newest version of its key: under a new
+// version id in a versioned bucket, else as the "null" version, replacing
+// the one before.
+func commitVersion(tx store.Tx, b *Bucket, v *Version, existing []Version) error {
+	if b.Versioning == "Enabled" {
+		v.VersionID = newVersionID()
+	} else {
+		v.VersionID = "null"
+		for _, old := range existing {
+			if old.VersionID == "null" {
+				if err := dropVersion(tx, old); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	b.Seq++
+	v.Seq = b.Seq
+	if err := putVersion(tx, *v); err != nil {
+		return err
+	}
+	return PutBucket(tx, *b)
 }
 
 // preconditions applies a PUT's If-None-Match and If-Match to the object's
@@ -478,7 +571,7 @@ func (q *request) getObject() error {
 		case v.SSECKeyMD5 != "" && ck.keyMD5 != v.SSECKeyMD5:
 			return errAccessDenied()
 		case v.SSECKeyMD5 != "":
-			if data, err = ck.open(v.Data); err != nil {
+			if data, err = ck.openObject(v); err != nil {
 				return errAccessDenied()
 			}
 			q.w.Header().Set("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256")

@@ -8,9 +8,11 @@
 // default encryption, object lock configuration, policy, lifecycle, tags and
 // canned ACL; objects with versions and delete markers (put with the
 // conditional writes If-None-Match: * and If-Match, get, head, delete,
-// multi-delete, list v1/v2, list versions), SSE-C, object lock retention and
-// legal holds; and access decisions (policy.go). Requests are signed with
-// AWS Signature Version 4; aws-chunked payloads are decoded.
+// multi-delete, list v1/v2, list versions), multipart uploads
+// (multipart.go), SSE-C, object lock retention and legal holds; and access
+// decisions (policy.go). Requests are signed with AWS Signature Version 4,
+// in the Authorization header or in the query string of a presigned URL;
+// aws-chunked payloads are decoded.
 //
 // Where the two clouds' stores differ, the bucket's owner says which cloud
 // it belongs to, and the emulator follows that cloud's documentation:
@@ -30,6 +32,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +43,10 @@ import (
 
 // Prefix is the path under which the S3 endpoint is served.
 const Prefix = "/s3"
+
+// MaxBody is the largest request body the emulator takes, 64 MiB: larger
+// objects go up in parts (multipart.go).
+const MaxBody = 64 << 20
 
 // Credential is an S3 access key and who holds it.
 type Credential struct {
@@ -86,6 +93,7 @@ func New(opts Options) *Handler {
 		Now:                opts.Now,
 		SinglePathEncoding: true,
 		MaxSkew:            15 * time.Minute, // S3's RequestTimeTooSkewed limit
+		Presigned:          true,             // presigned URLs, as both clouds' stores take them
 	}
 	return h
 }
@@ -117,8 +125,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q.bucket, q.key, _ = strings.Cut(strings.TrimPrefix(q.resource, "/"), "/")
 	op := operation(r.Method, q.bucket, q.key, q.query)
-	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
+		return
+	}
+	if len(body) > MaxBody {
+		// The emulator keeps bodies in memory: a larger one is refused
+		// rather than cut short.
+		q.fail(&Error{Status: http.StatusBadRequest, Code: "EntityTooLarge",
+			Message: "Your proposed upload exceeds the maximum allowed size", Extra: map[string]string{"MaxSizeAllowed": strconv.Itoa(MaxBody)}})
 		return
 	}
 	q.body = body
@@ -127,7 +142,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		func(w http.ResponseWriter) {
 			signed, err := h.verifier.Verify(r, body)
 			if err != nil {
-				q.fail(authError(err))
+				q.fail(q.authError(err))
 				return
 			}
 			cred, _ := h.opts.Credentials(signed.AccessKey)
@@ -184,6 +199,7 @@ func operation(method, bucket, key string, q url.Values) string {
 			{"location", map[string]string{"GET": "GetBucketLocation"}},
 			{"versions", map[string]string{"GET": "ListObjectVersions"}},
 			{"delete", map[string]string{"POST": "DeleteObjects"}},
+			{"uploads", map[string]string{"GET": "ListMultipartUploads"}},
 		}
 		for _, s := range subresources {
 			if has(s.name) {
@@ -193,7 +209,7 @@ func operation(method, bucket, key string, q url.Values) string {
 				return "Unsupported"
 			}
 		}
-		for _, other := range []string{"cors", "website", "logging", "notification", "replication", "uploads",
+		for _, other := range []string{"cors", "website", "logging", "notification", "replication",
 			"ownershipControls", "publicAccessBlock", "accelerate", "requestPayment", "intelligent-tiering",
 			"inventory", "metrics", "analytics"} {
 			if has(other) {
@@ -227,7 +243,24 @@ func operation(method, bucket, key string, q url.Values) string {
 			if method == http.MethodGet {
 				return "GetObjectLegalHold"
 			}
-		case has("uploads"), has("uploadId"), has("tagging"), has("attributes"), has("restore"), has("select"):
+		case has("uploads"):
+			if method == http.MethodPost {
+				return "CreateMultipartUpload"
+			}
+		case has("uploadId"):
+			switch method {
+			case http.MethodPut:
+				if has("partNumber") {
+					return "UploadPart" // UploadPartCopy too, told apart by x-amz-copy-source
+				}
+			case http.MethodPost:
+				return "CompleteMultipartUpload"
+			case http.MethodDelete:
+				return "AbortMultipartUpload"
+			case http.MethodGet:
+				return "ListParts"
+			}
+		case has("tagging"), has("attributes"), has("restore"), has("select"):
 			return "Unsupported"
 		default:
 			switch method {
@@ -287,6 +320,12 @@ func init() {
 		"PutObjectAcl":                    (*request).putObjectACL,
 		"GetObjectRetention":              (*request).getRetention,
 		"GetObjectLegalHold":              (*request).getLegalHold,
+		"CreateMultipartUpload":           (*request).createMultipartUpload,
+		"UploadPart":                      (*request).uploadPart,
+		"CompleteMultipartUpload":         (*request).completeMultipartUpload,
+		"AbortMultipartUpload":            (*request).abortMultipartUpload,
+		"ListParts":                       (*request).listParts,
+		"ListMultipartUploads":            (*request).listMultipartUploads,
 	}
 }
 
@@ -384,12 +423,26 @@ func errInvalidRequest(message string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: message}
 }
 
-func authError(err error) *Error {
+// authError is S3's answer to a request whose signature does not verify.
+func (q *request) authError(err error) *Error {
 	kind := sigv4.Malformed
-	if e, ok := sigv4.AsError(err); ok {
+	e, ok := sigv4.AsError(err)
+	if ok {
 		kind = e.Kind
 	}
 	switch kind {
+	case sigv4.QueryMalformed:
+		return &Error{Status: http.StatusBadRequest, Code: "AuthorizationQueryParametersError", Message: err.Error()}
+	case sigv4.URLExpired:
+		return &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Request has expired",
+			Extra: map[string]string{"X-Amz-Expires": q.query.Get("X-Amz-Expires"),
+				"Expires": e.Expiry.UTC().Format(time.RFC3339), "ServerTime": q.now.Format(time.RFC3339)}}
+	case sigv4.NotYetValid:
+		return &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Request is not valid yet"}
+	case sigv4.Conflicting:
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument",
+			Message: "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+			Extra:   map[string]string{"ArgumentName": "Authorization"}}
 	case sigv4.Missing:
 		return errAccessDenied()
 	case sigv4.UnknownKey:
@@ -482,11 +535,7 @@ func (q *request) authorize(b *Bucket, action, resource string) error {
 				return nil
 			}
 		}
-		// The ACLs: the bucket's owner has full control. Calls outside a
-		// bucket are open to every user with an object storage role, and so
-		// is a bucket made through the API without an owner (the real
-		// answer for such a bucket is unverified).
-		if b == nil || b.OwnerID == "" || b.OwnerID == c.user {
+		if aclAllows(b, c) {
 			return nil
 		}
 		return errAccessDenied()
@@ -499,6 +548,27 @@ func (q *request) authorize(b *Bucket, action, resource string) error {
 		}
 		return nil
 	}
+}
+
+// aclAllows is OVHcloud's fallback when a user's policy neither denies nor
+// allows a call: the ACLs, under which a bucket is private and only its
+// owner, the user that holds its FULL_CONTROL grant, may touch it. The
+// guide says the owner keeps that grant whatever its policy leaves out
+// ("does not support implicit deny when the user is the bucket owner").
+//
+// Everyone else is refused, deny by default, as the real store does:
+//   - a bucket made through the API without ownerId belongs to a user the
+//     API picks (the schema's ownerId is never null), not to whoever asks;
+//   - calls outside any bucket (CreateBucket, ListBuckets) are open to a
+//     user without a policy, who can make and list buckets with its
+//     object storage role; a user whose policy does not allow them is
+//     refused (the real answer is unverified: the guide lists
+//     s3:CreateBucket among the actions a policy grants).
+func aclAllows(b *Bucket, c caller) bool {
+	if b == nil {
+		return c.policy == ""
+	}
+	return b.OwnerID != "" && b.OwnerID == c.user
 }
 
 // bucketARN and objectARN are the resources policies name.

@@ -262,3 +262,108 @@ type legalHold struct {
 	Xmlns   string   `xml:"xmlns,attr"`
 	Status  string   `xml:"Status"`
 }
+
+// ---- multipart uploads ----
+
+type initiateMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	UploadID string   `xml:"UploadId"`
+}
+
+type completeMultipartUpload struct {
+	XMLName xml.Name        `xml:"CompleteMultipartUpload"`
+	Parts   []completedPart `xml:"Part"`
+}
+
+type completedPart struct {
+	PartNumber     int    `xml:"PartNumber"`
+	ETag           string `xml:"ETag"`
+	ChecksumCRC32  string `xml:"ChecksumCRC32"`
+	ChecksumCRC32C string `xml:"ChecksumCRC32C"`
+	ChecksumSHA1   string `xml:"ChecksumSHA1"`
+	ChecksumSHA256 string `xml:"ChecksumSHA256"`
+}
+
+// checksums are the part checksums a CompleteMultipartUpload names, by
+// the algorithm names of x-amz-checksum-*.
+func (p completedPart) checksums() map[string]string {
+	out := map[string]string{}
+	for alg, v := range map[string]string{"crc32": p.ChecksumCRC32, "crc32c": p.ChecksumCRC32C, "sha1": p.ChecksumSHA1, "sha256": p.ChecksumSHA256} {
+		if v != "" {
+			out[alg] = v
+		}
+	}
+	return out
+}
+
+type completeMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+}
+
+type copyPartResult struct {
+	XMLName      xml.Name `xml:"CopyPartResult"`
+	Xmlns        string   `xml:"xmlns,attr"`
+	LastModified string   `xml:"LastModified"`
+	ETag         string   `xml:"ETag"`
+}
+
+type listPartsResult struct {
+	XMLName              xml.Name   `xml:"ListPartsResult"`
+	Xmlns                string     `xml:"xmlns,attr"`
+	Bucket               string     `xml:"Bucket"`
+	Key                  string     `xml:"Key"`
+	UploadID             string     `xml:"UploadId"`
+	Initiator            owner      `xml:"Initiator"`
+	Owner                owner      `xml:"Owner"`
+	StorageClass         string     `xml:"StorageClass"`
+	PartNumberMarker     int        `xml:"PartNumberMarker"`
+	NextPartNumberMarker int        `xml:"NextPartNumberMarker"`
+	MaxParts             int        `xml:"MaxParts"`
+	IsTruncated          bool       `xml:"IsTruncated"`
+	ChecksumAlgorithm    string     `xml:"ChecksumAlgorithm,omitempty"`
+	Parts                []partItem `xml:"Part"`
+}
+
+type partItem struct {
+	PartNumber     int    `xml:"PartNumber"`
+	LastModified   string `xml:"LastModified"`
+	ETag           string `xml:"ETag"`
+	Size           int64  `xml:"Size"`
+	ChecksumCRC32  string `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C string `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumSHA1   string `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256 string `xml:"ChecksumSHA256,omitempty"`
+}
+
+type listMultipartUploadsResult struct {
+	XMLName            xml.Name       `xml:"ListMultipartUploadsResult"`
+	Xmlns              string         `xml:"xmlns,attr"`
+	Bucket             string         `xml:"Bucket"`
+	KeyMarker          string         `xml:"KeyMarker"`
+	UploadIDMarker     string         `xml:"UploadIdMarker"`
+	NextKeyMarker      string         `xml:"NextKeyMarker"`
+	NextUploadIDMarker string         `xml:"NextUploadIdMarker"`
+	Delimiter          string         `xml:"Delimiter,omitempty"`
+	Prefix             string         `xml:"Prefix"`
+	MaxUploads         int            `xml:"MaxUploads"`
+	IsTruncated        bool           `xml:"IsTruncated"`
+	Uploads            []uploadItem   `xml:"Upload"`
+	CommonPrefixes     []commonPrefix `xml:"CommonPrefixes,omitempty"`
+}
+
+type uploadItem struct {
+	Key          string `xml:"Key"`
+	UploadID     string `xml:"UploadId"`
+	Initiator    owner  `xml:"Initiator"`
+	Owner        owner  `xml:"Owner"`
+	StorageClass string `xml:"StorageClass"`
+	Initiated    string `xml:"Initiated"`
+}
