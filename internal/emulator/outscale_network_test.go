@@ -253,10 +253,13 @@ type oapiClient struct {
 	emu    *emulator.Emulator
 	ak, sk string
 	spec   *oapiSpec
+	// now is the time requests are signed at: the emulator's clock.
+	now func() time.Time
 }
 
 func newOAPIClient(t *testing.T, emu *emulator.Emulator) *oapiClient {
-	return &oapiClient{t: t, emu: emu, ak: emulator.DefaultOutscaleAccessKey, sk: emulator.DefaultOutscaleSecretKey, spec: loadOAPISpec(t)}
+	return &oapiClient{t: t, emu: emu, ak: emulator.DefaultOutscaleAccessKey, sk: emulator.DefaultOutscaleSecretKey,
+		spec: loadOAPISpec(t), now: time.Now}
 }
 
 func (o *oapiClient) as(ak, sk string) *oapiClient {
@@ -288,7 +291,7 @@ func (o *oapiClient) sendInvalid(action string, body any) response {
 
 func (o *oapiClient) sendUnchecked(action string, raw []byte) response {
 	o.t.Helper()
-	r := oapi(o.t, o.emu, action, string(raw), o.ak, o.sk, time.Now())
+	r := oapi(o.t, o.emu, action, string(raw), o.ak, o.sk, o.now())
 	schema, err := o.spec.responseSchema(action, r.status)
 	if err != nil {
 		o.t.Fatalf("%v: %s", err, r.body)
@@ -381,8 +384,8 @@ func TestOAPISpecValidatorCatchesMistakes(t *testing.T) {
 // the provider does and reads every part back.
 func TestOutscaleNetwork_wholeNetwork(t *testing.T) {
 	t.Parallel()
-	emu := emutest.Start(t, nil)
-	o := newOAPIClient(t, emu)
+	emu, clock := startFrozen(t)
+	o := clock.client(t, emu)
 	region := emulator.DefaultOutscaleRegion
 
 	net := o.ok("CreateNet", obj{"IpRange": "10.50.0.0/16"})
@@ -666,12 +669,12 @@ func mainRouteTable(t *testing.T, o *oapiClient, netID string) string {
 
 // TestOutscaleNetwork_dependencies walks a teardown in the wrong order
 // first, then in the right one: what is still in use answers a conflict,
-// and a NAT service holds its subnet and public IP until a read has shown
-// it gone.
+// and a NAT service holds its subnet and public IP until it is deleted. The
+// clock stands still: states move on at reads only.
 func TestOutscaleNetwork_dependencies(t *testing.T) {
 	t.Parallel()
-	emu := emutest.Start(t, nil)
-	o := newOAPIClient(t, emu)
+	emu, clock := startFrozen(t)
+	o := clock.client(t, emu)
 	netID := str(o.ok("CreateNet", obj{"IpRange": "10.70.0.0/16"}), "Net", "NetId")
 	subnetID := str(o.ok("CreateSubnet", obj{"NetId": netID, "IpRange": "10.70.0.0/24"}), "Subnet", "SubnetId")
 	sgA := str(o.ok("CreateSecurityGroup", obj{"NetId": netID, "SecurityGroupName": "a", "Description": "a"}), "SecurityGroup", "SecurityGroupId")
@@ -689,27 +692,30 @@ func TestOutscaleNetwork_dependencies(t *testing.T) {
 		"RouteTableIds": []string{rtID}}), "NetAccessPoint", "NetAccessPointId")
 
 	// Everything in use refuses to go.
-	o.fails("DeleteNet", obj{"NetId": netID}, 424, "1007", "DependencyProblem")
+	o.fails("DeleteNet", obj{"NetId": netID}, 424, "1008", "DependencyProblem")
 	o.fails("DeleteSecurityGroup", obj{"SecurityGroupId": sgA}, 409, "9085", "ResourceConflict")
 	o.fails("DeletePublicIp", obj{"PublicIpId": ipID}, 409, "9034", "ResourceConflict")
-	o.fails("DeleteSubnet", obj{"SubnetId": subnetID}, 424, "1010", "DependencyProblem")
-	o.fails("DeleteInternetService", obj{"InternetServiceId": igwID}, 424, "1005", "DependencyProblem")
-	o.fails("UnlinkInternetService", obj{"InternetServiceId": igwID, "NetId": netID}, 424, "1006", "DependencyProblem")
+	o.fails("DeleteSubnet", obj{"SubnetId": subnetID}, 409, "9095", "ResourceConflict")
+	o.fails("DeleteInternetService", obj{"InternetServiceId": igwID}, 424, "1006", "DependencyProblem")
+	o.fails("UnlinkInternetService", obj{"InternetServiceId": igwID, "NetId": netID}, 424, "1005", "DependencyProblem")
 	o.fails("DeleteRouteTable", obj{"RouteTableId": rtID}, 424, "1011", "DependencyProblem")
 	o.fails("CreateNatService", obj{"SubnetId": subnetID, "PublicIpId": ipID}, 409, "9034", "ResourceConflict")
 
 	// Deleting the NAT service does not free anything yet.
 	o.ok("DeleteNatService", obj{"NatServiceId": natID})
 	o.fails("DeletePublicIp", obj{"PublicIpId": ipID}, 409, "9034", "ResourceConflict")
-	o.fails("DeleteSubnet", obj{"SubnetId": subnetID}, 424, "1010", "DependencyProblem")
-	o.fails("UnlinkInternetService", obj{"InternetServiceId": igwID, "NetId": netID}, 424, "1006", "DependencyProblem")
+	o.fails("DeleteSubnet", obj{"SubnetId": subnetID}, 409, "9095", "ResourceConflict")
+	o.fails("UnlinkInternetService", obj{"InternetServiceId": igwID, "NetId": netID}, 424, "1005", "DependencyProblem")
 	o.ok("DeleteNatService", obj{"NatServiceId": natID}) // a second delete is harmless
-	seen := o.ok("ReadNatServices", obj{"Filters": obj{"NetIds": []string{netID}}})
-	if str(seen, "NatServices", 0, "State") != "deleting" {
-		t.Fatalf("ReadNatServices after delete: %v", seen)
+	// deleting, then deleted (what the official provider waits for), then gone.
+	for _, want := range []string{"deleting", "deleted"} {
+		seen := o.ok("ReadNatServices", obj{"Filters": obj{"NetIds": []string{netID}}})
+		if str(seen, "NatServices", 0, "State") != want {
+			t.Fatalf("ReadNatServices after delete: %v, want %s", seen, want)
+		}
 	}
 	if gone := o.ok("ReadNatServices", obj{"Filters": obj{"NetIds": []string{netID}}}); length(gone, "NatServices") != 0 {
-		t.Fatalf("the NAT service is still there after being seen deleting: %v", gone)
+		t.Fatalf("the NAT service is still there after being seen deleted: %v", gone)
 	}
 	o.fails("DeleteNatService", obj{"NatServiceId": natID}, 400, "5106", "InvalidResource")
 	if ip := o.ok("ReadPublicIps", obj{"Filters": obj{"PublicIpIds": []string{ipID}}}); str(ip, "PublicIps", 0, "NatServiceId") != "" {
@@ -717,13 +723,18 @@ func TestOutscaleNetwork_dependencies(t *testing.T) {
 	}
 	o.ok("DeletePublicIp", obj{"PublicIpId": ipID})
 
-	// The access point's routes go at once; the access point after a read.
+	// The access point's routes go at once; the access point after reads.
 	o.ok("DeleteNetAccessPoint", obj{"NetAccessPointId": napID})
 	if rt := o.ok("ReadRouteTables", obj{"Filters": obj{"RouteTableIds": []string{rtID}}}); length(rt, "RouteTables", 0, "Routes") != 2 {
 		t.Fatalf("routes after deleting the access point: %v", rt)
 	}
-	o.fails("DeleteNet", obj{"NetId": netID}, 424, "1007", "DependencyProblem")
-	o.ok("ReadNetAccessPoints", obj{"Filters": obj{"NetAccessPointIds": []string{napID}}})
+	o.fails("DeleteNet", obj{"NetId": netID}, 424, "1008", "DependencyProblem")
+	for _, want := range []string{"deleting", "deleted"} {
+		seen := o.ok("ReadNetAccessPoints", obj{"Filters": obj{"NetAccessPointIds": []string{napID}}})
+		if str(seen, "NetAccessPoints", 0, "State") != want {
+			t.Fatalf("ReadNetAccessPoints after delete: %v, want %s", seen, want)
+		}
+	}
 	if gone := o.ok("ReadNetAccessPoints", obj{"Filters": obj{"NetIds": []string{netID}}}); length(gone, "NetAccessPoints") != 0 {
 		t.Fatalf("the access point is still there: %v", gone)
 	}

@@ -64,8 +64,9 @@ func vmState(t *testing.T, o *oapiClient, id string) string {
 
 func TestOutscaleVM_lifecycle(t *testing.T) {
 	t.Parallel()
-	emu := emutest.Start(t, nil)
-	o := newOAPIClient(t, emu)
+	// The clock stands still: states move on at reads only.
+	emu, clock := startFrozen(t)
+	o := clock.client(t, emu)
 	n := newVMNet(t, o, "10.60.0.0/16", "10.60.0.0/24")
 	image := debianImage(t, o)
 	if !strings.HasPrefix(str(o.ok("ReadImages", obj{"Filters": obj{"ImageIds": []string{image}}}), "Images", 0, "ImageName"), "Debian-12-2025") {
@@ -139,7 +140,7 @@ func TestOutscaleVM_lifecycle(t *testing.T) {
 	o.ok("LinkPublicIp", obj{"PublicIpId": ipID, "VmId": vmID})
 
 	// While the VM lives, its subnet, its group and its Net stay.
-	o.fails("DeleteSubnet", obj{"SubnetId": n.subnetID}, http.StatusFailedDependency, "1010", "DependencyProblem")
+	o.fails("DeleteSubnet", obj{"SubnetId": n.subnetID}, http.StatusConflict, "9095", "ResourceConflict")
 	o.fails("DeleteSecurityGroup", obj{"SecurityGroupId": n.groupID}, http.StatusConflict, "9085", "ResourceConflict")
 
 	// shutting-down → terminated → gone, releasing the public IP.

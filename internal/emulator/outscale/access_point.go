@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
@@ -12,11 +13,20 @@ import (
 // Net access points (CreateNetAccessPoint, ReadNetAccessPoints,
 // DeleteNetAccessPoint, ReadNetAccessPointServices).
 //
-// Like NAT services they move on when read: "pending" to "available", and
-// "deleting" to gone (a Net access point is "not destroyed directly",
-// outscale/osc-tui#49). Creating one allocates a public IP to the account
-// that is "not connected to the Internet" (CreateNetAccessPoint); it is
-// released with the access point.
+// Like NAT services they move on when read or with time (transient.go):
+// "pending" to "available", and "deleting" to "deleted" (a Net access point
+// is "not destroyed directly", outscale/osc-tui#49), which the listing shows
+// for a while. Creating one allocates a public IP to the account that is
+// "not connected to the Internet" (CreateNetAccessPoint); it is released
+// when the access point is deleted.
+//
+// A Net access point being deleted does not hold its Net. The official
+// provider (resource_outscale_net_access_point.go) neither waits after
+// DeleteNetAccessPoint nor retries DeleteNet on DependencyProblem (its SDK
+// retries 429 and 5xx only), and Terraform destroys the Net a few calls
+// after the access point; its acceptance tests pass on the real cloud, so
+// the real DeleteNet must accept a Net whose access point is on its way
+// out (inferred, undocumented). DeleteNet finishes such access points.
 
 // oapiService is OAPI's Service.
 type oapiService struct {
@@ -59,6 +69,59 @@ type netAccessPointRecord struct {
 	oapiNetAccessPoint
 	// PublicIPID is the address allocated with the access point.
 	PublicIPID string `json:"public_ip_id"`
+	// StateSince is when it entered its State.
+	StateSince time.Time `json:"state_since"`
+}
+
+// Net access point states (NetAccessPoint.State).
+const (
+	napPending   = "pending"
+	napAvailable = "available"
+	napDeleting  = "deleting"
+	napDeleted   = "deleted"
+)
+
+func accessPointStage(state string) stage {
+	switch state {
+	case napPending, napDeleting:
+		return moving
+	case napDeleted:
+		return lingering
+	}
+	return settled
+}
+
+// leaving reports whether the access point is on its way out: it holds
+// neither its Net nor its routes.
+func (r netAccessPointRecord) leaving() bool { return r.State == napDeleting || r.State == napDeleted }
+
+// advanceNetAccessPoint moves an access point to its next state: pending →
+// available; deleting → deleted, releasing its public IP; deleted → gone.
+func advanceNetAccessPoint(tx store.Tx, p netAccessPointRecord, now time.Time) error {
+	switch p.State {
+	case napPending:
+		p.State = napAvailable
+	case napDeleting:
+		p.State = napDeleted
+		if err := tx.Delete(collPublicIPs, p.PublicIPID); err != nil {
+			return err
+		}
+	case napDeleted:
+		return tx.Delete(collNetAccessPoints, p.NetAccessPointID)
+	default:
+		return nil
+	}
+	p.StateSince = now
+	return store.Put(tx, collNetAccessPoints, p.NetAccessPointID, p)
+}
+
+// finishNetAccessPoint removes an access point being deleted at once, with
+// its public IP (DeleteNet does, see above).
+func finishNetAccessPoint(tx store.Tx, p netAccessPointRecord) error {
+	if err := tx.Delete(collPublicIPs, p.PublicIPID); err != nil {
+		return err
+	}
+	return tx.Delete(collNetAccessPoints, p.NetAccessPointID)
 }
 
 func (r netAccessPointRecord) view() oapiNetAccessPoint {
@@ -134,32 +197,13 @@ func createNetAccessPoint(c *call) (any, error) {
 			NetID:            n.NetID,
 			RouteTableIDs:    []string{},
 			ServiceName:      service.ServiceName,
-			State:            "pending",
+			State:            napPending,
 			Tags:             []resourceTag{},
-		}}
+		}, StateSince: c.handler.opts.Now()}
 		// Each route table gets a route to the service's prefix list, with
 		// the access point as its target.
-		for _, id := range req.RouteTableIDs {
-			rt, err := mustLoad[routeTableRecord](tx, collRouteTables, "RouteTableId", id, account)
-			if err != nil {
-				return nil, err
-			}
-			if rt.NetID != n.NetID {
-				return nil, errInvalidValue("RouteTableIds", id, fmt.Sprintf("The route table is not in the Net '%s'.", n.NetID))
-			}
-			if slices.ContainsFunc(rt.Routes, func(r oapiRoute) bool { return r.DestinationServiceID == service.ServiceID }) {
-				return nil, errConflict(codeRouteToServiceExists, fmt.Sprintf(
-					"The route table '%s' already has a route to %s.", id, service.ServiceName))
-			}
-			// The creation method of such routes is unverified.
-			rt.Routes = append(rt.Routes, oapiRoute{DestinationServiceID: service.ServiceID, NetAccessPointID: nap.NetAccessPointID,
-				CreationMethod: "CreateRoute", State: "active"})
-			if err := putRouteTable(tx, rt); err != nil {
-				return nil, err
-			}
-			if !slices.Contains(nap.RouteTableIDs, id) {
-				nap.RouteTableIDs = append(nap.RouteTableIDs, id)
-			}
+		if err := nap.addRoutes(tx, service, req.RouteTableIDs); err != nil {
+			return nil, err
 		}
 		ip, err := newPublicIP(tx, account)
 		if err != nil {
@@ -168,6 +212,104 @@ func createNetAccessPoint(c *call) (any, error) {
 		ip.NetAccessPointIDs = []string{nap.NetAccessPointID}
 		nap.PublicIPID = ip.PublicIPID
 		if err := store.Put(tx, collPublicIPs, ip.PublicIPID, ip); err != nil {
+			return nil, err
+		}
+		if err := store.Put(tx, collNetAccessPoints, nap.NetAccessPointID, nap); err != nil {
+			return nil, err
+		}
+		return struct {
+			NetAccessPoint oapiNetAccessPoint `json:"NetAccessPoint"`
+		}{nap.view()}, nil
+	})
+}
+
+// addRoutes gives each route table of ids a route to service through the
+// access point, and records the tables.
+func (p *netAccessPointRecord) addRoutes(tx store.Tx, service oapiService, ids []string) error {
+	for _, id := range ids {
+		rt, err := mustLoad[routeTableRecord](tx, collRouteTables, "RouteTableId", id, p.AccountID)
+		if err != nil {
+			return err
+		}
+		if rt.NetID != p.NetID {
+			return errInvalidValue("RouteTableIds", id, fmt.Sprintf("The route table is not in the Net '%s'.", p.NetID))
+		}
+		if slices.ContainsFunc(rt.Routes, func(r oapiRoute) bool { return r.DestinationServiceID == service.ServiceID }) {
+			return errConflict(codeRouteToServiceExists, fmt.Sprintf(
+				"The route table '%s' already has a route to %s.", id, service.ServiceName))
+		}
+		// The creation method of such routes is unverified.
+		rt.Routes = append(rt.Routes, oapiRoute{DestinationServiceID: service.ServiceID, NetAccessPointID: p.NetAccessPointID,
+			CreationMethod: "CreateRoute", State: "active"})
+		if err := putRouteTable(tx, rt); err != nil {
+			return err
+		}
+		if !slices.Contains(p.RouteTableIDs, id) {
+			p.RouteTableIDs = append(p.RouteTableIDs, id)
+		}
+	}
+	return nil
+}
+
+// removeRoutes takes the access point's route out of each route table of
+// ids (all of its tables when ids is nil), and forgets the tables.
+func (p *netAccessPointRecord) removeRoutes(tx store.Tx, ids []string) error {
+	if ids == nil {
+		ids = slices.Clone(p.RouteTableIDs)
+	}
+	for _, id := range ids {
+		if !slices.Contains(p.RouteTableIDs, id) {
+			return errInvalidValue("RemoveRouteTableIds", id, "The Net access point has no route in this route table.")
+		}
+		rt, ok, err := load[routeTableRecord](tx, collRouteTables, id, p.AccountID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			rt.Routes = slices.DeleteFunc(rt.Routes, func(r oapiRoute) bool { return r.NetAccessPointID == p.NetAccessPointID })
+			if err := putRouteTable(tx, rt); err != nil {
+				return err
+			}
+		}
+		p.RouteTableIDs = slices.DeleteFunc(p.RouteTableIDs, func(t string) bool { return t == id })
+	}
+	return nil
+}
+
+// updateNetAccessPoint adds and removes the route tables of an access
+// point, as the official provider's update does.
+func updateNetAccessPoint(c *call) (any, error) {
+	var req struct {
+		AddRouteTableIDs    []string `json:"AddRouteTableIds"`
+		DryRun              bool     `json:"DryRun"`
+		NetAccessPointID    *string  `json:"NetAccessPointId"`
+		RemoveRouteTableIDs []string `json:"RemoveRouteTableIds"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := required("NetAccessPointId", req.NetAccessPointID); err != nil {
+		return nil, err
+	}
+	account := c.account.AccountID
+	return c.mutate(req.DryRun, func(tx store.Tx) (any, error) {
+		nap, err := mustLoad[netAccessPointRecord](tx, collNetAccessPoints, "NetAccessPointId", *req.NetAccessPointID, account)
+		if err != nil {
+			return nil, err
+		}
+		if nap.leaving() {
+			return nil, errConflict(codeNetAccessPointState, fmt.Sprintf(
+				"The Net access point '%s' is %s.", nap.NetAccessPointID, nap.State))
+		}
+		services := regionServices(c.account.Region)
+		i := slices.IndexFunc(services, func(s oapiService) bool { return s.ServiceName == nap.ServiceName })
+		if i < 0 {
+			return nil, errInvalidValue("NetAccessPointId", nap.NetAccessPointID, "Its service is not one of the Region.")
+		}
+		if err := nap.removeRoutes(tx, nonNil(req.RemoveRouteTableIDs)); err != nil {
+			return nil, err
+		}
+		if err := nap.addRoutes(tx, services[i], req.AddRouteTableIDs); err != nil {
 			return nil, err
 		}
 		if err := store.Put(tx, collNetAccessPoints, nap.NetAccessPointID, nap); err != nil {
@@ -220,16 +362,7 @@ func readNetAccessPoints(c *call) (any, error) {
 			if !c.handler.opts.Pace.Ready(collNetAccessPoints, p.NetAccessPointID, p.State) {
 				continue
 			}
-			switch p.State {
-			case "pending":
-				p.State = "available"
-				err = store.Put(tx, collNetAccessPoints, p.NetAccessPointID, p)
-			case "deleting":
-				if err = tx.Delete(collPublicIPs, p.PublicIPID); err == nil {
-					err = tx.Delete(collNetAccessPoints, p.NetAccessPointID)
-				}
-			}
-			if err != nil {
+			if err := advanceNetAccessPoint(tx, p, c.handler.opts.Now()); err != nil {
 				return nil, err
 			}
 		}
@@ -257,22 +390,22 @@ func deleteNetAccessPoint(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		// "This action also deletes the corresponding routes" at once; the
-		// access point itself lingers in "deleting".
-		for _, id := range nap.RouteTableIDs {
-			rt, ok, err := load[routeTableRecord](tx, collRouteTables, id, account)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
-			rt.Routes = slices.DeleteFunc(rt.Routes, func(r oapiRoute) bool { return r.NetAccessPointID == nap.NetAccessPointID })
-			if err := putRouteTable(tx, rt); err != nil {
-				return nil, err
-			}
+		switch nap.State {
+		case napDeleted:
+			// Only its listing is left (unverified answer).
+			return nil, errNotFound("NetAccessPointId", nap.NetAccessPointID)
+		case napDeleting:
+			return struct{}{}, nil
 		}
-		nap.State = "deleting"
+		// "This action also deletes the corresponding routes" at once; the
+		// access point itself lingers in "deleting". Its RouteTableIds keep
+		// naming the tables (unverified).
+		tables := slices.Clone(nap.RouteTableIDs)
+		if err := nap.removeRoutes(tx, nil); err != nil {
+			return nil, err
+		}
+		nap.RouteTableIDs = tables
+		nap.State, nap.StateSince = napDeleting, c.handler.opts.Now()
 		return struct{}{}, store.Put(tx, collNetAccessPoints, nap.NetAccessPointID, nap)
 	})
 }

@@ -111,14 +111,20 @@ var notFoundCodes = map[string]string{
 	"LinkRouteTableId":   "5045",
 	"DestinationIpRange": "5047",
 	"NetAccessPointId":   "5115",
+	"LinkPublicIpId":     "5026", // verified: the official provider skips it as "already destroyed"
+	"KeypairName":        "5073",
+	"KeypairId":          "5073",
+	"VolumeId":           "5064",
 	"NetPeeringId":       "5066",
 	"NicId":              "5035",
 	"VmId":               "5063",
 	"ResourceId":         "5000",
 }
 
-// Conflict codes (ResourceConflict, HTTP 409). 9085 is verified; the others
-// are unverified numbers in the verified range.
+// Conflict codes (ResourceConflict, HTTP 409). 9085 is verified, and so
+// is 9095 (the official provider, outscale/terraform-provider-outscale
+// v1.8.0, retries DeleteSubnet on "409 (subnet in-use)" with code 9095);
+// the others are unverified numbers in the verified range.
 const (
 	codeRuleDuplicate        = "9011"
 	codeSecurityGroupInUse   = "9085"
@@ -129,15 +135,32 @@ const (
 	codeSubnetAlreadyLinked  = "9044"
 	codeRouteExists          = "9042"
 	codeRouteToServiceExists = "9043"
+	codeSubnetInUse          = "9095"
+	codeKeypairExists        = "9012"
+	codeVolumeInUse          = "9036"
+)
+
+// InvalidState codes (6xxx, answered as ResourceConflict like the VM's,
+// vm.go): unverified numbers in the verified range.
+const (
+	codeNetAccessPointState = "6004"
 )
 
 // Dependency codes (DependencyProblem, HTTP 424): the type and status are
-// those of the 1xxx rows of the error table; the numbers are unverified.
+// those of the 1xxx rows of the error table. The official provider's
+// internet service link (resource_outscale_internet_service_link.go) tells
+// three apart on UnlinkInternetService: 1004 when the Net still maps
+// public IPs (it unlinks them, read through ReadNics, and tries again),
+// 1005 when a load balancer or a NAT service still holds the Net (it
+// retries: its PR #807 "retry on conflict when NATs are still linked"),
+// 1007 when the service is already unlinked. The other numbers are
+// unverified.
 const (
-	codeNetHasDependencies          = "1007"
-	codeSubnetHasDependencies       = "1010"
-	codeInternetServiceLinked       = "1005"
-	codeInternetServiceHasPublicIPs = "1006"
+	codeInternetServiceHasPublicIPs = "1004"
+	codeInternetServiceHasServices  = "1005"
+	codeInternetServiceLinked       = "1006"
+	codeInternetServiceNotLinked    = "1007"
+	codeNetHasDependencies          = "1008"
 	codeRouteTableHasLinks          = "1011"
 )
 

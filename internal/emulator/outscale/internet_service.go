@@ -119,23 +119,35 @@ func unlinkInternetService(c *call) (any, error) {
 		if _, err := mustLoad[netRecord](tx, collNets, "NetId", *req.NetID, account); err != nil {
 			return nil, err
 		}
+		if s.NetID == "" {
+			return nil, errDependency(codeInternetServiceNotLinked, fmt.Sprintf(
+				"The internet service '%s' is not linked to a Net.", s.InternetServiceID))
+		}
 		if s.NetID != *req.NetID {
 			return nil, errInvalidValue("NetId", *req.NetID, fmt.Sprintf(
-				"The internet service '%s' is not linked to this Net.", s.InternetServiceID))
+				"The internet service '%s' is linked to another Net.", s.InternetServiceID))
 		}
 		// The Net must hold no public IP in use ("The Net must not contain
 		// VMs using public IPs", UnlinkInternetService). A NAT service holds
-		// its public IP until it is gone: this is the conflict clients meet
-		// when they unlink right after deleting the NAT.
+		// its public IP until it is deleted: this is the conflict clients
+		// meet when they unlink right after deleting the NAT.
 		nats, err := listOwned[natServiceRecord](tx, collNatServices, account)
 		if err != nil {
 			return nil, err
 		}
 		for _, nat := range nats {
-			if nat.NetID == s.NetID {
-				return nil, errDependency(codeInternetServiceHasPublicIPs, fmt.Sprintf(
+			if nat.NetID == s.NetID && !nat.gone() {
+				return nil, errDependency(codeInternetServiceHasServices, fmt.Sprintf(
 					"The Net '%s' still maps public IPs through the NAT service %s (%s).", s.NetID, nat.NatServiceID, nat.State))
 			}
+		}
+		mapped, err := mappedPublicIPs(tx, account, s.NetID)
+		if err != nil {
+			return nil, err
+		}
+		if len(mapped) > 0 {
+			return nil, errDependency(codeInternetServiceHasPublicIPs, fmt.Sprintf(
+				"The Net '%s' still maps public IPs to its VMs: %s.", s.NetID, joinLimited(mapped, 5)))
 		}
 		s.NetID, s.State = "", ""
 		return struct{}{}, store.Put(tx, collInternetServices, s.InternetServiceID, s)
@@ -203,4 +215,27 @@ func readInternetServices(c *call) (any, error) {
 			NextPageToken    string                `json:"NextPageToken,omitempty"`
 		}{services, next}, nil
 	})
+}
+
+// mappedPublicIPs lists the public IPs linked to VMs of the Net that still
+// hold them (not terminated), as "address (link)".
+func mappedPublicIPs(tx store.Tx, account, netID string) ([]string, error) {
+	ips, err := listOwned[publicIPRecord](tx, collPublicIPs, account)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ip := range ips {
+		if ip.VMID == "" {
+			continue
+		}
+		vm, ok, err := load[vmRecord](tx, collVMs, ip.VMID, account)
+		if err != nil {
+			return nil, err
+		}
+		if ok && vm.alive() && vm.NetID == netID {
+			out = append(out, ip.PublicIP+" ("+ip.LinkPublicIPID+")")
+		}
+	}
+	return out, nil
 }

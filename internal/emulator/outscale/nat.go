@@ -2,6 +2,7 @@ package outscale
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
@@ -9,11 +10,15 @@ import (
 // NAT services (CreateNatService, ReadNatServices, DeleteNatService).
 //
 // A NAT service is the emulator's slow object. It is "pending" when
-// created and "available" once a read has shown it; deleting puts it in
-// "deleting", and it is gone once a read has shown that. Until it is gone
-// it holds its subnet and its public IP, so deleting those answers a
-// conflict, as the real cloud does while it unlinks things. Time plays no
-// part: the state moves only when a client looks, so tests never sleep.
+// created and "available" once a read has shown it (or pace.Hold() later,
+// see transient.go); deleting puts it in "deleting", then "deleted", which
+// the listing keeps showing for a while (until a read has shown it, or
+// linger), as OAPI's NatService states say. The official provider's delete
+// waits for "deleted" and fails if the NAT service vanishes from the
+// listing first (outscale/terraform-provider-outscale,
+// resource_outscale_nat_service.go), so "deleted" is a state of its own.
+// Until it is deleted it holds its subnet and its public IP, so deleting
+// those answers a conflict, as the real cloud does while it unlinks things.
 
 // oapiNatService is OAPI's NatService.
 type oapiNatService struct {
@@ -35,7 +40,31 @@ type publicIPLight struct {
 type natServiceRecord struct {
 	owner
 	oapiNatService
+	// StateSince is when it entered its State.
+	StateSince time.Time `json:"state_since"`
 }
+
+// NAT service states (NatService.State).
+const (
+	natPending   = "pending"
+	natAvailable = "available"
+	natDeleting  = "deleting"
+	natDeleted   = "deleted"
+)
+
+func natStage(state string) stage {
+	switch state {
+	case natPending, natDeleting:
+		return moving
+	case natDeleted:
+		return lingering
+	}
+	return settled
+}
+
+// gone reports whether the NAT service no longer exists but in the
+// listing: it holds nothing.
+func (r natServiceRecord) gone() bool { return r.State == natDeleted }
 
 func (r natServiceRecord) view() oapiNatService {
 	n := r.oapiNatService
@@ -72,10 +101,11 @@ func createNatService(c *call) (any, error) {
 			return nil, err
 		}
 		// The same token gives back the same NAT service: a client that
-		// lost the answer can send the request again.
+		// lost the answer can send the request again. A deleted NAT
+		// service's token is free again (unverified).
 		if req.ClientToken != "" {
 			for _, n := range nats {
-				if n.ClientToken != req.ClientToken {
+				if n.ClientToken != req.ClientToken || n.gone() {
 					continue
 				}
 				if n.SubnetID != *req.SubnetID || len(n.PublicIPs) == 0 || n.PublicIPs[0].PublicIPID != *req.PublicIPID {
@@ -102,10 +132,10 @@ func createNatService(c *call) (any, error) {
 			NatServiceID: newID(tx, "nat-", collNatServices),
 			NetID:        subnet.NetID,
 			PublicIPs:    []publicIPLight{{PublicIP: ip.PublicIP, PublicIPID: ip.PublicIPID}},
-			State:        "pending",
+			State:        natPending,
 			SubnetID:     subnet.SubnetID,
 			Tags:         []resourceTag{},
-		}}
+		}, StateSince: c.handler.opts.Now()}
 		ip.NatServiceID, ip.LinkPublicIPID = n.NatServiceID, newLinkID("eipassoc-")
 		if err := store.Put(tx, collPublicIPs, ip.PublicIPID, ip); err != nil {
 			return nil, err
@@ -159,7 +189,7 @@ func readNatServices(c *call) (any, error) {
 			if !c.handler.opts.Pace.Ready(collNatServices, n.NatServiceID, n.State) {
 				continue
 			}
-			if err := advanceNatService(tx, n); err != nil {
+			if err := advanceNatService(tx, n, c.handler.opts.Now()); err != nil {
 				return nil, err
 			}
 		}
@@ -170,14 +200,14 @@ func readNatServices(c *call) (any, error) {
 	})
 }
 
-// advanceNatService moves a NAT service a client has just seen to its next
-// state: pending → available; deleting → gone, releasing its public IP.
-func advanceNatService(tx store.Tx, n natServiceRecord) error {
+// advanceNatService moves a NAT service to its next state: pending →
+// available; deleting → deleted, releasing its public IP; deleted → gone.
+func advanceNatService(tx store.Tx, n natServiceRecord, now time.Time) error {
 	switch n.State {
-	case "pending":
-		n.State = "available"
-		return store.Put(tx, collNatServices, n.NatServiceID, n)
-	case "deleting":
+	case natPending:
+		n.State = natAvailable
+	case natDeleting:
+		n.State = natDeleted
 		for _, light := range n.PublicIPs {
 			ip, ok, err := load[publicIPRecord](tx, collPublicIPs, light.PublicIPID, n.AccountID)
 			if err != nil {
@@ -190,9 +220,13 @@ func advanceNatService(tx store.Tx, n natServiceRecord) error {
 				}
 			}
 		}
+	case natDeleted:
 		return tx.Delete(collNatServices, n.NatServiceID)
+	default:
+		return nil
 	}
-	return nil
+	n.StateSince = now
+	return store.Put(tx, collNatServices, n.NatServiceID, n)
 }
 
 func deleteNatService(c *call) (any, error) {
@@ -211,8 +245,15 @@ func deleteNatService(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Deleting twice is not an error: the second call finds it on its way.
-		n.State = "deleting"
+		switch n.State {
+		case natDeleted:
+			// Only its listing is left (unverified answer).
+			return nil, errNotFound("NatServiceId", n.NatServiceID)
+		case natDeleting:
+			// Deleting twice is not an error: the second call finds it on its way.
+			return struct{}{}, nil
+		}
+		n.State, n.StateSince = natDeleting, c.handler.opts.Now()
 		return struct{}{}, store.Put(tx, collNatServices, n.NatServiceID, n)
 	})
 }

@@ -147,6 +147,46 @@ func readNets(c *call) (any, error) {
 	})
 }
 
+// updateNet links a Net to a DHCP options set. The emulator knows the
+// account's default set only; "default" names it too.
+func updateNet(c *call) (any, error) {
+	var req struct {
+		DhcpOptionsSetID *string `json:"DhcpOptionsSetId"`
+		DryRun           bool    `json:"DryRun"`
+		NetID            *string `json:"NetId"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := required("NetId", req.NetID); err != nil {
+		return nil, err
+	}
+	if err := required("DhcpOptionsSetId", req.DhcpOptionsSetID); err != nil {
+		return nil, err
+	}
+	account := c.account.AccountID
+	set := *req.DhcpOptionsSetID
+	if set == "default" {
+		set = defaultDhcpOptionsSetID(account)
+	}
+	if set != defaultDhcpOptionsSetID(account) {
+		return nil, errNotFound("DhcpOptionsSetId", set)
+	}
+	return c.mutate(req.DryRun, func(tx store.Tx) (any, error) {
+		n, err := mustLoad[netRecord](tx, collNets, "NetId", *req.NetID, account)
+		if err != nil {
+			return nil, err
+		}
+		n.DhcpOptionsSetID = set
+		if err := store.Put(tx, collNets, n.NetID, n); err != nil {
+			return nil, err
+		}
+		return struct {
+			Net oapiNet `json:"Net"`
+		}{n.view()}, nil
+	})
+}
+
 func deleteNet(c *call) (any, error) {
 	var req struct {
 		DryRun bool    `json:"DryRun"`
@@ -171,6 +211,18 @@ func deleteNet(c *call) (any, error) {
 		if len(deps) > 0 {
 			return nil, errDependency(codeNetHasDependencies, fmt.Sprintf(
 				"The Net '%s' has dependencies and cannot be deleted: %s.", n.NetID, joinLimited(deps, 5)))
+		}
+		// Access points on their way out go with the Net.
+		points, err := listOwned[netAccessPointRecord](tx, collNetAccessPoints, account)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range points {
+			if p.NetID == n.NetID && p.leaving() {
+				if err := finishNetAccessPoint(tx, p); err != nil {
+					return nil, err
+				}
+			}
 		}
 		// What is left is what the Net came with.
 		tables, err := listOwned[routeTableRecord](tx, collRouteTables, account)
@@ -201,9 +253,9 @@ func deleteNet(c *call) (any, error) {
 
 // netDependencies lists what keeps a Net from being deleted, in the order
 // DeleteNet's documentation gives: route tables other than the main one,
-// internet services, NAT services and Net access points (until they are
-// gone, not only deleting), security groups other than the default one,
-// subnets.
+// internet services, NAT services (until they are deleted, deleting
+// included), Net access points (unless being deleted: see access_point.go),
+// security groups other than the default one, subnets.
 func netDependencies(tx store.Tx, account, netID string) ([]string, error) {
 	var deps []string
 	tables, err := listOwned[routeTableRecord](tx, collRouteTables, account)
@@ -229,7 +281,7 @@ func netDependencies(tx store.Tx, account, netID string) ([]string, error) {
 		return nil, err
 	}
 	for _, nat := range nats {
-		if nat.NetID == netID {
+		if nat.NetID == netID && !nat.gone() {
 			deps = append(deps, "NAT service "+nat.NatServiceID+" ("+nat.State+")")
 		}
 	}
@@ -238,7 +290,7 @@ func netDependencies(tx store.Tx, account, netID string) ([]string, error) {
 		return nil, err
 	}
 	for _, nap := range points {
-		if nap.NetID == netID {
+		if nap.NetID == netID && !nap.leaving() {
 			deps = append(deps, "Net access point "+nap.NetAccessPointID+" ("+nap.State+")")
 		}
 	}

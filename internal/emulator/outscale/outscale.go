@@ -97,10 +97,12 @@ func New(opts Options) *Handler {
 
 		"CreateNet": {serve: createNet},
 		"ReadNets":  {serve: readNets},
+		"UpdateNet": {serve: updateNet},
 		"DeleteNet": {serve: deleteNet},
 
 		"CreateSubnet": {serve: createSubnet},
 		"ReadSubnets":  {serve: readSubnets},
+		"UpdateSubnet": {serve: updateSubnet},
 		"DeleteSubnet": {serve: deleteSubnet},
 
 		"CreateSecurityGroup":     {serve: createSecurityGroup},
@@ -133,6 +135,7 @@ func New(opts Options) *Handler {
 
 		"CreateNetAccessPoint":       {serve: createNetAccessPoint},
 		"ReadNetAccessPoints":        {serve: readNetAccessPoints},
+		"UpdateNetAccessPoint":       {serve: updateNetAccessPoint},
 		"DeleteNetAccessPoint":       {serve: deleteNetAccessPoint},
 		"ReadNetAccessPointServices": {public: true, serve: readNetAccessPointServices},
 
@@ -189,6 +192,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.opts.Faults.Serve(w, r, "outscale:"+name,
 		func(w http.ResponseWriter, status int) { writeError(w, requestID, faultError(status)) },
 		func(w http.ResponseWriter) {
+			// Transient states that have lasted long enough move on
+			// before anything is served (transient.go).
+			if err := h.sweep(); err != nil {
+				writeError(w, requestID, asError(err))
+				return
+			}
 			c := &call{handler: h, body: body}
 			if !act.public {
 				signed, err := h.verifier.Verify(r, body)

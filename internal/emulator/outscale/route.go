@@ -288,7 +288,7 @@ func createRoute(c *call) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if nat.NetID != rt.NetID || nat.State == "deleting" {
+			if nat.NetID != rt.NetID || nat.State == natDeleting || nat.gone() {
 				return nil, errInvalidValue("NatServiceId", req.NatServiceID, fmt.Sprintf(
 					"The NAT service is not an active NAT service of the Net '%s' of the route table.", rt.NetID))
 			}

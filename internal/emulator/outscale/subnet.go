@@ -149,6 +149,40 @@ func readSubnets(c *call) (any, error) {
 	})
 }
 
+// updateSubnet sets MapPublicIpOnLaunch, which the official provider sends
+// at every create and update of a subnet. The emulator records it; its VMs
+// get no public IP by it (unverified behaviour for VMs made with a NIC of
+// their own).
+func updateSubnet(c *call) (any, error) {
+	var req struct {
+		DryRun              bool    `json:"DryRun"`
+		MapPublicIPOnLaunch *bool   `json:"MapPublicIpOnLaunch"`
+		SubnetID            *string `json:"SubnetId"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := required("SubnetId", req.SubnetID); err != nil {
+		return nil, err
+	}
+	if req.MapPublicIPOnLaunch == nil {
+		return nil, errMissingParameter("MapPublicIpOnLaunch")
+	}
+	return c.mutate(req.DryRun, func(tx store.Tx) (any, error) {
+		s, err := mustLoad[subnetRecord](tx, collSubnets, "SubnetId", *req.SubnetID, c.account.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		s.MapPublicIPOnLaunch = *req.MapPublicIPOnLaunch
+		if err := store.Put(tx, collSubnets, s.SubnetID, s); err != nil {
+			return nil, err
+		}
+		return struct {
+			Subnet oapiSubnet `json:"Subnet"`
+		}{s.view()}, nil
+	})
+}
+
 func deleteSubnet(c *call) (any, error) {
 	var req struct {
 		DryRun   bool    `json:"DryRun"`
@@ -172,18 +206,19 @@ func deleteSubnet(c *call) (any, error) {
 			return nil, err
 		}
 		if len(vms) > 0 {
-			return nil, errDependency(codeSubnetHasDependencies, fmt.Sprintf(
-				"The Subnet '%s' has dependencies and cannot be deleted: %s.", s.SubnetID, joinLimited(vms, 5)))
+			return nil, errConflict(codeSubnetInUse, fmt.Sprintf(
+				"The Subnet '%s' is in use: %s.", s.SubnetID, joinLimited(vms, 5)))
 		}
-		// A NAT service holds its subnet until it is gone, deleting included.
+		// A NAT service holds its subnet until it is deleted, deleting
+		// included.
 		nats, err := listOwned[natServiceRecord](tx, collNatServices, account)
 		if err != nil {
 			return nil, err
 		}
 		for _, nat := range nats {
-			if nat.SubnetID == s.SubnetID {
-				return nil, errDependency(codeSubnetHasDependencies, fmt.Sprintf(
-					"The Subnet '%s' has dependencies and cannot be deleted: NAT service %s (%s).", s.SubnetID, nat.NatServiceID, nat.State))
+			if nat.SubnetID == s.SubnetID && !nat.gone() {
+				return nil, errConflict(codeSubnetInUse, fmt.Sprintf(
+					"The Subnet '%s' is in use: NAT service %s (%s).", s.SubnetID, nat.NatServiceID, nat.State))
 			}
 		}
 		// Its route table links go with it; the route tables stay.

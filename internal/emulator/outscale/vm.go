@@ -9,21 +9,27 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
 
-// VMs (CreateVms, ReadVms, StopVms, StartVms, DeleteVms), the OMI
-// catalogue (ReadImages, image.go) and the links of public IPs to VMs
-// (LinkPublicIp, UnlinkPublicIp).
+// VMs (CreateVms, ReadVms, UpdateVm, StopVms, StartVms, DeleteVms,
+// ReadVmsState, ReadAdminPassword), the OMI catalogue (ReadImages,
+// image.go) and the links of public IPs to VMs (LinkPublicIp,
+// UnlinkPublicIp).
 //
-// A VM moves through OAPI's states as clients read it, never with time
-// (see nat.go): it is "pending" when created and "running" once a read has
-// shown it; StopVms makes it "stopping", then "stopped"; StartVms makes a
-// stopped VM "pending" again; DeleteVms makes it "shutting-down", then
-// "terminated", which a last read shows before the VM goes away. Until it
-// is terminated, a VM holds its subnet, its security groups and its public
-// IP, so deleting those answers the real conflicts.
+// A VM moves through OAPI's states as clients read it, or with time
+// (transient.go): it is "pending" when created and "running" once a read
+// has shown it; StopVms makes it "stopping", then "stopped"; StartVms makes
+// a stopped VM "pending" again; DeleteVms makes it "shutting-down", then
+// "terminated", which the listing shows until a read has shown it (the
+// official provider's delete waits for "terminated" and reads the first
+// VM of the answer without checking that there is one). Until it is
+// terminated, a VM holds its subnet, its security groups and its public
+// IP, so deleting those answers the real conflicts; its termination
+// deletes its volumes marked DeleteOnVmDeletion and detaches the others
+// (volume.go).
 //
 // The VM's user-data is stored as sent (base64), and ReadVms answers it, as
 // OAPI does: tests read it back through the control API.
@@ -35,17 +41,29 @@ func init() {
 	kinds = append(kinds, kind{"i-", collVMs, "vm", "VmId"})
 }
 
-// vmActions are the VM, image and public IP link actions.
+// vmActions are the VM, image, volume, keypair, NIC and public IP link
+// actions.
 func vmActions() map[string]action {
 	return map[string]action{
-		"CreateVms":      {serve: createVMs},
-		"ReadVms":        {serve: readVMs},
-		"StopVms":        {serve: stopVMs},
-		"StartVms":       {serve: startVMs},
-		"DeleteVms":      {serve: deleteVMs},
-		"ReadImages":     {serve: readImages},
-		"LinkPublicIp":   {serve: linkPublicIP},
-		"UnlinkPublicIp": {serve: unlinkPublicIP},
+		"CreateVms":         {serve: createVMs},
+		"ReadVms":           {serve: readVMs},
+		"UpdateVm":          {serve: updateVM},
+		"StopVms":           {serve: stopVMs},
+		"StartVms":          {serve: startVMs},
+		"DeleteVms":         {serve: deleteVMs},
+		"ReadVmsState":      {serve: readVMsState},
+		"ReadAdminPassword": {serve: readAdminPassword},
+		"ReadImages":        {serve: readImages},
+		"ReadVolumes":       {serve: readVolumes},
+		"DeleteVolume":      {serve: deleteVolume},
+		"CreateKeypair":     {serve: createKeypair},
+		"ReadKeypairs":      {serve: readKeypairs},
+		"DeleteKeypair":     {serve: deleteKeypair},
+		"ReadNics":          {serve: readNics},
+		"UpdateNic":         {serve: updateNic},
+		"ReadLoadBalancers": {serve: readLoadBalancers},
+		"LinkPublicIp":      {serve: linkPublicIP},
+		"UnlinkPublicIp":    {serve: unlinkPublicIP},
 	}
 }
 
@@ -58,6 +76,16 @@ const (
 	vmShuttingDown = "shutting-down"
 	vmTerminated   = "terminated"
 )
+
+func vmStage(state string) stage {
+	switch state {
+	case vmPending, vmStopping, vmShuttingDown:
+		return moving
+	case vmTerminated:
+		return lingering
+	}
+	return settled
+}
 
 // MaxUserData is OAPI's limit on UserData: 500 KiB once base64-encoded
 // (CreateVms' documentation).
@@ -75,40 +103,43 @@ const (
 
 // oapiVM is OAPI's Vm.
 type oapiVM struct {
-	Architecture                string          `json:"Architecture"`
-	BlockDeviceMappings         []vmBlockDevice `json:"BlockDeviceMappings"`
-	BootMode                    string          `json:"BootMode"`
-	BsuOptimized                bool            `json:"BsuOptimized"`
-	ClientToken                 string          `json:"ClientToken,omitempty"`
-	CreationDate                string          `json:"CreationDate"`
-	DeletionProtection          bool            `json:"DeletionProtection"`
-	Hypervisor                  string          `json:"Hypervisor"`
-	ImageID                     string          `json:"ImageId"`
-	IsSourceDestChecked         bool            `json:"IsSourceDestChecked"`
-	KeypairName                 string          `json:"KeypairName,omitempty"`
-	LaunchNumber                int             `json:"LaunchNumber"`
-	NestedVirtualization        bool            `json:"NestedVirtualization"`
-	NetID                       string          `json:"NetId,omitempty"`
-	Nics                        []vmNic         `json:"Nics"`
-	Performance                 string          `json:"Performance"`
-	Placement                   placement       `json:"Placement"`
-	PrivateDNSName              string          `json:"PrivateDnsName"`
-	PrivateIP                   string          `json:"PrivateIp"`
-	ProductCodes                []string        `json:"ProductCodes"`
-	PublicDNSName               string          `json:"PublicDnsName,omitempty"`
-	PublicIP                    string          `json:"PublicIp,omitempty"`
-	ReservationID               string          `json:"ReservationId"`
-	RootDeviceName              string          `json:"RootDeviceName"`
-	RootDeviceType              string          `json:"RootDeviceType"`
-	SecurityGroups              []securityLight `json:"SecurityGroups"`
-	State                       string          `json:"State"`
-	StateReason                 string          `json:"StateReason"`
-	SubnetID                    string          `json:"SubnetId,omitempty"`
-	Tags                        []resourceTag   `json:"Tags"`
-	UserData                    string          `json:"UserData"`
-	VMID                        string          `json:"VmId"`
-	VMInitiatedShutdownBehavior string          `json:"VmInitiatedShutdownBehavior"`
-	VMType                      string          `json:"VmType"`
+	ActionsOnNextBoot             *actionsOnNextBoot `json:"ActionsOnNextBoot,omitempty"`
+	Architecture                  string             `json:"Architecture"`
+	BlockDeviceMappings           []vmBlockDevice    `json:"BlockDeviceMappings"`
+	BootMode                      string             `json:"BootMode"`
+	BsuOptimized                  bool               `json:"BsuOptimized"`
+	ClientToken                   string             `json:"ClientToken,omitempty"`
+	CreationDate                  string             `json:"CreationDate"`
+	DeletionProtection            bool               `json:"DeletionProtection"`
+	Hypervisor                    string             `json:"Hypervisor"`
+	ImageID                       string             `json:"ImageId"`
+	IsSourceDestChecked           bool               `json:"IsSourceDestChecked"`
+	KeypairName                   string             `json:"KeypairName,omitempty"`
+	LaunchNumber                  int                `json:"LaunchNumber"`
+	NestedVirtualization          bool               `json:"NestedVirtualization"`
+	NetID                         string             `json:"NetId,omitempty"`
+	Nics                          []vmNic            `json:"Nics"`
+	Performance                   string             `json:"Performance"`
+	Placement                     placement          `json:"Placement"`
+	PrivateDNSName                string             `json:"PrivateDnsName"`
+	PrivateIP                     string             `json:"PrivateIp"`
+	ProductCodes                  []string           `json:"ProductCodes"`
+	PublicDNSName                 string             `json:"PublicDnsName,omitempty"`
+	PublicIP                      string             `json:"PublicIp,omitempty"`
+	ReservationID                 string             `json:"ReservationId"`
+	RootDeviceName                string             `json:"RootDeviceName"`
+	RootDeviceType                string             `json:"RootDeviceType"`
+	SecurityGroups                []securityLight    `json:"SecurityGroups"`
+	State                         string             `json:"State"`
+	StateReason                   string             `json:"StateReason"`
+	ShutdownBehaviorConfiguration *shutdownBehavior  `json:"ShutdownBehaviorConfiguration,omitempty"`
+	SubnetID                      string             `json:"SubnetId,omitempty"`
+	Tags                          []resourceTag      `json:"Tags"`
+	TpmEnabled                    bool               `json:"TpmEnabled"`
+	UserData                      string             `json:"UserData"`
+	VMID                          string             `json:"VmId"`
+	VMInitiatedShutdownBehavior   string             `json:"VmInitiatedShutdownBehavior"`
+	VMType                        string             `json:"VmType"`
 }
 
 type vmBlockDevice struct {
@@ -172,6 +203,51 @@ type vmPrivateIP struct {
 type vmRecord struct {
 	owner
 	oapiVM
+	// StateSince is when it entered its State.
+	StateSince time.Time `json:"state_since"`
+}
+
+// actionsOnNextBoot is OAPI's ActionsOnNextBoot.
+type actionsOnNextBoot struct {
+	SecureBoot string `json:"SecureBoot,omitempty"`
+}
+
+// secureBootActions are SecureBootAction's values.
+var secureBootActions = []string{"enable", "disable", "setup-mode", "none", "restore-factory-keys"}
+
+func (a *actionsOnNextBoot) check(param string) error {
+	if a != nil && a.SecureBoot != "" && !slices.Contains(secureBootActions, a.SecureBoot) {
+		return errInvalidValue(param+".SecureBoot", a.SecureBoot, "It must be one of "+strings.Join(secureBootActions, ", ")+".")
+	}
+	return nil
+}
+
+// shutdownBehavior is OAPI's ShutdownBehaviorConfiguration.
+type shutdownBehavior struct {
+	GuestAction string `json:"GuestAction,omitempty"`
+	HostAction  string `json:"HostAction,omitempty"`
+}
+
+func (b *shutdownBehavior) check(param string) error {
+	if b == nil {
+		return nil
+	}
+	if b.GuestAction != "" && b.GuestAction != "stop" && b.GuestAction != "terminate" {
+		return errInvalidValue(param+".GuestAction", b.GuestAction, "It must be stop or terminate.")
+	}
+	if b.HostAction != "" && b.HostAction != "restart" && b.HostAction != "stop" {
+		return errInvalidValue(param+".HostAction", b.HostAction, "It must be restart or stop.")
+	}
+	return nil
+}
+
+// lights are groups as a VM or a NIC lists them.
+func lights(groups []securityGroupRecord) []securityLight {
+	out := make([]securityLight, len(groups))
+	for i, g := range groups {
+		out[i] = securityLight{SecurityGroupID: g.SecurityGroupID, SecurityGroupName: g.SecurityGroupName}
+	}
+	return out
 }
 
 // view is the VM as ReadVms shows it: its public IP comes from the public
@@ -269,54 +345,126 @@ func checkVMType(t string) error {
 // vmsRequest is the body of CreateVms: every parameter of the spec, so that
 // a valid request is never refused for a parameter the emulator ignores.
 type vmsRequest struct {
-	ActionsOnNextBoot             json.RawMessage `json:"ActionsOnNextBoot"`
-	BlockDeviceMappings           json.RawMessage `json:"BlockDeviceMappings"`
-	BootMode                      string          `json:"BootMode"`
-	BootOnCreation                *bool           `json:"BootOnCreation"`
-	BsuOptimized                  bool            `json:"BsuOptimized"`
-	ClientToken                   string          `json:"ClientToken"`
-	DeletionProtection            bool            `json:"DeletionProtection"`
-	DryRun                        bool            `json:"DryRun"`
-	ImageID                       *string         `json:"ImageId"`
-	KeypairName                   string          `json:"KeypairName"`
-	MaxVmsCount                   *int            `json:"MaxVmsCount"`
-	MinVmsCount                   *int            `json:"MinVmsCount"`
-	NestedVirtualization          bool            `json:"NestedVirtualization"`
-	Nics                          json.RawMessage `json:"Nics"`
-	Performance                   string          `json:"Performance"`
-	Placement                     *placement      `json:"Placement"`
-	PrivateIPs                    []string        `json:"PrivateIps"`
-	SecurityGroupIDs              []string        `json:"SecurityGroupIds"`
-	SecurityGroups                []string        `json:"SecurityGroups"`
-	ShutdownBehaviorConfiguration json.RawMessage `json:"ShutdownBehaviorConfiguration"`
-	SubnetID                      string          `json:"SubnetId"`
-	TpmEnabled                    *bool           `json:"TpmEnabled"`
-	UserData                      string          `json:"UserData"`
-	VMInitiatedShutdownBehavior   string          `json:"VmInitiatedShutdownBehavior"`
-	VMType                        string          `json:"VmType"`
+	ActionsOnNextBoot             *actionsOnNextBoot `json:"ActionsOnNextBoot"`
+	BlockDeviceMappings           []blockDeviceInput `json:"BlockDeviceMappings"`
+	BootMode                      string             `json:"BootMode"`
+	BootOnCreation                *bool              `json:"BootOnCreation"`
+	BsuOptimized                  bool               `json:"BsuOptimized"` // "not available": ignored
+	ClientToken                   string             `json:"ClientToken"`
+	DeletionProtection            bool               `json:"DeletionProtection"`
+	DryRun                        bool               `json:"DryRun"`
+	ImageID                       *string            `json:"ImageId"`
+	KeypairName                   string             `json:"KeypairName"`
+	MaxVmsCount                   *int               `json:"MaxVmsCount"`
+	MinVmsCount                   *int               `json:"MinVmsCount"`
+	NestedVirtualization          bool               `json:"NestedVirtualization"`
+	Nics                          []nicInput         `json:"Nics"`
+	Performance                   string             `json:"Performance"`
+	Placement                     *placement         `json:"Placement"`
+	PrivateIPs                    []string           `json:"PrivateIps"`
+	SecurityGroupIDs              []string           `json:"SecurityGroupIds"`
+	SecurityGroups                []string           `json:"SecurityGroups"`
+	ShutdownBehaviorConfiguration *shutdownBehavior  `json:"ShutdownBehaviorConfiguration"`
+	SubnetID                      string             `json:"SubnetId"`
+	TpmEnabled                    *bool              `json:"TpmEnabled"`
+	UserData                      string             `json:"UserData"`
+	VMInitiatedShutdownBehavior   string             `json:"VmInitiatedShutdownBehavior"`
+	VMType                        string             `json:"VmType"`
+}
+
+// nicInput is NicForVmCreation. The emulator creates the primary NIC (device
+// 0) only, never attaches an existing one: it has no standalone NICs.
+type nicInput struct {
+	DeleteOnVmDeletion      *bool            `json:"DeleteOnVmDeletion"`
+	Description             *string          `json:"Description"`
+	DeviceNumber            *int             `json:"DeviceNumber"`
+	NicID                   *string          `json:"NicId"`
+	PrivateIPs              []privateIPInput `json:"PrivateIps"`
+	SecondaryPrivateIPCount *int             `json:"SecondaryPrivateIpCount"`
+	SecurityGroupIDs        []string         `json:"SecurityGroupIds"`
+	SubnetID                *string          `json:"SubnetId"`
+}
+
+// privateIPInput is PrivateIpLight.
+type privateIPInput struct {
+	IsPrimary bool   `json:"IsPrimary"`
+	PrivateIP string `json:"PrivateIp"`
+}
+
+// primaryNic is where a VM's primary NIC goes, from SubnetId,
+// SecurityGroupIds and PrivateIps or from Nics[0].
+type primaryNic struct {
+	subnetID           string
+	groupIDs           []string
+	privateIPs         []string
+	description        string
+	deleteOnVMDeletion bool
 }
 
 // maxVMsPerCall bounds MaxVmsCount in the emulator.
 const maxVMsPerCall = 10
 
+// primary resolves the VM's NIC from either form of the request.
+func (req vmsRequest) primary() (primaryNic, error) {
+	p := primaryNic{subnetID: req.SubnetID, groupIDs: req.SecurityGroupIDs, privateIPs: req.PrivateIPs,
+		description: "Primary network interface", deleteOnVMDeletion: true}
+	if len(req.Nics) == 0 {
+		if req.SubnetID == "" {
+			return p, errInvalidValue("SubnetId", "", "The emulator creates VMs in a Net only: give a SubnetId or Nics.")
+		}
+		return p, nil
+	}
+	// "If you specify this parameter, you must define one NIC as the
+	// primary network interface of the VM with 0 as its device number";
+	// the subnet, groups and addresses are then the NIC's.
+	if req.SubnetID != "" || len(req.SecurityGroupIDs) > 0 || len(req.PrivateIPs) > 0 {
+		return p, errInvalidValue("Nics", "…", "With Nics, give the subnet, security groups and private IPs in the NIC, not in the request.")
+	}
+	if len(req.Nics) > 1 {
+		return p, errInvalidValue("Nics", strconv.Itoa(len(req.Nics)), "The emulator creates the primary NIC only.")
+	}
+	n := req.Nics[0]
+	switch {
+	case n.NicID != nil:
+		return p, errNotFound("NicId", *n.NicID) // the emulator has no standalone NICs
+	case n.DeviceNumber == nil || *n.DeviceNumber != 0:
+		return p, errInvalidValue("Nics[0].DeviceNumber", fmt.Sprint(ptrInt(n.DeviceNumber)), "The primary NIC has the device number 0.")
+	case n.SubnetID == nil || *n.SubnetID == "":
+		return p, errMissingParameter("Nics[0].SubnetId")
+	case n.SecondaryPrivateIPCount != nil && *n.SecondaryPrivateIPCount > 0:
+		return p, errInvalidValue("Nics[0].SecondaryPrivateIpCount", strconv.Itoa(*n.SecondaryPrivateIPCount), "The emulator gives a NIC one private IP.")
+	}
+	p.subnetID, p.groupIDs, p.privateIPs = *n.SubnetID, n.SecurityGroupIDs, nil
+	for _, ip := range n.PrivateIPs {
+		if !ip.IsPrimary && len(n.PrivateIPs) > 1 {
+			return p, errInvalidValue("Nics[0].PrivateIps", ip.PrivateIP, "The emulator gives a NIC one private IP.")
+		}
+		if ip.PrivateIP != "" {
+			p.privateIPs = []string{ip.PrivateIP}
+		}
+	}
+	if n.Description != nil && *n.Description != "" {
+		p.description = *n.Description
+	}
+	if n.DeleteOnVmDeletion != nil {
+		p.deleteOnVMDeletion = *n.DeleteOnVmDeletion
+	}
+	return p, nil
+}
+
+func ptrInt(n *int) any {
+	if n == nil {
+		return "none"
+	}
+	return *n
+}
+
 func (req vmsRequest) check() (count int, err error) {
 	if err := required("ImageId", req.ImageID); err != nil {
 		return 0, err
 	}
-	for name, raw := range map[string]json.RawMessage{"Nics": req.Nics, "BlockDeviceMappings": req.BlockDeviceMappings,
-		"ActionsOnNextBoot": req.ActionsOnNextBoot, "ShutdownBehaviorConfiguration": req.ShutdownBehaviorConfiguration} {
-		if len(raw) > 0 && string(raw) != "null" {
-			return 0, errInvalidValue(name, string(raw), "The emulator does not implement this parameter.")
-		}
-	}
-	if req.KeypairName != "" {
-		return 0, errNotFound("KeypairName", req.KeypairName) // the emulator has no keypairs
-	}
 	if len(req.SecurityGroups) > 0 {
 		return 0, errInvalidValue("SecurityGroups", strings.Join(req.SecurityGroups, ","), "In a Net, name security groups by id (SecurityGroupIds).")
-	}
-	if req.SubnetID == "" {
-		return 0, errInvalidValue("SubnetId", "", "The emulator creates VMs in a Net only: give a SubnetId.")
 	}
 	if req.VMType == "" {
 		req.VMType = "t2.small"
@@ -324,27 +472,29 @@ func (req vmsRequest) check() (count int, err error) {
 	if err := checkVMType(req.VMType); err != nil {
 		return 0, err
 	}
-	switch req.Performance {
-	case "", "medium", "high", "highest":
-	default:
-		return 0, errInvalidValue("Performance", req.Performance, "It must be medium, high or highest.")
-	}
-	switch req.VMInitiatedShutdownBehavior {
-	case "", "stop", "restart", "terminate":
-	default:
-		return 0, errInvalidValue("VmInitiatedShutdownBehavior", req.VMInitiatedShutdownBehavior, "It must be stop, restart or terminate.")
+	if err := checkVMSettings(req.Performance, req.VMInitiatedShutdownBehavior, req.UserData); err != nil {
+		return 0, err
 	}
 	switch req.BootMode {
 	case "", "legacy", "uefi":
 	default:
 		return 0, errInvalidValue("BootMode", req.BootMode, "It must be legacy or uefi.")
 	}
-	if len(req.UserData) > MaxUserData {
-		return 0, errInvalidValue("UserData", fmt.Sprintf("%d bytes", len(req.UserData)),
-			fmt.Sprintf("The user data is limited to %d KiB once Base64-encoded.", MaxUserData/1024))
+	if err := req.ActionsOnNextBoot.check("ActionsOnNextBoot"); err != nil {
+		return 0, err
 	}
-	if _, err := base64.StdEncoding.DecodeString(req.UserData); err != nil {
-		return 0, errInvalidValue("UserData", "…", "It must be Base64-encoded.")
+	if err := req.ShutdownBehaviorConfiguration.check("ShutdownBehaviorConfiguration"); err != nil {
+		return 0, err
+	}
+	if req.Placement != nil {
+		switch req.Placement.Tenancy {
+		case "", "default", "dedicated":
+		default:
+			return 0, errInvalidValue("Placement.Tenancy", req.Placement.Tenancy, "It must be default or dedicated.")
+		}
+	}
+	if req.NestedVirtualization && (req.Placement == nil || req.Placement.Tenancy != "dedicated") {
+		return 0, errInvalidValue("NestedVirtualization", "true", "Nested virtualization needs the dedicated tenancy.")
 	}
 	count = 1
 	if req.MaxVmsCount != nil {
@@ -357,25 +507,52 @@ func (req vmsRequest) check() (count int, err error) {
 	if count < 1 || count > maxVMsPerCall || minimum < 1 || minimum > count {
 		return 0, errInvalidValue("MaxVmsCount", strconv.Itoa(count), fmt.Sprintf("MinVmsCount and MaxVmsCount must be between 1 and %d, MinVmsCount no more than MaxVmsCount.", maxVMsPerCall))
 	}
-	if len(req.PrivateIPs) > 0 && count > 1 {
-		return 0, errInvalidValue("PrivateIps", strings.Join(req.PrivateIPs, ","), "Private IPs can be given for one VM only.")
+	nic, err := req.primary()
+	if err != nil {
+		return 0, err
+	}
+	if len(nic.privateIPs) > 0 && count > 1 {
+		return 0, errInvalidValue("PrivateIps", strings.Join(nic.privateIPs, ","), "Private IPs can be given for one VM only.")
 	}
 	return count, nil
 }
 
-// sameRequest says whether a create sent again with the same client token
-// asks for the same thing (what a lost answer makes a client do).
+// checkVMSettings checks what CreateVms and UpdateVm share.
+func checkVMSettings(performance, shutdown, userData string) error {
+	switch performance {
+	case "", "medium", "high", "highest":
+	default:
+		return errInvalidValue("Performance", performance, "It must be medium, high or highest.")
+	}
+	switch shutdown {
+	case "", "stop", "restart", "terminate":
+	default:
+		return errInvalidValue("VmInitiatedShutdownBehavior", shutdown, "It must be stop, restart or terminate.")
+	}
+	if len(userData) > MaxUserData {
+		return errInvalidValue("UserData", fmt.Sprintf("%d bytes", len(userData)),
+			fmt.Sprintf("The user data is limited to %d KiB once Base64-encoded.", MaxUserData/1024))
+	}
+	if _, err := base64.StdEncoding.DecodeString(userData); err != nil {
+		return errInvalidValue("UserData", "…", "It must be Base64-encoded.")
+	}
+	return nil
+}
+
+// sameAs says whether a create sent again with the same client token asks
+// for the same thing (what a lost answer makes a client do).
 func (req vmsRequest) sameAs(vm vmRecord) bool {
 	vmType := req.VMType
 	if vmType == "" {
 		vmType = "t2.small"
 	}
+	nic, _ := req.primary()
 	groups := make([]string, 0, len(vm.SecurityGroups))
 	for _, g := range vm.SecurityGroups {
 		groups = append(groups, g.SecurityGroupID)
 	}
-	return vm.ImageID == *req.ImageID && vm.VMType == vmType && vm.SubnetID == req.SubnetID &&
-		slices.Equal(slices.Sorted(slices.Values(groups)), slices.Sorted(slices.Values(req.SecurityGroupIDs))) && vm.UserData == req.UserData
+	return vm.ImageID == *req.ImageID && vm.VMType == vmType && vm.SubnetID == nic.subnetID && vm.KeypairName == req.KeypairName &&
+		slices.Equal(slices.Sorted(slices.Values(groups)), slices.Sorted(slices.Values(nic.groupIDs))) && vm.UserData == req.UserData
 }
 
 func createVMs(c *call) (any, error) {
@@ -384,6 +561,10 @@ func createVMs(c *call) (any, error) {
 		return nil, err
 	}
 	count, err := req.check()
+	if err != nil {
+		return nil, err
+	}
+	primary, err := req.primary()
 	if err != nil {
 		return nil, err
 	}
@@ -406,11 +587,12 @@ func createVMs(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		// The same token gives back the VMs of the first call.
+		// The same token gives back the VMs of the first call. A
+		// terminated VM's token is free again (unverified).
 		if req.ClientToken != "" {
 			var same []vmRecord
 			for _, vm := range all {
-				if vm.ClientToken == req.ClientToken {
+				if vm.ClientToken == req.ClientToken && vm.alive() {
 					if !req.sameAs(vm) {
 						return nil, errConflict(codeClientTokenReused, fmt.Sprintf(
 							"The ClientToken '%s' was used by a request with other parameters (VM %s).", req.ClientToken, vm.VMID))
@@ -426,7 +608,18 @@ func createVMs(c *call) (any, error) {
 		if !ok {
 			return nil, errNotFound("ImageId", *req.ImageID)
 		}
-		subnet, err := mustLoad[subnetRecord](tx, collSubnets, "SubnetId", req.SubnetID, account)
+		specs, err := volumeSpecs(image, req.BlockDeviceMappings)
+		if err != nil {
+			return nil, err
+		}
+		if req.KeypairName != "" {
+			if _, found, err := keypairByName(tx, account, req.KeypairName); err != nil {
+				return nil, err
+			} else if !found {
+				return nil, errNotFound("KeypairName", req.KeypairName)
+			}
+		}
+		subnet, err := mustLoad[subnetRecord](tx, collSubnets, "SubnetId", primary.subnetID, account)
 		if err != nil {
 			return nil, err
 		}
@@ -434,11 +627,15 @@ func createVMs(c *call) (any, error) {
 			return nil, errInvalidValue("Placement.SubregionName", req.Placement.SubregionName,
 				"The Subnet '"+subnet.SubnetID+"' is in "+subnet.SubregionName+".")
 		}
-		groups, err := vmSecurityGroups(tx, account, subnet, req.SecurityGroupIDs)
+		tenancy := "default"
+		if req.Placement != nil && req.Placement.Tenancy != "" {
+			tenancy = req.Placement.Tenancy
+		}
+		groups, err := vmSecurityGroups(tx, account, subnet, primary.groupIDs)
 		if err != nil {
 			return nil, err
 		}
-		addresses, err := freeAddresses(tx, account, subnet, req.PrivateIPs, count)
+		addresses, err := freeAddresses(tx, account, subnet, primary.privateIPs, count)
 		if err != nil {
 			return nil, err
 		}
@@ -465,59 +662,68 @@ func createVMs(c *call) (any, error) {
 		if req.BootOnCreation != nil && !*req.BootOnCreation {
 			state = vmStopped
 		}
-		now := c.handler.opts.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+		// "The default behavior for this parameter varies depending on the
+		// OMI" (TpmEnabled): the emulator's OMIs do not mandate a vTPM.
+		tpm := req.TpmEnabled != nil && *req.TpmEnabled
+		clock := c.handler.opts.Now()
+		now := clock.UTC().Format("2006-01-02T15:04:05.000Z")
 		reservation := newLinkID("r-")
 		var made []vmRecord
 		for i := 0; i < count; i++ {
 			id := newID(tx, "i-", collVMs)
 			dns := privateDNSName(addresses[i], region)
-			light := make([]securityLight, len(groups))
-			for j, g := range groups {
-				light[j] = securityLight{SecurityGroupID: g.SecurityGroupID, SecurityGroupName: g.SecurityGroupName}
+			devices, err := createVolumes(tx, account, id, subnet.SubregionName, now, specs)
+			if err != nil {
+				return nil, err
 			}
-			vm := vmRecord{owner: owner{account}, oapiVM: oapiVM{
-				Architecture: image.Architecture,
-				BlockDeviceMappings: []vmBlockDevice{{DeviceName: "/dev/sda1", Bsu: vmBsu{
-					DeleteOnVmDeletion: true, LinkDate: now, State: "attached", VolumeID: newLinkID("vol-")}}},
-				BootMode:           bootMode,
-				ClientToken:        req.ClientToken,
-				CreationDate:       now,
-				DeletionProtection: req.DeletionProtection,
-				Hypervisor:         "xen",
-				ImageID:            image.ImageID,
-				LaunchNumber:       i,
-				NetID:              subnet.NetID,
+			vm := vmRecord{owner: owner{account}, StateSince: clock, oapiVM: oapiVM{
+				ActionsOnNextBoot:    req.ActionsOnNextBoot,
+				Architecture:         image.Architecture,
+				BlockDeviceMappings:  devices,
+				BootMode:             bootMode,
+				ClientToken:          req.ClientToken,
+				CreationDate:         now,
+				DeletionProtection:   req.DeletionProtection,
+				Hypervisor:           "xen",
+				ImageID:              image.ImageID,
+				KeypairName:          req.KeypairName,
+				LaunchNumber:         i,
+				NestedVirtualization: req.NestedVirtualization,
+				NetID:                subnet.NetID,
 				Nics: []vmNic{{
-					AccountID:           account,
-					Description:         "Primary network interface",
-					LinkNic:             linkNic{DeleteOnVmDeletion: true, DeviceNumber: 0, LinkNicID: newLinkID("eni-attach-"), State: "attached"},
+					AccountID:   account,
+					Description: primary.description,
+					LinkNic: linkNic{DeleteOnVmDeletion: primary.deleteOnVMDeletion, DeviceNumber: 0,
+						LinkNicID: newLinkID("eni-attach-"), State: linkAttached},
 					MacAddress:          macAddress(id),
 					NetID:               subnet.NetID,
 					NicID:               newLinkID("eni-"),
 					PrivateDNSName:      dns,
 					PrivateIPs:          []vmPrivateIP{{IsPrimary: true, PrivateDNSName: dns, PrivateIP: addresses[i]}},
-					SecurityGroups:      light,
+					SecurityGroups:      lights(groups),
 					State:               "in-use",
 					SubnetID:            subnet.SubnetID,
 					IsSourceDestChecked: true,
 				}},
-				IsSourceDestChecked:         true,
-				Performance:                 performance,
-				Placement:                   placement{SubregionName: subnet.SubregionName, Tenancy: "default"},
-				PrivateDNSName:              dns,
-				PrivateIP:                   addresses[i],
-				ProductCodes:                slices.Clone(image.ProductCodes),
-				ReservationID:               reservation,
-				RootDeviceName:              "/dev/sda1",
-				RootDeviceType:              "bsu",
-				SecurityGroups:              light,
-				State:                       state,
-				SubnetID:                    subnet.SubnetID,
-				Tags:                        []resourceTag{},
-				UserData:                    req.UserData,
-				VMID:                        id,
-				VMInitiatedShutdownBehavior: shutdown,
-				VMType:                      vmType,
+				IsSourceDestChecked:           true,
+				Performance:                   performance,
+				Placement:                     placement{SubregionName: subnet.SubregionName, Tenancy: tenancy},
+				PrivateDNSName:                dns,
+				PrivateIP:                     addresses[i],
+				ProductCodes:                  slices.Clone(image.ProductCodes),
+				ReservationID:                 reservation,
+				RootDeviceName:                rootDevice,
+				RootDeviceType:                "bsu",
+				SecurityGroups:                lights(groups),
+				ShutdownBehaviorConfiguration: req.ShutdownBehaviorConfiguration,
+				State:                         state,
+				SubnetID:                      subnet.SubnetID,
+				Tags:                          []resourceTag{},
+				TpmEnabled:                    tpm,
+				UserData:                      req.UserData,
+				VMID:                          id,
+				VMInitiatedShutdownBehavior:   shutdown,
+				VMType:                        vmType,
 			}}
 			if err := store.Put(tx, collVMs, id, vm); err != nil {
 				return nil, err
@@ -694,7 +900,7 @@ func readVMs(c *call) (any, error) {
 				if !c.handler.opts.Pace.Ready(collVMs, vm.VMID, vm.State) {
 					continue
 				}
-				if err := advanceVM(tx, vm); err != nil {
+				if err := advanceVM(tx, vm, c.handler.opts.Now()); err != nil {
 					return nil, err
 				}
 			}
@@ -706,8 +912,9 @@ func readVMs(c *call) (any, error) {
 	})
 }
 
-// advanceVM moves a VM a client has just seen to its next state.
-func advanceVM(tx store.Tx, vm vmRecord) error {
+// advanceVM moves a VM to its next state. Its termination releases its
+// public IP and its volumes (its NIC goes with it).
+func advanceVM(tx store.Tx, vm vmRecord, now time.Time) error {
 	switch vm.State {
 	case vmPending:
 		vm.State = vmRunning
@@ -715,7 +922,6 @@ func advanceVM(tx store.Tx, vm vmRecord) error {
 		vm.State = vmStopped
 	case vmShuttingDown:
 		vm.State = vmTerminated
-		// Its public IP is released; its volume and NIC go with it.
 		link, err := publicIPOfVM(tx, vm.AccountID, vm.VMID)
 		if err != nil {
 			return err
@@ -726,11 +932,18 @@ func advanceVM(tx store.Tx, vm vmRecord) error {
 				return err
 			}
 		}
+		if err := releaseVolumes(tx, vm); err != nil {
+			return err
+		}
+		for i := range vm.BlockDeviceMappings {
+			vm.BlockDeviceMappings[i].Bsu.State = "detached"
+		}
 	case vmTerminated:
 		return tx.Delete(collVMs, vm.VMID)
 	default:
 		return nil
 	}
+	vm.StateSince = now
 	return store.Put(tx, collVMs, vm.VMID, vm)
 }
 
@@ -764,6 +977,9 @@ func (c *call) changeStates(change func(vm *vmRecord) error) (any, error) {
 			previous := vm.State
 			if err := change(&vm); err != nil {
 				return nil, err
+			}
+			if vm.State != previous {
+				vm.StateSince = c.handler.opts.Now()
 			}
 			if err := store.Put(tx, collVMs, vm.VMID, vm); err != nil {
 				return nil, err
