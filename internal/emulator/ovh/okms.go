@@ -5,20 +5,25 @@ import (
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
@@ -48,9 +53,9 @@ import (
 // GET of the KMS answers its public CAs (publicCA, for the REST endpoint,
 // and publicRsaCA) only when asked with ?publicCA=true, as the OVHcloud
 // Control Panel and ovh/terraform-provider-ovh ask for them. Each KMS's CAs
-// are self-signed certificates made at the first such request and kept in
-// the collection "ovh.okms_ca" (their private keys are thrown away: the data
-// plane is not emulated).
+// are self-signed certificates derived from its id and region alone, the
+// same at every read and never stored (the data plane they would sign for
+// is not emulated).
 
 // OKMS is a KMS an account owns.
 type OKMS struct {
@@ -59,10 +64,7 @@ type OKMS struct {
 	Name   string `json:"name"`   // the display name; default the id
 }
 
-const (
-	collServiceKeys = "ovh.okms_service_keys"
-	collOKMSCA      = "ovh.okms_ca"
-)
+const collServiceKeys = "ovh.okms_service_keys"
 
 // Page sizes of the v2 lists (X-Pagination-Size). The real defaults are
 // unverified.
@@ -213,19 +215,16 @@ func getOKMS(c *call) (any, error) {
 		withCA = b
 	}
 	var out map[string]any
-	err = c.handler.opts.Store.Update(func(tx store.Tx) error {
+	err = c.handler.opts.Store.View(func(tx store.Tx) error {
 		keys, err := keysOf(tx, o.ID)
-		if err != nil {
-			return err
-		}
 		out = okmsView(o, len(keys))
-		if !withCA {
-			return nil
-		}
-		ca, err := c.handler.okmsCA(tx, o)
-		out["publicCA"], out["publicRsaCA"] = ca.PublicCA, ca.PublicRsaCA
 		return err
 	})
+	if err != nil || !withCA {
+		return out, err
+	}
+	ca, err := okmsCA(o)
+	out["publicCA"], out["publicRsaCA"] = ca.PublicCA, ca.PublicRsaCA
 	return out, err
 }
 
@@ -234,46 +233,49 @@ func getOKMS(c *call) (any, error) {
 // ovh/terraform-provider-ovh's publicCa matches them, Go's decoding being
 // case-insensitive).
 type okmsCAs struct {
-	PublicCA    string `json:"publicCA"`
-	PublicRsaCA string `json:"publicRsaCA"`
+	PublicCA    string
+	PublicRsaCA string
 }
 
-// okmsCA returns the KMS's CAs, made and kept at the first request so that
-// every later read answers the same certificates.
-func (h *Handler) okmsCA(tx store.Tx, o OKMS) (okmsCAs, error) {
-	ca, found, err := store.Get[okmsCAs](tx, collOKMSCA, o.ID)
-	if err != nil || found {
+// okmsCAsMade caches okmsCA's certificates by KMS id and region: they are
+// a pure function of both, and finding the RSA CA's primes takes a while.
+var okmsCAsMade sync.Map
+
+// okmsCA returns the KMS's CAs: an Ed25519 CA for the REST endpoint and an
+// RSA one, whose keys and signatures derive from the KMS's id and region,
+// so that every read answers the same certificates and nothing is stored
+// (CheckDestroy-style tests count what the emulator stores). The real CAs'
+// algorithms and subjects are unverified.
+func okmsCA(o OKMS) (okmsCAs, error) {
+	cacheKey := o.ID + "|" + o.Region
+	if v, ok := okmsCAsMade.Load(cacheKey); ok {
+		return v.(okmsCAs), nil //nolint:forcetypeassert // only okmsCAs are stored
+	}
+	seed := sha256.Sum256([]byte("emulated OKMS CA|" + cacheKey))
+	var ca okmsCAs
+	var err error
+	if ca.PublicCA, err = selfSignedCA(o, "OKMS CA", ed25519.NewKeyFromSeed(seed[:]), 1); err != nil {
 		return ca, err
 	}
-	ecKey, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	rsaKey, err := derivedRSAKey(&seedStream{seed: seed}, 2048)
 	if err != nil {
 		return ca, err
 	}
-	if ca.PublicCA, err = selfSignedCA(o, "OKMS CA", ecKey, h.opts.Now()); err != nil {
+	if ca.PublicRsaCA, err = selfSignedCA(o, "OKMS RSA CA", rsaKey, 2); err != nil {
 		return ca, err
 	}
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return ca, err
-	}
-	if ca.PublicRsaCA, err = selfSignedCA(o, "OKMS RSA CA", rsaKey, h.opts.Now()); err != nil {
-		return ca, err
-	}
-	return ca, store.Put(tx, collOKMSCA, o.ID, ca)
+	okmsCAsMade.Store(cacheKey, ca)
+	return ca, nil
 }
 
-// selfSignedCA is a CA certificate for the KMS's region, in PEM. The real
-// CAs' subjects are unverified.
-func selfSignedCA(o OKMS, name string, key crypto.Signer, now time.Time) (string, error) {
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	if err != nil {
-		return "", err
-	}
+// selfSignedCA is a CA certificate for the KMS's region, in PEM. Ed25519
+// and RSA PKCS #1 v1.5 signatures are deterministic, and so is the rest.
+func selfSignedCA(o OKMS, name string, key crypto.Signer, serial int64) (string, error) {
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
+		SerialNumber:          big.NewInt(serial),
 		Subject:               pkix.Name{Organization: []string{"OVHcloud (emulated)"}, CommonName: name + " " + o.Region},
-		NotBefore:             now.Add(-time.Hour).UTC(),
-		NotAfter:              now.AddDate(10, 0, 0).UTC(),
+		NotBefore:             time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:              time.Date(2044, 1, 1, 0, 0, 0, 0, time.UTC),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
@@ -283,6 +285,72 @@ func selfSignedCA(o OKMS, name string, key crypto.Signer, now time.Time) (string
 		return "", err
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), nil
+}
+
+// seedStream is SHA-256 in counter mode over a seed: the deterministic
+// bytes derivedRSAKey draws its primes from.
+type seedStream struct {
+	seed    [32]byte
+	counter uint64
+	buf     []byte
+}
+
+func (s *seedStream) Read(p []byte) (int, error) {
+	for n := 0; n < len(p); {
+		if len(s.buf) == 0 {
+			var block [40]byte
+			copy(block[:], s.seed[:])
+			binary.BigEndian.PutUint64(block[32:], s.counter)
+			s.counter++
+			sum := sha256.Sum256(block[:])
+			s.buf = sum[:]
+		}
+		c := copy(p[n:], s.buf)
+		s.buf = s.buf[c:]
+		n += c
+	}
+	return len(p), nil
+}
+
+// derivedRSAKey makes an RSA key from r's bytes: rsa.GenerateKey takes no
+// randomness of the caller's any more, so its keys cannot be made again.
+func derivedRSAKey(r io.Reader, bits int) (*rsa.PrivateKey, error) {
+	prime := func() (*big.Int, error) {
+		b := make([]byte, bits/16)
+		for {
+			if _, err := io.ReadFull(r, b); err != nil {
+				return nil, err
+			}
+			b[0] |= 0xc0 // the two top bits: the product has all its bits
+			b[len(b)-1] |= 1
+			if p := new(big.Int).SetBytes(b); p.ProbablyPrime(20) {
+				return p, nil
+			}
+		}
+	}
+	one := big.NewInt(1)
+	for {
+		p, err := prime()
+		if err != nil {
+			return nil, err
+		}
+		q, err := prime()
+		if err != nil {
+			return nil, err
+		}
+		pm, qm := new(big.Int).Sub(p, one), new(big.Int).Sub(q, one)
+		lambda := new(big.Int).Div(new(big.Int).Mul(pm, qm), new(big.Int).GCD(nil, nil, pm, qm))
+		d := new(big.Int).ModInverse(big.NewInt(65537), lambda)
+		if p.Cmp(q) == 0 || d == nil {
+			continue
+		}
+		k := &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: new(big.Int).Mul(p, q), E: 65537}, D: d, Primes: []*big.Int{p, q}}
+		if k.Validate() != nil {
+			continue
+		}
+		k.Precompute()
+		return k, nil
+	}
 }
 
 // keysOf lists a KMS's service keys, oldest first.
