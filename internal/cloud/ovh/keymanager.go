@@ -13,9 +13,9 @@ import (
 // The key manager on OVHcloud is the OVHcloud KMS (OKMS) the provider's
 // kms_id names: a service OVHcloud runs in the region, whose keys live in
 // OVHcloud's HSMs. The provider makes nothing here; it reads the KMS
-// through the API v2 and publishes its REST endpoint (and its public CA,
-// where the answer carries one), so that the same configuration stands on
-// both clouds. Deleting the resource forgets the KMS: it is never deleted.
+// through the API v2 and publishes its REST endpoint and its public CA, so
+// that the same configuration stands on both clouds. Deleting the resource
+// forgets the KMS: it is never deleted.
 //
 // What that means, said plainly: the keys are held by OVHcloud, not by the
 // customer. OKMS keeps key material inside OVHcloud's infrastructure, and
@@ -28,10 +28,17 @@ type okmsDetail struct {
 	Region       string `json:"region"`
 	RestEndpoint string `json:"restEndpoint"`
 	KMIPEndpoint string `json:"kmipEndpoint"`
-	// PublicCA is the CA of the KMS's endpoints, as ovh/terraform-provider-ovh
-	// reads it (publicCa); "" when the answer has none.
-	PublicCA string `json:"publicCa"`
+	// PublicCA is the CA of the KMS's REST endpoint, which the API answers
+	// only when asked with ?publicCA=true (withPublicCA). The field is
+	// publicCA in the OVHcloud Control Panel's model; ovh/terraform-provider-ovh
+	// names it publicCa, which Go's case-insensitive decoding also matches.
+	PublicCA string `json:"publicCA"`
 }
+
+// withPublicCA asks a read of the KMS for its public CAs (publicCA and
+// publicRsaCA), as the Control Panel and ovh/terraform-provider-ovh do;
+// without it the answer carries none.
+const withPublicCA = "?publicCA=true"
 
 // Keys of KeyManagerCluster.CloudIDs on OVHcloud.
 const keyOKMS = "okms"
@@ -47,7 +54,7 @@ func (c *Client) KeyManagerAddresses(context.Context, cloud.Network, int) ([]str
 
 func (c *Client) getOKMS(ctx context.Context, id string) (okmsDetail, error) {
 	var o okmsDetail
-	err := c.call(ctx, http.MethodGet, fill(routeOKMS, id), routeOKMS, nil, &o)
+	err := c.call(ctx, http.MethodGet, fill(routeOKMS, id)+withPublicCA, routeOKMS, nil, &o)
 	return o, err
 }
 

@@ -2,6 +2,8 @@ package ovh_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
@@ -76,5 +78,29 @@ func TestKeyManagerCluster_settingsAndMissingKMS(t *testing.T) {
 	// ... while a KMS the state names and the account no longer has is gone.
 	if _, err := c.ReadKeyManager(ctx, cloud.KeyManagerCluster{ID: cfg.KMSID}); !errors.Is(err, cloud.ErrNotFound) {
 		t.Errorf("read of a KMS gone: %v", err)
+	}
+}
+
+// The key manager publishes the KMS's public CA, which the API answers
+// only to a read with ?publicCA=true.
+func TestKeyManagerCluster_publishesTheOKMSPublicCA(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := client(t, kmsConfig(emu))
+	ctx := context.Background()
+	k, err := c.CreateKeyManager(ctx, cloud.KeyManagerSpec{Name: "wh-kms", Network: cloud.Network{ID: "pn-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode([]byte(k.CACertPEM))
+	if block == nil || block.Type != "CERTIFICATE" {
+		t.Fatalf("ca_cert_pem on OVHcloud is %q, want the KMS's public CA", k.CACertPEM)
+	}
+	if cert, err := x509.ParseCertificate(block.Bytes); err != nil || !cert.IsCA {
+		t.Fatalf("the published CA is not a CA certificate: %v", err)
+	}
+	again, err := c.ReadKeyManager(ctx, cloud.KeyManagerCluster{ID: k.ID})
+	if err != nil || again.CACertPEM != k.CACertPEM {
+		t.Fatalf("a read publishes another CA: %v", err)
 	}
 }
