@@ -26,7 +26,8 @@ import (
 //     {userId}/policy) and evaluated for the requests signed with that user's
 //     S3 credentials: an explicit Deny first, then an explicit Allow, then
 //     the ACLs, under which the bucket's owner has full control (the
-//     "identity and access management" guide). Its only documented condition
+//     "identity and access management" guide) and nobody else has any
+//     access: deny by default (see aclAllows). Its only documented condition
 //     is aws:SourceIp with IpAddress/NotIpAddress; the emulator also
 //     evaluates Bool, Null and the String operators as AWS does, which the
 //     real service may or may not do (unverified).
