@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
-	"github.com/sovhealth/terraform-provider-health/internal/emulator/emutest"
 )
 
 // These tests speak raw HTTP to the emulated OVHcloud instance, image,
@@ -193,7 +192,7 @@ func instanceStatus(t *testing.T, o *ovhAPI, id string) string {
 
 func TestOVHCompute_instanceLifecycle(t *testing.T) {
 	t.Parallel()
-	emu := emutest.Start(t, nil)
+	emu := startFrozenOVH(t)
 	o := newComputeAPI(t, emu)
 	f := newComputeFixture(t, o)
 
@@ -312,7 +311,7 @@ func TestOVHComputeSchemaCatchesMistakes(t *testing.T) {
 
 func TestOVHCompute_invalidRequests(t *testing.T) {
 	t.Parallel()
-	emu := emutest.Start(t, nil)
+	emu := startFrozenOVH(t)
 	o := newComputeAPI(t, emu)
 	f := newComputeFixture(t, o)
 	with := func(mutate func(b ovhObj)) ovhObj {

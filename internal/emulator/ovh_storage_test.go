@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
-	"github.com/sovhealth/terraform-provider-health/internal/emulator/emutest"
 )
 
 // These tests speak raw HTTP to the emulated OVHcloud object storage calls
@@ -90,7 +89,7 @@ func ovhUser(t *testing.T, o *ovhAPI, description string) (string, *s3Client) {
 
 func TestOVHStorage_usersAndCredentials(t *testing.T) {
 	t.Parallel()
-	emu := emutest.Start(t, nil)
+	emu := startFrozenOVH(t)
 	o := newOVHStorageAPI(t, emu)
 	assertOVHClass(t, o.callInvalid("POST", o.in("/user"), `{"role":"superuser"}`), 400, "Client::BadRequest")
 	id, s3c := ovhUser(t, o, "health_warehouse_storage wh-creds")
@@ -134,7 +133,7 @@ func TestOVHStorage_usersAndCredentials(t *testing.T) {
 
 func TestOVHStorage_bucketsAndUserPolicies(t *testing.T) {
 	t.Parallel()
-	emu := emutest.Start(t, nil)
+	emu := startFrozenOVH(t)
 	o := newOVHStorageAPI(t, emu)
 	region := emulator.DefaultOVHRegion
 	owner, s3c := ovhUser(t, o, "health_warehouse_storage wh-ovh-raw")
@@ -219,7 +218,7 @@ func TestOVHStorage_bucketsAndUserPolicies(t *testing.T) {
 
 func TestOVHStorage_objectLockAndTags(t *testing.T) {
 	t.Parallel()
-	emu := emutest.Start(t, nil)
+	emu := startFrozenOVH(t)
 	o := newOVHStorageAPI(t, emu)
 	region := emulator.DefaultOVHRegion
 	owner, s3c := ovhUser(t, o, "health_warehouse_storage wh-ovh-audit")

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
@@ -17,11 +18,16 @@ import (
 // ovh_cloud_project_instance does it: POST /region/{regionName}/instance
 // (newer than the June 2024 schema; its body follows the provider's
 // CloudProjectInstanceCreateOpts), which answers an operation whose
-// resourceId is the instance once completed. They are read, started,
-// stopped and deleted through the v1 routes /instance/{instanceId}, and
-// their floating IPs through /region/{regionName}/floatingip.
+// resourceId is the instance once completed; the provider then reads it at
+// GET /region/{regionName}/instance/{instanceId} (also newer, answered in
+// the shape of the provider's CloudProjectInstanceResponse). They are read,
+// started, stopped and deleted through the v1 routes /instance/{instanceId},
+// and their floating IPs through /region/{regionName}/floatingip. An
+// instance is on the public network (Ext-Net), on one private network, or
+// both, and boots with one of the project's SSH keys (sshkey.go), named or
+// made with it.
 //
-// States move as objects are read, never with time (see network.go): an
+// States move as objects are read, and with time (transient.go): an
 // instance answers BUILD to its creation and first read, ACTIVE after;
 // stopping shows ACTIVE once more, then SHUTOFF; starting shows SHUTOFF
 // once more, then ACTIVE; deleting shows DELETING once, then the instance
@@ -45,6 +51,7 @@ func computeRoutes() map[string]route {
 		"GET " + project + "/image":                                       {serve: listImages},
 		"GET " + project + "/flavor":                                      {serve: listFlavors},
 		"POST " + regional + "/instance":                                  {serve: createInstance},
+		"GET " + regional + "/instance/{instanceId}":                      {serve: getRegionalInstance},
 		"GET " + project + "/instance":                                    {serve: listInstances},
 		"GET " + project + "/instance/{instanceId}":                       {serve: getInstance},
 		"PUT " + project + "/instance/{instanceId}":                       {serve: renameInstance},
@@ -82,20 +89,42 @@ const maxUserData = 65535
 
 // ---- catalogues -------------------------------------------------------------
 
-// flavorSpec is one flavor of the catalogue: OVHcloud's General Purpose b3
-// and Discovery d2 ranges, with their published vCPU, memory and disk.
+// flavorSpec is one flavor of the catalogue: OVHcloud's General Purpose b2
+// and b3 and Discovery d2 ranges, with their published vCPU, memory and
+// disk. The catalogue lists b2-7 first, as real 1-AZ regions do: the
+// official acceptance tests take a region's first flavor and expect b2-7
+// (TestAccCloudProjectInstance_basic), or b3-8 in a 3-AZ region, where the
+// older ranges are not sold (TestAccCloudProjectInstance3AZ_basic).
 type flavorSpec struct {
 	name   string
 	vcpus  int64
 	ramGB  int64
 	diskGB int64
 	osType string
+	// oneAZOnly: not in 3-AZ regions (unverified beyond the official tests).
+	oneAZOnly bool
 }
 
 var flavorCatalogue = []flavorSpec{
-	{"d2-2", 1, 2, 25, "linux"}, {"d2-4", 2, 4, 50, "linux"}, {"d2-8", 4, 8, 50, "linux"},
-	{"b3-8", 2, 8, 50, "linux"}, {"b3-16", 4, 16, 100, "linux"}, {"b3-32", 8, 32, 200, "linux"}, {"b3-64", 16, 64, 400, "linux"},
-	{"win-b3-8", 2, 8, 50, "windows"}, {"win-b3-16", 4, 16, 100, "windows"},
+	{"b2-7", 2, 7, 50, "linux", true}, {"b2-15", 4, 15, 100, "linux", true},
+	{"b3-8", 2, 8, 50, "linux", false}, {"b3-16", 4, 16, 100, "linux", false}, {"b3-32", 8, 32, 200, "linux", false},
+	{"b3-64", 16, 64, 400, "linux", false},
+	{"d2-2", 1, 2, 25, "linux", true}, {"d2-4", 2, 4, 50, "linux", true}, {"d2-8", 4, 8, 50, "linux", true},
+	{"win-b3-8", 2, 8, 50, "windows", false}, {"win-b3-16", 4, 16, 100, "windows", false},
+}
+
+// availabilityZones are the zones of OVHcloud's 3-AZ regions. Nova names
+// the single zone of any other region "nova".
+var availabilityZones = map[string][]string{
+	"EU-WEST-PAR": {"eu-west-par-a", "eu-west-par-b", "eu-west-par-c"},
+}
+
+// defaultZone is the zone an instance lands in when the creation names none.
+func defaultZone(region string) string {
+	if zones := availabilityZones[region]; len(zones) > 0 {
+		return zones[0]
+	}
+	return "nova"
 }
 
 // apiFlavor is cloud.flavor.Flavor.
@@ -131,6 +160,9 @@ type planCodes struct {
 func flavorsOf(region string) []apiFlavor {
 	out := make([]apiFlavor, 0, len(flavorCatalogue))
 	for _, f := range flavorCatalogue {
+		if f.oneAZOnly && len(availabilityZones[region]) > 0 {
+			continue
+		}
 		hourly, monthly := f.name+".consumption", f.name+".monthly.postpaid"
 		bandwidth := int64(500)
 		out = append(out, apiFlavor{
@@ -325,55 +357,164 @@ type apiIPAddress struct {
 	Version   int64   `json:"version"`
 }
 
+// apiRegionalInstance is what GET /region/{regionName}/instance/{instanceId}
+// answers. The route is newer than the June 2024 schema: its shape is the
+// official provider's CloudProjectInstanceResponse
+// (ovh/types_cloud_project_instance.go), the only description found.
+type apiRegionalInstance struct {
+	Addresses        []apiRegionalAddress `json:"addresses"`
+	AttachedVolumes  []apiAttachedVolume  `json:"attachedVolumes"`
+	AvailabilityZone string               `json:"availabilityZone"`
+	FlavorID         string               `json:"flavorId"`
+	FlavorName       string               `json:"flavorName"`
+	ID               string               `json:"id"`
+	ImageID          string               `json:"imageId"`
+	Name             string               `json:"name"`
+	Region           string               `json:"region"`
+	SSHKey           *string              `json:"sshKey"` // the key's name
+	Status           string               `json:"status"`
+	TaskState        *string              `json:"taskState"` // Nova's task_state, null when idle
+}
+
+type apiRegionalAddress struct {
+	IP      string `json:"ip"`
+	Version int64  `json:"version"`
+}
+
+type apiAttachedVolume struct {
+	ID string `json:"id"`
+}
+
 type instanceRecord struct {
 	owner
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Region    string `json:"region"`
-	FlavorID  string `json:"flavor_id"`
-	ImageID   string `json:"image_id"`
-	Status    string `json:"status"`
-	Task      string `json:"task,omitempty"` // powering-off, powering-on
-	Created   string `json:"created"`
-	NetworkID string `json:"network_id"` // the OpenStack network
-	SubnetID  string `json:"subnet_id"`
-	PrivateIP string `json:"private_ip"`
-	PortID    string `json:"port_id"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Region   string `json:"region"`
+	Zone     string `json:"availability_zone,omitempty"`
+	FlavorID string `json:"flavor_id"`
+	ImageID  string `json:"image_id"`
+	Status   string `json:"status"`
+	Task     string `json:"task,omitempty"` // powering-off, powering-on
+	Created  string `json:"created"`
+	// Since is when the instance entered its status or task.
+	Since time.Time `json:"since"`
+	// SSHKey is the id of the project's SSH key the instance booted with.
+	SSHKey string `json:"ssh_key,omitempty"`
+	// PublicIP is the instance's address on Ext-Net, when it is public.
+	PublicIP string `json:"public_ip,omitempty"`
+	// The private network, when it has one.
+	NetworkID string `json:"network_id,omitempty"` // the OpenStack network
+	SubnetID  string `json:"subnet_id,omitempty"`
+	PrivateIP string `json:"private_ip,omitempty"`
+	PortID    string `json:"port_id,omitempty"`
 	GatewayIP string `json:"gateway_ip,omitempty"`
 	// UserData is kept as sent; the API never shows it.
 	UserData string `json:"user_data,omitempty"`
 }
 
 func (r instanceRecord) addresses() []apiIPAddress {
-	var gw *string
-	if r.GatewayIP != "" {
-		g := r.GatewayIP
-		gw = &g
+	out := []apiIPAddress{}
+	if r.PublicIP != "" {
+		gw := publicGateway(r.PublicIP)
+		out = append(out, apiIPAddress{GatewayIP: &gw, IP: r.PublicIP, NetworkID: derivedUUID("Ext-Net:" + r.Region), Type: "public", Version: 4})
 	}
-	return []apiIPAddress{{GatewayIP: gw, IP: r.PrivateIP, NetworkID: r.NetworkID, Type: "private", Version: 4}}
+	if r.PrivateIP != "" {
+		var gw *string
+		if r.GatewayIP != "" {
+			g := r.GatewayIP
+			gw = &g
+		}
+		out = append(out, apiIPAddress{GatewayIP: gw, IP: r.PrivateIP, NetworkID: r.NetworkID, Type: "private", Version: 4})
+	}
+	return out
 }
 
-func (r instanceRecord) detail() apiInstanceDetail {
+func (r instanceRecord) detail(tx store.Tx) (apiInstanceDetail, error) {
 	flavor, _ := flavorByID(r.Region, r.FlavorID)
 	image, _ := imageByID(r.Region, r.ImageID)
+	key := json.RawMessage("null")
+	if r.SSHKey != "" {
+		k, found, err := store.Get[sshKeyRecord](tx, collSSHKeys, r.SSHKey)
+		if err != nil {
+			return apiInstanceDetail{}, err
+		}
+		if found {
+			raw, err := json.Marshal(k.detail())
+			if err != nil {
+				return apiInstanceDetail{}, err
+			}
+			key = raw
+		}
+	}
 	return apiInstanceDetail{
 		Created: r.Created, Flavor: flavor, ID: r.ID, Image: image, IPAddresses: r.addresses(),
 		MonthlyBilling: json.RawMessage("null"), Name: r.Name, OperationIDs: []string{}, PlanCode: flavor.PlanCodes.Hourly,
-		Region: r.Region, SSHKey: json.RawMessage("null"), Status: r.Status,
-	}
+		Region: r.Region, SSHKey: key, Status: r.Status,
+	}, nil
 }
 
 func (r instanceRecord) summary() apiInstance {
 	flavor, _ := flavorByID(r.Region, r.FlavorID)
-	return apiInstance{
+	v := apiInstance{
 		Created: r.Created, FlavorID: r.FlavorID, ID: r.ID, ImageID: r.ImageID, IPAddresses: r.addresses(),
 		MonthlyBilling: json.RawMessage("null"), Name: r.Name, OperationIDs: []string{}, PlanCode: flavor.PlanCodes.Hourly,
 		Region: r.Region, Status: r.Status,
 	}
+	if r.SSHKey != "" {
+		id := r.SSHKey
+		v.SSHKeyID = &id
+	}
+	return v
+}
+
+func (r instanceRecord) regional(tx store.Tx) (apiRegionalInstance, error) {
+	flavor, _ := flavorByID(r.Region, r.FlavorID)
+	v := apiRegionalInstance{
+		Addresses: []apiRegionalAddress{}, AttachedVolumes: []apiAttachedVolume{}, AvailabilityZone: r.Zone,
+		FlavorID: r.FlavorID, FlavorName: flavor.Name, ID: r.ID, ImageID: r.ImageID, Name: r.Name, Region: r.Region,
+		Status: r.Status,
+	}
+	if v.AvailabilityZone == "" {
+		v.AvailabilityZone = defaultZone(r.Region)
+	}
+	for _, a := range r.addresses() {
+		v.Addresses = append(v.Addresses, apiRegionalAddress{IP: a.IP, Version: a.Version})
+	}
+	switch {
+	case r.Task != "":
+		task := r.Task
+		v.TaskState = &task
+	case r.Status == instanceDeleting:
+		task := "deleting"
+		v.TaskState = &task
+	}
+	if r.SSHKey != "" {
+		k, found, err := store.Get[sshKeyRecord](tx, collSSHKeys, r.SSHKey)
+		if err != nil {
+			return v, err
+		}
+		if found {
+			name := k.Name
+			v.SSHKey = &name
+		}
+	}
+	return v, nil
 }
 
 // answered moves the instance one step on after a read showed it.
-func (r instanceRecord) answered(tx store.Tx) error {
+func (r instanceRecord) answered(tx store.Tx, at time.Time) error {
+	_, err := r.moveOn(tx, at)
+	return err
+}
+
+// transient reports whether the instance is in a state that moves on.
+func (r instanceRecord) transient() bool {
+	return r.Status == instanceBuild || r.Task != "" || r.Status == instanceDeleting
+}
+
+// moveOn moves the instance one step on at time at, and reports whether it
+// is gone.
+func (r instanceRecord) moveOn(tx store.Tx, at time.Time) (bool, error) {
 	switch {
 	case r.Status == instanceBuild:
 		r.Status = instanceActive
@@ -382,11 +523,12 @@ func (r instanceRecord) answered(tx store.Tx) error {
 	case r.Task == "powering-on":
 		r.Status, r.Task = instanceActive, ""
 	case r.Status == instanceDeleting:
-		return removeInstance(tx, r)
+		return true, removeInstance(tx, r)
 	default:
-		return nil
+		return false, nil
 	}
-	return store.Put(tx, collInstances, r.ID, r)
+	r.Since = at
+	return false, store.Put(tx, collInstances, r.ID, r)
 }
 
 // removeInstance deletes the instance; its floating IP loses its port.
@@ -431,12 +573,17 @@ type instanceCreation struct {
 	Flavor *struct {
 		ID string `json:"id"`
 	} `json:"flavor"`
-	Group        json.RawMessage `json:"group"`
-	Name         *string         `json:"name"`
-	SSHKey       json.RawMessage `json:"sshKey"`
-	SSHKeyCreate json.RawMessage `json:"sshKeyCreate"`
-	UserData     *string         `json:"userData"`
-	Network      *struct {
+	Group  json.RawMessage `json:"group"`
+	Name   *string         `json:"name"`
+	SSHKey *struct {
+		Name *string `json:"name"`
+	} `json:"sshKey"`
+	SSHKeyCreate *struct {
+		Name      *string `json:"name"`
+		PublicKey *string `json:"publicKey"`
+	} `json:"sshKeyCreate"`
+	UserData *string `json:"userData"`
+	Network  *struct {
 		Public  bool `json:"public"`
 		Private *struct {
 			FloatingIP       json.RawMessage `json:"floatingIp"`
@@ -468,52 +615,78 @@ func unsupported(parts map[string]json.RawMessage) error {
 	return nil
 }
 
+// checkCreation checks what the creation body says on its own.
+func (req instanceCreation) check() error {
+	if err := mandatory(property{"name", req.Name != nil}, property{"flavor", req.Flavor != nil},
+		property{"bootFrom", req.BootFrom != nil}, property{"billingPeriod", req.BillingPeriod != nil},
+		property{"network", req.Network != nil}); err != nil {
+		return err
+	}
+	if err := unsupported(map[string]json.RawMessage{"autobackup": req.AutoBackup, "group": req.Group}); err != nil {
+		return err
+	}
+	if *req.BillingPeriod != "hourly" && *req.BillingPeriod != "monthly" {
+		return errBadRequest("[billingPeriod] Given data (%s) does not belong to the BillingPeriodEnum enumeration", *req.BillingPeriod)
+	}
+	if req.Bulk > 1 {
+		return errBadRequest("[bulk] The emulator creates one instance per call")
+	}
+	if req.BootFrom.ImageID == nil || req.BootFrom.VolumeID != nil {
+		return errBadRequest("[bootFrom] The emulator boots from an image only (imageId)")
+	}
+	if n := len(*req.Name); n == 0 || n > 255 {
+		return errBadRequest("[name] An instance name has 1 to 255 characters")
+	}
+	if req.UserData != nil {
+		if n := base64.StdEncoding.EncodedLen(len(*req.UserData)); n > maxUserData {
+			return errBadRequest("[userData] The user data is %d bytes once base64-encoded; OpenStack takes at most %d", n, maxUserData)
+		}
+	}
+	// The official provider sends exactly one of the two (ExactlyOneOf in
+	// its schema); the emulator also takes none, for clients that hand
+	// their keys over in the user data.
+	if req.SSHKey != nil && req.SSHKeyCreate != nil {
+		return errBadRequest("[sshKey] sshKey and sshKeyCreate are mutually exclusive") // unverified wording
+	}
+	if req.SSHKey != nil {
+		if err := mandatory(property{"sshKey.name", req.SSHKey.Name != nil}); err != nil {
+			return err
+		}
+	}
+	if k := req.SSHKeyCreate; k != nil {
+		if err := mandatory(property{"sshKeyCreate.name", k.Name != nil}, property{"sshKeyCreate.publicKey", k.PublicKey != nil}); err != nil {
+			return err
+		}
+	}
+	priv := req.Network.Private
+	if !req.Network.Public && (priv == nil || priv.Network == nil) {
+		return errBadRequest("[network] The instance needs the public network, an existing private network (network.private.network), or both")
+	}
+	if priv == nil {
+		return nil
+	}
+	if priv.Network == nil {
+		return errBadRequest("[network.private] The emulator attaches instances to an existing private network only (network.private.network)")
+	}
+	if err := unsupported(map[string]json.RawMessage{"network.private.floatingIp": priv.FloatingIP,
+		"network.private.gatewayCreate": priv.GatewayCreate, "network.private.networkCreate": priv.NetworkCreate}); err != nil {
+		return err
+	}
+	for field, v := range map[string]string{"network.private.network.id": priv.Network.ID, "network.private.network.subnetId": priv.Network.SubnetID} {
+		if err := checkUUID(v); err != nil {
+			return errBadRequest("[%s] invalid: invalid uuid '%s': %v", field, v, err)
+		}
+	}
+	return nil
+}
+
 func createInstance(c *call) (any, error) {
 	var req instanceCreation
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	if err := mandatory(property{"name", req.Name != nil}, property{"flavor", req.Flavor != nil},
-		property{"bootFrom", req.BootFrom != nil}, property{"billingPeriod", req.BillingPeriod != nil},
-		property{"network", req.Network != nil}); err != nil {
+	if err := req.check(); err != nil {
 		return nil, err
-	}
-	if err := unsupported(map[string]json.RawMessage{"autobackup": req.AutoBackup, "group": req.Group,
-		"sshKey": req.SSHKey, "sshKeyCreate": req.SSHKeyCreate}); err != nil {
-		return nil, err
-	}
-	if *req.BillingPeriod != "hourly" && *req.BillingPeriod != "monthly" {
-		return nil, errBadRequest("[billingPeriod] Given data (%s) does not belong to the BillingPeriodEnum enumeration", *req.BillingPeriod)
-	}
-	if req.Bulk > 1 {
-		return nil, errBadRequest("[bulk] The emulator creates one instance per call")
-	}
-	if req.BootFrom.ImageID == nil || req.BootFrom.VolumeID != nil {
-		return nil, errBadRequest("[bootFrom] The emulator boots from an image only (imageId)")
-	}
-	name := *req.Name
-	if name == "" || len(name) > 255 {
-		return nil, errBadRequest("[name] An instance name has 1 to 255 characters")
-	}
-	userData := ""
-	if req.UserData != nil {
-		userData = *req.UserData
-		if n := base64.StdEncoding.EncodedLen(len(userData)); n > maxUserData {
-			return nil, errBadRequest("[userData] The user data is %d bytes once base64-encoded; OpenStack takes at most %d", n, maxUserData)
-		}
-	}
-	priv := req.Network.Private
-	if req.Network.Public || priv == nil || priv.Network == nil {
-		return nil, errBadRequest("[network] The emulator attaches instances to one existing private network only (network.private.network)")
-	}
-	if err := unsupported(map[string]json.RawMessage{"network.private.floatingIp": priv.FloatingIP,
-		"network.private.gatewayCreate": priv.GatewayCreate, "network.private.networkCreate": priv.NetworkCreate}); err != nil {
-		return nil, err
-	}
-	for field, v := range map[string]string{"network.private.network.id": priv.Network.ID, "network.private.network.subnetId": priv.Network.SubnetID} {
-		if err := checkUUID(v); err != nil {
-			return nil, errBadRequest("[%s] invalid: invalid uuid '%s': %v", field, v, err)
-		}
 	}
 	return c.inProject(func(tx store.Tx, p Project) (any, error) {
 		region, err := c.regionParam(p)
@@ -531,37 +704,55 @@ func createInstance(c *call) (any, error) {
 		if image.Type != flavor.OSType {
 			return nil, errBadRequest("The image %s (%s) cannot boot on the flavor %s (%s)", image.Name, image.Type, flavor.Name, flavor.OSType)
 		}
-		s, openstackID, err := subnetInRegion(tx, p, region, priv.Network.SubnetID)
-		if err != nil {
-			return nil, err
+		zone := defaultZone(region)
+		if req.AvailabilityZone != nil {
+			zone = *req.AvailabilityZone
+			if !slices.Contains(availabilityZones[region], zone) {
+				// Unverified wording; Nova's own answer is "The requested
+				// availability zone is not available".
+				return nil, errBadRequest("[availabilityZone] %s is not an availability zone of region %s (%v)", zone, region, availabilityZones[region])
+			}
 		}
-		if openstackID != priv.Network.ID {
-			return nil, errNotFound("Subnet %s does not exist in network %s", s.ID, priv.Network.ID) // unverified wording
+		r := instanceRecord{owner: owner{p.ID}, ID: newUUID(), Name: *req.Name, Region: region, Zone: zone, FlavorID: flavor.ID,
+			ImageID: image.ID, Status: instanceBuild, Created: c.now(), Since: c.clock()}
+		if req.UserData != nil {
+			r.UserData = *req.UserData
 		}
-		gw, err := gatewayOn(tx, p, s.ID)
-		if err != nil {
-			return nil, err
+		switch {
+		case req.SSHKey != nil:
+			k, err := keyByName(tx, p, *req.SSHKey.Name, region)
+			if err != nil {
+				return nil, err
+			}
+			r.SSHKey = k.ID
+		case req.SSHKeyCreate != nil:
+			k, err := addSSHKey(tx, c, p, *req.SSHKeyCreate.Name, *req.SSHKeyCreate.PublicKey, &region)
+			if err != nil {
+				return nil, err
+			}
+			r.SSHKey = k.ID
 		}
-		if priv.Gateway != nil && (gw == nil || gw.ID != priv.Gateway.ID) {
-			return nil, errBadRequest("Gateway %s is not attached to the subnet %s", priv.Gateway.ID, s.ID) // unverified
+		if req.Network.Public {
+			if r.PublicIP, err = freePublicAddress(tx); err != nil {
+				return nil, err
+			}
 		}
-		if priv.FloatingIPCreate != nil && gw == nil {
-			return nil, errBadRequest("A floating IP needs a gateway in the subnet %s: attach one, or ask for gatewayCreate", s.ID) // unverified
-		}
-		address, err := freeInstanceAddress(tx, p, s, priv.IP)
-		if err != nil {
-			return nil, err
-		}
-		r := instanceRecord{owner: owner{p.ID}, ID: newUUID(), Name: name, Region: region, FlavorID: flavor.ID, ImageID: image.ID,
-			Status: instanceBuild, Created: c.now(), NetworkID: openstackID, SubnetID: s.ID, PrivateIP: address, PortID: newUUID(),
-			UserData: userData}
-		if s.GatewayIP != nil {
-			r.GatewayIP = *s.GatewayIP
+		var gw *gatewayRecord
+		if priv := req.Network.Private; priv != nil {
+			if gw, err = r.attachPrivate(tx, p, priv.Network.ID, priv.Network.SubnetID, priv.IP); err != nil {
+				return nil, err
+			}
+			if priv.Gateway != nil && (gw == nil || gw.ID != priv.Gateway.ID) {
+				return nil, errBadRequest("Gateway %s is not attached to the subnet %s", priv.Gateway.ID, r.SubnetID) // unverified
+			}
+			if priv.FloatingIPCreate != nil && gw == nil {
+				return nil, errBadRequest("A floating IP needs a gateway in the subnet %s: attach one, or ask for gatewayCreate", r.SubnetID) // unverified
+			}
 		}
 		if err := store.Put(tx, collInstances, r.ID, r); err != nil {
 			return nil, err
 		}
-		if priv.FloatingIPCreate != nil {
+		if priv := req.Network.Private; priv != nil && priv.FloatingIPCreate != nil {
 			if _, err := newFloatingIP(tx, p, region, r, gw.ID); err != nil {
 				return nil, err
 			}
@@ -573,6 +764,62 @@ func createInstance(c *call) (any, error) {
 		op.Subject, op.SubjectCollection = r.ID, collInstances
 		return op.view(), store.Put(tx, collOperations, op.ID, op)
 	})
+}
+
+// attachPrivate gives the instance a port in a subnet of the private
+// network (the OpenStack network openstackID), and returns the gateway of
+// that subnet, if any.
+func (r *instanceRecord) attachPrivate(tx store.Tx, p Project, openstackID, subnetID, ip string) (*gatewayRecord, error) {
+	s, subnetNetwork, err := subnetInRegion(tx, p, r.Region, subnetID)
+	if err != nil {
+		return nil, err
+	}
+	if subnetNetwork != openstackID {
+		return nil, errNotFound("Subnet %s does not exist in network %s", s.ID, openstackID) // unverified wording
+	}
+	gw, err := gatewayOn(tx, p, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	address, err := freeInstanceAddress(tx, p, s, ip)
+	if err != nil {
+		return nil, err
+	}
+	r.NetworkID, r.SubnetID, r.PrivateIP, r.PortID = openstackID, s.ID, address, newUUID()
+	if s.GatewayIP != nil {
+		r.GatewayIP = *s.GatewayIP
+	}
+	return gw, nil
+}
+
+// publicAddressesOfInstances is the block instances on Ext-Net take their
+// address from: TEST-NET-1 (RFC 5737), apart from the gateways' and the
+// floating IPs' blocks.
+var publicAddressesOfInstances = netip.MustParsePrefix("192.0.2.0/24")
+
+// publicGateway is the router of Ext-Net for a public address.
+func publicGateway(string) string {
+	return publicAddressesOfInstances.Addr().Next().String()
+}
+
+// freePublicAddress picks the lowest Ext-Net address no instance holds,
+// the block's first address being the router.
+func freePublicAddress(tx store.Tx) (string, error) {
+	all, err := store.List[instanceRecord](tx, collInstances)
+	if err != nil {
+		return "", err
+	}
+	used := map[string]bool{publicGateway(""): true}
+	for _, r := range all {
+		used[r.PublicIP] = true
+	}
+	last := lastAddress(publicAddressesOfInstances)
+	for a := publicAddressesOfInstances.Addr().Next(); a.Less(last); a = a.Next() {
+		if !used[a.String()] {
+			return a.String(), nil
+		}
+	}
+	return "", errConflict("No public address is left for an instance in the emulator (%s)", publicAddressesOfInstances)
 }
 
 // freeInstanceAddress gives an instance an address of the subnet's DHCP
@@ -633,7 +880,38 @@ func getInstance(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return r.detail(), c.advance(collInstances, r.ID, r.Status+"/"+r.Task, func() error { return r.answered(tx) })
+		v, err := r.detail(tx)
+		if err != nil {
+			return nil, err
+		}
+		return v, c.advance(collInstances, r.ID, r.Status+"/"+r.Task, func() error { return r.answered(tx, c.clock()) })
+	})
+}
+
+// getRegionalInstance is GET /region/{regionName}/instance/{instanceId},
+// which the official provider polls until the instance is ACTIVE.
+func getRegionalInstance(c *call) (any, error) {
+	return c.inProject(func(tx store.Tx, p Project) (any, error) {
+		region, err := c.regionParam(p)
+		if err != nil {
+			return nil, err
+		}
+		id, err := c.instanceParam(true)
+		if err != nil {
+			return nil, err
+		}
+		r, err := loadInstance(tx, p, id)
+		if err != nil {
+			return nil, err
+		}
+		if r.Region != region {
+			return nil, errNotFound("Instance %s does not exist in region %s", id, region) // unverified wording
+		}
+		v, err := r.regional(tx)
+		if err != nil {
+			return nil, err
+		}
+		return v, c.advance(collInstances, r.ID, r.Status+"/"+r.Task, func() error { return r.answered(tx, c.clock()) })
 	})
 }
 
@@ -656,7 +934,7 @@ func listInstances(c *call) (any, error) {
 				continue
 			}
 			out = append(out, r.summary())
-			if err := c.advance(collInstances, r.ID, r.Status+"/"+r.Task, func() error { return r.answered(tx) }); err != nil {
+			if err := c.advance(collInstances, r.ID, r.Status+"/"+r.Task, func() error { return r.answered(tx, c.clock()) }); err != nil {
 				return nil, err
 			}
 		}
@@ -671,7 +949,7 @@ func deleteInstance(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.Status, r.Task = instanceDeleting, ""
+		r.Status, r.Task, r.Since = instanceDeleting, "", c.clock()
 		return nil, store.Put(tx, collInstances, r.ID, r)
 	})
 }
@@ -719,6 +997,7 @@ func powerInstance(c *call, start bool) (any, error) {
 			verb := map[bool]string{true: "start", false: "stop"}[start]
 			return nil, errConflict("Cannot '%s' instance %s while it is %s", verb, r.ID, strings.ToLower(r.Status+" "+r.Task))
 		}
+		r.Since = c.clock()
 		return nil, store.Put(tx, collInstances, r.ID, r)
 	})
 }
@@ -824,6 +1103,9 @@ func floatingIPTarget(tx store.Tx, c *call, p Project, ip string, gatewayWanted 
 	}
 	if r.Status == instanceDeleting {
 		return "", instanceRecord{}, nil, errConflict("Instance %s is being deleted", id)
+	}
+	if r.PrivateIP == "" {
+		return "", instanceRecord{}, nil, errBadRequest("Instance %s has no private network: a floating IP reaches a private address", id) // unverified
 	}
 	if ip != r.PrivateIP {
 		return "", instanceRecord{}, nil, errBadRequest("[ip] %s is not an address of the instance %s", ip, id) // unverified

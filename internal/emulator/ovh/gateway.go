@@ -3,6 +3,7 @@ package ovh
 import (
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
@@ -12,8 +13,12 @@ import (
 //
 // Creating and deleting a gateway are asynchronous: both answer an
 // operation (see operation.go). The gateway exists from the creation call
-// on, and answers "building" to its first read, "active" after; it goes
-// away when its deletion's operation completes.
+// on and is "building" until its creation's operation completes, "active"
+// from then on: the official provider reads the gateway as soon as the
+// operation names it and takes any other status than "active" for a
+// failure. A read that shows a building gateway completes the work (the
+// operation with it), as reads move every object on. The gateway goes away
+// when its deletion's operation completes.
 
 const collGateways = "ovh.gateways"
 
@@ -90,10 +95,29 @@ func (g gatewayRecord) interfaceOn(subnetID string) *gatewayInterface {
 	return nil
 }
 
-// answered moves the gateway on after a read showed it.
-func (g gatewayRecord) answered(tx store.Tx) error {
+// answered moves the gateway on after a read showed it: its creation's
+// operation completes, which makes it active.
+func (g gatewayRecord) answered(tx store.Tx, at time.Time) error {
 	if g.Status != gatewayBuilding {
 		return nil
+	}
+	ops, err := listInProject[operationRecord](tx, collOperations, g.Project)
+	if err != nil {
+		return err
+	}
+	for _, op := range ops {
+		if op.GatewayID == g.ID && op.Action == actionGatewayCreate && op.Status != opCompleted {
+			return completeOperation(tx, op, at)
+		}
+	}
+	return gatewayBuilt(tx, g.ID)
+}
+
+// gatewayBuilt makes a building gateway active.
+func gatewayBuilt(tx store.Tx, id string) error {
+	g, found, err := store.Get[gatewayRecord](tx, collGateways, id)
+	if err != nil || !found || g.Status != gatewayBuilding {
+		return err
 	}
 	g.Status = gatewayActive
 	return store.Put(tx, collGateways, g.ID, g)
@@ -270,7 +294,7 @@ func listGateways(c *call) (any, error) {
 				continue
 			}
 			out = append(out, g.view())
-			if err := c.advance(collGateways, g.ID, g.Status, func() error { return g.answered(tx) }); err != nil {
+			if err := c.advance(collGateways, g.ID, g.Status, func() error { return g.answered(tx, c.clock()) }); err != nil {
 				return nil, err
 			}
 		}
@@ -288,7 +312,7 @@ func getGateway(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return g.view(), c.advance(collGateways, g.ID, g.Status, func() error { return g.answered(tx) })
+		return g.view(), c.advance(collGateways, g.ID, g.Status, func() error { return g.answered(tx, c.clock()) })
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
@@ -13,12 +14,14 @@ import (
 // Private networks on the vRack and their subnets: the v1 routes under
 // /cloud/project/{serviceName}/network/private.
 //
-// States move as objects are read, never with time, so that tests are
-// deterministic and never sleep: a read answers the state an object is in,
-// then moves it one step on. A new network answers BUILDING to its creation
-// and to its first read, ACTIVE from then on; a deleted network answers
-// DELETING to the next read, and is gone after it. Lists count as reads of
-// every object they show.
+// A read answers the state an object is in, then moves it one step on (see
+// Options.Pace): a new network answers BUILDING to its creation and to its
+// first read, ACTIVE from then on; a deleted network answers DELETING to the
+// next read, and is gone after it. Lists count as reads of every object they
+// show. States also move on with time, as on the real cloud: a network left
+// BUILDING or DELETING for pace.Hold moves on at the next call of anything
+// (transient.go). Adding a region makes the network BUILDING again until
+// the region is ready.
 //
 // Objects are stored one collection per kind, keyed by their API id, next
 // to the project they belong to:
@@ -62,6 +65,8 @@ type networkRegion struct {
 type networkRecord struct {
 	owner
 	apiNetwork
+	// Since is when the network entered its status.
+	Since time.Time `json:"since"`
 }
 
 func (n networkRecord) view() apiNetwork {
@@ -192,7 +197,7 @@ func createNetwork(c *call) (any, error) {
 			VlanID: vlan,
 			Type:   "private",
 			Status: statusBuilding,
-		}}
+		}, Since: c.clock()}
 		for _, r := range regions {
 			n.Regions = append(n.Regions, networkRegion{Region: r, Status: statusBuilding, OpenstackID: newUUID()})
 		}
@@ -246,7 +251,7 @@ func deleteNetwork(c *call) (any, error) {
 			return nil, errConflict("The private network %s still has %d subnets (first %s): delete them first",
 				n.ID, len(subnets), subnets[0].ID)
 		}
-		n.Status = statusDeleting
+		n.Status, n.Since = statusDeleting, c.clock()
 		return nil, store.Put(tx, collNetworks, n.ID, n)
 	})
 }
@@ -274,6 +279,10 @@ type subnetRecord struct {
 	NetworkID string `json:"network_id"` // the private network (pn-…)
 	Region    string `json:"region"`
 	apiSubnet
+	// What only the regional routes show (network_region.go).
+	Name           string      `json:"name,omitempty"`
+	DNSNameServers []string    `json:"dns_name_servers,omitempty"`
+	HostRoutes     []hostRoute `json:"host_routes,omitempty"`
 }
 
 func (s subnetRecord) view() apiSubnet {
@@ -451,18 +460,36 @@ func deleteSubnet(c *call) (any, error) {
 		if !found || s.NetworkID != n.ID {
 			return nil, errNotFound("The subnet %s does not exist in the private network %s", id, n.ID) // unverified wording
 		}
-		gateways, err := listInProject[gatewayRecord](tx, collGateways, p.ID)
-		if err != nil {
+		if err := subnetInUse(tx, p, s); err != nil {
 			return nil, err
-		}
-		for _, g := range gateways {
-			if g.interfaceOn(s.ID) != nil {
-				// Neutron's SubnetInUse (409), which the API passes on
-				// (unverified): the gateway's port holds an address.
-				return nil, errConflict("Unable to complete operation on subnet %s: One or more ports have an IP allocation "+
-					"from this subnet (gateway %s).", s.ID, g.ID)
-			}
 		}
 		return nil, tx.Delete(collSubnets, s.ID)
 	})
+}
+
+// subnetInUse refuses to remove a subnet that holds ports: a gateway's
+// interface or an instance's address. Neutron's SubnetInUse (409), which
+// the API passes on (unverified).
+func subnetInUse(tx store.Tx, p Project, s subnetRecord) error {
+	gateways, err := listInProject[gatewayRecord](tx, collGateways, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range gateways {
+		if g.interfaceOn(s.ID) != nil {
+			return errConflict("Unable to complete operation on subnet %s: One or more ports have an IP allocation "+
+				"from this subnet (gateway %s).", s.ID, g.ID)
+		}
+	}
+	instances, err := listInProject[instanceRecord](tx, collInstances, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range instances {
+		if r.SubnetID == s.ID {
+			return errConflict("Unable to complete operation on subnet %s: One or more ports have an IP allocation "+
+				"from this subnet (instance %s).", s.ID, r.ID)
+		}
+	}
+	return nil
 }

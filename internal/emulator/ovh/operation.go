@@ -2,6 +2,7 @@ package ovh
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/store"
 )
@@ -11,14 +12,18 @@ import (
 //
 // An operation answers "created" to the call that starts it, "in-progress"
 // to its first read and "completed" to the next, which applies its effect:
-// the gateway's id becomes its resourceId, and a deletion removes the
-// gateway.
+// the gateway's id becomes its resourceId, a creation makes the gateway
+// active (the official provider reads the gateway as soon as the operation
+// names it, and takes only "active" for done), and a deletion removes the
+// gateway. An operation also moves on by itself once it has been in a
+// state for pace.Hold (transient.go).
 //
 // The real API keeps a history of operations. The emulator forgets an
-// operation once the gateway it concerns is gone, at the project's next
-// call (it may still have to answer "completed" to the call that removed
-// the gateway), so that a deleted network leaves nothing behind: tests
-// count the objects left after a delete.
+// operation once the gateway it concerns is gone and its completion was
+// read (or a minute after), at the project's next call: it still has
+// to answer "completed" to the read that sees it done, and a deleted
+// network leaves nothing behind (tests count the objects left after a
+// delete).
 
 const collOperations = "ovh.operations"
 
@@ -63,6 +68,10 @@ type operationRecord struct {
 	Subject           string `json:"subject,omitempty"`
 	SubjectCollection string `json:"subject_collection,omitempty"`
 	apiOperation
+	// Since is when the operation entered its status.
+	Since time.Time `json:"since"`
+	// Shown is set once a read answered the operation completed.
+	Shown bool `json:"shown,omitempty"`
 }
 
 func (o operationRecord) view() apiOperation {
@@ -79,7 +88,7 @@ func startOperation(tx store.Tx, c *call, p Project, action, region, gatewayID s
 		Status:    opCreated,
 		CreatedAt: c.now(),
 		Regions:   []string{region},
-	}}
+	}, Since: c.clock()}
 	return op, store.Put(tx, collOperations, op.ID, op)
 }
 
@@ -97,42 +106,85 @@ func getOperation(c *call) (any, error) {
 		if op.Status == opInProgress && !c.handler.opts.Pace.Ready(collOperations, op.ID, op.Status) {
 			return op.view(), nil
 		}
-		switch op.Status {
-		case opCreated:
-			now := c.now()
-			op.Status, op.Progress, op.StartedAt = opInProgress, 50, &now
-		case opInProgress:
-			now, resource := c.now(), op.GatewayID
-			if op.Subject != "" {
-				resource = op.Subject
-			}
-			op.Status, op.Progress, op.CompletedAt, op.ResourceID = opCompleted, 100, &now, &resource
-			if op.Action == actionGatewayDelete {
-				if err := tx.Delete(collGateways, op.GatewayID); err != nil {
-					return nil, err
-				}
+		if op.Status != opCompleted {
+			if op, err = advanceOperation(tx, op, c.clock()); err != nil {
+				return nil, err
 			}
 		}
+		op.Shown = op.Status == opCompleted
 		return op.view(), store.Put(tx, collOperations, op.ID, op)
 	})
 }
 
+// advanceOperation moves an operation one step on at time at, applying its
+// effect when it completes. The caller stores the operation.
+func advanceOperation(tx store.Tx, op operationRecord, at time.Time) (operationRecord, error) {
+	when := apiTime(at)
+	switch op.Status {
+	case opCreated:
+		op.Status, op.Progress, op.StartedAt = opInProgress, 50, &when
+	case opInProgress:
+		resource := op.GatewayID
+		if op.Subject != "" {
+			resource = op.Subject
+		}
+		op.Status, op.Progress, op.CompletedAt, op.ResourceID = opCompleted, 100, &when, &resource
+		switch op.Action {
+		case actionGatewayDelete:
+			if err := tx.Delete(collGateways, op.GatewayID); err != nil {
+				return op, err
+			}
+		case actionGatewayCreate:
+			if err := gatewayBuilt(tx, op.GatewayID); err != nil {
+				return op, err
+			}
+		}
+	}
+	op.Since = at
+	return op, nil
+}
+
+// completeOperation runs an operation to its end at time at and stores it.
+func completeOperation(tx store.Tx, op operationRecord, at time.Time) error {
+	for op.Status != opCompleted {
+		var err error
+		if op, err = advanceOperation(tx, op, at); err != nil {
+			return err
+		}
+	}
+	return store.Put(tx, collOperations, op.ID, op)
+}
+
+// operationRetention is how long a completed operation whose subject is
+// gone is kept when no read saw it complete: longer than a client's wait
+// between two reads (the official provider's first read of an operation
+// comes 10 s after the call).
+const operationRetention = time.Minute
+
 // forgetFinishedOperations deletes the project's operations whose gateway
-// is gone (see the file's comment).
-func forgetFinishedOperations(tx store.Tx, project string) error {
+// (or other subject) is gone, once a read saw them complete or they have
+// been complete for operationRetention (see the file's comment): an
+// operation completed by the sweep, with time, still answers "completed"
+// to the read that comes for it.
+func (h *Handler) forgetFinishedOperations(tx store.Tx, project string) error {
 	ops, err := listInProject[operationRecord](tx, collOperations, project)
 	if err != nil {
 		return err
 	}
+	now := h.opts.Now()
 	for _, op := range ops {
 		collection, id := collGateways, op.GatewayID
 		if op.Subject != "" {
 			collection, id = op.SubjectCollection, op.Subject
 		}
-		if _, exists := tx.Get(collection, id); !exists {
-			if err := tx.Delete(collOperations, op.ID); err != nil {
-				return err
-			}
+		if _, exists := tx.Get(collection, id); exists {
+			continue
+		}
+		if op.Status == opCompleted && !op.Shown && now.Sub(op.Since) < operationRetention {
+			continue
+		}
+		if err := tx.Delete(collOperations, op.ID); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,6 +1,8 @@
 // Package ovh emulates the subset of the OVHcloud API that the provider
-// calls (the caller and its projects; the Public Cloud private networks,
-// subnets, gateways and operations): API v1 under /1.0 and API v2 under
+// and the official OVHcloud provider's Public Cloud resources call (the
+// caller and its projects; private networks, subnets, gateways and
+// operations; instances and SSH keys; users, S3 credentials and buckets;
+// OKMS): API v1 under /1.0 and API v2 under
 // /v2, authenticated with the application key / consumer key "$1$" SHA-1
 // signature or an OAuth2 bearer token, answering with the API's JSON shapes
 // and {class, message} errors.
@@ -73,6 +75,7 @@ type call struct {
 	r       *http.Request
 	account Account
 	method  string // "application" or "oauth2"
+	pattern string // the route served, "METHOD /path/{param}"
 	body    []byte
 	header  http.Header // answer headers a route sets, such as pagination cursors
 }
@@ -104,7 +107,8 @@ func New(opts Options) *Handler {
 		}
 	}
 	routes := map[string]route{}
-	for _, table := range []map[string]route{accountRoutes(), networkRoutes(), okmsRoutes(), storageRoutes(), computeRoutes()} {
+	for _, table := range []map[string]route{accountRoutes(), networkRoutes(), networkRegionRoutes(), okmsRoutes(),
+		storageRoutes(), computeRoutes(), sshKeyRoutes()} {
 		for pattern, rt := range table {
 			if _, dup := routes[pattern]; dup {
 				panic("ovh emulator: route registered twice: " + pattern)
@@ -145,7 +149,7 @@ func (h *Handler) wrap(pattern string, rt route) http.Handler {
 		h.opts.Faults.Serve(w, r, "ovh:"+pattern,
 			func(w http.ResponseWriter, status int) { writeError(w, faultError(status)) },
 			func(w http.ResponseWriter) {
-				c := &call{handler: h, r: r, body: body}
+				c := &call{handler: h, r: r, body: body, pattern: pattern}
 				if !rt.public {
 					if err := h.authenticate(c); err != nil {
 						writeError(w, asError(err))
@@ -202,11 +206,13 @@ func asError(err error) *Error {
 // accountRoutes are the caller's identity and projects.
 func accountRoutes() map[string]route {
 	return map[string]route{
-		"GET /1.0/auth/time":                          {public: true, serve: authTime},
-		"GET /1.0/auth/details":                       {serve: authDetails},
-		"GET /1.0/cloud/project":                      {serve: listProjects},
-		"GET /1.0/cloud/project/{serviceName}":        {serve: getProject},
-		"GET /1.0/cloud/project/{serviceName}/region": {serve: listProjectRegions},
+		"GET /1.0/auth/time":                                       {public: true, serve: authTime},
+		"GET /1.0/auth/details":                                    {serve: authDetails},
+		"GET /1.0/me":                                              {serve: me},
+		"GET /1.0/cloud/project":                                   {serve: listProjects},
+		"GET /1.0/cloud/project/{serviceName}":                     {serve: getProject},
+		"GET /1.0/cloud/project/{serviceName}/region":              {serve: listProjectRegions},
+		"GET /1.0/cloud/project/{serviceName}/region/{regionName}": {serve: getProjectRegion},
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -19,13 +21,27 @@ import (
 // Helpers shared by the Public Cloud routes: strict body decoding, path
 // parameters, ids, and the transaction every such call runs in.
 
-// decode reads the JSON body into v, refusing unknown properties, values of
-// the wrong type and trailing data. The wording of these answers is
-// unverified: the API's own messages for malformed bodies were not found.
+// decode reads the JSON body into v, refusing properties the operation does
+// not describe, values of the wrong type and trailing data.
+//
+// API v1 takes a property named like one of the route's path parameters
+// and ignores it: the official provider sends serviceName (and networkId
+// for subnets) in its bodies and the real API accepts them. Any other
+// top-level property the operation does not describe is refused, as the API
+// does ("Received not described parameters: (noRaid, sshKeyName, language,
+// customHostname) while calling start", an answer of the real API quoted in
+// cornelius-keller/ansible-ovh issue #3); what follows "while calling" is
+// the emulator's. Inside a described property, an unknown property is
+// refused with the emulator's own wording, and so is any unknown property
+// on API v2 (OKMS), whose answers for malformed bodies were not found.
 func (c *call) decode(v any) error {
-	dec := json.NewDecoder(bytes.NewReader(c.body))
+	body, err := c.describedBody(v)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			return errBadRequest("Invalid JSON body: unexpected data after the object")
@@ -43,6 +59,90 @@ func (c *call) decode(v any) error {
 	default:
 		return errBadRequest("Invalid JSON body: %v", err)
 	}
+}
+
+// describedBody returns the body without the top-level properties that
+// repeat a path parameter, or the API v1 refusal of the properties the
+// operation does not describe. Bodies that are not JSON objects are left
+// for decode to refuse.
+func (c *call) describedBody(v any) ([]byte, error) {
+	if !strings.HasPrefix(c.routePath(), "/1.0/") {
+		return c.body, nil
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(c.body, &top) != nil || top == nil {
+		return c.body, nil
+	}
+	described := jsonFields(reflect.TypeOf(v))
+	params := c.pathParams()
+	var undescribed []string
+	repeated := false
+	for name := range top {
+		switch {
+		case described[name]:
+		case slices.Contains(params, name):
+			delete(top, name)
+			repeated = true
+		default:
+			undescribed = append(undescribed, name)
+		}
+	}
+	if len(undescribed) > 0 {
+		sort.Strings(undescribed)
+		return nil, errBadRequest("Received not described parameters: (%s) while calling %s",
+			strings.Join(undescribed, ", "), c.pattern)
+	}
+	if !repeated {
+		return c.body, nil
+	}
+	return json.Marshal(top)
+}
+
+// routePath is the path of the route being served, without its method.
+func (c *call) routePath() string {
+	_, path, _ := strings.Cut(c.pattern, " ")
+	return path
+}
+
+// pathParams lists the names of the route's path parameters.
+func (c *call) pathParams() []string {
+	var names []string
+	for _, seg := range strings.Split(c.routePath(), "/") {
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			names = append(names, strings.TrimSuffix(name, "}"))
+		}
+	}
+	return names
+}
+
+// jsonFields is the set of JSON property names a struct type decodes,
+// those of its embedded structs included.
+func jsonFields(t reflect.Type) map[string]bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	out := map[string]bool{}
+	if t.Kind() != reflect.Struct {
+		return out
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "":
+			for k := range jsonFields(f.Type) {
+				out[k] = true
+			}
+		case !f.IsExported():
+		case name == "":
+			out[f.Name] = true
+		default:
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // property is one property of a request body: its name, and whether the
@@ -114,17 +214,26 @@ func formatUUID(b [16]byte, version byte) string {
 
 // inProject runs fn for the caller's project named in the path, in one
 // read-write transaction: even reads write, since objects move through
-// their states as they are read (see network.go).
+// their states as they are read (see network.go). Just before, in a
+// transaction of its own that a failing call does not undo, transient
+// states that have lasted long enough move on (transient.go) and finished
+// operations are forgotten.
 func (c *call) inProject(fn func(tx store.Tx, p Project) (any, error)) (any, error) {
 	p, err := c.project()
 	if err != nil {
 		return nil, err
 	}
-	var out any
 	err = c.handler.opts.Store.Update(func(tx store.Tx) error {
-		if err := forgetFinishedOperations(tx, p.ID); err != nil {
+		if err := c.handler.sweep(tx); err != nil {
 			return err
 		}
+		return c.handler.forgetFinishedOperations(tx, p.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	err = c.handler.opts.Store.Update(func(tx store.Tx) error {
 		var err error
 		out, err = fn(tx, p)
 		return err
@@ -144,7 +253,17 @@ func (c *call) regionParam(p Project) (string, error) {
 
 // now is the server clock as the API writes datetimes.
 func (c *call) now() string {
-	return c.handler.opts.Now().UTC().Format(time.RFC3339)
+	return apiTime(c.clock())
+}
+
+// clock is the server clock.
+func (c *call) clock() time.Time {
+	return c.handler.opts.Now()
+}
+
+// apiTime writes a time as the API writes datetimes.
+func apiTime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
 }
 
 // listInProject decodes the documents of collection that belong to project.
