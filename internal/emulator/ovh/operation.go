@@ -19,9 +19,9 @@ import (
 // state for pace.Hold (transient.go).
 //
 // The real API keeps a history of operations. The emulator forgets an
-// operation once the gateway it concerns is gone and its completion was
-// read (or a minute after), at the project's next call: it still has
-// to answer "completed" to the read that sees it done, and a deleted
+// operation once the gateway it concerns is gone, at the project's next
+// call, a deletion once a read saw it complete (or a minute after): it still
+// has to answer "completed" to the read that sees it done, and a deleted
 // network leaves nothing behind (tests count the objects left after a
 // delete).
 
@@ -162,10 +162,10 @@ func completeOperation(tx store.Tx, op operationRecord, at time.Time) error {
 const operationRetention = time.Minute
 
 // forgetFinishedOperations deletes the project's operations whose gateway
-// (or other subject) is gone, once a read saw them complete or they have
-// been complete for operationRetention (see the file's comment): an
-// operation completed by the sweep, with time, still answers "completed"
-// to the read that comes for it.
+// (or other subject) is gone (see the file's comment). A deletion whose
+// completion no read saw yet is kept until one does, or for
+// operationRetention: completed by the sweep, with time, it still answers
+// "completed" to the client that waits on it.
 func (h *Handler) forgetFinishedOperations(tx store.Tx, project string) error {
 	ops, err := listInProject[operationRecord](tx, collOperations, project)
 	if err != nil {
@@ -180,7 +180,7 @@ func (h *Handler) forgetFinishedOperations(tx store.Tx, project string) error {
 		if _, exists := tx.Get(collection, id); exists {
 			continue
 		}
-		if op.Status == opCompleted && !op.Shown && now.Sub(op.Since) < operationRetention {
+		if op.Action == actionGatewayDelete && op.Status == opCompleted && !op.Shown && now.Sub(op.Since) < operationRetention {
 			continue
 		}
 		if err := tx.Delete(collOperations, op.ID); err != nil {
