@@ -733,7 +733,11 @@ func importedEC(j jwk) (*ecdsa.PublicKey, error) {
 	if !bytes.Equal(priv.PublicKey().Bytes(), point) {
 		return nil, errBadRequest("[keys] The point (x, y) is not the public key of d")
 	}
-	return &ecdsa.PublicKey{Curve: ellipticCurve(*j.Crv), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+	pub, err := ecdsa.ParseUncompressedPublicKey(ellipticCurve(*j.Crv), point)
+	if err != nil {
+		return nil, errBadRequest("[keys] Not a point of %s", *j.Crv)
+	}
+	return pub, nil
 }
 
 func ellipticCurve(crv string) elliptic.Curve {
@@ -853,15 +857,19 @@ func (k serviceKeyRecord) jwk() map[string]any {
 
 func (k serviceKeyRecord) pem() []map[string]string {
 	var pub any
-	decode := func(m string) *big.Int {
+	decode := func(m string) []byte {
 		b, _ := base64.RawURLEncoding.DecodeString(k.Public[m])
-		return new(big.Int).SetBytes(b)
+		return b
 	}
 	switch {
 	case k.Type == "RSA" && k.Public["n"] != "":
-		pub = &rsa.PublicKey{N: decode("n"), E: int(decode("e").Int64())}
+		pub = &rsa.PublicKey{N: new(big.Int).SetBytes(decode("n")), E: int(new(big.Int).SetBytes(decode("e")).Int64())}
 	case k.Type == "EC" && k.Public["x"] != "":
-		pub = &ecdsa.PublicKey{Curve: ellipticCurve(k.Public["crv"]), X: decode("x"), Y: decode("y")}
+		ec, err := ecdsa.ParseUncompressedPublicKey(ellipticCurve(k.Public["crv"]), append(append([]byte{4}, decode("x")...), decode("y")...))
+		if err != nil {
+			return nil
+		}
+		pub = ec
 	default:
 		return nil
 	}
