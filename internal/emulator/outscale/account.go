@@ -65,6 +65,7 @@ func readSubregions(c *call) (any, error) {
 			RegionNames    []string `json:"RegionNames"`
 			States         []string `json:"States"`
 		} `json:"Filters"`
+		page
 	}
 	if err := c.decode(&req); err != nil {
 		return nil, err
@@ -81,7 +82,12 @@ func readSubregions(c *call) (any, error) {
 		}
 		out = append(out, s)
 	}
+	shown, next, err := paginate(req.page, out)
+	if err != nil {
+		return nil, err
+	}
 	return struct {
-		Subregions []subregionOut `json:"Subregions"`
-	}{out}, nil
+		Subregions    []subregionOut `json:"Subregions"`
+		NextPageToken string         `json:"NextPageToken,omitempty"`
+	}{shown, next}, nil
 }

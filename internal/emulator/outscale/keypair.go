@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"slices"
@@ -190,28 +189,23 @@ func keypairByName(tx store.Tx, account, name string) (keypairRecord, bool, erro
 	return all[i], true, nil
 }
 
-// keypairFilters are the FiltersKeypair names, all applied.
-var keypairFilters = []string{"KeypairFingerprints", "KeypairIds", "KeypairNames", "KeypairTypes", "TagKeys", "TagValues", "Tags"}
-
 func readKeypairs(c *call) (any, error) {
+	// FiltersKeypair, every filter applied.
 	var req struct {
-		DryRun  bool                       `json:"DryRun"`
-		Filters map[string]json.RawMessage `json:"Filters"`
+		DryRun  bool `json:"DryRun"`
+		Filters struct {
+			KeypairFingerprints []string `json:"KeypairFingerprints"`
+			KeypairIDs          []string `json:"KeypairIds"`
+			KeypairNames        []string `json:"KeypairNames"`
+			KeypairTypes        []string `json:"KeypairTypes"`
+			tagFilters
+		} `json:"Filters"`
 		page
 	}
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	var f struct {
-		KeypairFingerprints []string `json:"KeypairFingerprints"`
-		KeypairIDs          []string `json:"KeypairIds"`
-		KeypairNames        []string `json:"KeypairNames"`
-		KeypairTypes        []string `json:"KeypairTypes"`
-		tagFilters
-	}
-	if err := decodeFilters(req.Filters, &f, "FiltersKeypair", keypairFilters); err != nil {
-		return nil, err
-	}
+	f := req.Filters
 	return c.view(func(tx store.Tx) (any, error) {
 		all, err := listOwned[keypairRecord](tx, collKeypairs, c.account.AccountID)
 		if err != nil {

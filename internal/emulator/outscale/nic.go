@@ -1,7 +1,6 @@
 package outscale
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -107,14 +106,7 @@ func nicOf(tx store.Tx, vm vmRecord) (oapiNic, error) {
 	return nic, nil
 }
 
-// nicFilters are the FiltersNic names, all applied.
-var nicFilters = []string{"Descriptions", "IsSourceDestCheck", "LinkNicDeleteOnVmDeletion", "LinkNicDeviceNumbers",
-	"LinkNicLinkNicIds", "LinkNicStates", "LinkNicVmAccountIds", "LinkNicVmIds", "LinkPublicIpAccountIds",
-	"LinkPublicIpLinkPublicIpIds", "LinkPublicIpPublicDnsNames", "LinkPublicIpPublicIpIds", "LinkPublicIpPublicIps",
-	"MacAddresses", "NetIds", "NicIds", "PrivateDnsNames", "PrivateIpsLinkPublicIpAccountIds",
-	"PrivateIpsLinkPublicIpPublicIps", "PrivateIpsPrimaryIp", "PrivateIpsPrivateIps", "SecurityGroupIds",
-	"SecurityGroupNames", "States", "SubnetIds", "SubregionNames", "TagKeys", "TagValues", "Tags"}
-
+// nicFilter is FiltersNic, every filter applied.
 type nicFilter struct {
 	Descriptions                     []string `json:"Descriptions"`
 	IsSourceDestCheck                *bool    `json:"IsSourceDestCheck"`
@@ -188,17 +180,14 @@ func (f nicFilter) match(n oapiNic) bool {
 
 func readNics(c *call) (any, error) {
 	var req struct {
-		DryRun  bool                       `json:"DryRun"`
-		Filters map[string]json.RawMessage `json:"Filters"`
+		DryRun  bool      `json:"DryRun"`
+		Filters nicFilter `json:"Filters"`
 		page
 	}
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	var f nicFilter
-	if err := decodeFilters(req.Filters, &f, "FiltersNic", nicFilters); err != nil {
-		return nil, err
-	}
+	f := req.Filters
 	return c.view(func(tx store.Tx) (any, error) {
 		vms, err := listOwned[vmRecord](tx, collVMs, c.account.AccountID)
 		if err != nil {

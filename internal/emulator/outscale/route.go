@@ -46,7 +46,10 @@ type oapiRoute struct {
 	GatewayID            string `json:"GatewayId,omitempty"`
 	NatServiceID         string `json:"NatServiceId,omitempty"`
 	NetAccessPointID     string `json:"NetAccessPointId,omitempty"`
+	NicID                string `json:"NicId,omitempty"`
 	State                string `json:"State"`
+	VMAccountID          string `json:"VmAccountId,omitempty"`
+	VMID                 string `json:"VmId,omitempty"`
 }
 
 type routeTableRecord struct {
@@ -166,14 +169,15 @@ func readRouteTables(c *call) (any, error) {
 					linkSubnets = append(linkSubnets, l.SubnetID)
 				}
 			}
-			var methods, destinations, services, gateways, nats []string
+			var methods, destinations, services, gateways, nats, vms []string
 			for _, r := range rt.Routes {
 				methods, destinations = append(methods, r.CreationMethod), append(destinations, r.DestinationIPRange)
 				services, gateways, nats = append(services, r.DestinationServiceID), append(gateways, r.GatewayID), append(nats, r.NatServiceID)
+				vms = append(vms, r.VMID)
 			}
-			// The emulator routes to no Net peering nor VM: those filters
-			// match nothing. Every route is "active" (Route.State).
-			if len(f.RouteNetPeeringIDs)+len(f.RouteVMIDs) > 0 || !matches(f.RouteStates, "active") ||
+			// The emulator routes to no Net peering: that filter matches
+			// nothing. Every route is "active" (Route.State).
+			if len(f.RouteNetPeeringIDs) > 0 || !matchesAny(f.RouteVMIDs, vms) || !matches(f.RouteStates, "active") ||
 				!matches(f.RouteTableIDs, rt.RouteTableID) || !matches(f.NetIDs, rt.NetID) ||
 				(f.LinkRouteTableMain != nil && *f.LinkRouteTableMain != rt.isMain()) ||
 				!matchesAny(f.LinkRouteTableIDs, linkTables) || !matchesAny(f.LinkRouteTableLinkRouteTableIDs, linkIDs) ||
@@ -295,10 +299,20 @@ func createRoute(c *call) (any, error) {
 			route.NatServiceID = nat.NatServiceID
 		case req.NetPeeringID != "":
 			return nil, errNotFound("NetPeeringId", req.NetPeeringID) // the emulator has no Net peerings
-		case req.NicID != "":
-			return nil, errNotFound("NicId", req.NicID) // nor NICs
 		default:
-			return nil, errNotFound("VmId", req.VMID) // nor VMs
+			// A route to a VM goes to its NIC (a NAT instance, say).
+			vm, err := vmOfLink(tx, account, req.VMID, req.NicID)
+			if err != nil {
+				return nil, err
+			}
+			if !vm.alive() || vm.NetID != rt.NetID {
+				param, id := "VmId", req.VMID
+				if req.NicID != "" {
+					param, id = "NicId", req.NicID
+				}
+				return nil, errInvalidValue(param, id, fmt.Sprintf("It is not a VM of the Net '%s' of the route table.", rt.NetID))
+			}
+			route.VMID, route.VMAccountID, route.NicID = vm.VMID, account, vm.Nics[0].NicID
 		}
 		for _, r := range rt.Routes {
 			if r.DestinationIPRange == route.DestinationIPRange {

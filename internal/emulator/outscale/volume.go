@@ -1,7 +1,6 @@
 package outscale
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -267,39 +266,32 @@ func setDeleteOnVMDeletion(tx store.Tx, vm *vmRecord, device string, value bool,
 	return store.Put(tx, collVolumes, v.VolumeID, v)
 }
 
-// volumeFilters are the FiltersVolume names, all applied.
-var volumeFilters = []string{"ClientTokens", "CreationDates", "LinkVolumeDeleteOnVmDeletion", "LinkVolumeDeviceNames",
-	"LinkVolumeLinkDates", "LinkVolumeLinkStates", "LinkVolumeVmIds", "SnapshotIds", "SubregionNames", "TagKeys",
-	"TagValues", "Tags", "VolumeIds", "VolumeSizes", "VolumeStates", "VolumeTypes"}
-
 func readVolumes(c *call) (any, error) {
+	// FiltersVolume, every filter applied.
 	var req struct {
-		DryRun  bool                       `json:"DryRun"`
-		Filters map[string]json.RawMessage `json:"Filters"`
+		DryRun  bool `json:"DryRun"`
+		Filters struct {
+			ClientTokens                 []string `json:"ClientTokens"`
+			CreationDates                []string `json:"CreationDates"`
+			LinkVolumeDeleteOnVMDeletion *bool    `json:"LinkVolumeDeleteOnVmDeletion"`
+			LinkVolumeDeviceNames        []string `json:"LinkVolumeDeviceNames"`
+			LinkVolumeLinkDates          []string `json:"LinkVolumeLinkDates"`
+			LinkVolumeLinkStates         []string `json:"LinkVolumeLinkStates"`
+			LinkVolumeVMIDs              []string `json:"LinkVolumeVmIds"`
+			SnapshotIDs                  []string `json:"SnapshotIds"`
+			SubregionNames               []string `json:"SubregionNames"`
+			VolumeIDs                    []string `json:"VolumeIds"`
+			VolumeSizes                  []int    `json:"VolumeSizes"`
+			VolumeStates                 []string `json:"VolumeStates"`
+			VolumeTypes                  []string `json:"VolumeTypes"`
+			tagFilters
+		} `json:"Filters"`
 		page
 	}
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	var f struct {
-		ClientTokens                 []string `json:"ClientTokens"`
-		CreationDates                []string `json:"CreationDates"`
-		LinkVolumeDeleteOnVMDeletion *bool    `json:"LinkVolumeDeleteOnVmDeletion"`
-		LinkVolumeDeviceNames        []string `json:"LinkVolumeDeviceNames"`
-		LinkVolumeLinkDates          []string `json:"LinkVolumeLinkDates"`
-		LinkVolumeLinkStates         []string `json:"LinkVolumeLinkStates"`
-		LinkVolumeVMIDs              []string `json:"LinkVolumeVmIds"`
-		SnapshotIDs                  []string `json:"SnapshotIds"`
-		SubregionNames               []string `json:"SubregionNames"`
-		VolumeIDs                    []string `json:"VolumeIds"`
-		VolumeSizes                  []int    `json:"VolumeSizes"`
-		VolumeStates                 []string `json:"VolumeStates"`
-		VolumeTypes                  []string `json:"VolumeTypes"`
-		tagFilters
-	}
-	if err := decodeFilters(req.Filters, &f, "FiltersVolume", volumeFilters); err != nil {
-		return nil, err
-	}
+	f := req.Filters
 	return c.view(func(tx store.Tx) (any, error) {
 		all, err := listOwned[volumeRecord](tx, collVolumes, c.account.AccountID)
 		if err != nil {
