@@ -154,7 +154,7 @@ func (r *warehouseKeyManagerResource) Schema(ctx context.Context, _ resource.Sch
 				MarkdownDescription: "What clients trust. OUTSCALE: the certificate(s) of the CA(s) that signed the servers' TLS " +
 					"certificates, a PEM bundle: one CA at creation; a server made again later gets a CA of its own, added " +
 					"here. Give it to the provider's `outscale.kms_ca_cert` and to the applications. The CAs' private keys are " +
-					"dropped after signing and exist nowhere. OVHcloud: the OKMS public CA where the API returns one, else null.",
+					"dropped after signing and exist nowhere. OVHcloud: the public CA(s) of the OVHcloud KMS (OKMS), as its API publishes them.",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},

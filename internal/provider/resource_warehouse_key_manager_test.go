@@ -225,8 +225,9 @@ func TestAccWarehouseKeyManager_basic(t *testing.T) {
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("nodes"), knownvalue.ListSizeExact(0)),
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("address"),
 					knownvalue.StringExact("https://"+emulator.DefaultOVHOKMSRegion+".okms.ovh.net")),
-				// The emulated API carries no publicCa (unverified whether the real one always does).
-				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("ca_cert_pem"), knownvalue.Null()),
+				// OKMS's public CA, which the API gives only to ?publicCA=true.
+				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("ca_cert_pem"),
+					knownvalue.StringRegexp(regexp.MustCompile(`^-----BEGIN CERTIFICATE-----\n`))),
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("init_instructions"),
 					knownvalue.StringRegexp(regexp.MustCompile(`OVHcloud holds`))),
 			)
@@ -280,9 +281,10 @@ func TestAccWarehouseKeyManager_tls_pinned(t *testing.T) {
 		check := func(s *terraform.State) error {
 			a := s.RootModule().Resources[keyManagerAddr].Primary.Attributes
 			if cloudName == cloud.OVH {
-				// Nothing is made: no certificate of the provider's to pin.
-				if _, ok := a["ca_cert_pem"]; ok && a["ca_cert_pem"] != "" {
-					return fmt.Errorf("ca_cert_pem is %q on OVHcloud, whose emulated API returns no public CA", a["ca_cert_pem"])
+				// Nothing is made: no certificate of the provider's to pin,
+				// only the OKMS public CA the API publishes.
+				if certs, err := keymanager.Certificates(a["ca_cert_pem"]); err != nil || len(certs) == 0 {
+					return fmt.Errorf("ca_cert_pem on OVHcloud is %q, want the OKMS public CA (%v)", a["ca_cert_pem"], err)
 				}
 				return nil
 			}
