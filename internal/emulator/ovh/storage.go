@@ -643,6 +643,7 @@ type apiContainer struct {
 	VirtualHost  string            `json:"virtualHost"`
 	ObjectLock   *objectLockObject `json:"objectLock"`
 	Tags         map[string]string `json:"tags"`
+	Replication  *replicationObject `json:"replication"`
 }
 
 // encryptionObject is cloud.StorageEncryptionObject.
@@ -721,9 +722,10 @@ const collContainerSettings = "ovh.storage_settings"
 
 type containerExtra struct {
 	owner
-	Bucket     string       `json:"bucket"`
-	LockPeriod string       `json:"lock_period,omitempty"`
-	LockRule   *s3.LockRule `json:"lock_rule,omitempty"`
+	Bucket      string            `json:"bucket"`
+	LockPeriod  string            `json:"lock_period,omitempty"`
+	LockRule    *s3.LockRule      `json:"lock_rule,omitempty"`
+	Replication []replicationRule `json:"replication,omitempty"`
 }
 
 // lockPeriod is how the API shows the bucket's default retention: as it
@@ -743,15 +745,29 @@ func lockPeriod(tx store.Tx, b s3.Bucket) (string, error) {
 	return fmt.Sprintf("P%dD", r.Days), nil
 }
 
-// saveLockPeriod keeps the period the API was given for the bucket's rule.
-func saveLockPeriod(tx store.Tx, b s3.Bucket, period string) error {
-	if b.LockRule == nil || period == "" {
+// saveSettings keeps what the API was given beyond S3's settings: the
+// period of the bucket's lock rule (when lock is set, nil otherwise) and
+// its replication rules (when replication is set).
+func saveSettings(tx store.Tx, b s3.Bucket, period *string, replication *replicationObject) error {
+	extra, _, err := store.Get[containerExtra](tx, collContainerSettings, b.Name)
+	if err != nil {
+		return err
+	}
+	extra.owner, extra.Bucket = owner{strings.TrimPrefix(b.Owner, s3.OwnerPrefixOVH)}, b.Name
+	if period != nil {
+		extra.LockPeriod, extra.LockRule = "", nil
+		if b.LockRule != nil && *period != "" {
+			rule := *b.LockRule
+			extra.LockPeriod, extra.LockRule = *period, &rule
+		}
+	}
+	if replication != nil {
+		extra.Replication = replication.Rules
+	}
+	if extra.LockRule == nil && len(extra.Replication) == 0 {
 		return tx.Delete(collContainerSettings, b.Name)
 	}
-	project := strings.TrimPrefix(b.Owner, s3.OwnerPrefixOVH)
-	rule := *b.LockRule
-	return store.Put(tx, collContainerSettings, b.Name, containerExtra{owner: owner{project}, Bucket: b.Name,
-		LockPeriod: period, LockRule: &rule})
+	return store.Put(tx, collContainerSettings, b.Name, extra)
 }
 
 // forgetContainerSettings drops the settings of buckets that are gone.
@@ -811,6 +827,11 @@ func containerView(tx store.Tx, b s3.Bucket, withObjects bool) (apiContainer, er
 			}{strings.ToLower(r.Mode), period}
 		}
 	}
+	extra, _, err := store.Get[containerExtra](tx, collContainerSettings, b.Name)
+	if err != nil {
+		return apiContainer{}, err
+	}
+	v.Replication = &replicationObject{Rules: append([]replicationRule{}, extra.Replication...)}
 	if len(b.Tags) > 0 {
 		v.Tags = map[string]string{}
 		for _, t := range b.Tags {
@@ -865,10 +886,11 @@ func listContainers(c *call) (any, error) {
 
 // containerSettings are the settable fields of a creation or update body.
 type containerSettings struct {
-	Encryption *encryptionObject `json:"encryption"`
-	Versioning *versioningObject `json:"versioning"`
-	ObjectLock *objectLockObject `json:"objectLock"`
-	Tags       map[string]string `json:"tags"`
+	Encryption  *encryptionObject  `json:"encryption"`
+	Versioning  *versioningObject  `json:"versioning"`
+	ObjectLock  *objectLockObject  `json:"objectLock"`
+	Tags        map[string]string  `json:"tags"`
+	Replication *replicationObject `json:"replication"`
 }
 
 // apply sets the settings on b, checking them as the API does. When the
@@ -937,7 +959,98 @@ func (s containerSettings) apply(b *s3.Bucket, creating bool) (*string, error) {
 			return nil, err
 		}
 	}
+	if r := s.Replication; r != nil {
+		if err := r.check(b); err != nil {
+			return nil, err
+		}
+	}
 	return period, nil
+}
+
+// replicationObject is the newer replication field (the official
+// provider's ReplicationValue): rules that copy the bucket's new objects to
+// other buckets. The emulator keeps and shows them; it copies nothing.
+type replicationObject struct {
+	Rules []replicationRule `json:"rules"`
+}
+
+// replicationRule is one rule, with the defaults the API fills in shown
+// (unverified defaults: priority 1, status enabled, STANDARD, delete
+// markers not replicated, an empty prefix).
+type replicationRule struct {
+	ID                      string                 `json:"id"`
+	Priority                *int64                 `json:"priority"`
+	Status                  string                 `json:"status"`
+	Destination             *replicationTarget     `json:"destination"`
+	Filter                  *replicationRuleFilter `json:"filter"`
+	DeleteMarkerReplication string                 `json:"deleteMarkerReplication"`
+}
+
+type replicationTarget struct {
+	Name                       string `json:"name"`
+	Region                     string `json:"region"`
+	StorageClass               string `json:"storageClass"`
+	RemoveOnMainBucketDeletion *bool  `json:"removeOnMainBucketDeletion"`
+}
+
+type replicationRuleFilter struct {
+	Prefix string            `json:"prefix"`
+	Tags   map[string]string `json:"tags"`
+}
+
+// check validates the rules as S3 replication does (versioning on, at
+// most 1000 rules, unique ids and priorities) and fills in the defaults.
+func (r *replicationObject) check(b *s3.Bucket) error {
+	if len(r.Rules) > 0 && b.Versioning != "Enabled" {
+		return errBadRequest("[replication] Replication needs versioning enabled on the bucket") // unverified wording
+	}
+	if len(r.Rules) > 1000 {
+		return errBadRequest("[replication.rules] At most 1000 rules") // S3's limit
+	}
+	ids, priorities := map[string]bool{}, map[int64]bool{}
+	for i := range r.Rules {
+		rule := &r.Rules[i]
+		at := fmt.Sprintf("[replication.rules[%d]", i)
+		if rule.ID == "" {
+			rule.ID = "rule-" + strconv.Itoa(i+1)
+		}
+		if rule.Priority == nil {
+			p := int64(i + 1)
+			rule.Priority = &p
+		}
+		if rule.Status == "" {
+			rule.Status = "enabled"
+		}
+		if rule.DeleteMarkerReplication == "" {
+			rule.DeleteMarkerReplication = "disabled"
+		}
+		if rule.Filter == nil {
+			rule.Filter = &replicationRuleFilter{}
+		}
+		switch d := rule.Destination; {
+		case d == nil || d.Name == "" || d.Region == "":
+			return errBadRequest("%s.destination] name and region are mandatory", at)
+		case d.StorageClass == "":
+			d.StorageClass = "STANDARD"
+		}
+		switch {
+		case ids[rule.ID]:
+			return errBadRequest("%s.id] %s is used twice", at, rule.ID)
+		case priorities[*rule.Priority]:
+			return errBadRequest("%s.priority] %d is used twice", at, *rule.Priority)
+		case rule.Status != "enabled" && rule.Status != "disabled":
+			return errBadRequest("%s.status] Given data (%s) is not enabled or disabled", at, rule.Status)
+		case rule.DeleteMarkerReplication != "enabled" && rule.DeleteMarkerReplication != "disabled":
+			return errBadRequest("%s.deleteMarkerReplication] Given data (%s) is not enabled or disabled", at, rule.DeleteMarkerReplication)
+		case !slices.Contains([]string{"HIGH_PERF", "STANDARD", "STANDARD_IA"}, rule.Destination.StorageClass):
+			return errBadRequest("%s.destination.storageClass] Given data (%s) does not belong to the cloud.storage.StorageClassEnum enumeration",
+				at, rule.Destination.StorageClass)
+		case rule.Destination.Name == b.Name:
+			return errBadRequest("%s.destination] A bucket does not replicate to itself", at)
+		}
+		ids[rule.ID], priorities[*rule.Priority] = true, true
+	}
+	return nil
 }
 
 func createContainer(c *call) (any, error) {
@@ -980,10 +1093,8 @@ func createContainer(c *call) (any, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		if period != nil {
-			if err := saveLockPeriod(tx, b, *period); err != nil {
-				return nil, err
-			}
+		if err := saveSettings(tx, b, period, req.Replication); err != nil {
+			return nil, err
 		}
 		return containerView(tx, b, false)
 	})
@@ -1059,10 +1170,8 @@ func updateContainer(c *call) (any, error) {
 		if err := s3.PutBucket(tx, b); err != nil {
 			return nil, err
 		}
-		if period != nil {
-			if err := saveLockPeriod(tx, b, *period); err != nil {
-				return nil, err
-			}
+		if err := saveSettings(tx, b, period, req.Replication); err != nil {
+			return nil, err
 		}
 		return containerView(tx, b, false)
 	})
