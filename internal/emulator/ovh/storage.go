@@ -631,18 +631,18 @@ func LookupS3Key(st store.Store, access string) (S3Key, bool) {
 // apiContainer is cloud.StorageContainer, with the newer objectLock and
 // tags.
 type apiContainer struct {
-	CreatedAt    string            `json:"createdAt"`
-	Encryption   *encryptionObject `json:"encryption"`
-	Name         string            `json:"name"`
-	Objects      []apiObject       `json:"objects"`
-	ObjectsCount int64             `json:"objectsCount"`
-	ObjectsSize  int64             `json:"objectsSize"`
-	OwnerID      int64             `json:"ownerId"`
-	Region       string            `json:"region"`
-	Versioning   *versioningObject `json:"versioning"`
-	VirtualHost  string            `json:"virtualHost"`
-	ObjectLock   *objectLockObject `json:"objectLock"`
-	Tags         map[string]string `json:"tags"`
+	CreatedAt    string             `json:"createdAt"`
+	Encryption   *encryptionObject  `json:"encryption"`
+	Name         string             `json:"name"`
+	Objects      []apiObject        `json:"objects"`
+	ObjectsCount int64              `json:"objectsCount"`
+	ObjectsSize  int64              `json:"objectsSize"`
+	OwnerID      int64              `json:"ownerId"`
+	Region       string             `json:"region"`
+	Versioning   *versioningObject  `json:"versioning"`
+	VirtualHost  string             `json:"virtualHost"`
+	ObjectLock   *objectLockObject  `json:"objectLock"`
+	Tags         map[string]string  `json:"tags"`
 	Replication  *replicationObject `json:"replication"`
 }
 
