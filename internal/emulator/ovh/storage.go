@@ -26,8 +26,13 @@ import (
 //     with the user named by ownerId holding full control, as the
 //     "identity and access management" guide describes. The 2024-06 schema
 //     of the creation body has name, ownerId, encryption and versioning;
-//     objectLock and tags are newer fields, taken from the OVHcloud
-//     Terraform provider's generated schema (resource_cloud_project_storage_gen.go).
+//     objectLock, tags and replication are newer fields, taken from the
+//     OVHcloud Terraform provider's generated schema
+//     (resource_cloud_project_storage_gen.go). What S3 does not keep (the
+//     lock period as written, replication rules) is kept beside the bucket
+//     in ovh.storage_settings. Their objects are listed (/object, with
+//     their versions) and deleted in bulk (/bulkDeleteObjects), which is
+//     how the official provider empties a bucket before deleting it.
 //   - Users (/user) answer "creating" to their creation and first read, "ok"
 //     after; a deleted user answers "deleting" to the next read and is gone
 //     after it (states move on reads, and with time: see transient.go).
@@ -38,7 +43,8 @@ import (
 //     only in the answer to their creation and to POST …/{access}/secret.
 //   - A user's S3 policy (/user/{userId}/policy, BETA) is checked as a
 //     policy document and evaluated by the S3 endpoint for requests signed
-//     with the user's credentials.
+//     with the user's credentials; an empty one ({"Statement":[]}) removes
+//     it.
 //
 // Wordings of the errors are the emulator's where marked unverified.
 //
@@ -628,8 +634,8 @@ func LookupS3Key(st store.Store, access string) (S3Key, bool) {
 
 // ---- buckets ----------------------------------------------------------------
 
-// apiContainer is cloud.StorageContainer, with the newer objectLock and
-// tags.
+// apiContainer is cloud.StorageContainer, with the newer objectLock, tags
+// and replication.
 type apiContainer struct {
 	CreatedAt    string             `json:"createdAt"`
 	Encryption   *encryptionObject  `json:"encryption"`
