@@ -99,7 +99,7 @@ func New(cfg Config) (*Emulator, error) {
 		}})
 	mux.Handle(s3.Prefix+"/", s3API)
 	mux.Handle(s3.Prefix, s3API)
-	mux.Handle(kms.Prefix+"/", kms.New(kms.Options{Store: st, Faults: e.faults, Tokens: cfg.OpenBao.Tokens}))
+	mux.Handle(kms.Prefix+"/", kms.New(kms.Options{Store: st, Faults: e.faults, Tokens: cfg.OpenBao.Tokens, Now: cfg.Now}))
 	mux.Handle(controlPrefix, e.control())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{
