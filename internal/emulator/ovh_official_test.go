@@ -126,10 +126,12 @@ func newOfficialAPI(t *testing.T, emu *emulator.Emulator) *ovhAPI {
 	return o
 }
 
-// provider sends a body as the official provider does: the schema's body
-// plus properties that repeat the route's path parameters (serviceName,
-// networkId), which the check leaves aside. The answer must be 200.
-func provider(o *ovhAPI, method, path string, body ovhObj) any {
+// providerPost sends a body as the official provider does: the schema's
+// body plus properties that repeat the route's path parameters
+// (serviceName, networkId), which the check leaves aside. The answer must
+// be 200.
+func providerPost(o *ovhAPI, path string, body ovhObj) any {
+	const method = "POST"
 	o.t.Helper()
 	raw := ovhMarshal(o.t, body)
 	_, _, params, err := o.schema.operation(method, path)
@@ -152,6 +154,10 @@ func provider(o *ovhAPI, method, path string, body ovhObj) any {
 	return ovhDecode(o.t, r.body)
 }
 
+// officialOpenrcRegion is the region the official provider asks the RC
+// file for, spelt as it sends it.
+const officialOpenrcRegion = "to_be_overriden" //nolint:misspell // the provider's spelling, on the wire
+
 // testPublicKey is the public key of the official provider's SSH key tests.
 const testPublicKey = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC9xPpdqP3sx2H+gcBm65tJEaUbuifQ1uGkgrWtNY0PRKNNPdy+3yoVOtxk6Vjo4YZ0EU/" +
 	"JhmQfnrK7X7Q5vhqYxmozi0LiTRt0BxgqHJ+4hWTWMIOgr+C2jLx7ZsCReRk+fy5AHr6h0PHQEuXVLXeUy/TDyuY2JPtUZ5jcqvLYgQ== my-nuclear-power-plant"
@@ -165,7 +171,7 @@ func TestOVHOfficial_pathParametersInBodies(t *testing.T) {
 	t.Parallel()
 	o := newOfficialAPI(t, startFrozenOVH(t))
 	region := emulator.DefaultOVHRegion
-	n := provider(o, "POST", o.in("/network/private"), ovhObj{"serviceName": o.project, "vlanId": 0, "name": "pn", "regions": []string{region}})
+	n := providerPost(o, o.in("/network/private"), ovhObj{"serviceName": o.project, "vlanId": 0, "name": "pn", "regions": []string{region}})
 	id := ovhStr(n, "id")
 	if !strings.HasSuffix(id, "_0") {
 		t.Errorf("vlanId 0: network %s", id)
@@ -173,7 +179,7 @@ func TestOVHOfficial_pathParametersInBodies(t *testing.T) {
 	o.ok("GET", o.in("/network/private/"+id), nil)
 	body := subnetBody("10.9.0.0/24", region)
 	body["serviceName"], body["networkId"] = o.project, id
-	if s := provider(o, "POST", o.in("/network/private/"+id+"/subnet"), body); ovhStr(s, "cidr") != "10.9.0.0/24" {
+	if s := providerPost(o, o.in("/network/private/"+id+"/subnet"), body); ovhStr(s, "cidr") != "10.9.0.0/24" {
 		t.Fatalf("subnet: %v", s)
 	}
 	r := o.callInvalid("POST", o.in("/network/private"), `{"name":"pn2","colour":"blue","size":3}`)
@@ -237,7 +243,7 @@ func TestOVHOfficial_roles(t *testing.T) {
 }
 
 // The OpenStack RC file carries what the provider extracts from it, for
-// any region it names (it asks for "to_be_overriden"), and a password is
+// any region it names (it asks for a placeholder), and a password is
 // regenerated on demand.
 func TestOVHOfficial_userOpenrcAndPassword(t *testing.T) {
 	t.Parallel()
@@ -245,7 +251,7 @@ func TestOVHOfficial_userOpenrcAndPassword(t *testing.T) {
 	u := o.ok("POST", o.in("/user"), ovhObj{"description": "rc"})
 	id := ovhNumber(u, "id")
 	o.ok("GET", o.in("/user/"+id), nil)
-	rc := ovhStr(o.ok("GET", o.in("/user/"+id+"/openrc?region=to_be_overriden"), nil), "content")
+	rc := ovhStr(o.ok("GET", o.in("/user/"+id+"/openrc?region="+officialOpenrcRegion), nil), "content")
 	for name, re := range map[string]string{ // the provider's expressions
 		"OS_AUTH_URL": `export OS_AUTH_URL="??([[:^space:]]+)"??`, "OS_TENANT_ID": `export OS_TENANT_ID="??([[:alnum:]]+)"??`,
 		"OS_TENANT_NAME": `export OS_TENANT_NAME="?([[:alnum:]]+)"?`, "OS_USERNAME": `export OS_USERNAME="?([[:alnum:]]+)"?`,
@@ -254,7 +260,7 @@ func TestOVHOfficial_userOpenrcAndPassword(t *testing.T) {
 			t.Errorf("%s not found in\n%s", name, rc)
 		}
 	}
-	if !strings.Contains(rc, `OS_USERNAME="`+ovhStr(u, "username")+`"`) || !strings.Contains(rc, "to_be_overriden") {
+	if !strings.Contains(rc, `OS_USERNAME="`+ovhStr(u, "username")+`"`) || !strings.Contains(rc, officialOpenrcRegion) {
 		t.Errorf("openrc:\n%s", rc)
 	}
 	o.fails("GET", o.in("/user/"+id+"/openrc"), nil, 400, "Client::BadRequest")
@@ -671,7 +677,7 @@ func TestOVHOfficial_providerSequence(t *testing.T) {
 	const delay = 10 * time.Second // resource.StateChangeConf's Delay in the provider
 
 	// ovh_cloud_project_network_private: create, wait BUILDING → ACTIVE, read.
-	n := provider(o, "POST", o.in("/network/private"), ovhObj{"serviceName": o.project, "vlanId": 0, "name": "tf-net",
+	n := providerPost(o, o.in("/network/private"), ovhObj{"serviceName": o.project, "vlanId": 0, "name": "tf-net",
 		"regions": []string{region, "GRA11"}})
 	netID := ovhStr(n, "id")
 	network := o.in("/network/private/" + netID)
@@ -688,7 +694,7 @@ func TestOVHOfficial_providerSequence(t *testing.T) {
 	// ovh_cloud_project_network_private_subnet: create, read (the list).
 	body := subnetBody("10.20.0.0/24", region)
 	body["serviceName"], body["networkId"] = o.project, netID
-	subnetID := ovhStr(provider(o, "POST", network+"/subnet", body), "id")
+	subnetID := ovhStr(providerPost(o, network+"/subnet", body), "id")
 	if list := o.ok("GET", network+"/subnet", nil); ovhLen(list) != 1 || ovhStr(list, 0, "id") != subnetID {
 		t.Fatalf("subnets: %v", list)
 	}
@@ -733,7 +739,7 @@ func TestOVHOfficial_providerSequence(t *testing.T) {
 		t.Fatalf("user wait: %v", got)
 	}
 	o.ok("GET", user, nil)
-	o.ok("GET", user+"/openrc?region=to_be_overriden", nil)
+	o.ok("GET", user+"/openrc?region="+officialOpenrcRegion, nil)
 
 	// ovh_cloud_project_user_s3_credential and _s3_policy.
 	cred := o.ok("POST", user+"/s3Credentials", nil)

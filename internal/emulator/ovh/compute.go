@@ -726,7 +726,7 @@ func createInstance(c *call) (any, error) {
 			}
 			r.SSHKey = k.ID
 		case req.SSHKeyCreate != nil:
-			k, err := addSSHKey(tx, c, p, *req.SSHKeyCreate.Name, *req.SSHKeyCreate.PublicKey, &region)
+			k, err := addSSHKey(tx, p, *req.SSHKeyCreate.Name, *req.SSHKeyCreate.PublicKey, &region)
 			if err != nil {
 				return nil, err
 			}

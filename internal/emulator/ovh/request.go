@@ -70,8 +70,8 @@ func (c *call) describedBody(v any) ([]byte, error) {
 		return c.body, nil
 	}
 	var top map[string]json.RawMessage
-	if json.Unmarshal(c.body, &top) != nil || top == nil {
-		return c.body, nil
+	if err := json.Unmarshal(c.body, &top); err != nil || top == nil {
+		return c.body, nil //nolint:nilerr // decode refuses what is not a JSON object, with its own wording
 	}
 	described := jsonFields(reflect.TypeOf(v))
 	params := c.pathParams()

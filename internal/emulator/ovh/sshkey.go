@@ -114,7 +114,7 @@ func parsePublicKey(key string) (trimmed, fingerprint string, err error) {
 // the project when region is nil. A key of the same name and public key is
 // taken again (in one more region if need be); another key of that name is
 // a conflict, as for Nova's key pairs.
-func addSSHKey(tx store.Tx, c *call, p Project, name, publicKey string, region *string) (sshKeyRecord, error) {
+func addSSHKey(tx store.Tx, p Project, name, publicKey string, region *string) (sshKeyRecord, error) {
 	if name == "" || len(name) > 255 {
 		return sshKeyRecord{}, errBadRequest("[name] An SSH key name has 1 to 255 characters") // unverified wording
 	}
@@ -202,7 +202,7 @@ func createSSHKey(c *call) (any, error) {
 			}
 			return nil, err
 		}
-		k, err := addSSHKey(tx, c, p, *req.Name, *req.PublicKey, req.Region)
+		k, err := addSSHKey(tx, p, *req.Name, *req.PublicKey, req.Region)
 		return k.detail(), err
 	})
 }

@@ -376,7 +376,7 @@ func openstackTenantName(project string) string {
 // getOpenrc is GET /user/{userId}/openrc?region=…[&version=…]: the
 // OpenStack RC file of the user, cloud.user.Openrc. The region is written
 // into the file as given: the official provider asks for region
-// "to_be_overriden" and the real API answers. The script's lines are those
+// a placeholder region, spelt as in its source, and the real API answers. The script's lines are those
 // the provider extracts (OS_AUTH_URL, OS_TENANT_ID, OS_TENANT_NAME,
 // OS_USERNAME), in the form of OVHcloud's RC files.
 func getOpenrc(c *call) (any, error) {
