@@ -793,3 +793,54 @@ func TestOutscaleOfficial_wholeNetLifecycle(t *testing.T) {
 	o.ok("ReadAccounts", obj{})
 	nothingLeft(t, emu)
 }
+
+// Most of the official VM tests make VMs of the public Cloud: no subnet, a
+// Subregion, security groups outside any Net. They take public IPs without
+// an internet service and have no NIC.
+func TestOutscaleOfficial_publicCloudVm(t *testing.T) {
+	t.Parallel()
+	emu, clock := startFrozen(t)
+	o := clock.client(t, emu)
+	region := emulator.DefaultOutscaleRegion
+	o.ok("CreateKeypair", obj{"KeypairName": "terraform-basic"})
+	sgID := str(o.ok("CreateSecurityGroup", obj{"SecurityGroupName": "testacc-sg", "Description": "Used in the terraform acceptance tests"}),
+		"SecurityGroup", "SecurityGroupId")
+	image := debianImage(t, o)
+	created := o.ok("CreateVms", obj{"ImageId": image, "VmType": "tinav6.c1r1p2", "KeypairName": "terraform-basic",
+		"SecurityGroupIds": []string{sgID}, "Placement": obj{"SubregionName": region + "b", "Tenancy": "default"}, "BootOnCreation": true})
+	vm := dig(created, "Vms", 0)
+	vmID := str(vm, "VmId")
+	if str(vm, "NetId") != "" || str(vm, "SubnetId") != "" || length(vm, "Nics") != 0 || str(vm, "Placement", "SubregionName") != region+"b" ||
+		!strings.HasPrefix(str(vm, "PrivateIp"), "10.9.") || str(vm, "SecurityGroups", 0, "SecurityGroupId") != sgID {
+		t.Fatalf("a VM of the public Cloud: %v", vm)
+	}
+	for vmState(t, o, vmID) != "running" {
+	}
+	ip := o.ok("CreatePublicIp", obj{})
+	address := str(ip, "PublicIp", "PublicIp")
+	link := str(o.ok("LinkPublicIp", obj{"PublicIp": address, "VmId": vmID}), "LinkPublicIpId")
+	if got := readVM(t, o, vmID); str(got, "PublicIp") != address {
+		t.Errorf("the VM's public IP: %v", got)
+	}
+	if got := o.ok("ReadPublicIps", obj{"Filters": obj{"LinkPublicIpIds": []string{link}}}); str(got, "PublicIps", 0, "VmId") != vmID {
+		t.Errorf("ReadPublicIps by link: %v", got)
+	}
+	o.fails("DeleteSecurityGroup", obj{"SecurityGroupId": sgID}, 409, "9085", "ResourceConflict")
+
+	// Named groups and the default group of the public Cloud.
+	byName := o.ok("CreateVms", obj{"ImageId": image, "SecurityGroups": []string{"testacc-sg"}})
+	if str(byName, "Vms", 0, "SecurityGroups", 0, "SecurityGroupId") != sgID {
+		t.Errorf("a group named: %v", byName)
+	}
+	byDefault := o.ok("CreateVms", obj{"ImageId": image})
+	if str(byDefault, "Vms", 0, "SecurityGroups", 0, "SecurityGroupName") != "default" {
+		t.Errorf("the default group: %v", byDefault)
+	}
+	o.fails("CreateVms", obj{"ImageId": image, "Placement": obj{"SubregionName": "eu-west-2a"}}, 400, "4078", "InvalidParameterValue")
+
+	o.ok("UnlinkPublicIp", obj{"PublicIp": address})
+	o.ok("StopVms", obj{"VmIds": []string{vmID}, "ForceStop": true})
+	o.ok("DeleteVms", obj{"VmIds": []string{vmID}})
+	waitState(t, o, "ReadVms", "VmIds", vmID, "Vms", []string{"pending", "running", "shutting-down", "stopped", "stopping"}, "terminated")
+	o.ok("DeletePublicIp", obj{"PublicIp": address})
+}

@@ -263,11 +263,7 @@ func updateNic(c *call) (any, error) {
 			}
 		}
 		if req.SecurityGroupIDs != nil {
-			subnet, err := mustLoad[subnetRecord](tx, collSubnets, "SubnetId", vm.SubnetID, account)
-			if err != nil {
-				return nil, err
-			}
-			groups, err := vmSecurityGroups(tx, account, subnet, req.SecurityGroupIDs)
+			groups, err := vmSecurityGroups(tx, account, vm.NetID, req.SecurityGroupIDs, nil)
 			if err != nil {
 				return nil, err
 			}

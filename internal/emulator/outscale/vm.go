@@ -261,9 +261,12 @@ func (r vmRecord) view(tx store.Tx) (oapiVM, error) {
 	if err != nil {
 		return v, err
 	}
-	if link != nil && len(v.Nics) > 0 {
+	if link != nil {
 		dns := publicDNSName(link.PublicIP, r.Placement.SubregionName)
 		v.PublicIP, v.PublicDNSName = link.PublicIP, dns
+		if len(v.Nics) == 0 {
+			return v, nil // a VM of the public Cloud has no NIC
+		}
 		light := &linkPublicIPVM{PublicDNSName: dns, PublicIP: link.PublicIP, PublicIPAccountID: r.AccountID}
 		nic := v.Nics[0]
 		nic.LinkPublicIP = light
@@ -409,10 +412,7 @@ func (req vmsRequest) primary() (primaryNic, error) {
 	p := primaryNic{subnetID: req.SubnetID, groupIDs: req.SecurityGroupIDs, privateIPs: req.PrivateIPs,
 		description: "Primary network interface", deleteOnVMDeletion: true}
 	if len(req.Nics) == 0 {
-		if req.SubnetID == "" {
-			return p, errInvalidValue("SubnetId", "", "The emulator creates VMs in a Net only: give a SubnetId or Nics.")
-		}
-		return p, nil
+		return p, nil // without SubnetId, a VM of the public Cloud
 	}
 	// "If you specify this parameter, you must define one NIC as the
 	// primary network interface of the VM with 0 as its device number";
@@ -463,7 +463,7 @@ func (req vmsRequest) check() (count int, err error) {
 	if err := required("ImageId", req.ImageID); err != nil {
 		return 0, err
 	}
-	if len(req.SecurityGroups) > 0 {
+	if len(req.SecurityGroups) > 0 && (req.SubnetID != "" || len(req.Nics) > 0) {
 		return 0, errInvalidValue("SecurityGroups", strings.Join(req.SecurityGroups, ","), "In a Net, name security groups by id (SecurityGroupIds).")
 	}
 	if req.VMType == "" {
@@ -619,25 +619,53 @@ func createVMs(c *call) (any, error) {
 				return nil, errNotFound("KeypairName", req.KeypairName)
 			}
 		}
-		subnet, err := mustLoad[subnetRecord](tx, collSubnets, "SubnetId", primary.subnetID, account)
-		if err != nil {
-			return nil, err
-		}
-		if req.Placement != nil && req.Placement.SubregionName != "" && req.Placement.SubregionName != subnet.SubregionName {
-			return nil, errInvalidValue("Placement.SubregionName", req.Placement.SubregionName,
-				"The Subnet '"+subnet.SubnetID+"' is in "+subnet.SubregionName+".")
-		}
 		tenancy := "default"
 		if req.Placement != nil && req.Placement.Tenancy != "" {
 			tenancy = req.Placement.Tenancy
 		}
-		groups, err := vmSecurityGroups(tx, account, subnet, primary.groupIDs)
-		if err != nil {
-			return nil, err
-		}
-		addresses, err := freeAddresses(tx, account, subnet, primary.privateIPs, count)
-		if err != nil {
-			return nil, err
+		// subnet stays zero for a VM of the public Cloud, but its Subregion.
+		var subnet subnetRecord
+		var groups []securityGroupRecord
+		var addresses []string
+		if primary.subnetID != "" {
+			subnet, err = mustLoad[subnetRecord](tx, collSubnets, "SubnetId", primary.subnetID, account)
+			if err != nil {
+				return nil, err
+			}
+			if req.Placement != nil && req.Placement.SubregionName != "" && req.Placement.SubregionName != subnet.SubregionName {
+				return nil, errInvalidValue("Placement.SubregionName", req.Placement.SubregionName,
+					"The Subnet '"+subnet.SubnetID+"' is in "+subnet.SubregionName+".")
+			}
+			if groups, err = vmSecurityGroups(tx, account, subnet.NetID, primary.groupIDs, nil); err != nil {
+				return nil, err
+			}
+			if addresses, err = freeAddresses(tx, account, subnet, primary.privateIPs, count); err != nil {
+				return nil, err
+			}
+		} else {
+			subnet.SubregionName = region + "a"
+			if req.Placement != nil && req.Placement.SubregionName != "" {
+				if z := req.Placement.SubregionName; z != region+"a" && z != region+"b" {
+					return nil, errInvalidValue("Placement.SubregionName", z, "It is not a Subregion of "+region+" (see ReadSubregions).")
+				}
+				subnet.SubregionName = req.Placement.SubregionName
+			}
+			if len(primary.privateIPs) > 0 {
+				return nil, errInvalidValue("PrivateIps", strings.Join(primary.privateIPs, ","), "Private IPs are chosen in a Subnet only.")
+			}
+			if groups, err = vmSecurityGroups(tx, account, "", primary.groupIDs, req.SecurityGroups); err != nil {
+				return nil, err
+			}
+			if len(groups) == 0 {
+				g, err := publicDefaultGroup(tx, account)
+				if err != nil {
+					return nil, err
+				}
+				groups = []securityGroupRecord{g}
+			}
+			if addresses, err = freePublicCloudAddresses(tx, account, count); err != nil {
+				return nil, err
+			}
 		}
 		vmType := req.VMType
 		if vmType == "" {
@@ -677,34 +705,20 @@ func createVMs(c *call) (any, error) {
 				return nil, err
 			}
 			vm := vmRecord{owner: owner{account}, StateSince: clock, oapiVM: oapiVM{
-				ActionsOnNextBoot:    req.ActionsOnNextBoot,
-				Architecture:         image.Architecture,
-				BlockDeviceMappings:  devices,
-				BootMode:             bootMode,
-				ClientToken:          req.ClientToken,
-				CreationDate:         now,
-				DeletionProtection:   req.DeletionProtection,
-				Hypervisor:           "xen",
-				ImageID:              image.ImageID,
-				KeypairName:          req.KeypairName,
-				LaunchNumber:         i,
-				NestedVirtualization: req.NestedVirtualization,
-				NetID:                subnet.NetID,
-				Nics: []vmNic{{
-					AccountID:   account,
-					Description: primary.description,
-					LinkNic: linkNic{DeleteOnVmDeletion: primary.deleteOnVMDeletion, DeviceNumber: 0,
-						LinkNicID: newLinkID("eni-attach-"), State: linkAttached},
-					MacAddress:          macAddress(id),
-					NetID:               subnet.NetID,
-					NicID:               newLinkID("eni-"),
-					PrivateDNSName:      dns,
-					PrivateIPs:          []vmPrivateIP{{IsPrimary: true, PrivateDNSName: dns, PrivateIP: addresses[i]}},
-					SecurityGroups:      lights(groups),
-					State:               "in-use",
-					SubnetID:            subnet.SubnetID,
-					IsSourceDestChecked: true,
-				}},
+				ActionsOnNextBoot:             req.ActionsOnNextBoot,
+				Architecture:                  image.Architecture,
+				BlockDeviceMappings:           devices,
+				BootMode:                      bootMode,
+				ClientToken:                   req.ClientToken,
+				CreationDate:                  now,
+				DeletionProtection:            req.DeletionProtection,
+				Hypervisor:                    "xen",
+				ImageID:                       image.ImageID,
+				KeypairName:                   req.KeypairName,
+				LaunchNumber:                  i,
+				NestedVirtualization:          req.NestedVirtualization,
+				NetID:                         subnet.NetID,
+				Nics:                          primaryNics(account, id, dns, addresses[i], subnet, primary, groups),
 				IsSourceDestChecked:           true,
 				Performance:                   performance,
 				Placement:                     placement{SubregionName: subnet.SubregionName, Tenancy: tenancy},
@@ -734,20 +748,48 @@ func createVMs(c *call) (any, error) {
 	})
 }
 
-// vmSecurityGroups loads the groups a VM is created with: by default the
-// Net's default group; each must be in the subnet's Net.
-func vmSecurityGroups(tx store.Tx, account string, subnet subnetRecord, ids []string) ([]securityGroupRecord, error) {
+// primaryNics is the NIC a VM of a Net is created with; a VM of the public
+// Cloud has none ("Net only").
+func primaryNics(account, vmID, dns, address string, subnet subnetRecord, primary primaryNic, groups []securityGroupRecord) []vmNic {
+	if subnet.SubnetID == "" {
+		return []vmNic{}
+	}
+	return []vmNic{{
+		AccountID:   account,
+		Description: primary.description,
+		LinkNic: linkNic{DeleteOnVmDeletion: primary.deleteOnVMDeletion, DeviceNumber: 0,
+			LinkNicID: newLinkID("eni-attach-"), State: linkAttached},
+		MacAddress:          macAddress(vmID),
+		NetID:               subnet.NetID,
+		NicID:               newLinkID("eni-"),
+		PrivateDNSName:      dns,
+		PrivateIPs:          []vmPrivateIP{{IsPrimary: true, PrivateDNSName: dns, PrivateIP: address}},
+		SecurityGroups:      lights(groups),
+		State:               "in-use",
+		SubnetID:            subnet.SubnetID,
+		IsSourceDestChecked: true,
+	}}
+}
+
+// vmSecurityGroups loads the groups a VM of netID ("" for the public
+// Cloud) is given, by id or, in the public Cloud only, by name: by default
+// the Net's default group, or the account's default group of the public
+// Cloud. Each must be in the VM's Net.
+func vmSecurityGroups(tx store.Tx, account, netID string, ids, names []string) ([]securityGroupRecord, error) {
 	all, err := listOwned[securityGroupRecord](tx, collSecurityGroups, account)
 	if err != nil {
 		return nil, err
 	}
-	if len(ids) == 0 {
+	if len(ids)+len(names) == 0 {
 		for _, g := range all {
-			if g.NetID == subnet.NetID && g.Default {
+			if g.NetID == netID && g.Default {
 				return []securityGroupRecord{g}, nil
 			}
 		}
-		return nil, errNotFound("SecurityGroupId", "default")
+		if netID != "" {
+			return nil, errNotFound("SecurityGroupId", "default")
+		}
+		return []securityGroupRecord{}, nil // publicDefaultGroup makes it
 	}
 	var out []securityGroupRecord
 	for _, id := range ids {
@@ -755,10 +797,69 @@ func vmSecurityGroups(tx store.Tx, account string, subnet subnetRecord, ids []st
 		if i < 0 {
 			return nil, errNotFound("SecurityGroupId", id)
 		}
-		if all[i].NetID != subnet.NetID {
-			return nil, errInvalidValue("SecurityGroupIds", id, "The security group is not in the Net '"+subnet.NetID+"' of the Subnet.")
+		if all[i].NetID != netID {
+			where := "the Net '" + netID + "' of the Subnet"
+			if netID == "" {
+				where = "the public Cloud, as the VM"
+			}
+			return nil, errInvalidValue("SecurityGroupIds", id, "The security group is not in "+where+".")
 		}
 		out = append(out, all[i])
+	}
+	for _, name := range names {
+		i := slices.IndexFunc(all, func(g securityGroupRecord) bool { return g.NetID == "" && g.SecurityGroupName == name })
+		if i < 0 {
+			return nil, errNotFound("SecurityGroupName", name)
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// publicDefaultGroup returns the account's default security group of the
+// public Cloud, making it the first time a VM needs it: every OUTSCALE
+// account has one, named "default" (unverified description); the emulator
+// seeds no account with objects, so it appears on first use.
+func publicDefaultGroup(tx store.Tx, account string) (securityGroupRecord, error) {
+	all, err := listOwned[securityGroupRecord](tx, collSecurityGroups, account)
+	if err != nil {
+		return securityGroupRecord{}, err
+	}
+	for _, g := range all {
+		if g.NetID == "" && g.Default {
+			return g, nil
+		}
+	}
+	g := newDefaultSecurityGroup(tx, account, "")
+	g.OutboundRules = []oapiRule{} // outbound rules exist in Nets only
+	return g, store.Put(tx, collSecurityGroups, g.SecurityGroupID, g)
+}
+
+// publicCloudRange is where the emulator takes the private addresses of
+// VMs of the public Cloud from (the real range is unverified).
+var publicCloudRange = netip.MustParsePrefix("10.9.0.0/16")
+
+// freePublicCloudAddresses picks count private addresses for VMs of the
+// public Cloud, unused by the account's other VMs there.
+func freePublicCloudAddresses(tx store.Tx, account string, count int) ([]string, error) {
+	vms, err := listOwned[vmRecord](tx, collVMs, account)
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	for _, vm := range vms {
+		if vm.alive() && vm.NetID == "" {
+			used[vm.PrivateIP] = true
+		}
+	}
+	var out []string
+	for a := publicCloudRange.Addr().Next(); publicCloudRange.Contains(a) && len(out) < count; a = a.Next() {
+		if !used[a.String()] {
+			out = append(out, a.String())
+		}
+	}
+	if len(out) < count {
+		return nil, errCapacity("No private IP is left for VMs of the public Cloud.")
 	}
 	return out, nil
 }
@@ -1070,20 +1171,26 @@ func linkPublicIP(c *call) (any, error) {
 		if !vm.alive() || vm.State == vmShuttingDown {
 			return nil, errVMState(vm, "given a public IP")
 		}
-		nic := vm.Nics[0]
 		private := req.PrivateIP
+		var nic vmNic // none for a VM of the public Cloud
+		if len(vm.Nics) > 0 {
+			nic = vm.Nics[0]
+		}
 		if private == "" {
 			private = vm.PrivateIP
-		} else if !slices.ContainsFunc(nic.PrivateIPs, func(p vmPrivateIP) bool { return p.PrivateIP == private }) {
-			return nil, errInvalidValue("PrivateIp", private, "It is not an address of the NIC '"+nic.NicID+"'.")
+		} else if private != vm.PrivateIP && !slices.ContainsFunc(nic.PrivateIPs, func(p vmPrivateIP) bool { return p.PrivateIP == private }) {
+			return nil, errInvalidValue("PrivateIp", private, "It is not an address of the VM '"+vm.VMID+"'.")
 		}
-		// A public IP reaches a VM of a Net through the Net's internet service.
-		services, err := listOwned[internetServiceRecord](tx, collInternetServices, account)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.ContainsFunc(services, func(s internetServiceRecord) bool { return s.NetID == vm.NetID }) {
-			return nil, errConflict(codeNetHasNoGateway, "The Net '"+vm.NetID+"' of the VM has no internet service linked: link one before linking a public IP.")
+		// A public IP reaches a VM of a Net through the Net's internet
+		// service; a VM of the public Cloud directly.
+		if vm.NetID != "" {
+			services, err := listOwned[internetServiceRecord](tx, collInternetServices, account)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.ContainsFunc(services, func(s internetServiceRecord) bool { return s.NetID == vm.NetID }) {
+				return nil, errConflict(codeNetHasNoGateway, "The Net '"+vm.NetID+"' of the VM has no internet service linked: link one before linking a public IP.")
+			}
 		}
 		if holder := ip.inUse(); holder != "" && ip.VMID != vm.VMID {
 			relink := req.AllowRelink != nil && *req.AllowRelink
@@ -1103,7 +1210,7 @@ func linkPublicIP(c *call) (any, error) {
 		if ip.LinkPublicIPID == "" || ip.VMID != vm.VMID {
 			ip.LinkPublicIPID = newLinkID("eipassoc-")
 		}
-		ip.VMID, ip.NicID, ip.NicAccountID, ip.PrivateIP = vm.VMID, nic.NicID, account, private
+		ip.VMID, ip.NicID, ip.NicAccountID, ip.PrivateIP = vm.VMID, nic.NicID, nic.AccountID, private
 		if err := store.Put(tx, collPublicIPs, ip.PublicIPID, ip); err != nil {
 			return nil, err
 		}

@@ -136,11 +136,7 @@ func updateVM(c *call) (any, error) {
 			vm.VMInitiatedShutdownBehavior = *req.VMInitiatedShutdownBehavior
 		}
 		if req.SecurityGroupIDs != nil {
-			subnet, err := mustLoad[subnetRecord](tx, collSubnets, "SubnetId", vm.SubnetID, account)
-			if err != nil {
-				return nil, err
-			}
-			groups, err := vmSecurityGroups(tx, account, subnet, req.SecurityGroupIDs)
+			groups, err := vmSecurityGroups(tx, account, vm.NetID, req.SecurityGroupIDs, nil)
 			if err != nil {
 				return nil, err
 			}
