@@ -111,6 +111,16 @@ func fail(err error) int {
 	return 1
 }
 
+// Acceptance skips t unless TF_ACC is set: an acceptance test drives the
+// Terraform CLI against the emulator (or a real cloud), which Run starts
+// only then. `go test ./...` alone runs the unit tests and skips these.
+func Acceptance(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make test does) to run it with the Terraform CLI")
+	}
+}
+
 // RealCloud reports whether the tests target real clouds.
 func RealCloud() bool { return os.Getenv(EnvRealCloud) == "1" }
 
@@ -124,6 +134,7 @@ func Emulator() *emulator.Emulator { return emu }
 // cloud's credentials are not in the environment.
 func PreCheck(t *testing.T, cloudName string) {
 	t.Helper()
+	Acceptance(t)
 	if !RealCloud() {
 		if emu == nil {
 			t.Fatal("the emulator is not running: call acctest.Run from TestMain")
@@ -151,6 +162,7 @@ func PreCheck(t *testing.T, cloudName string) {
 // test: inside, use resource.Test (not ParallelTest).
 func ForEachCloud(t *testing.T, test func(t *testing.T, cloudName string)) {
 	t.Helper()
+	Acceptance(t)
 	t.Parallel()
 	for _, c := range Clouds {
 		t.Run(c, func(t *testing.T) {

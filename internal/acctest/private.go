@@ -19,6 +19,7 @@ import (
 // it returns nil, and ProviderConfigAt(nil, …) gives the real provider block.
 func PrivateEmulator(t *testing.T) *emulator.Emulator {
 	t.Helper()
+	Acceptance(t)
 	if RealCloud() {
 		return nil
 	}

@@ -37,6 +37,7 @@ func expectError(fragments ...string) *regexp.Regexp {
 
 func emulatorOnly(t *testing.T) {
 	t.Helper()
+	acctest.Acceptance(t)
 	if acctest.RealCloud() {
 		t.Skip("this test needs the emulator's seed accounts")
 	}

@@ -500,6 +500,7 @@ func hostKeyMatchesUserData(emu *emulator.Emulator, cloudName string) resource.T
 }
 
 func TestAccWarehouseBastion_bad_key(t *testing.T) {
+	acctest.Acceptance(t)
 	t.Parallel()
 	for name, c := range map[string]struct {
 		admins string

@@ -834,6 +834,7 @@ func TestAccWarehouseKMSKey_partial(t *testing.T) {
 // Turning deletion protection off is how a key is retired, and it fails the
 // compliance control HW-KEY-02 until an exception states why.
 func TestAccWarehouseKMSKey_unprotectingNeedsAnException(t *testing.T) {
+	acctest.Acceptance(t)
 	t.Parallel()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,

@@ -309,6 +309,7 @@ resource "health_warehouse_network" "test" {
 // administration ports unless an exception states why it is accepted; the
 // plan then shows it.
 func TestAccWarehouseNetwork_adminFromAnywhere(t *testing.T) {
+	acctest.Acceptance(t)
 	t.Parallel()
 	config := func(exceptions string) string {
 		return acctest.ProviderConfig(cloud.Outscale, "") + `
@@ -345,6 +346,7 @@ resource "health_warehouse_network" "test" {
 // The default profile is secnumcloud: OVHcloud's Public Cloud regions are
 // HDS-certified but not SecNumCloud-qualified, and the plan says so.
 func TestAccWarehouseNetwork_complianceProfile(t *testing.T) {
+	acctest.Acceptance(t)
 	t.Parallel()
 	network := `
 resource "health_warehouse_network" "test" {
@@ -417,6 +419,7 @@ resource "health_warehouse_network" "test" {
 }
 
 func TestAccWarehouseNetwork_ovhNeedsNATEgress(t *testing.T) {
+	acctest.Acceptance(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

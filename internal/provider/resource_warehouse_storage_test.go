@@ -758,6 +758,7 @@ resource "health_warehouse_storage" "test" {
 // The zone decides what a bucket must hold: a customer-held key for raw
 // data, a write-once lock long enough for audit data. The plan refuses less.
 func TestAccWarehouseStorage_complianceByZone(t *testing.T) {
+	acctest.Acceptance(t)
 	t.Parallel()
 	for name, c := range map[string]struct {
 		extra string
