@@ -844,3 +844,26 @@ func TestOutscaleOfficial_publicCloudVm(t *testing.T) {
 	waitState(t, o, "ReadVms", "VmIds", vmID, "Vms", []string{"pending", "running", "shutting-down", "stopped", "stopping"}, "terminated")
 	o.ok("DeletePublicIp", obj{"PublicIp": address})
 }
+
+// A VM deleted out of band (through the control API, as the provider's
+// drift tests do) takes its volume with it at the next call, as a VM
+// deleted in the console would: nothing is orphaned.
+func TestOutscaleOfficial_volumeOfVmDeletedOutOfBand(t *testing.T) {
+	t.Parallel()
+	emu, clock := startFrozen(t)
+	o := clock.client(t, emu)
+	_, vmID := vmInNet(t, o, "10.91.0.0/16", "10.91.0.0/24", obj{"BlockDeviceMappings": []obj{
+		{"DeviceName": "/dev/sdb", "Bsu": obj{"VolumeSize": 1, "DeleteOnVmDeletion": false}}}})
+	vm := readVM(t, o, vmID)
+	root, data := str(vm, "BlockDeviceMappings", 0, "Bsu", "VolumeId"), str(vm, "BlockDeviceMappings", 1, "Bsu", "VolumeId")
+	if err := emu.Control().DeleteObject(context.Background(), "outscale.vms", vmID); err != nil {
+		t.Fatal(err)
+	}
+	o.ok("ReadAccounts", obj{})
+	if got := storedState(t, emu, "outscale.volumes", root); got != "gone" {
+		t.Errorf("the root volume of a vanished VM is %s", got)
+	}
+	if got := storedState(t, emu, "outscale.volumes", data); got != "available" {
+		t.Errorf("the kept volume of a vanished VM is %s", got)
+	}
+}

@@ -46,7 +46,8 @@ type Options struct {
 	// Now is the server clock (signature freshness). Default: time.Now.
 	Now func() time.Time
 	// Pace holds transient states for a while (benchmarks); nil moves
-	// them on at the first read, as tests want.
+	// them on at the first read that shows them, or at any call once they
+	// have lasted pace.DefaultHold (transient.go).
 	Pace *pace.Pace
 }
 

@@ -119,5 +119,26 @@ func (h *Handler) sweepIn(tx store.Tx, now time.Time, dryRun bool) (bool, error)
 			}
 		}
 	}
+	// A volume whose VM is gone without being terminated through the API
+	// (deleted through the control API, as a drift test does) goes the
+	// way the VM's termination would have sent it.
+	volumes, err := store.List[volumeRecord](tx, collVolumes)
+	if err != nil {
+		return false, err
+	}
+	for _, v := range volumes {
+		if len(v.LinkedVolumes) == 0 {
+			continue
+		}
+		if _, exists := tx.Get(collVMs, v.LinkedVolumes[0].VMID); exists {
+			continue
+		}
+		found = true
+		if !dryRun {
+			if err := orphanVolume(tx, v); err != nil {
+				return false, err
+			}
+		}
+	}
 	return found, nil
 }

@@ -247,6 +247,15 @@ func releaseVolumes(tx store.Tx, vm vmRecord) error {
 	return nil
 }
 
+// orphanVolume releases a volume whose VM vanished.
+func orphanVolume(tx store.Tx, v volumeRecord) error {
+	if v.LinkedVolumes[0].DeleteOnVmDeletion {
+		return tx.Delete(collVolumes, v.VolumeID)
+	}
+	v.State, v.LinkedVolumes, v.LinkDate = volumeAvailable, []oapiLinkedVolume{}, ""
+	return store.Put(tx, collVolumes, v.VolumeID, v)
+}
+
 // setDeleteOnVMDeletion changes DeleteOnVmDeletion of the volume linked as
 // device to vm, in the VM and in the volume.
 func setDeleteOnVMDeletion(tx store.Tx, vm *vmRecord, device string, value bool, param string) error {
