@@ -581,7 +581,8 @@ func (s *oapiSpec) sampleValue(schema map[string]any, depth int) any {
 		return out
 	}
 	for name, p := range props {
-		out[name] = s.sampleValue(p.(map[string]any), depth+1)
+		sub, _ := p.(map[string]any)
+		out[name] = s.sampleValue(sub, depth+1)
 	}
 	return out
 }
@@ -600,7 +601,10 @@ func TestOutscaleOfficial_everyDeclaredParameterAccepted(t *testing.T) {
 			t.Errorf("%s: %v", action, err)
 			continue
 		}
-		body := o.spec.sampleValue(schema, 0).(map[string]any)
+		body, ok := o.spec.sampleValue(schema, 0).(map[string]any)
+		if !ok {
+			t.Fatalf("%s: the request schema is not an object", action)
+		}
 		body["DryRun"] = true // nothing a sample would make is kept
 		raw, err := json.Marshal(body)
 		if err != nil {
@@ -623,7 +627,7 @@ func TestOutscaleOfficial_everyDeclaredParameterAccepted(t *testing.T) {
 // the official provider: every answer must list the object, in a pending
 // state or the target (an empty list fails its NAT service wait and panics
 // its VM wait; any other state fails the wait).
-func waitState(t *testing.T, o *oapiClient, action, filter, id, list string, pending []string, target string) any {
+func waitState(t *testing.T, o *oapiClient, action, filter, id, list string, pending []string, target string) {
 	t.Helper()
 	for range 20 {
 		got := o.ok(action, obj{"Filters": obj{filter: []string{id}}})
@@ -632,14 +636,13 @@ func waitState(t *testing.T, o *oapiClient, action, filter, id, list string, pen
 		}
 		state := str(got, list, 0, "State")
 		if state == target {
-			return dig(got, list, 0)
+			return
 		}
 		if !slices.Contains(pending, state) {
 			t.Fatalf("%s: %s is %q, neither %v nor %q", action, id, state, pending, target)
 		}
 	}
 	t.Fatalf("%s never reached %q", id, target)
-	return nil
 }
 
 // TestOutscaleOfficial_wholeNetLifecycle replays the calls the official

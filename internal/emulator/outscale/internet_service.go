@@ -147,7 +147,7 @@ func unlinkInternetService(c *call) (any, error) {
 		}
 		if len(mapped) > 0 {
 			return nil, errDependency(codeInternetServiceHasPublicIPs, fmt.Sprintf(
-				"The Net '%s' still maps public IPs to its VMs: %s.", s.NetID, joinLimited(mapped, 5)))
+				"The Net '%s' still maps public IPs to its VMs: %s.", s.NetID, joinLimited(mapped)))
 		}
 		s.NetID, s.State = "", ""
 		return struct{}{}, store.Put(tx, collInternetServices, s.InternetServiceID, s)

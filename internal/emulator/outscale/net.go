@@ -210,7 +210,7 @@ func deleteNet(c *call) (any, error) {
 		}
 		if len(deps) > 0 {
 			return nil, errDependency(codeNetHasDependencies, fmt.Sprintf(
-				"The Net '%s' has dependencies and cannot be deleted: %s.", n.NetID, joinLimited(deps, 5)))
+				"The Net '%s' has dependencies and cannot be deleted: %s.", n.NetID, joinLimited(deps)))
 		}
 		// Access points on their way out go with the Net.
 		points, err := listOwned[netAccessPointRecord](tx, collNetAccessPoints, account)
@@ -319,10 +319,12 @@ func netDependencies(tx store.Tx, account, netID string) ([]string, error) {
 	return append(deps, vms...), nil
 }
 
-// joinLimited joins the first n items and says how many more there are.
-func joinLimited(items []string, n int) string {
-	if len(items) <= n {
+// joinLimited joins the first few items of an error's list and says how
+// many more there are.
+func joinLimited(items []string) string {
+	const shown = 5
+	if len(items) <= shown {
 		return strings.Join(items, ", ")
 	}
-	return strings.Join(items[:n], ", ") + " and " + strconv.Itoa(len(items)-n) + " more"
+	return strings.Join(items[:shown], ", ") + " and " + strconv.Itoa(len(items)-shown) + " more"
 }

@@ -330,7 +330,7 @@ func validLoadBalancerName(name string) bool {
 		return false
 	}
 	for _, r := range name {
-		if !(r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
+		if r != '-' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
 			return false
 		}
 	}

@@ -303,7 +303,7 @@ func deleteSecurityGroup(c *call) (any, error) {
 		}
 		if len(vms) > 0 {
 			return nil, errConflict(codeSecurityGroupInUse, fmt.Sprintf(
-				"The security group '%s' is in use by %s.", g.SecurityGroupID, joinLimited(vms, 5)))
+				"The security group '%s' is in use by %s.", g.SecurityGroupID, joinLimited(vms)))
 		}
 		for _, other := range groups {
 			if other.SecurityGroupID != g.SecurityGroupID && referencesGroup(other, g.SecurityGroupID) {

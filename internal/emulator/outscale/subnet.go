@@ -207,7 +207,7 @@ func deleteSubnet(c *call) (any, error) {
 		}
 		if len(vms) > 0 {
 			return nil, errConflict(codeSubnetInUse, fmt.Sprintf(
-				"The Subnet '%s' is in use: %s.", s.SubnetID, joinLimited(vms, 5)))
+				"The Subnet '%s' is in use: %s.", s.SubnetID, joinLimited(vms)))
 		}
 		// A NAT service holds its subnet until it is deleted, deleting
 		// included.
