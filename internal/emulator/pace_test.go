@@ -12,11 +12,15 @@ import (
 )
 
 // With a pace, a transient state lasts the reads it asks for; without, it
-// moves on at the first read (what every test relies on).
+// moves on at the first read (what every test relies on), time aside.
 func TestEmulator_paceHoldsTransientStates(t *testing.T) {
 	t.Parallel()
 	for reads, want := range map[int][]string{1: {"BUILDING", "ACTIVE"}, 3: {"BUILDING", "BUILDING", "BUILDING", "ACTIVE"}} {
 		cfg := emulator.DefaultConfig()
+		// A frozen clock: the states must move on by reads alone here, not
+		// because a slow machine let pace.Hold pass between two reads.
+		frozen := time.Now()
+		cfg.Now = func() time.Time { return frozen }
 		if reads > 1 {
 			cfg.Pace = &pace.Pace{Reads: reads}
 		}

@@ -79,6 +79,23 @@ type permissionsOnResource struct {
 	GlobalPermission bool     `json:"GlobalPermission"`
 }
 
+// PublicImageID is the id of region's public OMI called name, as
+// ReadImages shows it: for harnesses that must name an image before they
+// can call the API (an official provider's acceptance tests read one from
+// OSC_IMAGE_ID). It is "" for a name the catalogue does not have.
+func PublicImageID(region, name string) string {
+	for _, img := range imagesOf(region) {
+		if img.ImageName == name {
+			return img.ImageID
+		}
+	}
+	return ""
+}
+
+// DefaultImageName is the OMI harnesses boot when they need one: the newest
+// official Debian 12 build, as the provider's bastion picks it.
+const DefaultImageName = "Debian-12-2025.03.18-0"
+
 // derivedID is an id that depends only on seed: an OMI keeps its id across
 // restarts of the emulator, and differs from one Region to another.
 func derivedID(prefix, seed string) string {

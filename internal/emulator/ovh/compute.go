@@ -235,6 +235,29 @@ func imagesOf(region string) []apiImage {
 	return out
 }
 
+// PublicImageID is the id of region's public image called name ("Debian
+// 12"), and PublicFlavorID that of its flavor called name ("b3-8"), as the
+// API lists them: for harnesses that must name them before they can call
+// the API. Each is "" for a name the catalogue does not have.
+func PublicImageID(region, name string) string {
+	for _, i := range imagesOf(region) {
+		if i.Name == name {
+			return i.ID
+		}
+	}
+	return ""
+}
+
+// PublicFlavorID: see PublicImageID.
+func PublicFlavorID(region, name string) string {
+	for _, f := range flavorsOf(region) {
+		if f.Name == name {
+			return f.ID
+		}
+	}
+	return ""
+}
+
 func imageByID(region, id string) (apiImage, bool) {
 	for _, i := range imagesOf(region) {
 		if i.ID == id {
