@@ -5,7 +5,7 @@ terraform {
   required_providers {
     health = {
       source  = "registry.terraform.io/sovhealth/health"
-      version = ">= 0.1.0"
+      version = "~> 0.1"
     }
   }
 }
