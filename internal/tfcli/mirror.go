@@ -19,15 +19,38 @@ func BuildProviderMirror(ctx context.Context, repoRoot, dir, version string, log
 	if err := os.RemoveAll(filepath.Join(mirror, ProviderAddress)); err != nil {
 		return "", err
 	}
+	if _, err := InstallProvider(ctx, repoRoot, mirror, version, logw); err != nil {
+		return "", err
+	}
+	return mirror, nil
+}
+
+// PluginsDir is the implied local mirror both CLIs search before any
+// registry: ~/.terraform.d/plugins. A provider laid out there installs with
+// `terraform init` or `tofu init` and no CLI configuration at all.
+func PluginsDir() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".terraform.d", "plugins"), nil
+}
+
+// InstallProvider compiles the provider at repoRoot, stamped with version,
+// into the filesystem mirror layout under plugins
+// (<plugins>/registry.terraform.io/sovhealth/health/<version>/<os>_<arch>/
+// terraform-provider-health_v<version>), and returns the binary's path. Any
+// other version already there stays. Build output goes to logw.
+func InstallProvider(ctx context.Context, repoRoot, plugins, version string, logw io.Writer) (string, error) {
 	target := runtime.GOOS + "_" + runtime.GOARCH
-	bin := filepath.Join(mirror, ProviderAddress, version, target, "terraform-provider-health_v"+version)
+	bin := filepath.Join(plugins, ProviderAddress, version, target, "terraform-provider-health_v"+version)
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-X main.version="+version, "-o", bin, ".")
 	cmd.Dir = repoRoot
 	cmd.Stdout, cmd.Stderr = logw, logw
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("building the provider: %w", err)
 	}
-	return mirror, nil
+	return bin, nil
 }
 
 // MirrorConfig is a CLI configuration that installs this provider only from
