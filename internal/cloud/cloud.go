@@ -12,6 +12,7 @@ package cloud
 import (
 	"context"
 	"net/http"
+	"time"
 )
 
 // Names of the supported clouds, as written in the provider's "cloud" attribute.
@@ -65,6 +66,17 @@ type Options struct {
 	// Retry shapes retries of throttled and failed calls; the zero value
 	// uses DefaultRetry.
 	Retry RetryPolicy
+	// Now is the clock leases are written and judged with (see Lease);
+	// nil is time.Now. Tests move it to make a lease expire.
+	Now func() time.Time
+}
+
+// Clock returns o.Now, or time.Now.
+func (o Options) Clock() func() time.Time {
+	if o.Now != nil {
+		return o.Now
+	}
+	return time.Now
 }
 
 // Logger receives structured log lines. Field values are never secrets:

@@ -99,24 +99,27 @@ func (c *Client) ResolveImage(ctx context.Context, image string) (cloud.Image, e
 
 // CreateBastion implements cloud.Bastions.
 //
-// The VM and its public IP carry cloud.TagCreating until the create
-// returns; a create first deletes the bastions of its name that a dead
-// create left with it.
+// The VM and its public IP carry cloud.TagCreating, the create's lease,
+// until the create returns; a create first deletes the bastions of its
+// name whose lease has expired, and refuses to go on beside one whose
+// lease runs (see cloud.Lease).
 func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
 	b := cloud.Bastion{Name: spec.Name, NetworkID: spec.Network.ID, ImageID: spec.ImageID, Type: spec.Type, Tags: spec.Tags,
 		CloudIDs: map[string]string{}}
+	var lease cloud.Lease
 	if spec.ClientToken != "" {
 		defer c.creating.Start(spec.ClientToken)()
+		lease = cloud.NewLease(ctx, spec.ClientToken, c.now())
 	}
 	if err := c.removeLeftoverBastions(ctx, spec.Name); err != nil {
 		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
 	}
-	if err := c.buildBastion(ctx, &b, spec); err != nil {
+	if err := c.buildBastion(ctx, &b, spec, lease); err != nil {
 		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
 	}
 	if spec.ClientToken != "" {
 		made := []string{b.CloudIDs[keyVM], b.CloudIDs[keyPublicIP]}
-		if err := c.deleteTags(ctx, made, map[string]string{cloud.TagCreating: spec.ClientToken}); err != nil {
+		if err := c.deleteTags(ctx, made, map[string]string{cloud.TagCreating: lease.Tag()}); err != nil {
 			return b, fmt.Errorf("creating the bastion %s: marking it made: %w", spec.Name, err)
 		}
 	}
@@ -127,7 +130,7 @@ func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (clo
 	return read, nil
 }
 
-func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.BastionSpec) error {
+func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.BastionSpec, lease cloud.Lease) error {
 	sub, ok := spec.Network.Subnets[cloud.TierBastion]
 	if !ok || sub.ID == "" || sub.SecurityGroupID == "" {
 		return fmt.Errorf("the network %s has no bastion subnet with its security group (was it changed outside Terraform?)", spec.Network.ID)
@@ -156,7 +159,7 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	}
 	id := vm.GetVmId()
 	b.ID, b.CloudIDs[keyVM] = id, id
-	t := bastionTagger{name: spec.Name, network: spec.Network.Name, token: spec.ClientToken, user: spec.Tags}
+	t := bastionTagger{name: spec.Name, network: spec.Network.Name, token: spec.ClientToken, lease: lease, user: spec.Tags}
 	if err := c.createTags(ctx, []string{id}, t.creating(t.vm(spec.HostKeyFingerprint))); err != nil {
 		return err
 	}
@@ -189,6 +192,7 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 // bastionTagger computes the tags of the bastion's objects.
 type bastionTagger struct {
 	name, network, token string
+	lease                cloud.Lease // the mark of the create in progress
 	user                 map[string]string
 }
 
@@ -208,10 +212,10 @@ func (t bastionTagger) base() map[string]string {
 	return out
 }
 
-// creating adds the mark of a create in progress to tags.
+// creating adds the mark of a create in progress, its lease, to tags.
 func (t bastionTagger) creating(tags map[string]string) map[string]string {
 	if t.token != "" {
-		tags[cloud.TagCreating] = t.token
+		tags[cloud.TagCreating] = t.lease.Tag()
 	}
 	return tags
 }
@@ -228,7 +232,9 @@ func (t bastionTagger) publicIP() map[string]string { return t.base() }
 
 // removeLeftoverBastions deletes the VMs and public IPs of bastions called
 // name that a create which died left behind: they still carry
-// cloud.TagCreating, and no create of this process is making them.
+// cloud.TagCreating, whose lease has expired. Those whose lease runs may
+// be another live run's: they are left alone, and the create refused
+// (cloud.InProgressError).
 func (c *Client) removeLeftoverBastions(ctx context.Context, name string) error {
 	byName := &[]string{cloud.TagBastion + "=" + name}
 	marked := &[]string{cloud.TagCreating}
@@ -253,25 +259,39 @@ func (c *Client) removeLeftoverBastions(ctx context.Context, name string) error 
 		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
 	}
 	left := map[string]*cloud.Bastion{} // by token
-	leftover := func(tags []osc.ResourceTag) *cloud.Bastion {
-		token := tagValue(tags, cloud.TagCreating)
-		if tagValue(tags, cloud.TagBastion) != name || c.creating.Running(token) {
+	var live *cloud.InProgressError
+	leftover := func(tags []osc.ResourceTag, id string) *cloud.Bastion {
+		lease := cloud.ParseLeaseTag(tagValue(tags, cloud.TagCreating))
+		if tagValue(tags, cloud.TagBastion) != name || c.creating.Running(lease.Token) {
 			return nil
 		}
-		if left[token] == nil {
-			left[token] = &cloud.Bastion{Name: name, CloudIDs: map[string]string{}}
+		if !lease.Expired(c.now()) {
+			if live == nil {
+				live = &cloud.InProgressError{Kind: "bastion", Name: name, Lease: lease}
+			}
+			live.Objects = append(live.Objects, id)
+			return nil
 		}
-		return left[token]
+		if left[lease.Token] == nil {
+			left[lease.Token] = &cloud.Bastion{Name: name, CloudIDs: map[string]string{}}
+		}
+		return left[lease.Token]
 	}
 	for _, vm := range vms {
-		if b := leftover(vm.GetTags()); b != nil && vm.GetState() != vmTerminated {
+		if vm.GetState() == vmTerminated {
+			continue
+		}
+		if b := leftover(vm.GetTags(), vm.GetVmId()); b != nil {
 			b.ID, b.CloudIDs[keyVM] = vm.GetVmId(), vm.GetVmId()
 		}
 	}
 	for _, ip := range ips {
-		if b := leftover(ip.GetTags()); b != nil {
+		if b := leftover(ip.GetTags(), ip.GetPublicIpId()); b != nil {
 			b.CloudIDs[keyPublicIP] = ip.GetPublicIpId()
 		}
+	}
+	if live != nil {
+		return live
 	}
 	for _, b := range left {
 		if err := c.DeleteBastion(ctx, *b); err != nil {

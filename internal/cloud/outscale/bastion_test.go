@@ -193,8 +193,9 @@ func TestBastion_resolveImage(t *testing.T) {
 }
 
 // A bastion create that died after making its VM and public IP leaves them
-// marked as being created; the next create of the same name deletes them
-// before making its own.
+// marked as being created, with its lease; a create of the same name
+// refuses to touch them while the lease runs, and deletes them before
+// making its own once it has expired.
 func TestBastion_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
@@ -204,11 +205,14 @@ func TestBastion_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "outscale:LinkPublicIp", Nth: 1, Statuses: []int{400}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateBastion(ctx, spec); err == nil {
+	interrupted, err := c.CreateBastion(ctx, spec)
+	if err == nil {
 		t.Fatal("the interrupted create did not fail")
 	}
 	spec.ClientToken = strings.Repeat("c", 32)
-	b, err := c.CreateBastion(ctx, spec)
+	_, err = client(t, emu, defaultConfig()).CreateBastion(ctx, spec)
+	assertInProgress(t, err, interrupted.ID)
+	b, err := clientAt(t, emu, defaultConfig(), afterLeases).CreateBastion(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,27 +72,30 @@ func kmsSubnet(n cloud.Network) (cloud.Subnet, error) {
 
 // CreateKeyManager implements cloud.KeyManagerClusters.
 //
-// The cluster's group carries cloud.TagCreating until the create returns
-// (see cloud.InFlight): a create first deletes the cluster of its name
-// that a create which died with its provider left in the network, VMs
-// included (they are in the group).
+// The cluster's group carries cloud.TagCreating, the create's lease, until
+// the create returns (see cloud.Lease): a create first deletes the cluster
+// of its name that a create which died with its provider left in the
+// network, VMs included (they are in the group), once its lease has
+// expired, and refuses to go on beside one whose lease runs.
 func (c *Client) CreateKeyManager(ctx context.Context, spec cloud.KeyManagerSpec) (cloud.KeyManagerCluster, error) {
 	k := cloud.KeyManagerCluster{Name: spec.Name, Backend: cloud.BackendOpenBao, NetworkID: spec.Network.ID, Region: c.cfg.Region,
 		Tags: spec.Tags, CloudIDs: map[string]string{}}
 	for _, n := range spec.Nodes {
 		k.NodeAddresses = append(k.NodeAddresses, n.PrivateIP)
 	}
+	var lease cloud.Lease
 	if spec.ClientToken != "" {
 		defer c.creating.Start(spec.ClientToken)()
+		lease = cloud.NewLease(ctx, spec.ClientToken, c.now())
 	}
 	if err := c.removeLeftoverKeyManager(ctx, spec); err != nil {
 		return k, fmt.Errorf("creating the key manager %s: %w", spec.Name, err)
 	}
-	if err := c.buildKeyManager(ctx, &k, spec); err != nil {
+	if err := c.buildKeyManager(ctx, &k, spec, lease); err != nil {
 		return k, fmt.Errorf("creating the key manager %s: %w", spec.Name, err)
 	}
 	if spec.ClientToken != "" {
-		if err := c.deleteTags(ctx, []string{k.ID}, map[string]string{cloud.TagCreating: spec.ClientToken}); err != nil {
+		if err := c.deleteTags(ctx, []string{k.ID}, map[string]string{cloud.TagCreating: lease.Tag()}); err != nil {
 			return k, fmt.Errorf("creating the key manager %s: marking it made: %w", spec.Name, err)
 		}
 	}
@@ -105,8 +108,10 @@ func (c *Client) CreateKeyManager(ctx context.Context, spec cloud.KeyManagerSpec
 
 // removeLeftoverKeyManager deletes the cluster called spec.Name that a
 // create which died left in the network: its group still carries
-// cloud.TagCreating of a create this process is not running, or no tag at
-// all (the create died between making the group and tagging it).
+// cloud.TagCreating, whose lease has expired. A group whose lease runs,
+// or that carries no tag at all (its create died between making it and
+// tagging it, or is between the two now), may be another live run's: it
+// is left alone, and the create refused (cloud.InProgressError).
 func (c *Client) removeLeftoverKeyManager(ctx context.Context, spec cloud.KeyManagerSpec) error {
 	if spec.Network.ID == "" {
 		return nil
@@ -117,11 +122,18 @@ func (c *Client) removeLeftoverKeyManager(ctx context.Context, spec cloud.KeyMan
 	}
 	for _, g := range groups {
 		tags := tagMap(g.GetTags())
-		token, marked := tags[cloud.TagCreating]
-		abandoned := marked && !c.creating.Running(token)
-		untagged := tags[cloud.TagKeyManager] == ""
-		if !abandoned && !untagged {
+		mark, marked := tags[cloud.TagCreating]
+		lease := cloud.ParseLeaseTag(mark)
+		if tags[cloud.TagKeyManager] == "" {
+			return &cloud.InProgressError{Kind: "key manager", Name: spec.Name,
+				Objects: []string{g.GetSecurityGroupId() + " (security group " + g.GetSecurityGroupName() + ")"}}
+		}
+		if !marked || c.creating.Running(lease.Token) {
 			continue // a finished cluster: CreateSecurityGroup refuses the name, and says so
+		}
+		if !lease.Expired(c.now()) {
+			return &cloud.InProgressError{Kind: "key manager", Name: spec.Name, Lease: lease,
+				Objects: []string{g.GetSecurityGroupId() + " (security group " + g.GetSecurityGroupName() + ") and its servers"}}
 		}
 		if err := c.DeleteKeyManager(ctx, cloud.KeyManagerCluster{ID: g.GetSecurityGroupId()}); err != nil {
 			return fmt.Errorf("deleting what an interrupted create of %s left: %w", spec.Name, err)
@@ -130,7 +142,7 @@ func (c *Client) removeLeftoverKeyManager(ctx context.Context, spec cloud.KeyMan
 	return nil
 }
 
-func (c *Client) buildKeyManager(ctx context.Context, k *cloud.KeyManagerCluster, spec cloud.KeyManagerSpec) error {
+func (c *Client) buildKeyManager(ctx context.Context, k *cloud.KeyManagerCluster, spec cloud.KeyManagerSpec, lease cloud.Lease) error {
 	sub, err := kmsSubnet(spec.Network)
 	if err != nil {
 		return err
@@ -142,7 +154,7 @@ func (c *Client) buildKeyManager(ctx context.Context, k *cloud.KeyManagerCluster
 	if err != nil {
 		return err
 	}
-	t := keyManagerTagger{name: spec.Name, network: spec.Network.Name, token: spec.ClientToken, user: spec.Tags}
+	t := keyManagerTagger{name: spec.Name, network: spec.Network.Name, token: spec.ClientToken, lease: lease, user: spec.Tags}
 	if err := c.createTags(ctx, []string{groupID}, t.group(k.NodeAddresses)); err != nil {
 		return err
 	}
@@ -254,6 +266,7 @@ func (c *Client) createKeyManagerNode(ctx context.Context, k *cloud.KeyManagerCl
 // keyManagerTagger computes the tags of the cluster's objects.
 type keyManagerTagger struct {
 	name, network, token string
+	lease                cloud.Lease // the mark of the create in progress, on the group
 	user                 map[string]string
 }
 
@@ -279,7 +292,7 @@ func (t keyManagerTagger) group(layout []string) map[string]string {
 	out := t.base(t.name)
 	out[cloud.TagKeyManagerLayout] = cloud.FormatKeyManagerLayout(layout)
 	if t.token != "" {
-		out[cloud.TagCreating] = t.token
+		out[cloud.TagCreating] = t.lease.Tag()
 	}
 	return out
 }

@@ -324,12 +324,15 @@ func TestKeyManagerCluster_leftovers(t *testing.T) {
 	if _, err := dead.CreateKeyManager(ctx, spec); err == nil {
 		t.Fatal("the create succeeded despite the fault")
 	}
-	// The next provider process: its own client, a new token.
-	next := client(t, emu, defaultConfig())
+	// The next provider process: its own client, a new token; refused
+	// while the dead create's lease runs, then taking its leftovers over.
 	spec.ClientToken = "fedcba9876543210fedcba9876543210"
 	for i := range spec.Nodes {
 		spec.Nodes[i].ClientToken += "-again"
 	}
+	_, err := client(t, emu, defaultConfig()).CreateKeyManager(ctx, spec)
+	assertInProgress(t, err, "health-kms-wh-k6-kms")
+	next := clientAt(t, emu, defaultConfig(), afterLeases)
 	k, err := next.CreateKeyManager(ctx, spec)
 	if err != nil {
 		t.Fatal(err)

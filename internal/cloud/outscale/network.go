@@ -35,21 +35,25 @@ import (
 // the returned Network as soon as the object exists, so that on error the
 // Network lists everything made and DeleteNetwork can remove it.
 //
-// The Net carries cloud.TagCreating until the create returns; a create
-// first deletes the networks of its name that a dead create left with it.
+// The Net carries cloud.TagCreating, the create's lease, until the create
+// returns; a create first deletes the networks of its name whose lease
+// has expired, and refuses to go on beside one whose lease runs (see
+// cloud.Lease).
 func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (cloud.Network, error) {
+	var lease cloud.Lease
 	if spec.ClientToken != "" {
 		defer c.creating.Start(spec.ClientToken)()
+		lease = cloud.NewLease(ctx, spec.ClientToken, c.now())
 	}
 	if err := c.removeLeftoverNetworks(ctx, spec.Name); err != nil {
 		return cloud.Network{}, fmt.Errorf("creating the network %s: %w", spec.Name, err)
 	}
 	s := newNetState()
-	if err := c.build(ctx, s, spec); err != nil {
+	if err := c.build(ctx, s, spec, lease); err != nil {
 		return s.partial(spec, c.cfg.Region), fmt.Errorf("creating the network %s: %w", spec.Name, err)
 	}
 	if spec.ClientToken != "" {
-		if err := c.deleteTags(ctx, []string{s.id(keyNet)}, map[string]string{cloud.TagCreating: spec.ClientToken}); err != nil {
+		if err := c.deleteTags(ctx, []string{s.id(keyNet)}, map[string]string{cloud.TagCreating: lease.Tag()}); err != nil {
 			return s.partial(spec, c.cfg.Region), fmt.Errorf("creating the network %s: marking it made: %w", spec.Name, err)
 		}
 	}
@@ -90,13 +94,13 @@ func (s *netState) partial(spec cloud.NetworkSpec, region string) cloud.Network 
 //
 // Every object is recorded in s as soon as it exists, whatever happens to
 // the others, so that a failed create returns all it made.
-func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec) error {
+func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec, lease cloud.Lease) error {
 	for _, tier := range cloud.Tiers {
 		if _, ok := spec.Subnets[tier]; !ok {
 			return fmt.Errorf("the specification gives no CIDR block for the %s tier", tier)
 		}
 	}
-	t := tagger{spec: spec, token: spec.ClientToken}
+	t := tagger{spec: spec, token: spec.ClientToken, lease: lease}
 	if err := c.makeNet(ctx, s, t); err != nil {
 		return err
 	}
@@ -140,7 +144,8 @@ func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec)
 // tagger computes the tags of the network's objects.
 type tagger struct {
 	spec  cloud.NetworkSpec
-	token string // the create's client token
+	token string      // the create's client token
+	lease cloud.Lease // the mark of the create in progress, on the Net
 }
 
 // tags are the tags of the object called name; extra adds its role tags.
@@ -171,7 +176,7 @@ func (c *Client) makeNet(ctx context.Context, s *netState, t tagger) error {
 	s.net, s.ids[keyNet] = net, net.GetNetId()
 	tags := t.tags(t.spec.Name, nil)
 	if t.token != "" {
-		tags[cloud.TagCreating] = t.token
+		tags[cloud.TagCreating] = t.lease.Tag()
 	}
 	if err := c.createTags(ctx, []string{net.GetNetId()}, tags); err != nil {
 		return err
@@ -537,23 +542,28 @@ func (c *Client) waitAccessPoint(ctx context.Context, s *netState) error {
 func ptr[T any](v T) *T { return &v }
 
 // removeLeftoverNetworks deletes the networks called name that a create
-// which died left behind: their Net still carries cloud.TagCreating, and no
-// create of this process is making them. The internet service such a
-// create may have made and not linked yet carries its token.
+// which died left behind: their Net still carries cloud.TagCreating, whose
+// lease has expired. A network whose lease runs may be another live run's:
+// it is left alone, and the create refused (cloud.InProgressError). The
+// internet service such a create may have made and not linked yet carries
+// its token.
 func (c *Client) removeLeftoverNetworks(ctx context.Context, name string) error {
 	nets, err := c.readNetsTagged(ctx, osc.FiltersNet{Tags: &[]string{cloud.TagNetwork + "=" + name}, TagKeys: &[]string{cloud.TagCreating}})
 	if err != nil {
 		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
 	}
 	for _, net := range nets {
-		token := tagValue(net.GetTags(), cloud.TagCreating)
-		if tagValue(net.GetTags(), cloud.TagNetwork) != name || c.creating.Running(token) {
+		lease := cloud.ParseLeaseTag(tagValue(net.GetTags(), cloud.TagCreating))
+		if tagValue(net.GetTags(), cloud.TagNetwork) != name || c.creating.Running(lease.Token) {
 			continue
+		}
+		if !lease.Expired(c.now()) {
+			return &cloud.InProgressError{Kind: "network", Name: name, Lease: lease, Objects: []string{net.GetNetId() + " (Net)"}}
 		}
 		left := cloud.Network{ID: net.GetNetId(), Name: name, CloudIDs: map[string]string{keyNet: net.GetNetId()}}
 		services, err := readAll(ctx, c, "ReadInternetServices", func(ctx context.Context, page string) ([]osc.InternetService, string, *http.Response, error) {
 			resp, httpResp, err := c.api.InternetServiceApi.ReadInternetServices(ctx).ReadInternetServicesRequest(osc.ReadInternetServicesRequest{
-				Filters: &osc.FiltersInternetService{Tags: &[]string{cloud.TagClientToken + "=" + token}}, NextPageToken: pageToken(page)}).Execute()
+				Filters: &osc.FiltersInternetService{Tags: &[]string{cloud.TagClientToken + "=" + lease.Token}}, NextPageToken: pageToken(page)}).Execute()
 			return resp.GetInternetServices(), resp.GetNextPageToken(), httpResp, err
 		})
 		if err != nil {

@@ -67,6 +67,12 @@ func madeByTheNet(o emulator.Object) bool {
 		(o.Collection == "outscale.public_ips" && len(doc.NetAccessPointIds) > 0)
 }
 
+// objectCount is how many objects of the account the emulator holds.
+func objectCount(t *testing.T, emu *emulator.Emulator) int {
+	t.Helper()
+	return len(objects(t, emu))
+}
+
 func assertNothingLeft(t *testing.T, emu *emulator.Emulator) {
 	t.Helper()
 	if left := objects(t, emu); len(left) > 0 {
@@ -546,9 +552,11 @@ func TestNetwork_readSortsRulesAndDropsReservedTags(t *testing.T) {
 }
 
 // A create that died half-way (its provider killed: no state names what it
-// made) leaves a Net marked as being created. The next create of the same
-// name deletes it, and what it holds, before making its own; a finished
-// network of the same name is never touched.
+// made) leaves a Net marked as being created, with its lease. While the
+// lease runs, another create of the same name leaves it alone and says so:
+// that create may be alive in another process. Once the lease has expired,
+// the next create deletes it, and what it holds, before making its own; a
+// finished network of the same name is never touched.
 func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
@@ -564,12 +572,19 @@ func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 	if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "outscale:CreateRouteTable", Nth: 2, Statuses: []int{400}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateNetwork(ctx, networkSpec(t, "wh-left", "10.46.0.0/16")); err == nil {
+	interrupted, err := c.CreateNetwork(ctx, networkSpec(t, "wh-left", "10.46.0.0/16"))
+	if err == nil {
 		t.Fatal("the interrupted create did not fail")
 	}
+	before := objectCount(t, emu)
 	again := networkSpec(t, "wh-left", "10.46.0.0/16")
 	again.ClientToken = strings.Repeat("b", 32)
-	n, err := c.CreateNetwork(ctx, again)
+	_, err = client(t, emu, defaultConfig()).CreateNetwork(ctx, again)
+	assertInProgress(t, err, interrupted.ID)
+	if after := objectCount(t, emu); after != before {
+		t.Fatalf("a create refused beside a live lease changed the cloud: %d objects, then %d", before, after)
+	}
+	n, err := clientAt(t, emu, defaultConfig(), afterLeases).CreateNetwork(ctx, again)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,6 +68,8 @@ type Client struct {
 	// creating holds the creates in progress, whose objects are no
 	// leftovers (see cloud.InFlight).
 	creating *cloud.InFlight
+	// now is the clock of leases (see cloud.Lease).
+	now func() time.Time
 }
 
 var _ cloud.Cloud = (*Client)(nil)
@@ -105,6 +107,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 		log:            opts.Logger,
 
 		creating: &cloud.InFlight{},
+		now:      opts.Clock(),
 	}, nil
 }
 

@@ -29,6 +29,35 @@ func client(t *testing.T, emu *emulator.Emulator, cfg outscale.Config) *outscale
 	return c
 }
 
+// clientAt is client with its clock at now(): another provider process,
+// later or on another machine, as leases see it.
+func clientAt(t *testing.T, emu *emulator.Emulator, cfg outscale.Config, now func() time.Time) *outscale.Client {
+	t.Helper()
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = emu.OutscaleEndpoint()
+	}
+	c, err := outscale.New(cfg, cloud.Options{Retry: noWait, RequestsPerSecond: 1000, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// afterLeases is a clock past every lease a create started now can hold.
+func afterLeases() time.Time {
+	return time.Now().Add(cloud.DefaultLease + cloud.LeaseSkew + time.Minute)
+}
+
+// assertInProgress checks err is the refusal of a create that found
+// another's objects whose lease runs, naming the first of want.
+func assertInProgress(t *testing.T, err error, want string) {
+	t.Helper()
+	var busy *cloud.InProgressError
+	if !errors.As(err, &busy) || !errors.Is(err, cloud.ErrConflict) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want a cloud.InProgressError naming %s", err, want)
+	}
+}
+
 func defaultConfig() outscale.Config {
 	return outscale.Config{AccessKey: emulator.DefaultOutscaleAccessKey, SecretKey: emulator.DefaultOutscaleSecretKey,
 		Region: emulator.DefaultOutscaleRegion}

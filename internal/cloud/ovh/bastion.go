@@ -97,13 +97,15 @@ func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (clo
 	}
 	b := cloud.Bastion{Name: spec.Name, NetworkID: spec.Network.ID, ImageID: spec.ImageID, Type: spec.Type, Tags: spec.Tags,
 		CloudIDs: map[string]string{}}
+	provisional := spec.Name
 	if spec.ClientToken != "" {
-		defer c.creating.Start(provisionalName(spec.Name, spec.ClientToken))()
+		provisional = provisionalName(spec.Name, cloud.NewLease(ctx, spec.ClientToken, c.now()))
+		defer c.creating.Start(provisional)()
 	}
 	if err := c.removeLeftoverInstances(ctx, spec.Name); err != nil {
 		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
 	}
-	if err := c.buildBastion(ctx, &b, spec); err != nil {
+	if err := c.buildBastion(ctx, &b, spec, provisional); err != nil {
 		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
 	}
 	read, err := c.ReadBastion(ctx, b)
@@ -113,7 +115,7 @@ func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (clo
 	return read, nil
 }
 
-func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.BastionSpec) error {
+func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.BastionSpec, name string) error {
 	sub, ok := spec.Network.Subnets[cloud.TierBastion]
 	openstackID, gatewayID := spec.Network.CloudIDs[keyOpenstack], spec.Network.CloudIDs[keyGateway]
 	switch {
@@ -128,7 +130,6 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	if err != nil {
 		return err
 	}
-	name := provisionalName(spec.Name, spec.ClientToken)
 	var body instanceCreation
 	body.Name, body.BillingPeriod, body.Bulk = name, "hourly", 1
 	body.Flavor.ID, body.BootFrom.ImageID, body.UserData = flavorID, spec.ImageID, string(spec.UserData)
@@ -221,15 +222,22 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 
 // removeLeftoverInstances deletes the instances (and their floating IPs)
 // that a create of the bastion name which died left under their
-// provisional name, and that no create of this process is making.
+// provisional name, once their lease has expired. One whose lease runs may
+// be another live run's: it is left alone, and the create refused
+// (cloud.InProgressError).
 func (c *Client) removeLeftoverInstances(ctx context.Context, name string) error {
 	all, err := c.listInstances(ctx)
 	if err != nil {
 		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
 	}
 	for _, in := range all {
-		if !strings.HasPrefix(in.Name, leftoverPrefix(name)) || c.creating.Running(in.Name) {
+		lease, provisional := leaseOf(in.Name, name)
+		if !provisional || c.creating.Running(in.Name) {
 			continue
+		}
+		if !lease.Expired(c.now()) {
+			return &cloud.InProgressError{Kind: "bastion", Name: name, Lease: lease,
+				Objects: []string{in.ID + " (instance " + in.Name + " and its floating IP)"}}
 		}
 		if err := c.DeleteBastion(ctx, cloud.Bastion{ID: in.ID, Name: in.Name, CloudIDs: map[string]string{keyInstance: in.ID}}); err != nil {
 			return fmt.Errorf("deleting the instance %s an interrupted create of %s left: %w", in.ID, name, err)

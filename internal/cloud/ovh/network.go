@@ -66,8 +66,10 @@ func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (clo
 			return cloud.Network{}, fmt.Errorf("creating the network %s: the specification gives no CIDR block for the %s tier", spec.Name, tier)
 		}
 	}
+	provisional := spec.Name
 	if spec.ClientToken != "" {
-		defer c.creating.Start(provisionalName(spec.Name, spec.ClientToken))()
+		provisional = provisionalName(spec.Name, cloud.NewLease(ctx, spec.ClientToken, c.now()))
+		defer c.creating.Start(provisional)()
 	}
 	if err := c.removeLeftoverNetworks(ctx, spec.Name); err != nil {
 		return cloud.Network{}, fmt.Errorf("creating the network %s: %w", spec.Name, err)
@@ -83,7 +85,7 @@ func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (clo
 		StoragePath:      cloud.StorageViaGateway,
 		CloudIDs:         map[string]string{},
 	}
-	if err := c.build(ctx, &n, spec); err != nil {
+	if err := c.build(ctx, &n, spec, provisional); err != nil {
 		return n, fmt.Errorf("creating the network %s: %w", spec.Name, err)
 	}
 	read, err := c.ReadNetwork(ctx, n)
@@ -97,8 +99,8 @@ func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (clo
 // n. The private network keeps its provisional name until everything is
 // made: a create that dies meanwhile leaves it recognisable (see
 // removeLeftoverNetworks).
-func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.NetworkSpec) error {
-	if err := c.makePrivateNetwork(ctx, n, spec.ClientToken); err != nil {
+func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.NetworkSpec, provisional string) error {
+	if err := c.makePrivateNetwork(ctx, n, provisional); err != nil {
 		return err
 	}
 	// The four subnets at once: each needs only the network.
@@ -112,9 +114,9 @@ func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.Network
 			return err
 		}
 	}
-	if name := provisionalName(n.Name, spec.ClientToken); name != n.Name {
+	if provisional != n.Name {
 		if err := c.renameNetwork(ctx, n.ID, n.Name); err != nil {
-			return fmt.Errorf("renaming the private network %s from %s to %s: %w", n.ID, name, n.Name, err)
+			return fmt.Errorf("renaming the private network %s from %s to %s: %w", n.ID, provisional, n.Name, err)
 		}
 	}
 	return nil
@@ -126,10 +128,10 @@ func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.Network
 // The API takes no idempotency token, and a network has no tags: when the
 // answer to the creation is lost, the network could only be recognised by
 // its name, which another network may share. So the network is created
-// under a provisional name that carries the create's token, found by that
-// name if the answer is lost, and renamed once active.
-func (c *Client) makePrivateNetwork(ctx context.Context, n *cloud.Network, token string) error {
-	name := provisionalName(n.Name, token)
+// under a provisional name that carries the create's lease (its token and
+// deadline), found by that name if the answer is lost, and renamed once
+// active.
+func (c *Client) makePrivateNetwork(ctx context.Context, n *cloud.Network, name string) error {
 	err := c.retry.Recover(ctx, func(ctx context.Context) error {
 		pn, err := c.createNetwork(ctx, name)
 		if err == nil {
@@ -161,30 +163,49 @@ func (c *Client) makePrivateNetwork(ctx context.Context, n *cloud.Network, token
 	return nil
 }
 
-// provisionalName is the name a network is created with (see
-// makePrivateNetwork); without a token, it is the network's name.
-func provisionalName(name, token string) string {
-	const keep = 16 // hexadecimal characters: enough to tell creates apart
-	if token == "" {
+// provisionalName is the name an object is created with (see
+// makePrivateNetwork): name, "-creating-", and the create's lease, with
+// the first 16 hexadecimal characters of its token, enough to tell creates
+// apart. Without a token, it is the object's name.
+func provisionalName(name string, lease cloud.Lease) string {
+	const keep = 16
+	if lease.Token == "" {
 		return name
 	}
-	return name + "-creating-" + token[:min(keep, len(token))]
+	lease.Token = lease.Token[:min(keep, len(lease.Token))]
+	return leftoverPrefix(name) + lease.Suffix()
 }
 
 // leftoverPrefix begins the provisional names of the creates of name.
 func leftoverPrefix(name string) string { return name + "-creating-" }
 
+// leaseOf is the lease a provisional name of name carries, and whether
+// provisional is one.
+func leaseOf(provisional, name string) (cloud.Lease, bool) {
+	suffix, ok := strings.CutPrefix(provisional, leftoverPrefix(name))
+	if !ok {
+		return cloud.Lease{}, false
+	}
+	return cloud.ParseLeaseSuffix(suffix), true
+}
+
 // removeLeftoverNetworks deletes the networks that a create of name which
-// died left under their provisional name, and that no create of this
-// process is making.
+// died left under their provisional name, once their lease has expired.
+// One whose lease runs may be another live run's: it is left alone, and
+// the create refused (cloud.InProgressError).
 func (c *Client) removeLeftoverNetworks(ctx context.Context, name string) error {
 	networks, err := c.listNetworks(ctx)
 	if err != nil {
 		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
 	}
 	for _, pn := range networks {
-		if !strings.HasPrefix(pn.Name, leftoverPrefix(name)) || c.creating.Running(pn.Name) || pn.Status == networkDeleting {
+		lease, provisional := leaseOf(pn.Name, name)
+		if !provisional || c.creating.Running(pn.Name) || pn.Status == networkDeleting {
 			continue
+		}
+		if !lease.Expired(c.now()) {
+			return &cloud.InProgressError{Kind: "network", Name: name, Lease: lease,
+				Objects: []string{pn.ID + " (private network " + pn.Name + ", its subnets and gateway)"}}
 		}
 		if err := c.DeleteNetwork(ctx, cloud.Network{ID: pn.ID, Name: pn.Name, CloudIDs: map[string]string{keyNetwork: pn.ID}}); err != nil {
 			return fmt.Errorf("deleting the private network %s an interrupted create of %s left: %w", pn.ID, name, err)

@@ -612,9 +612,12 @@ func TestNetwork_needsTheRegion(t *testing.T) {
 }
 
 // A create that died half-way (its provider killed: no state names what it
-// made) leaves a network under its provisional name. The next create of
-// the same name deletes it before making its own: nothing is left over.
-// A network of that name the user made is never touched.
+// made) leaves a network under its provisional name, which carries its
+// lease. While the lease runs, another create of the same name leaves it
+// alone and says so: that create may be alive in another process. Once
+// the lease has expired, the next create deletes it before making its own:
+// nothing is left over. A network of that name the user made is never
+// touched.
 func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
@@ -632,12 +635,19 @@ func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 		Nth: 3, Statuses: []int{400}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateNetwork(ctx, networkSpec(t, "wh-left", "10.46.0.0/16")); err == nil {
+	interrupted, err := c.CreateNetwork(ctx, networkSpec(t, "wh-left", "10.46.0.0/16"))
+	if err == nil {
 		t.Fatal("the first create did not fail")
 	}
+	before := objects(t, emu)
 	second := networkSpec(t, "wh-left", "10.46.0.0/16")
 	second.ClientToken = strings.Repeat("b", 32)
-	n, err := c.CreateNetwork(ctx, second)
+	_, err = client(t, appKeyConfig(emu)).CreateNetwork(ctx, second)
+	assertInProgress(t, err, interrupted.ID)
+	if after := objects(t, emu); !slices.Equal(after, before) {
+		t.Fatalf("a create refused beside a live lease changed the cloud: %v, then %v", before, after)
+	}
+	n, err := clientAt(t, appKeyConfig(emu), afterLeases).CreateNetwork(ctx, second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,6 +92,8 @@ type Client struct {
 	// creating holds the provisional names of the creates in progress,
 	// whose objects are no leftovers (see cloud.InFlight).
 	creating *cloud.InFlight
+	// now is the clock of leases (see cloud.Lease).
+	now func() time.Time
 }
 
 var _ cloud.Cloud = (*Client)(nil)
@@ -119,6 +121,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 		retry:    opts.Retry,
 		log:      opts.Logger,
 		creating: &cloud.InFlight{},
+		now:      opts.Clock(),
 	}
 	transport := httpClient.Transport
 	if transport == nil {
