@@ -69,6 +69,9 @@ type Options struct {
 	// Now is the clock leases are written and judged with (see Lease);
 	// nil is time.Now. Tests move it to make a lease expire.
 	Now func() time.Time
+	// TakeOver are the client tokens of creates the user declared dead:
+	// what they left is taken over although their lease runs (see Lease).
+	TakeOver []string
 }
 
 // Clock returns o.Now, or time.Now.

@@ -31,7 +31,10 @@ import (
 //     run is making.
 //
 // Only a create of this same process, with the token it started with
-// (InFlight), is known to be alive or dead without waiting.
+// (InFlight), is known to be alive or dead without waiting. Whoever knows
+// a run died (its CI job was cancelled, its machine lost) may say so:
+// the tokens in Options.TakeOver (the provider's HEALTH_TAKE_OVER) are
+// taken over at once, their leases notwithstanding.
 
 // DefaultLease is how long a create that has no deadline holds its mark:
 // longer than any create of this provider runs.
@@ -65,6 +68,31 @@ func NewLease(ctx context.Context, token string, now time.Time) Lease {
 // at now.
 func (l Lease) Expired(now time.Time) bool {
 	return l.Until.IsZero() || now.After(l.Until.Add(LeaseSkew))
+}
+
+// Abandoned reports whether the create that holds l has stopped at now,
+// or is one of the runs someone declared dead. declared are client tokens
+// (hexadecimal), whole or their beginning, of at least 8 characters: a
+// provisional name on OVHcloud keeps only the first 16 of a token, and a
+// user may paste either form.
+func (l Lease) Abandoned(now time.Time, declared []string) bool {
+	if l.Expired(now) {
+		return true
+	}
+	for _, d := range declared {
+		shorter, longer := d, l.Token
+		if len(shorter) > len(longer) {
+			shorter, longer = longer, shorter
+		}
+		if len(shorter) >= 8 && isHex(d) && isHex(l.Token) && strings.HasPrefix(longer, shorter) {
+			return true
+		}
+	}
+	return false
+}
+
+func isHex(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789abcdefABCDEF") == ""
 }
 
 // Tag is the lease as TagCreating's value: "<token>@<until, RFC 3339>".
@@ -118,18 +146,16 @@ type InProgressError struct {
 
 func (e *InProgressError) Error() string {
 	if e.Lease.Until.IsZero() {
-		return fmt.Sprintf("the %s %s has objects that carry no mark yet (%s): a create of it died right after making them, "+
-			"or another run is making them now, and this create leaves them alone. If no other run is creating %s, delete them "+
+		return fmt.Sprintf("the %s %s has objects that carry no mark yet: %s. A create of it died right after making them, "+
+			"or another run is making them now: nothing was deleted. If no other run is creating %s, delete them "+
 			"(the cloud's console or CLI) and apply again",
 			e.Kind, e.Name, strings.Join(e.Objects, ", "), e.Name)
 	}
-	return fmt.Sprintf("another create of the %s %s (client token %s) has made %s and may still be running: "+
-		"its lease runs until %s, and this create leaves its objects alone. If that run is alive, let it finish "+
-		"and do not create %s twice. If it died, apply again after %s, when the next create removes them, or delete them "+
-		"now (the cloud's console or CLI) and apply again; to keep them, make sure nothing else creates %s and import the "+
-		"resource once that run's apply has finished",
-		e.Kind, e.Name, e.Lease.Token, strings.Join(e.Objects, ", "), e.Lease.Until.UTC().Format(time.RFC3339),
-		e.Name, e.Lease.Until.Add(LeaseSkew).UTC().Format(time.RFC3339), e.Name)
+	return fmt.Sprintf("another run is creating the %s %s, or died doing so: it made %s, under the lease of client token %s, "+
+		"which runs until %s. Nothing was deleted. If that run is still going, let it finish. If it died, apply again after %s, "+
+		"when the next create removes what it made, or now with HEALTH_TAKE_OVER=%s set, which declares that run dead",
+		e.Kind, e.Name, strings.Join(e.Objects, ", "), e.Lease.Token, e.Lease.Until.UTC().Format(time.RFC3339),
+		e.Lease.Until.Add(LeaseSkew).UTC().Format(time.RFC3339), e.Lease.Token)
 }
 
 // Is makes an InProgressError an ErrConflict: the name is taken, for now.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -285,6 +286,7 @@ func (p *healthProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	opts := cloud.Options{
 		UserAgent:         fmt.Sprintf("terraform-provider-health/%s (+https://registry.terraform.io/providers/sovhealth/health) terraform/%s", p.version, req.TerraformVersion),
 		RequestsPerSecond: cfg.APIRateLimit.ValueFloat64(),
+		TakeOver:          takeOverTokens(os.Getenv(EnvTakeOver)),
 	}
 	var (
 		c       cloud.Cloud
@@ -419,4 +421,20 @@ func stringOr(v types.String, fallback string) string {
 		return fallback
 	}
 	return v.ValueString()
+}
+
+// EnvTakeOver names the client tokens of creates the user declares dead,
+// comma-separated: a create of the same name deletes what they left at
+// once, instead of waiting for their lease to end (see cloud.Lease). The
+// diagnostic of a create refused beside another run's objects gives it.
+const EnvTakeOver = "HEALTH_TAKE_OVER"
+
+func takeOverTokens(v string) []string {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -265,7 +265,7 @@ func (c *Client) removeLeftoverBastions(ctx context.Context, name string) error 
 		if tagValue(tags, cloud.TagBastion) != name || c.creating.Running(lease.Token) {
 			return nil
 		}
-		if !lease.Expired(c.now()) {
+		if !lease.Abandoned(c.now(), c.takeOver) {
 			if live == nil {
 				live = &cloud.InProgressError{Kind: "bastion", Name: name, Lease: lease}
 			}

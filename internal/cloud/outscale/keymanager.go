@@ -131,7 +131,7 @@ func (c *Client) removeLeftoverKeyManager(ctx context.Context, spec cloud.KeyMan
 		if !marked || c.creating.Running(lease.Token) {
 			continue // a finished cluster: CreateSecurityGroup refuses the name, and says so
 		}
-		if !lease.Expired(c.now()) {
+		if !lease.Abandoned(c.now(), c.takeOver) {
 			return &cloud.InProgressError{Kind: "key manager", Name: spec.Name, Lease: lease,
 				Objects: []string{g.GetSecurityGroupId() + " (security group " + g.GetSecurityGroupName() + ") and its servers"}}
 		}

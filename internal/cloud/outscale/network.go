@@ -557,7 +557,7 @@ func (c *Client) removeLeftoverNetworks(ctx context.Context, name string) error 
 		if tagValue(net.GetTags(), cloud.TagNetwork) != name || c.creating.Running(lease.Token) {
 			continue
 		}
-		if !lease.Expired(c.now()) {
+		if !lease.Abandoned(c.now(), c.takeOver) {
 			return &cloud.InProgressError{Kind: "network", Name: name, Lease: lease, Objects: []string{net.GetNetId() + " (Net)"}}
 		}
 		left := cloud.Network{ID: net.GetNetId(), Name: name, CloudIDs: map[string]string{keyNet: net.GetNetId()}}

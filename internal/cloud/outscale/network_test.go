@@ -67,6 +67,17 @@ func madeByTheNet(o emulator.Object) bool {
 		(o.Collection == "outscale.public_ips" && len(doc.NetAccessPointIds) > 0)
 }
 
+// interruptedToken is the client token a refusal beside a live lease
+// names, as a user reads it in the diagnostic.
+func interruptedToken(t *testing.T, err error) string {
+	t.Helper()
+	var busy *cloud.InProgressError
+	if !errors.As(err, &busy) {
+		t.Fatalf("err = %v, want a cloud.InProgressError", err)
+	}
+	return busy.Lease.Token
+}
+
 // objectCount is how many objects of the account the emulator holds.
 func objectCount(t *testing.T, emu *emulator.Emulator) int {
 	t.Helper()
@@ -555,8 +566,10 @@ func TestNetwork_readSortsRulesAndDropsReservedTags(t *testing.T) {
 // made) leaves a Net marked as being created, with its lease. While the
 // lease runs, another create of the same name leaves it alone and says so:
 // that create may be alive in another process. Once the lease has expired,
-// the next create deletes it, and what it holds, before making its own; a
-// finished network of the same name is never touched.
+// or once the user declares that create dead (HEALTH_TAKE_OVER, with the
+// token the refusal gave), the next create deletes it, and what it holds,
+// before making its own; a finished network of the same name is never
+// touched.
 func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
@@ -584,7 +597,10 @@ func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 	if after := objectCount(t, emu); after != before {
 		t.Fatalf("a create refused beside a live lease changed the cloud: %d objects, then %d", before, after)
 	}
-	n, err := clientAt(t, emu, defaultConfig(), afterLeases).CreateNetwork(ctx, again)
+	if _, err := clientTakingOver(t, emu, defaultConfig(), "not-that-run").CreateNetwork(ctx, again); !errors.Is(err, cloud.ErrConflict) {
+		t.Fatalf("declaring another run dead took this one over: %v", err)
+	}
+	n, err := clientTakingOver(t, emu, defaultConfig(), interruptedToken(t, err)).CreateNetwork(ctx, again)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,8 +68,10 @@ type Client struct {
 	// creating holds the creates in progress, whose objects are no
 	// leftovers (see cloud.InFlight).
 	creating *cloud.InFlight
-	// now is the clock of leases (see cloud.Lease).
-	now func() time.Time
+	// now is the clock of leases, takeOver the tokens of creates the user
+	// declared dead (see cloud.Lease).
+	now      func() time.Time
+	takeOver []string
 }
 
 var _ cloud.Cloud = (*Client)(nil)
@@ -108,6 +110,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 
 		creating: &cloud.InFlight{},
 		now:      opts.Clock(),
+		takeOver: opts.TakeOver,
 	}, nil
 }
 

@@ -43,6 +43,20 @@ func clientAt(t *testing.T, emu *emulator.Emulator, cfg outscale.Config, now fun
 	return c
 }
 
+// clientTakingOver is client for a user who declared the creates of
+// tokens dead (HEALTH_TAKE_OVER).
+func clientTakingOver(t *testing.T, emu *emulator.Emulator, cfg outscale.Config, tokens ...string) *outscale.Client {
+	t.Helper()
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = emu.OutscaleEndpoint()
+	}
+	c, err := outscale.New(cfg, cloud.Options{Retry: noWait, RequestsPerSecond: 1000, TakeOver: tokens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // afterLeases is a clock past every lease a create started now can hold.
 func afterLeases() time.Time {
 	return time.Now().Add(cloud.DefaultLease + cloud.LeaseSkew + time.Minute)

@@ -235,7 +235,7 @@ func (c *Client) removeLeftoverInstances(ctx context.Context, name string) error
 		if !provisional || c.creating.Running(in.Name) {
 			continue
 		}
-		if !lease.Expired(c.now()) {
+		if !lease.Abandoned(c.now(), c.takeOver) {
 			return &cloud.InProgressError{Kind: "bastion", Name: name, Lease: lease,
 				Objects: []string{in.ID + " (instance " + in.Name + " and its floating IP)"}}
 		}

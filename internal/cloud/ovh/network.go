@@ -203,7 +203,7 @@ func (c *Client) removeLeftoverNetworks(ctx context.Context, name string) error 
 		if !provisional || c.creating.Running(pn.Name) || pn.Status == networkDeleting {
 			continue
 		}
-		if !lease.Expired(c.now()) {
+		if !lease.Abandoned(c.now(), c.takeOver) {
 			return &cloud.InProgressError{Kind: "network", Name: name, Lease: lease,
 				Objects: []string{pn.ID + " (private network " + pn.Name + ", its subnets and gateway)"}}
 		}

@@ -92,8 +92,10 @@ type Client struct {
 	// creating holds the provisional names of the creates in progress,
 	// whose objects are no leftovers (see cloud.InFlight).
 	creating *cloud.InFlight
-	// now is the clock of leases (see cloud.Lease).
-	now func() time.Time
+	// now is the clock of leases, takeOver the tokens of creates the user
+	// declared dead (see cloud.Lease).
+	now      func() time.Time
+	takeOver []string
 }
 
 var _ cloud.Cloud = (*Client)(nil)
@@ -122,6 +124,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 		log:      opts.Logger,
 		creating: &cloud.InFlight{},
 		now:      opts.Clock(),
+		takeOver: opts.TakeOver,
 	}
 	transport := httpClient.Transport
 	if transport == nil {
