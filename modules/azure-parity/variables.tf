@@ -23,7 +23,7 @@ variable "location" {
 }
 
 variable "resource_group_name" {
-  description = "The Azure resource group. Accepted and reported: neither cloud has resource groups; every part carries the tag warehouse = <tre_id>."
+  description = "The Azure resource group. Accepted and reported: neither cloud has resource groups; every part carries the tag `warehouse = <tre_id>`."
   type        = string
   default     = null
 }
@@ -41,8 +41,8 @@ variable "address_space" {
   type        = list(string)
 
   validation {
-    condition     = length(var.address_space) >= 1 && alltrue([for c in var.address_space : can(cidrhost(c, 0))])
-    error_message = "address_space needs at least one IPv4 CIDR block, such as 10.20.0.0/16."
+    condition     = length(var.address_space) >= 1
+    error_message = "address_space needs at least one block, such as 10.20.0.0/16: the first becomes the warehouse network's cidr."
   }
 }
 
@@ -56,11 +56,6 @@ variable "subnet_prefixes" {
   description = "The subnets' address prefixes (azurerm_subnet.address_prefixes), in the order of subnet_names."
   type        = list(string)
   default     = []
-
-  validation {
-    condition     = alltrue([for c in var.subnet_prefixes : can(cidrhost(c, 0))])
-    error_message = "Each of subnet_prefixes must be an IPv4 CIDR block."
-  }
 }
 
 variable "subnet_tiers" {
@@ -84,11 +79,6 @@ variable "subnet_tiers" {
 variable "admin_source_address_prefixes" {
   description = "The source_address_prefixes of the NSG rule that admits administrators (SSH/RDP to the bastion): the only sources allowed to reach the bastion. IPv4 CIDR blocks only: service tags (Internet, VirtualNetwork, *) have no equivalent."
   type        = list(string)
-
-  validation {
-    condition     = length(var.admin_source_address_prefixes) > 0 && alltrue([for c in var.admin_source_address_prefixes : can(cidrhost(c, 0))])
-    error_message = "admin_source_address_prefixes must hold IPv4 CIDR blocks (such as 203.0.113.7/32): Azure service tags such as Internet or * cannot be expressed."
-  }
   validation {
     condition     = !contains(var.admin_source_address_prefixes, "0.0.0.0/0")
     error_message = "admin_source_address_prefixes must not hold 0.0.0.0/0: the warehouse never opens SSH to the whole Internet."
@@ -110,7 +100,7 @@ variable "ddos_protection_plan_id" {
 # --- Storage (azurerm_storage_account and its customer-managed key) -------
 
 variable "storage_account_name" {
-  description = "azurerm_storage_account.name: the prefix of the buckets (<name>-raw, -pseudonymised, -results, -audit). Default: tre_id."
+  description = "azurerm_storage_account.name: the prefix of the buckets (`<name>-raw`, `-pseudonymised`, `-results`, `-audit`). Default: tre_id."
   type        = string
   default     = null
 }
@@ -320,11 +310,6 @@ variable "admin_ssh_keys" {
     username   = string
     public_key = string
   }))
-
-  validation {
-    condition     = length(var.admin_ssh_keys) >= 1
-    error_message = "admin_ssh_keys needs at least one administrator."
-  }
 }
 
 # --- Logs (azurerm_log_analytics_workspace) -------------------------------

@@ -1,15 +1,10 @@
 variable "name" {
-  description = "Name of the key manager, and the prefix of its keys (<name>-<key>). Lower-case letters, digits and -, starting with a letter, up to 17 characters (key names must fit in 24)."
+  description = "Name of the key manager, and the prefix of its keys (`<name>-<key>`). Lower-case letters, digits and -, starting with a letter, up to 17 characters (key names must fit in 24)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,15}[a-z0-9]$", var.name))
-    error_message = "name must be 2 to 17 lower-case letters, digits and -, starting with a letter and ending with a letter or digit."
-  }
 }
 
 variable "network_id" {
-  description = "The id of the warehouse network (module network's id, or health_warehouse_network.<name>.id). On OUTSCALE the key manager's OpenBao servers go in its kms tier."
+  description = "The id of the warehouse network (module network's id, or `health_warehouse_network.<name>.id`). On OUTSCALE the key manager's OpenBao servers go in its kms tier."
   type        = string
 }
 
@@ -29,26 +24,16 @@ variable "servers" {
   description = "OUTSCALE only: how many OpenBao servers form the key manager's Raft cluster, 1, 3 or 5; null (default) for the key manager's default, 3. One server has no failover: keep it for tests. Leave it null on OVHcloud, whose KMS (OKMS) is a service."
   type        = number
   default     = null
-
-  validation {
-    condition     = var.servers == null || contains([1, 3, 5], coalesce(var.servers, 3))
-    error_message = "servers must be 1, 3 or 5: a Raft cluster needs an odd number of voters."
-  }
 }
 
 variable "size" {
-  description = "Size of the OpenBao servers on OUTSCALE: small, medium or large. Ignored on OVHcloud."
+  description = "Size of the OpenBao servers on OUTSCALE: small, medium or large, or an OUTSCALE VM type such as tinav6.c2r4p2. Ignored on OVHcloud."
   type        = string
   default     = "small"
-
-  validation {
-    condition     = contains(["small", "medium", "large"], var.size)
-    error_message = "size must be small, medium or large."
-  }
 }
 
 variable "keys" {
-  description = "The keys to make, by short name (the key's name in the key manager is <name>-<short name>). Each: algorithm (default aes-256), usage (default wrap-unwrap for AES: it wraps the objects' keys of a bucket), rotation_period (default 90d, at most a year)."
+  description = "The keys to make, by short name (the key's name in the key manager is `<name>-<short name>`). Each: algorithm (default aes-256), usage (default wrap-unwrap for AES: it wraps the objects' keys of a bucket), rotation_period (default 90d, at most a year)."
   type = map(object({
     algorithm       = optional(string, "aes-256")
     usage           = optional(string)
@@ -59,10 +44,6 @@ variable "keys" {
   validation {
     condition     = alltrue([for k, _ in var.keys : can(regex("^[a-z0-9][a-z0-9_-]*$", k))])
     error_message = "Each key's short name must be lower-case letters, digits, - and _, starting with a letter or digit."
-  }
-  validation {
-    condition     = alltrue([for _, v in var.keys : contains(["aes-256", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384"], v.algorithm)])
-    error_message = "Each key's algorithm must be aes-256, rsa-3072, rsa-4096, ec-p256 or ec-p384."
   }
 }
 
@@ -76,11 +57,6 @@ variable "retire_justification" {
   description = "Why, and on whose decision, the keys may be deleted: the HW-KEY-02 exception's justification when deletion_protection is false, shown in every plan and report."
   type        = string
   default     = "The warehouse is being retired: deleting its keys makes its data unreadable for good (crypto-shredding at the end of the contract, SecNumCloud 3.2 §19.4)."
-
-  validation {
-    condition     = length(trimspace(var.retire_justification)) > 0
-    error_message = "retire_justification must say why the keys may be deleted, and who decided it."
-  }
 }
 
 variable "tags" {

@@ -1,22 +1,12 @@
 variable "name" {
   description = "Name of the warehouse network; its parts are named after it. Letters, digits, - and _, up to 55 characters."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,54}$", var.name))
-    error_message = "name must be letters, digits, - and _, up to 55 characters, starting with a letter or digit."
-  }
 }
 
 variable "cidr" {
   description = "The network's private IPv4 block (RFC 1918), between /16 and /24. Its four quarters become the bastion, compute, data and kms tiers unless subnet_cidrs says otherwise."
   type        = string
   default     = "10.20.0.0/16"
-
-  validation {
-    condition     = can(cidrhost(var.cidr, 0))
-    error_message = "cidr must be an IPv4 CIDR block such as 10.20.0.0/16."
-  }
 }
 
 variable "subnet_cidrs" {
@@ -33,11 +23,6 @@ variable "subnet_cidrs" {
 variable "admin_cidrs" {
   description = "The addresses your administrators connect from: the only sources allowed to reach the bastion on SSH. At least one; 0.0.0.0/0 is refused."
   type        = list(string)
-
-  validation {
-    condition     = length(var.admin_cidrs) > 0
-    error_message = "admin_cidrs needs at least one block: the bastion would be unreachable."
-  }
   validation {
     condition     = !contains(var.admin_cidrs, "0.0.0.0/0")
     error_message = "admin_cidrs must not hold 0.0.0.0/0: this module never opens SSH to the whole Internet; use the health_warehouse_network resource directly if you must, with a compliance exception."
@@ -51,7 +36,7 @@ variable "nat_egress" {
 }
 
 variable "tags" {
-  description = "Tags for every object of the network that the cloud can tag. Keys Name and health:* are reserved."
+  description = "Tags for every object of the network that the cloud can tag. OVHcloud private networks have no tags: there they are kept in the state only. Keys Name and health:* are reserved."
   type        = map(string)
   default     = {}
 }

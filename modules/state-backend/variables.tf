@@ -1,11 +1,6 @@
 variable "name" {
-  description = "The state bucket's name: unique across every account of the cloud, 3 to 63 lower-case letters, digits, dots and hyphens (for example <organisation>-tfstate)."
+  description = "The state bucket's name: unique across every account of the cloud, 3 to 63 lower-case letters, digits, dots and hyphens (for example `<organisation>-tfstate`)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.name))
-    error_message = "name must be 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit."
-  }
 }
 
 variable "state_key" {
@@ -25,8 +20,10 @@ variable "history_days" {
   default     = 90
 
   validation {
-    condition     = var.history_days >= 1 && var.history_days <= 3650 && floor(var.history_days) == var.history_days
-    error_message = "history_days must be a whole number of days between 1 and 3650."
+    # The module's own bound: the bucket alone accepts a hundred years, and
+    # a locked version (with the bucket that holds it) cannot be deleted earlier.
+    condition     = try(var.history_days <= 3650, false)
+    error_message = "history_days must be a number of days, at most 3650 (ten years): no state version can be deleted before then, nor the bucket."
   }
 }
 

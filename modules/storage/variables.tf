@@ -1,22 +1,12 @@
 variable "name" {
   description = "The bucket's name: unique in the region across every account of the cloud, 3 to 63 lower-case letters, digits, dots and hyphens."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.name)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$", var.name))
-    error_message = "name must be 3 to 63 lower-case letters, digits, dots and hyphens, start and end with a letter or digit, and not look like an IP address."
-  }
 }
 
 variable "zone" {
-  description = "The data zone the bucket holds: raw, pseudonymised, results or audit; null for a bucket outside the warehouse's zones (such as Terraform state). raw and pseudonymised need kms_key_id; audit gets object lock."
+  description = "The data zone the bucket holds: raw, pseudonymised, results or audit; null for a bucket outside the warehouse's zones (such as Terraform state). Recorded as a tag, it drives the compliance checks: raw and pseudonymised need kms_key_id (HW-ENC-02); audit gets object lock."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.zone == null || contains(["raw", "pseudonymised", "results", "audit"], coalesce(var.zone, "raw"))
-    error_message = "zone must be raw, pseudonymised, results or audit (or null)."
-  }
 }
 
 variable "kms_key_id" {
@@ -50,22 +40,12 @@ variable "retention_days" {
   description = "Object lock: how long each object version stays immutable (COMPLIANCE mode, which nobody can shorten), in days. Default: 180 for the audit zone, no object lock otherwise. Object lock can only be set when the bucket is made: changing between null and a number replaces the bucket."
   type        = number
   default     = null
-
-  validation {
-    condition     = var.retention_days == null || try(var.retention_days >= 1 && var.retention_days <= 36500 && floor(var.retention_days) == var.retention_days, false)
-    error_message = "retention_days must be a whole number of days between 1 and 36500, or null."
-  }
 }
 
 variable "noncurrent_version_days" {
   description = "Delete an object version this many days after a newer version replaced it (or a delete hid it); null keeps every version forever. Multipart uploads left incomplete are aborted after 7 days."
   type        = number
   default     = 90
-
-  validation {
-    condition     = var.noncurrent_version_days == null || try(var.noncurrent_version_days >= 1 && floor(var.noncurrent_version_days) == var.noncurrent_version_days, false)
-    error_message = "noncurrent_version_days must be a whole number of days, at least 1, or null."
-  }
 }
 
 variable "force_destroy" {

@@ -69,15 +69,5 @@ run "outscale_retiring" {
   }
 }
 
-run "refuses_an_even_cluster" {
-  command = plan
-
-  variables {
-    name          = "mt-kms-osc"
-    network_id    = run.network.id
-    network_rules = run.network.rules
-    servers       = 2
-  }
-
-  expect_failures = [var.servers]
-}
+# An even number of servers: refused by the provider at plan time, which terraform test
+# cannot expect; internal/modtest's TestModulesLeaveChecksToTheProvider plans it.

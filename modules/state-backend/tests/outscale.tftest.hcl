@@ -46,3 +46,14 @@ run "refuses_a_key_with_a_leading_slash" {
 
   expect_failures = [var.state_key]
 }
+
+run "refuses_a_history_past_ten_years" {
+  command = plan
+
+  variables {
+    name         = "modtest-tfstate-long"
+    history_days = 3651
+  }
+
+  expect_failures = [var.history_days]
+}

@@ -67,12 +67,5 @@ run "ovh_retire" {
   }
 }
 
-run "refuses_a_long_name" {
-  command = plan
-
-  variables {
-    name = "a-name-much-too-long-for-keys"
-  }
-
-  expect_failures = [var.name]
-}
+# A name too long for the key names: refused by the provider at plan time, which terraform test
+# cannot expect; internal/modtest's TestModulesLeaveChecksToTheProvider plans it.
