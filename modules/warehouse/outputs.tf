@@ -11,7 +11,7 @@ output "bastion" {
 }
 
 output "ssh_config" {
-  description = "A ready ssh_config for the administrators: save it (for example as ~/.ssh/config.d/<name>) and connect with ssh <name>-bastion."
+  description = "A ready ssh_config for the administrators: save it (for example as `~/.ssh/config.d/<name>`) and connect with `ssh <name>-bastion`."
   value       = module.bastion.ssh_config
 }
 
@@ -81,7 +81,7 @@ output "compliance_summary" {
 }
 
 output "compliance_report_markdown" {
-  description = "The compliance report, for people: every control, its status, the evidence read from the cloud, and each exception's justification."
+  description = "The compliance report, for people: every control, its status, the evidence read from the cloud, and each exception's justification (terraform output -raw compliance_report_markdown > report.md)."
   value       = data.health_warehouse_compliance.this.report_markdown
 }
 
