@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/provider"
 )
 
 // killPoint is where a scenario kills the provider: while the emulator
@@ -27,6 +28,12 @@ type killPoint struct {
 	// made (a key: no tag, no provisional name), so the next apply refuses
 	// to take it over and says to import it; the test does, as a user would.
 	adopt bool
+	// leased: the half-made objects carry the killed create's lease, which
+	// runs until that create's timeout. The next apply cannot know the run
+	// is dead, so it refuses to touch them and gives the run's token; the
+	// test then declares that run dead (HEALTH_TAKE_OVER), as a user who
+	// saw the job killed would, and applies again.
+	leased bool
 }
 
 var killPoints = map[string][]killPoint{
@@ -37,18 +44,18 @@ var killPoints = map[string][]killPoint{
 		// provider died cannot be told from the account's others: OAPI
 		// takes neither a client token nor tags in those creates. That
 		// window, one call long, is the orphan this suite cannot close.
-		{"a network with its parts made, half linked", "outscale:LinkRouteTable", 2, false, false},
-		{"a network whose last object is made after the provider died", "outscale:CreateNetAccessPoint", 1, true, false},
-		{"a bastion whose VM and public IP exist, unlinked", "outscale:LinkPublicIp", 1, true, false},
-		{"a bucket made but not configured", "s3:PutBucketVersioning", 1, false, false},
-		{"a key made but not configured", "openbao:POST /v1/transit/keys/{name}/config", 1, false, true},
+		{"a network with its parts made, half linked", "outscale:LinkRouteTable", 2, false, false, true},
+		{"a network whose last object is made after the provider died", "outscale:CreateNetAccessPoint", 1, true, false, true},
+		{"a bastion whose VM and public IP exist, unlinked", "outscale:LinkPublicIp", 1, true, false, true},
+		{"a bucket made but not configured", "s3:PutBucketVersioning", 1, false, false, false},
+		{"a key made but not configured", "openbao:POST /v1/transit/keys/{name}/config", 1, false, true, false},
 	},
 	cloud.OVH: {
-		{"a network with its private network and two subnets", "ovh:POST /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet", 3, false, false},
-		{"a network whose gateway gets an interface after the provider died", "ovh:POST /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface", 2, true, false},
-		{"a bastion whose instance exists under its provisional name", "ovh:PUT /1.0/cloud/project/{serviceName}/instance/{instanceId}", 1, false, false},
-		{"a bucket whose user, key and policy exist, the bucket made after the provider died", "ovh:POST /1.0/cloud/project/{serviceName}/region/{regionName}/storage", 1, true, false},
-		{"a key made after the provider died", "ovh:POST /v2/okms/resource/{okmsId}/serviceKey", 1, true, true},
+		{"a network with its private network and two subnets", "ovh:POST /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet", 3, false, false, true},
+		{"a network whose gateway gets an interface after the provider died", "ovh:POST /1.0/cloud/project/{serviceName}/region/{regionName}/gateway/{id}/interface", 2, true, false, true},
+		{"a bastion whose instance exists under its provisional name", "ovh:PUT /1.0/cloud/project/{serviceName}/instance/{instanceId}", 1, false, false, true},
+		{"a bucket whose user, key and policy exist, the bucket made after the provider died", "ovh:POST /1.0/cloud/project/{serviceName}/region/{regionName}/storage", 1, true, false, false},
+		{"a key made after the provider died", "ovh:POST /v2/okms/resource/{okmsId}/serviceKey", 1, true, true, false},
 	},
 }
 
@@ -75,6 +82,10 @@ func TestProviderKilled_midApply(t *testing.T) {
 				out, err := w.Apply(t.Context())
 				if kp.adopt {
 					importHalfMadeKey(t, w, cloudName, out, err)
+					out, err = w.Apply(t.Context())
+				}
+				if kp.leased {
+					w.Env[provider.EnvTakeOver] = refusedBesideALease(t, out, err)
 					out, err = w.Apply(t.Context())
 				}
 				if err != nil {
@@ -133,6 +144,18 @@ func killDuring(t *testing.T, w *Workspace, kp killPoint) {
 	if !strings.Contains(out.String(), "plugin") {
 		t.Logf("the killed apply said:\n%s", out.String())
 	}
+}
+
+// refusedBesideALease checks that the apply after a kill refused to touch
+// what the killed create made, whose lease still runs, and returns the
+// client token the refusal names for HEALTH_TAKE_OVER.
+func refusedBesideALease(t *testing.T, out string, applyErr error) string {
+	t.Helper()
+	m := regexp.MustCompile(provider.EnvTakeOver + `=([0-9a-f]{8,})`).FindStringSubmatch(out)
+	if applyErr == nil || m == nil || !strings.Contains(out, "Nothing was deleted") {
+		t.Fatalf("the apply after the kill: %v, want a refusal to touch the killed create's objects that names its token:\n%s", applyErr, out)
+	}
+	return m[1]
 }
 
 // importHalfMadeKey checks that the apply after a kill refused to take over
