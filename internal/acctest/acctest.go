@@ -106,6 +106,21 @@ func Run(m *testing.M) int {
 	return m.Run()
 }
 
+// Main wraps m for terraform-plugin-testing's resource.TestMain, which a
+// test package's TestMain calls with it:
+//
+//	func TestMain(m *testing.M) { resource.TestMain(acctest.Main(m)) }
+//
+// With -sweep, resource.TestMain runs the sweepers the package registered
+// (resource.AddTestSweepers) and no test: no emulator starts, the sweepers
+// reach what the environment names (see internal/sweep). Otherwise it runs
+// the tests through Run.
+func Main(m *testing.M) interface{ Run() int } { return mainRunner{m} }
+
+type mainRunner struct{ m *testing.M }
+
+func (r mainRunner) Run() int { return Run(r.m) }
+
 func fail(err error) int {
 	fmt.Fprintln(os.Stderr, "acctest: "+err.Error())
 	return 1

@@ -198,3 +198,63 @@ func CloudIDs(attrs map[string]string) map[string]string {
 	}
 	return out
 }
+
+// Disappear is a Check that deletes the resource at addr behind
+// Terraform's back, the way an operator would with the cloud's own tools:
+// it reads the resource from the cloud with the cloud package's Read (by
+// the id and cloud ids of the state), then deletes what that found with
+// the cloud package's Delete. A bastion loses its VM only: what goes with
+// it is the cloud's business (on OUTSCALE its address stays allocated).
+// On OVHcloud a key manager is the account's KMS, which no test deletes:
+// Disappear fails there.
+func Disappear(e *emulator.Emulator, cloudName, addr string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[addr]
+		if !ok || rs.Primary == nil {
+			return fmt.Errorf("%s is not in the state", addr)
+		}
+		c, err := Client(e, cloudName)
+		if err != nil {
+			return err
+		}
+		ctx := context.Background()
+		a := rs.Primary.Attributes
+		id, ids := rs.Primary.ID, CloudIDs(a)
+		switch rs.Type {
+		case "health_warehouse_network":
+			n, err := c.ReadNetwork(ctx, cloud.Network{ID: id, Name: a["name"], CloudIDs: ids})
+			if err != nil {
+				return err
+			}
+			return c.DeleteNetwork(ctx, n)
+		case "health_warehouse_bastion":
+			b, err := c.ReadBastion(ctx, cloud.Bastion{ID: id, Name: a["name"], CloudIDs: ids})
+			if err != nil {
+				return err
+			}
+			return c.DeleteBastion(ctx, cloud.Bastion{ID: b.ID, Name: b.Name})
+		case "health_warehouse_key_manager":
+			if c.KeyManagerBackend() == cloud.BackendOKMS {
+				return fmt.Errorf("%s is the account's KMS, which a test cannot delete", addr)
+			}
+			k, err := c.ReadKeyManager(ctx, cloud.KeyManagerCluster{ID: id, Name: a["name"], CloudIDs: ids})
+			if err != nil {
+				return err
+			}
+			return c.DeleteKeyManager(ctx, k)
+		case "health_warehouse_kms_key":
+			k, err := c.ReadKey(ctx, cloud.Key{ID: id, Name: a["name"]})
+			if err != nil {
+				return err
+			}
+			return c.DeleteKey(ctx, k)
+		case "health_warehouse_storage":
+			b, err := c.ReadBucket(ctx, cloud.Bucket{Name: id, CloudIDs: ids})
+			if err != nil {
+				return err
+			}
+			return c.DeleteBucket(ctx, b, true)
+		}
+		return fmt.Errorf("no way to make a %s disappear", rs.Type)
+	}
+}

@@ -47,7 +47,7 @@ func TestAccCallerIdentity_basic(t *testing.T) {
 // OVHcloud's OAuth2 service accounts work against any endpoint, the emulator
 // included (go-ovh alone only knows the public endpoints' token URLs).
 func TestAccCallerIdentity_ovhOAuth2(t *testing.T) {
-	emulatorOnly(t)
+	emulatorOnly(t, "uses the emulator's OAuth2 client")
 	emu := acctest.Emulator()
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,

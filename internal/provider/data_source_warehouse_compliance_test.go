@@ -94,7 +94,7 @@ func finding(control, resourceType, status, evidence string) resource.TestCheckF
 // refresh, before any apply restores it.
 func TestAccWarehouseCompliance_evidenceFromTheCloud(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "suspends versioning out of band through the control API")
 		emu := acctest.PrivateEmulator(t)
 		name := "wh-report-" + cloudName
 		config := complianceConfig(emu, cloudName, name)

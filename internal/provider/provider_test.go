@@ -2,7 +2,6 @@ package provider_test
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +12,9 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
 )
 
-func TestMain(m *testing.M) { os.Exit(acctest.Run(m)) }
+// TestMain runs the tests through the acceptance harness, or, with -sweep,
+// the sweepers of sweep_test.go instead (make sweep).
+func TestMain(m *testing.M) { resource.TestMain(acctest.Main(m)) }
 
 // clearCloudEnv hides the developer's own cloud credentials from a test
 // about configuration. Tests using it cannot run in parallel.
@@ -35,11 +36,15 @@ func expectError(fragments ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.Join(parts, `.*`))
 }
 
-func emulatorOnly(t *testing.T) {
+// emulatorOnly skips a test against real clouds, saying why: it needs
+// what only the emulator gives (faults injected, objects edited or read
+// out of band through its control API, its seed accounts and secrets).
+// The README's testing section lists these tests.
+func emulatorOnly(t *testing.T, why string) {
 	t.Helper()
 	acctest.Acceptance(t)
 	if acctest.RealCloud() {
-		t.Skip("this test needs the emulator's seed accounts")
+		t.Skip("emulator only: " + why)
 	}
 }
 
@@ -155,7 +160,7 @@ func TestAccProvider_invalidRegionFromTheEnvironment(t *testing.T) {
 }
 
 func TestAccProvider_refusedCredentials(t *testing.T) {
-	emulatorOnly(t)
+	emulatorOnly(t, "signs with a wrong secret for the emulator's seed key")
 	emu := acctest.Emulator()
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,

@@ -99,12 +99,13 @@ resource "health_warehouse_bastion" "test" {
 func TestAccWarehouseBastion_basic(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomName("bas")
 		alice := adminKey(t, "alice@laptop")
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{{
-				Config: bastionConfig(emu, cloudName, "wh-bb", "10.50.0.0/16", admins("alice", alice), ""),
+				Config: bastionConfig(emu, cloudName, name, "10.50.0.0/16", admins("alice", alice), ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionCreate),
 					// Known before apply: the type, the second factor, the targets.
@@ -126,7 +127,8 @@ func TestAccWarehouseBastion_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("host_public_key"),
 						knownvalue.StringRegexp(regexp.MustCompile(`^ssh-ed25519 AAAA`))),
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("ssh_config"),
-						knownvalue.StringRegexp(regexp.MustCompile(`(?s)Host wh-bb-bastion\n  HostName \d.*StrictHostKeyChecking yes.*ProxyJump wh-bb-bastion`))),
+						knownvalue.StringRegexp(regexp.MustCompile(`(?s)Host `+regexp.QuoteMeta(name)+`-bastion\n  HostName \d.*StrictHostKeyChecking yes.*ProxyJump `+
+							regexp.QuoteMeta(name)+`-bastion`))),
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("user_data_sha256"),
 						knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("image_id"), knownvalue.NotNull()),
@@ -178,15 +180,16 @@ func noPrivateKeyInState() resource.TestCheckFunc {
 func TestAccWarehouseBastion_update_admins(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomName("bas")
 		alice, bob := adminKey(t, "alice@laptop"), adminKey(t, "bob@laptop")
-		before := bastionConfig(emu, cloudName, "wh-bu", "10.51.0.0/16", admins("alice", alice), "")
-		after := bastionConfig(emu, cloudName, "wh-bu", "10.51.0.0/16", admins("alice", alice, "bob", bob), "")
-		tagged := bastionConfig(emu, cloudName, "wh-bu", "10.51.0.0/16", admins("alice", alice, "bob", bob),
+		before := bastionConfig(emu, cloudName, name, "10.51.0.0/16", admins("alice", alice), "")
+		after := bastionConfig(emu, cloudName, name, "10.51.0.0/16", admins("alice", alice, "bob", bob), "")
+		tagged := bastionConfig(emu, cloudName, name, "10.51.0.0/16", admins("alice", alice, "bob", bob),
 			`  tags = { owner = "data-office" }`)
 		fingerprint := statecheck.CompareValue(compareValuesDiffer)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
 					Config: before,
@@ -223,7 +226,7 @@ func TestAccWarehouseBastion_update_admins(t *testing.T) {
 					},
 				},
 				{
-					Config: strings.Replace(tagged, `name          = "wh-bu-bastion"`, `name          = "wh-bu-bastion"
+					Config: strings.Replace(tagged, `name          = "`+name+`-bastion"`, `name          = "`+name+`-bastion"
   mfa           = "none"
   compliance_exceptions = [{ control = "HW-ADM-02", justification = "break-glass bastion, RSSI ticket 42" }]`, 1),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -252,7 +255,8 @@ func (differ) CompareValues(values ...any) error {
 func TestAccWarehouseBastion_import(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		config := bastionConfig(emu, cloudName, "wh-bi", "172.20.0.0/20", admins("alice", adminKey(t, "alice@laptop")),
+		name := acctest.RandomName("bas")
+		config := bastionConfig(emu, cloudName, name, "172.20.0.0/20", admins("alice", adminKey(t, "alice@laptop")),
 			`  idle_timeout = "30m"
   tags         = { owner = "data-office" }`)
 		// OUTSCALE returns the user-data: the import recovers everything but
@@ -268,7 +272,7 @@ func TestAccWarehouseBastion_import(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: config},
 				{
@@ -326,11 +330,45 @@ func editBastionObject(emu *emulator.Emulator, collection, id string, edit func(
 	return emu.Control().PutObject(ctx, collection, id, raw)
 }
 
-// A VM terminated outside Terraform: the next plan replaces the bastion,
-// releasing the address the old one left, and nothing is orphaned.
+// A VM deleted outside Terraform with the cloud package's own Delete (on
+// OUTSCALE its address stays allocated; on OVHcloud its floating IP goes
+// with it): the next plan replaces the bastion, releasing what the old one
+// left, and nothing is orphaned.
 func TestAccWarehouseBastion_disappears(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomName("bas")
+		config := bastionConfig(emu, cloudName, name, "10.58.0.0/16", admins("alice", adminKey(t, "alice@laptop")), "")
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
+			Steps: []resource.TestStep{
+				{
+					Config:             config,
+					Check:              acctest.Disappear(emu, cloudName, bastionAddr),
+					ExpectNonEmptyPlan: true,
+				},
+				{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction("health_warehouse_network.test", plancheck.ResourceActionNoop),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("vm_state"), knownvalue.StringExact("running")),
+					},
+				},
+			},
+		})
+	})
+}
+
+// A VM terminated outside Terraform, its address left allocated (and, on
+// OVHcloud, still associated): the next plan replaces the bastion,
+// releasing the address the old one left, and nothing is orphaned.
+func TestAccWarehouseBastion_terminatedOutOfBand(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emulatorOnly(t, "terminates the VM through the control API, leaving its address as it was")
 		emu := acctest.PrivateEmulator(t)
 		config := bastionConfig(emu, cloudName, "wh-bg", "10.52.0.0/16", admins("alice", adminKey(t, "alice@laptop")), "")
 		resource.Test(t, resource.TestCase{
@@ -361,7 +399,7 @@ func TestAccWarehouseBastion_disappears(t *testing.T) {
 // updates the bastion in place, starting it and linking the address.
 func TestAccWarehouseBastion_drift(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "stops the VM and unlinks its address through the control API")
 		emu := acctest.PrivateEmulator(t)
 		config := bastionConfig(emu, cloudName, "wh-bd", "10.53.0.0/16", admins("alice", adminKey(t, "alice@laptop")), "")
 		ip := statecheck.CompareValue(compareValuesSame)
@@ -434,7 +472,7 @@ func stopAndUnlink(emu *emulator.Emulator, cloudName string) resource.TestCheckF
 // received in its user-data, as the cloud stores it.
 func TestAccWarehouseBastion_host_key_pinned(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "reads the user-data as the emulator stores it (OVHcloud's API never returns it)")
 		emu := acctest.PrivateEmulator(t)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -549,7 +587,7 @@ func TestAccWarehouseBastion_partial(t *testing.T) {
 		cloud.OVH: {Action: "ovh:PUT /1.0/cloud/project/{serviceName}/instance/{instanceId}", Nth: 1, Statuses: []int{400}},
 	}
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "injects a fault into the cloud's API")
 		emu := acctest.PrivateEmulator(t)
 		config := bastionConfig(emu, cloudName, "wh-bp", "10.55.0.0/16", admins("alice", adminKey(t, "alice@laptop")), "")
 		resource.Test(t, resource.TestCase{
@@ -580,7 +618,7 @@ func TestAccWarehouseBastion_partial(t *testing.T) {
 // private key, nor the user-data that carries it, nor the audit bucket's
 // secret in the log or the state. Not parallel: TF_LOG is process-wide.
 func TestAccWarehouseBastion_noSecretsInLogs(t *testing.T) {
-	emulatorOnly(t)
+	emulatorOnly(t, "searches the log for the emulator's seed secrets")
 	const bucketSecret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
 	needles := []string{
 		"PRIVATE KEY",         // the host key in PEM form
@@ -656,11 +694,12 @@ variable "audit_secret" {
 func TestAccWarehouseBastion_admin_cidrs_follow(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		config := bastionConfig(emu, cloudName, "wh-bc", "10.57.0.0/16", admins("alice", adminKey(t, "alice@laptop")), "")
+		name := acctest.RandomName("bas")
+		config := bastionConfig(emu, cloudName, name, "10.57.0.0/16", admins("alice", adminKey(t, "alice@laptop")), "")
 		widened := strings.Replace(config, `admin_cidrs = ["203.0.113.7/32"]`, `admin_cidrs = ["203.0.113.7/32", "198.51.100.0/28"]`, 1)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: config},
 				{

@@ -142,9 +142,14 @@ func serverTLS(userData []byte) (certPEM, keyPEM string, err error) {
 
 // checkServersInKMSTier checks, in the emulator, that every server is a
 // VM of the kms subnet, in the tier's and the cluster's security groups,
-// at its private address, with no public address.
+// at its private address, with no public address. Against real clouds
+// (emu nil) it checks nothing: the cloud package does not read VMs' subnets
+// and groups back.
 func checkServersInKMSTier(emu *emulator.Emulator, want int) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
+		if emu == nil {
+			return nil
+		}
 		net := s.RootModule().Resources["health_warehouse_network.test"].Primary.Attributes
 		km := s.RootModule().Resources[keyManagerAddr].Primary
 		nodes, err := stateNodes(s)
@@ -197,6 +202,7 @@ func checkServersInKMSTier(emu *emulator.Emulator, want int) resource.TestCheckF
 func TestAccWarehouseKeyManager_basic(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomName("km")
 		checks := []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("backend"), knownvalue.StringExact(backendOf(cloudName))),
 			statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("servers"), knownvalue.Int64Exact(3)),
@@ -207,7 +213,7 @@ func TestAccWarehouseKeyManager_basic(t *testing.T) {
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^sg-[0-9a-f]{8}$`))),
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("nodes"), knownvalue.ListSizeExact(3)),
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(0).AtMapKey("name"),
-					knownvalue.StringExact("wh-kb-kms-1")),
+					knownvalue.StringExact(name+"-kms-1")),
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("nodes").AtSliceIndex(2).AtMapKey("vm_state"),
 					knownvalue.StringExact("running")),
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("address"),
@@ -220,11 +226,16 @@ func TestAccWarehouseKeyManager_basic(t *testing.T) {
 			)
 			check = resource.ComposeTestCheckFunc(checkServersInKMSTier(emu, 3), addressIsFirstServer, noPrivateKeyInState())
 		} else {
+			var okmsID, okmsAddress knownvalue.Check = knownvalue.StringExact(emulator.DefaultOVHOKMSID),
+				knownvalue.StringExact("https://" + emulator.DefaultOVHOKMSRegion + ".okms.ovh.net")
+			if acctest.RealCloud() {
+				okmsID = knownvalue.StringExact(os.Getenv("OVH_OKMS_ID"))
+				okmsAddress = knownvalue.StringRegexp(regexp.MustCompile(`^https://[a-z0-9-]+\.okms\.ovh\.net$`))
+			}
 			checks = append(checks,
-				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("id"), knownvalue.StringExact(emulator.DefaultOVHOKMSID)),
+				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("id"), okmsID),
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("nodes"), knownvalue.ListSizeExact(0)),
-				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("address"),
-					knownvalue.StringExact("https://"+emulator.DefaultOVHOKMSRegion+".okms.ovh.net")),
+				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("address"), okmsAddress),
 				// OKMS's public CA, which the API gives only to ?publicCA=true.
 				statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("ca_cert_pem"),
 					knownvalue.StringRegexp(regexp.MustCompile(`^-----BEGIN CERTIFICATE-----\n`))),
@@ -232,6 +243,18 @@ func TestAccWarehouseKeyManager_basic(t *testing.T) {
 					knownvalue.StringRegexp(regexp.MustCompile(`OVHcloud holds`))),
 			)
 			check = func(*terraform.State) error {
+				if emu == nil {
+					// The account is shared: no instance named after the key manager.
+					c, err := acctest.Client(nil, cloudName)
+					if err != nil {
+						return err
+					}
+					instances, err := c.FindBastions(context.Background(), name)
+					if err != nil || len(instances) > 0 {
+						return fmt.Errorf("the key manager made %d instances on OVHcloud (%v): it must make none", len(instances), err)
+					}
+					return nil
+				}
 				instances, err := emulatedDocs(emu, "ovh.instances")
 				if err != nil || len(instances) > 0 {
 					return fmt.Errorf("the key manager made %d instances on OVHcloud (%v): it must make none", len(instances), err)
@@ -241,10 +264,10 @@ func TestAccWarehouseKeyManager_basic(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
-					Config: keyManagerConfig(emu, cloudName, "wh-kb", "10.60.0.0/16", ""),
+					Config: keyManagerConfig(emu, cloudName, name, "10.60.0.0/16", ""),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(keyManagerAddr, plancheck.ResourceActionCreate),
 						plancheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("backend"), knownvalue.StringExact(backendOf(cloudName))),
@@ -253,7 +276,7 @@ func TestAccWarehouseKeyManager_basic(t *testing.T) {
 					Check:             check,
 				},
 				{
-					Config:            keyManagerConfig(emu, cloudName, "wh-kb", "10.60.0.0/16", "") + "\n",
+					Config:            keyManagerConfig(emu, cloudName, name, "10.60.0.0/16", "") + "\n",
 					ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 					ConfigStateChecks: checks[:2],
 				},
@@ -276,7 +299,7 @@ func addressIsFirstServer(s *terraform.State) error {
 // certificate names the server's private address.
 func TestAccWarehouseKeyManager_tls_pinned(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "reads the servers' user-data as the emulator stores it")
 		emu := acctest.PrivateEmulator(t)
 		check := func(s *terraform.State) error {
 			a := s.RootModule().Resources[keyManagerAddr].Primary.Attributes
@@ -350,7 +373,8 @@ func serversPinned(emu *emulator.Emulator, s *terraform.State) error {
 func TestAccWarehouseKeyManager_import(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		config := keyManagerConfig(emu, cloudName, "wh-ki", "10.62.0.0/16", `  servers = 1
+		name := acctest.RandomName("km")
+		config := keyManagerConfig(emu, cloudName, name, "10.62.0.0/16", `  servers = 1
   size    = "medium"
   tags    = { owner = "data-office" }`)
 		// OUTSCALE: the group's tags and the servers' user-data give everything
@@ -364,7 +388,7 @@ func TestAccWarehouseKeyManager_import(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: config},
 				{
@@ -389,40 +413,23 @@ func TestAccWarehouseKeyManager_import(t *testing.T) {
 	})
 }
 
-// disappearOUTSCALE makes the whole cluster vanish behind Terraform's
-// back: its VMs and its security group are gone from the account.
-func disappearOUTSCALE(emu *emulator.Emulator) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		ctx := context.Background()
-		nodes, err := stateNodes(s)
-		if err != nil {
-			return err
-		}
-		for _, n := range nodes {
-			if err := emu.Control().DeleteObject(ctx, "outscale.vms", n["id"]); err != nil {
-				return err
-			}
-		}
-		return emu.Control().DeleteObject(ctx, "outscale.security_groups", s.RootModule().Resources[keyManagerAddr].Primary.ID)
-	}
-}
-
-// The key manager gone outside Terraform is removed from the state, and the
-// next apply makes a new one. On OVHcloud, the KMS answers the next refresh
-// with a 404, as a KMS deleted in the Control Panel does (the emulator's
-// KMS is seeded, not deletable).
 func TestAccWarehouseKeyManager_disappears(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		if cloudName == cloud.OVH {
+			emulatorOnly(t, "on OVHcloud the key manager is the account's KMS: the emulator answers its read with a 404 (fault injection)")
+		}
 		emu := acctest.PrivateEmulator(t)
-		config := keyManagerConfig(emu, cloudName, "wh-kg", "10.63.0.0/16", "  servers = 1\n")
+		name := acctest.RandomName("km")
+		config := keyManagerConfig(emu, cloudName, name, "10.63.0.0/16", "  servers = 1\n")
 		first := resource.TestStep{Config: config}
 		if cloudName == cloud.Outscale {
-			first.Check, first.ExpectNonEmptyPlan = disappearOUTSCALE(emu), true
+			// The whole cluster deleted with the cloud package's own Delete:
+			// its VMs and its security group are gone from the account.
+			first.Check, first.ExpectNonEmptyPlan = acctest.Disappear(emu, cloudName, keyManagerAddr), true
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				first,
 				{
@@ -455,7 +462,7 @@ func TestAccWarehouseKeyManager_disappears(t *testing.T) {
 // second; nothing else changes and the plan after is empty.
 func TestAccWarehouseKeyManager_drift(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "terminates and stops servers through the control API")
 		if cloudName == cloud.OVH {
 			t.Skip("OVHcloud: the key manager is OVHcloud's KMS; the provider runs no server there that could drift")
 		}
@@ -539,7 +546,7 @@ func TestAccWarehouseKeyManager_partial(t *testing.T) {
 		cloud.OVH:      plancheck.ResourceActionCreate,
 	}
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "injects a fault into the cloud's API")
 		emu := acctest.PrivateEmulator(t)
 		config := keyManagerConfig(emu, cloudName, "wh-kp", "10.65.0.0/16", "")
 		resource.Test(t, resource.TestCase{
@@ -620,7 +627,7 @@ func TestAccWarehouseKeyManager_invalidInput(t *testing.T) {
 // diagnostic naming the setting. Not parallel: it hides the environment
 // variable.
 func TestAccWarehouseKeyManager_missingKMSID(t *testing.T) {
-	emulatorOnly(t)
+	emulatorOnly(t, "edits the emulator's provider block")
 	t.Setenv("OVH_OKMS_ID", "")
 	var kept []string
 	for _, line := range strings.Split(acctest.ProviderConfig(cloud.OVH, ""), "\n") {
@@ -684,7 +691,7 @@ func startTLSFront(t *testing.T, backend string) *tlsFront {
 // state publishes is what a client needs, and enough.
 func TestAccWarehouseKeyManager_flow(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "stands the emulator's OpenBao in for the initialised cluster")
 		emu := acctest.PrivateEmulator(t)
 		front := startTLSFront(t, emu.OpenBaoAddress())
 		stage1 := keyManagerConfig(emu, cloudName, "wh-kf", "10.68.0.0/16", "")
@@ -708,7 +715,7 @@ resource "health_warehouse_kms_key" "test" {
 `
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactoriesWithAlternate,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, "wh-kf"),
 			Steps: []resource.TestStep{
 				{
 					Config: stage1,
@@ -827,7 +834,7 @@ func (c noNeedleInPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequ
 // SSH host keys, the CA's, which never leaves the provider's memory) in the
 // plan, the state or the log. Not parallel: TF_LOG is process-wide.
 func TestAccWarehouseKeyManager_noSecretsInLogs(t *testing.T) {
-	emulatorOnly(t)
+	emulatorOnly(t, "searches the log for the emulator's seed secrets")
 	// The scan can fail: each kind of needle planted in a clean log is found.
 	probe := &needleFinder{markers: keyManagerMarkers}
 	_, caKey := keymanagerTestKey(t)
@@ -967,8 +974,9 @@ func keymanagerTestKey(t *testing.T) (string, string) {
 func TestAccWarehouseKeyManager_update(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		base := keyManagerConfig(emu, cloudName, "wh-ku", "10.70.0.0/16", "  servers = 1\n")
-		tagged := keyManagerConfig(emu, cloudName, "wh-ku", "10.70.0.0/16", "  servers = 1\n  tags = { owner = \"data-office\" }\n")
+		name := acctest.RandomName("km")
+		base := keyManagerConfig(emu, cloudName, name, "10.70.0.0/16", "  servers = 1\n")
+		tagged := keyManagerConfig(emu, cloudName, name, "10.70.0.0/16", "  servers = 1\n  tags = { owner = \"data-office\" }\n")
 		widened := strings.Replace(tagged, `admin_cidrs = ["203.0.113.7/32"]`, `admin_cidrs = ["203.0.113.7/32", "198.51.100.0/28"]`, 1)
 		resized := strings.Replace(widened, "  servers = 1\n", "  servers = 1\n  size    = \"medium\"\n", 1)
 		resizeAction := plancheck.ResourceActionDestroyBeforeCreate
@@ -976,8 +984,8 @@ func TestAccWarehouseKeyManager_update(t *testing.T) {
 			resizeAction = plancheck.ResourceActionUpdate
 		}
 		vmTagged := func(s *terraform.State) error {
-			if cloudName != cloud.Outscale {
-				return nil
+			if cloudName != cloud.Outscale || emu == nil {
+				return nil // the cloud package does not read a server's own tags back
 			}
 			nodes, err := stateNodes(s)
 			if err != nil {
@@ -997,7 +1005,7 @@ func TestAccWarehouseKeyManager_update(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: base},
 				{
@@ -1029,13 +1037,15 @@ func TestAccWarehouseKeyManager_update(t *testing.T) {
 						if cloudName != cloud.Outscale {
 							return nil
 						}
-						nodes, err := stateNodes(s)
+						// The server as the cloud package reads it back.
+						c, err := acctest.Client(emu, cloudName)
 						if err != nil {
 							return err
 						}
-						vm, err := emulatedVM(emu, nodes[0]["id"])
-						if want := cloud.BastionType(cloud.Outscale, cloud.SizeMedium); err != nil || vm["VmType"] != want {
-							return fmt.Errorf("the new server is a %v (%v), want %s", vm["VmType"], err, want)
+						rs := s.RootModule().Resources[keyManagerAddr].Primary
+						k, err := c.ReadKeyManager(context.Background(), cloud.KeyManagerCluster{ID: rs.ID, CloudIDs: acctest.CloudIDs(rs.Attributes)})
+						if want := cloud.BastionType(cloud.Outscale, cloud.SizeMedium); err != nil || len(k.Nodes) != 1 || k.Nodes[0].Type != want {
+							return fmt.Errorf("the new servers are %+v (%v), want one %s", k.Nodes, err, want)
 						}
 						return nil
 					},

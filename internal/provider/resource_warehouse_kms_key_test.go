@@ -66,10 +66,12 @@ func backendOf(cloudName string) string {
 	return cloud.BackendOpenBao
 }
 
-// checkKeysGone is the CheckDestroy of key tests: the private emulator holds
-// no key, nor any object of the cloud's API.
-func checkKeysGone(emu *emulator.Emulator, cloudName string) resource.TestCheckFunc {
-	nothingLeft := acctest.CheckNothingLeft(emu, cloudName)
+// checkKeysGone is the CheckDestroy of key tests: the cloud answers that
+// the keys of the state, and anything named base, are gone
+// (acctest.CheckDestroy); the private emulator holds no key, nor any
+// object of the cloud's API.
+func checkKeysGone(emu *emulator.Emulator, cloudName, base string) resource.TestCheckFunc {
+	nothingLeft := acctest.CheckDestroy(emu, cloudName, base)
 	return func(s *terraform.State) error {
 		if err := nothingLeft(s); err != nil || emu == nil {
 			return err
@@ -125,16 +127,17 @@ func alterKey(t *testing.T, emu *emulator.Emulator, cloudName string, change fun
 func TestAccWarehouseKMSKey_basic(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		var keyID knownvalue.Check = knownvalue.StringExact("wh-basic")
+		name := acctest.RandomKeyName()
+		var keyID knownvalue.Check = knownvalue.StringExact(name)
 		if cloudName == cloud.OVH {
 			keyID = knownvalue.StringRegexp(uuidPattern)
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
-					Config: kmsKeyConfig(emu, cloudName, "wh-basic", ""),
+					Config: kmsKeyConfig(emu, cloudName, name, ""),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(kmsKeyAddr, plancheck.ResourceActionCreate),
 						// Where the key will live, and what for, is known before apply.
@@ -166,7 +169,7 @@ func TestAccWarehouseKMSKey_basic(t *testing.T) {
 								return fmt.Errorf("the OpenBao key: %v", doc)
 							}
 						case cloud.OVH:
-							if doc["type"] != "oct" || doc["size"] != float64(256) || doc["state"] != "ACTIVE" || doc["name"] != "wh-basic" ||
+							if doc["type"] != "oct" || doc["size"] != float64(256) || doc["state"] != "ACTIVE" || doc["name"] != name ||
 								fmt.Sprint(doc["operations"]) != "[encrypt decrypt]" {
 								return fmt.Errorf("the OKMS service key: %v", doc)
 							}
@@ -176,7 +179,7 @@ func TestAccWarehouseKMSKey_basic(t *testing.T) {
 				},
 				{
 					// Deletion protection comes off in place.
-					Config: kmsKeyConfig(emu, cloudName, "wh-basic", unprotected),
+					Config: kmsKeyConfig(emu, cloudName, name, unprotected),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(kmsKeyAddr, plancheck.ResourceActionUpdate),
 						plancheck.ExpectKnownValue(kmsKeyAddr, tfjsonpath.New("version"), knownvalue.Int64Exact(1)),
@@ -191,17 +194,18 @@ func TestAccWarehouseKMSKey_basic(t *testing.T) {
 func TestAccWarehouseKMSKey_update(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomKeyName()
 		sameID := statecheck.CompareValue(compare.ValuesSame())
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
-					Config:            kmsKeyConfig(emu, cloudName, "wh-update", unprotected),
+					Config:            kmsKeyConfig(emu, cloudName, name, unprotected),
 					ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(kmsKeyAddr, tfjsonpath.New("id"))},
 				},
 				{
-					Config: kmsKeyConfig(emu, cloudName, "wh-update", unprotected+`  rotation_period = "720h"
+					Config: kmsKeyConfig(emu, cloudName, name, unprotected+`  rotation_period = "720h"
   tags            = { owner = "data-office" }
 `),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -228,7 +232,7 @@ func TestAccWarehouseKMSKey_update(t *testing.T) {
 				},
 				{
 					// The same period written in days is no change.
-					Config: kmsKeyConfig(emu, cloudName, "wh-update", unprotected+`  rotation_period = "30d"
+					Config: kmsKeyConfig(emu, cloudName, name, unprotected+`  rotation_period = "30d"
   tags            = { owner = "data-office" }
 `),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -238,7 +242,7 @@ func TestAccWarehouseKMSKey_update(t *testing.T) {
 				},
 				{
 					// A new name is a new key.
-					Config: kmsKeyConfig(emu, cloudName, "wh-update-2", unprotected),
+					Config: kmsKeyConfig(emu, cloudName, name+"-2", unprotected),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(kmsKeyAddr, plancheck.ResourceActionReplace),
 					}},
@@ -254,16 +258,17 @@ func TestAccWarehouseKMSKey_update(t *testing.T) {
 func TestAccWarehouseKMSKey_rotate(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomKeyName()
 		sameID := statecheck.CompareValue(compare.ValuesSame())
 		keyIDs := statecheck.CompareValue(compare.ValuesSame())
 		var previous knownvalue.Check = knownvalue.ListSizeExact(0)
-		keyIDPlan := knownvalue.StringExact("wh-rotate")
+		keyIDPlan := knownvalue.StringExact(name)
 		if cloudName == cloud.OVH {
 			keyIDs = statecheck.CompareValue(compare.ValuesDiffer())
 			previous = knownvalue.ListSizeExact(1)
 		}
 		rotateConfig := func(trigger string) string {
-			return kmsKeyConfig(emu, cloudName, "wh-rotate", unprotected+fmt.Sprintf("  rotate_trigger = %q\n", trigger))
+			return kmsKeyConfig(emu, cloudName, name, unprotected+fmt.Sprintf("  rotate_trigger = %q\n", trigger))
 		}
 		planRotation := []plancheck.PlanCheck{
 			plancheck.ExpectResourceAction(kmsKeyAddr, plancheck.ResourceActionUpdate),
@@ -277,7 +282,7 @@ func TestAccWarehouseKMSKey_rotate(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
 					Config: rotateConfig("initial"),
@@ -311,7 +316,7 @@ func TestAccWarehouseKMSKey_rotate(t *testing.T) {
 							if err != nil || !found || !strings.Contains(string(obj.Doc), `"state":"ACTIVE"`) {
 								return fmt.Errorf("version 1 after the rotation: %s (found %v, %v)", obj.Doc, found, err)
 							}
-							if _, _, doc := emulatedKey(t, emu, s, cloudName); doc["name"] != "wh-rotate.v2" || doc["state"] != "ACTIVE" {
+							if _, _, doc := emulatedKey(t, emu, s, cloudName); doc["name"] != name+".v2" || doc["state"] != "ACTIVE" {
 								return fmt.Errorf("version 2: %v", doc)
 							}
 						}
@@ -334,7 +339,7 @@ func TestAccWarehouseKMSKey_rotate(t *testing.T) {
 // the refresh shows it; OKMS does not, and the plan rotates the key.
 func TestAccWarehouseKMSKey_scheduledRotation(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "ages the key through the control API")
 		emu := acctest.PrivateEmulator(t)
 		config := kmsKeyConfig(emu, cloudName, "wh-sched", unprotected+"  rotation_period = \"30d\"\n")
 		longAgo := time.Now().Add(-31 * 24 * time.Hour).UTC()
@@ -365,7 +370,7 @@ func TestAccWarehouseKMSKey_scheduledRotation(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, "wh-sched"),
 			Steps: []resource.TestStep{
 				{
 					Config: config,
@@ -383,6 +388,7 @@ func TestAccWarehouseKMSKey_scheduledRotation(t *testing.T) {
 func TestAccWarehouseKMSKey_import(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomKeyName()
 		// Neither key manager holds tags, and OKMS holds no deletion
 		// protection nor rotation period: an import starts protected, with
 		// the default period and no tags, and the plan that imports writes
@@ -392,14 +398,14 @@ func TestAccWarehouseKMSKey_import(t *testing.T) {
 		if cloudName == cloud.OVH {
 			ignore = append(ignore, "deletion_protection", "rotation_period")
 		}
-		config := kmsKeyConfig(emu, cloudName, "wh-import", unprotected+`  algorithm       = "ec-p256"
+		config := kmsKeyConfig(emu, cloudName, name, unprotected+`  algorithm       = "ec-p256"
   rotation_period = "180d"
   rotate_trigger  = "v2"
   tags            = { owner = "data-office" }
 `)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: config},
 				{
@@ -429,19 +435,16 @@ func TestAccWarehouseKMSKey_import(t *testing.T) {
 // makes it again.
 func TestAccWarehouseKMSKey_disappears(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
 		emu := acctest.PrivateEmulator(t)
-		config := kmsKeyConfig(emu, cloudName, "wh-gone", unprotected)
+		name := acctest.RandomKeyName()
+		config := kmsKeyConfig(emu, cloudName, name, unprotected)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
-					Config: config,
-					Check: func(s *terraform.State) error {
-						coll, id, _ := emulatedKey(t, emu, s, cloudName)
-						return emu.Control().DeleteObject(context.Background(), coll, id)
-					},
+					Config:             config,
+					Check:              acctest.Disappear(emu, cloudName, kmsKeyAddr),
 					ExpectNonEmptyPlan: true,
 				},
 				{
@@ -460,7 +463,7 @@ func TestAccWarehouseKMSKey_disappears(t *testing.T) {
 // was allowed in OpenBao is protected again.
 func TestAccWarehouseKMSKey_drift(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "edits the key out of band through the control API")
 		emu := acctest.PrivateEmulator(t)
 		config := kmsKeyConfig(emu, cloudName, "wh-drift", unprotected)
 		drift := alterKey(t, emu, cloudName, func(doc map[string]any) {
@@ -475,7 +478,7 @@ func TestAccWarehouseKMSKey_drift(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, "wh-drift"),
 			Steps: []resource.TestStep{
 				{Config: config, Check: drift, ExpectNonEmptyPlan: true},
 				{
@@ -506,7 +509,8 @@ func TestAccWarehouseKMSKey_drift(t *testing.T) {
 func TestAccWarehouseKMSKey_deletionProtection(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		protectedConfig := kmsKeyConfig(emu, cloudName, "wh-keep", "")
+		name := acctest.RandomKeyName()
+		protectedConfig := kmsKeyConfig(emu, cloudName, name, "")
 		stillThere := func(*terraform.State) error {
 			if emu == nil {
 				return nil
@@ -523,17 +527,17 @@ func TestAccWarehouseKMSKey_deletionProtection(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: protectedConfig},
 				{
 					Config:      protectedConfig,
 					Destroy:     true,
-					ExpectError: expectError("KMS Key Deletion Protection Is On", "Destroying the key wh-keep", "deletion_protection = false"),
+					ExpectError: expectError("KMS Key Deletion Protection Is On", "Destroying the key "+name, "deletion_protection = false"),
 				},
 				{
-					Config:      kmsKeyConfig(emu, cloudName, "wh-keep-renamed", ""),
-					ExpectError: expectError("KMS Key Deletion Protection Is On", "Replacing the key wh-keep"),
+					Config:      kmsKeyConfig(emu, cloudName, name+"-2", ""),
+					ExpectError: expectError("KMS Key Deletion Protection Is On", "Replacing the key "+name),
 				},
 				{
 					PreConfig: func() {
@@ -541,7 +545,7 @@ func TestAccWarehouseKMSKey_deletionProtection(t *testing.T) {
 							t.Fatal(err)
 						}
 					},
-					Config: kmsKeyConfig(emu, cloudName, "wh-keep", unprotected),
+					Config: kmsKeyConfig(emu, cloudName, name, unprotected),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(kmsKeyAddr, plancheck.ResourceActionUpdate),
 					}},
@@ -599,11 +603,12 @@ func TestAccWarehouseKMSKey_invalidInput(t *testing.T) {
 func TestAccWarehouseKMSKey_signingKey(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomKeyName()
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, name),
 			Steps: []resource.TestStep{{
-				Config: kmsKeyConfig(emu, cloudName, "wh-signer", unprotected+"  algorithm = \"ec-p384\"\n"),
+				Config: kmsKeyConfig(emu, cloudName, name, unprotected+"  algorithm = \"ec-p384\"\n"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(kmsKeyAddr, tfjsonpath.New("usage"), knownvalue.StringExact(cloud.UsageSignVerify)),
 					statecheck.ExpectKnownValue(kmsKeyAddr, tfjsonpath.New("algorithm"), knownvalue.StringExact(cloud.AlgorithmECP384)),
@@ -617,7 +622,7 @@ func TestAccWarehouseKMSKey_signingKey(t *testing.T) {
 // with a diagnostic naming them; a malformed address fails at plan time.
 // Not parallel: it hides the settings' environment variables.
 func TestAccWarehouseKMSKey_missingSettings(t *testing.T) {
-	emulatorOnly(t)
+	emulatorOnly(t, "edits the emulator's provider block")
 	for _, v := range []string{"HEALTH_KMS_ADDR", "HEALTH_KMS_TOKEN", "HEALTH_KMS_MOUNT", "HEALTH_KMS_CACERT", "OVH_OKMS_ID"} {
 		t.Setenv(v, "")
 	}
@@ -685,7 +690,7 @@ func (f secretFinder) find(log []byte) []string {
 // parallel: TF_ACC_LOG_PATH and TF_LOG are process-wide, and parallel tests
 // wait while a sequential test runs.
 func TestAccWarehouseKMSKey_noSecretsInLogs(t *testing.T) {
-	emulatorOnly(t)
+	emulatorOnly(t, "searches the log for the emulator's seed secrets")
 	finder := secretFinder{secrets: []string{emulator.DefaultOpenBaoToken, emulator.DefaultOutscaleSecretKey,
 		emulator.DefaultOVHApplicationSecret, emulator.DefaultOVHConsumerKey, emulator.DefaultOVHClientSecret}}
 
@@ -756,7 +761,7 @@ resource "health_warehouse_kms_key" "test" {
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkKeysGone(emu, cloudName),
+				CheckDestroy:             checkKeysGone(emu, cloudName, "wh-logs"),
 				Steps: []resource.TestStep{
 					{Config: config("a"), Check: scanState},
 					{
@@ -794,11 +799,11 @@ func TestAccWarehouseKMSKey_partial(t *testing.T) {
 		cloud.OVH:      {Action: "ovh:GET /v2/okms/resource/{okmsId}/serviceKey/{keyId}", Nth: 1, Statuses: []int{400}},
 	}
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "injects a fault into the key manager's API")
 		emu := acctest.PrivateEmulator(t)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkKeysGone(emu, cloudName),
+			CheckDestroy:             checkKeysGone(emu, cloudName, "wh-partial"),
 			Steps: []resource.TestStep{
 				{
 					PreConfig: func() {

@@ -38,6 +38,7 @@ resource "health_warehouse_network" "test" {
 func TestAccWarehouseNetwork_basic(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomName("net")
 		var sg knownvalue.Check = knownvalue.StringRegexp(regexp.MustCompile(`^sg-`))
 		enforcement, storage := cloud.EnforcedBySecurityGroups, cloud.StorageViaNetAccessPoint
 		if cloudName == cloud.OVH {
@@ -45,9 +46,9 @@ func TestAccWarehouseNetwork_basic(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{{
-				Config: networkConfig(emu, cloudName, "wh-basic", "10.40.0.0/16", ""),
+				Config: networkConfig(emu, cloudName, name, "10.40.0.0/16", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionCreate),
 					// What will be opened is visible before apply.
@@ -91,19 +92,20 @@ func TestAccWarehouseNetwork_basic(t *testing.T) {
 func TestAccWarehouseNetwork_update(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
+		name := acctest.RandomName("net")
 		natOff := "  nat_egress = false\n"
 		if cloudName == cloud.OVH {
 			natOff = "" // OVHcloud needs its gateway (see the nat_egress test)
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
-				{Config: networkConfig(emu, cloudName, "wh-update", "10.41.0.0/16", "")},
+				{Config: networkConfig(emu, cloudName, name, "10.41.0.0/16", "")},
 				{
 					Config: acctest.ProviderConfigAt(emu, cloudName) + `
 resource "health_warehouse_network" "test" {
-  name        = "wh-update-renamed"
+  name        = "` + name + `-renamed"
   cidr        = "10.41.0.0/16"
   admin_cidrs = ["203.0.113.7/32", "198.51.100.0/28"]
   tags        = { project = "cohort-2026" }
@@ -114,21 +116,21 @@ resource "health_warehouse_network" "test" {
 						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(7)),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("name"), knownvalue.StringExact("wh-update-renamed")),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("name"), knownvalue.StringExact(name+"-renamed")),
 						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("tags"), knownvalue.MapExact(map[string]knownvalue.Check{
 							"project": knownvalue.StringExact("cohort-2026")})),
 						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("admin_cidrs"), knownvalue.SetSizeExact(2)),
 					},
 				},
 				{
-					Config: networkConfig(emu, cloudName, "wh-update-renamed", "10.41.0.0/16",
+					Config: networkConfig(emu, cloudName, name+"-renamed", "10.41.0.0/16",
 						`  subnet_cidrs = { kms = "10.41.255.0/24" }`),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionReplace),
 					}},
 				},
 				{
-					Config: networkConfig(emu, cloudName, "wh-update-renamed", "10.42.0.0/16", ""),
+					Config: networkConfig(emu, cloudName, name+"-renamed", "10.42.0.0/16", ""),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionReplace),
 					}},
@@ -149,10 +151,11 @@ func TestAccWarehouseNetwork_import(t *testing.T) {
 			ignore = append(ignore, "admin_cidrs", "rules", "tags")
 			ovhOnly, importAction = true, plancheck.ResourceActionUpdate
 		}
-		config := networkConfig(emu, cloudName, "wh-import", "172.20.0.0/20", `  tags = { owner = "data-office" }`)
+		name := acctest.RandomName("net")
+		config := networkConfig(emu, cloudName, name, "172.20.0.0/20", `  tags = { owner = "data-office" }`)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: config},
 				{
@@ -179,20 +182,20 @@ func TestAccWarehouseNetwork_import(t *testing.T) {
 	})
 }
 
-// A network deleted outside Terraform leaves the state, and the next plan
-// creates it again.
+// A network deleted outside Terraform (with the cloud package's own Delete,
+// every object of it) leaves the state, and the next plan creates it again.
 func TestAccWarehouseNetwork_disappears(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
 		emu := acctest.PrivateEmulator(t)
-		config := networkConfig(emu, cloudName, "wh-gone", "10.43.0.0/16", "")
+		name := acctest.RandomName("net")
+		config := networkConfig(emu, cloudName, name, "10.43.0.0/16", "")
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
 					Config:             config,
-					Check:              deleteEverything(emu, cloudName),
+					Check:              acctest.Disappear(emu, cloudName, networkAddr),
 					ExpectNonEmptyPlan: true,
 				},
 				{
@@ -206,23 +209,6 @@ func TestAccWarehouseNetwork_disappears(t *testing.T) {
 	})
 }
 
-// deleteEverything removes every object of the cloud from the emulator, as
-// if an operator had deleted the whole network by hand.
-func deleteEverything(emu *emulator.Emulator, cloudName string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		objects, err := acctest.Objects(emu, cloudName)
-		if err != nil {
-			return err
-		}
-		for _, o := range objects {
-			if err := emu.Control().DeleteObject(context.Background(), o.Collection, o.ID); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
 // A create that fails half-way leaves a tainted network that the next apply
 // replaces, and nothing of it survives the destroy.
 func TestAccWarehouseNetwork_partial(t *testing.T) {
@@ -231,7 +217,7 @@ func TestAccWarehouseNetwork_partial(t *testing.T) {
 		cloud.OVH:      "ovh:POST /1.0/cloud/project/{serviceName}/network/private/{networkId}/subnet",
 	}
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "injects a fault into the cloud's API")
 		emu := acctest.PrivateEmulator(t)
 		config := networkConfig(emu, cloudName, "wh-partial", "10.44.0.0/16", "")
 		resource.Test(t, resource.TestCase{
@@ -309,12 +295,13 @@ resource "health_warehouse_network" "test" {
 // administration ports unless an exception states why it is accepted; the
 // plan then shows it.
 func TestAccWarehouseNetwork_adminFromAnywhere(t *testing.T) {
-	acctest.Acceptance(t)
+	acctest.PreCheck(t, cloud.Outscale)
 	t.Parallel()
+	name := acctest.RandomName("net")
 	config := func(exceptions string) string {
 		return acctest.ProviderConfig(cloud.Outscale, "") + `
 resource "health_warehouse_network" "test" {
-  name                      = "wh-anywhere"
+  name                      = "` + name + `"
   cidr                      = "10.45.0.0/16"
   admin_cidrs               = ["0.0.0.0/0"]
   allow_admin_from_anywhere = true
@@ -323,6 +310,7 @@ resource "health_warehouse_network" "test" {
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(nil, cloud.Outscale, name),
 		Steps: []resource.TestStep{
 			{
 				Config:      config(""),
@@ -436,7 +424,7 @@ func TestAccWarehouseNetwork_ovhNeedsNATEgress(t *testing.T) {
 // data tier's subnet is deleted.
 func TestAccWarehouseNetwork_drift(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "edits a security group and deletes a subnet out of band through the control API")
 		emu := acctest.PrivateEmulator(t)
 		config := networkConfig(emu, cloudName, "wh-drift", "10.46.0.0/16", "")
 		resource.Test(t, resource.TestCase{

@@ -38,12 +38,12 @@ import (
 // the test decides when it goes on, and never sleeps.
 func TestAccWarehouseStorage_s3Backend(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "points the S3 backend at the emulator with the bucket's key read from its store")
 		emu := acctest.PrivateEmulator(t)
 		name := "wh-tfstate-" + cloudName
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{{
 				Config: storageConfig(emu, cloudName, name, "  force_destroy = true"),
 				Check: func(s *terraform.State) error {

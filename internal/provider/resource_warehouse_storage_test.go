@@ -31,6 +31,8 @@ import (
 
 	"github.com/sovhealth/terraform-provider-health/internal/acctest"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/cloud/outscale"
+	"github.com/sovhealth/terraform-provider-health/internal/cloud/ovh"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
 )
 
@@ -64,10 +66,12 @@ func complianceExceptions(cloudName string, controls ...string) string {
 	return "  compliance_exceptions = [" + strings.Join(items, ", ") + "]\n"
 }
 
-// checkStorageGone is a CheckDestroy: nothing of the cloud's API is left in
-// the private emulator, and no bucket nor object version either.
-func checkStorageGone(emu *emulator.Emulator, cloudName string) func(*terraform.State) error {
-	apiLeft := acctest.CheckNothingLeft(emu, cloudName)
+// checkStorageGone is a CheckDestroy: the cloud answers that the buckets
+// of the state, and anything named base, are gone (acctest.CheckDestroy);
+// nothing of the cloud's API is left in the private emulator, and no
+// bucket nor object version either.
+func checkStorageGone(emu *emulator.Emulator, cloudName, base string) func(*terraform.State) error {
+	apiLeft := acctest.CheckDestroy(emu, cloudName, base)
 	return func(s *terraform.State) error {
 		if err := apiLeft(s); err != nil || emu == nil {
 			return err
@@ -81,6 +85,25 @@ func checkStorageGone(emu *emulator.Emulator, cloudName string) func(*terraform.
 		}
 		return nil
 	}
+}
+
+// storageEndpoint is where buckets are reached: the emulator's S3
+// endpoint, or the cloud's in the test region (or the one the
+// environment sets).
+func storageEndpoint(emu *emulator.Emulator, cloudName string) string {
+	if emu != nil {
+		return emu.S3Endpoint()
+	}
+	if cloudName == cloud.OVH {
+		if v := os.Getenv(ovh.SettingStorageEndpoint.EnvVar); v != "" {
+			return strings.TrimSuffix(v, "/")
+		}
+		return ovh.DefaultStorageEndpoint(acctest.Region(cloudName))
+	}
+	if v := os.Getenv(outscale.SettingStorageEndpoint.EnvVar); v != "" {
+		return strings.TrimSuffix(v, "/")
+	}
+	return outscale.DefaultStorageEndpoint(acctest.Region(cloudName))
 }
 
 // bucketKeys are the S3 keys that reach a bucket in the emulator: the
@@ -163,7 +186,7 @@ func s3Status(err error) int {
 func TestAccWarehouseStorage_basic(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		name := "wh-basic-" + cloudName
+		name := acctest.RandomName("sto")
 		var accessKey knownvalue.Check = knownvalue.StringExact("")
 		kind := cloud.PolicyKindBucket
 		if cloudName == cloud.OVH {
@@ -175,7 +198,7 @@ func TestAccWarehouseStorage_basic(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{{
 				Config: storageConfig(emu, cloudName, name, `
   lifecycle_rules = [{ id = "old-versions", noncurrent_version_expiration_days = 90, abort_incomplete_upload_days = 7 }]`),
@@ -191,7 +214,7 @@ func TestAccWarehouseStorage_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(storageAddr, tfjsonpath.New("id"), knownvalue.StringExact(name)),
 					statecheck.ExpectKnownValue(storageAddr, tfjsonpath.New("versioning"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(storageAddr, tfjsonpath.New("region"), knownvalue.StringExact(acctest.Region(cloudName))),
-					statecheck.ExpectKnownValue(storageAddr, tfjsonpath.New("endpoint"), knownvalue.StringExact(emu.S3Endpoint())),
+					statecheck.ExpectKnownValue(storageAddr, tfjsonpath.New("endpoint"), knownvalue.StringExact(storageEndpoint(emu, cloudName))),
 					statecheck.ExpectKnownValue(storageAddr, tfjsonpath.New("encryption"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"mode": knownvalue.StringExact("provider-managed"), "kms_key_id": knownvalue.Null()})),
 					statecheck.ExpectKnownValue(storageAddr, tfjsonpath.New("object_lock_enabled"), knownvalue.Bool(false)),
@@ -210,10 +233,10 @@ func TestAccWarehouseStorage_basic(t *testing.T) {
 func TestAccWarehouseStorage_update(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		name := "wh-update-" + cloudName
+		name := acctest.RandomName("sto")
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: storageConfig(emu, cloudName, name, "")},
 				{
@@ -262,14 +285,15 @@ func TestAccWarehouseStorage_import(t *testing.T) {
 		if cloudName == cloud.Outscale {
 			excepted = append(excepted, "HW-ENC-02") // a raw bucket without a customer key
 		}
-		config := storageConfig(emu, cloudName, "wh-import-"+cloudName, extra, excepted...)
+		name := acctest.RandomName("sto")
+		config := storageConfig(emu, cloudName, name, extra, excepted...)
 		importAction := plancheck.ResourceActionNoop
 		if cloudName == cloud.Outscale {
 			importAction = plancheck.ResourceActionUpdate
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: config},
 				{
@@ -297,22 +321,21 @@ func TestAccWarehouseStorage_import(t *testing.T) {
 	})
 }
 
-// A bucket deleted outside Terraform leaves the state, and the next plan
+// A bucket deleted outside Terraform (with the cloud package's own Delete:
+// the bucket, and on OVHcloud its user) leaves the state, and the next plan
 // creates it again.
 func TestAccWarehouseStorage_disappears(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
 		emu := acctest.PrivateEmulator(t)
-		config := storageConfig(emu, cloudName, "wh-gone-"+cloudName, "")
+		name := acctest.RandomName("sto")
+		config := storageConfig(emu, cloudName, name, "")
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
-					Config: config,
-					Check: resource.ComposeTestCheckFunc(deleteEverything(emu, cloudName), func(*terraform.State) error {
-						return deleteCollection(emu, "s3.")
-					}),
+					Config:             config,
+					Check:              acctest.Disappear(emu, cloudName, storageAddr),
 					ExpectNonEmptyPlan: true,
 				},
 				{
@@ -324,20 +347,6 @@ func TestAccWarehouseStorage_disappears(t *testing.T) {
 			},
 		})
 	})
-}
-
-// deleteCollection deletes every object of the collections under prefix.
-func deleteCollection(emu *emulator.Emulator, prefix string) error {
-	objs, err := emu.Control().Objects(context.Background(), prefix)
-	if err != nil {
-		return err
-	}
-	for _, o := range objs {
-		if err := emu.Control().DeleteObject(context.Background(), o.Collection, o.ID); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // editObject changes one stored document out of band.
@@ -362,7 +371,7 @@ func editObject(emu *emulator.Emulator, collection, id string, edit func(doc map
 // out of band: the next plan shows it and restores them in place.
 func TestAccWarehouseStorage_drift(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "edits the bucket and its user out of band through the control API")
 		emu := acctest.PrivateEmulator(t)
 		name := "wh-drift-" + cloudName
 		config := storageConfig(emu, cloudName, name, "")
@@ -383,7 +392,7 @@ func TestAccWarehouseStorage_drift(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: config, Check: drift, ExpectNonEmptyPlan: true},
 				{
@@ -409,7 +418,7 @@ func TestAccWarehouseStorage_drift(t *testing.T) {
 // lock, and loses nothing.
 func TestAccWarehouseStorage_object_lock(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "removes the retention and the locked version out of band through the control API")
 		emu := acctest.PrivateEmulator(t)
 		name := "wh-lock-" + cloudName
 		config := storageConfig(emu, cloudName, name, `
@@ -419,7 +428,7 @@ func TestAccWarehouseStorage_object_lock(t *testing.T) {
 		var version string
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{
 					Config: config,
@@ -493,7 +502,7 @@ func TestAccWarehouseStorage_object_lock(t *testing.T) {
 // conditions): there the bucket only records the wrapping key.
 func TestAccWarehouseStorage_customer_key(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "reads the bucket's key from the emulator's store and sends its plain-HTTP stand-in")
 		emu := acctest.PrivateEmulator(t)
 		name := "wh-cmk-" + cloudName
 		config := storageConfig(emu, cloudName, name, `
@@ -502,7 +511,7 @@ func TestAccWarehouseStorage_customer_key(t *testing.T) {
   encryption = { mode = "customer-key", kms_key_id = "wrap-key-pseudo" }`)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -554,7 +563,7 @@ func TestAccWarehouseStorage_customer_key(t *testing.T) {
 // force_destroy decides whether a bucket holding data can go.
 func TestAccWarehouseStorage_force_destroy(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "writes objects with the bucket's key read from the emulator's store")
 		emu := acctest.PrivateEmulator(t)
 		name := "wh-force-" + cloudName
 		fill := func(s *terraform.State) error {
@@ -571,7 +580,7 @@ func TestAccWarehouseStorage_force_destroy(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: storageConfig(emu, cloudName, name, ""), Check: fill},
 				{
@@ -626,7 +635,7 @@ func TestAccWarehouseStorage_invalid(t *testing.T) {
 // run; the storage resource's state never holds the secret.
 func TestAccWarehouseStorage_credentials(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
-		emulatorOnly(t)
+		emulatorOnly(t, "compares with the bucket's key read from the emulator's store")
 		emu := acctest.PrivateEmulator(t)
 		name := "wh-creds-" + cloudName
 		scope := cloud.ScopeAccount
@@ -639,7 +648,7 @@ func TestAccWarehouseStorage_credentials(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: factories,
-			CheckDestroy:             checkStorageGone(emu, cloudName),
+			CheckDestroy:             checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: storageConfig(emu, cloudName, name, "")},
 				{
@@ -685,7 +694,7 @@ resource "echo" "credentials" {}
 // the account's secret key, which signs the S3 calls. Not parallel:
 // TF_ACC_LOG_PATH and TF_LOG are process-wide.
 func TestAccWarehouseStorage_noSecretsInLogs(t *testing.T) {
-	emulatorOnly(t)
+	emulatorOnly(t, "searches the log for the emulator's seed secrets")
 	for _, cloudName := range acctest.Clouds {
 		t.Run(cloudName, func(t *testing.T) {
 			logPath := t.TempDir() + "/trace.log"
@@ -731,7 +740,7 @@ resource "health_warehouse_storage" "test" {
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkStorageGone(emu, cloudName),
+				CheckDestroy:             checkStorageGone(emu, cloudName, name),
 				Steps: []resource.TestStep{
 					{Config: config("a"), Check: keepSecret},
 					{Config: config("b"), Check: keepSecret},
