@@ -7,8 +7,47 @@
 //
 //	func TestMain(m *testing.M) { os.Exit(acctest.Run(m)) }
 //
+// or, to also run the sweepers it registers when given -sweep (see Main):
+//
+//	func TestMain(m *testing.M) { resource.TestMain(acctest.Main(m)) }
+//
 // then writes tests with ProtoV6ProviderFactories and the provider blocks
 // from ProviderConfig, once per cloud with ForEachCloud.
+//
+// # Real clouds
+//
+// With HEALTH_REAL_CLOUD=1, a test that makes objects names them with
+// RandomName or RandomKeyName (NamePrefix and a random suffix), so that
+// runs sharing an account never collide and `make sweep` (internal/sweep)
+// finds what a failed run left; its CheckDestroy is CheckDestroy, which
+// asks the cloud through the provider's own cloud packages, and its
+// _disappears step is Disappear, which deletes through them.
+//
+// These tests of internal/provider run against the emulator only, and
+// skip against real clouds saying why (emulatorOnly):
+//
+//   - faults injected into the cloud's API: the _partial tests of the
+//     network, bastion, key manager and key, and the key manager's
+//     _disappears on OVHcloud (whose KMS a test cannot delete: the
+//     emulator answers its read with a 404);
+//   - objects edited, aged or deleted out of band through the control
+//     API: the _drift tests of the network, bastion, key manager, key and
+//     storage, TestAccWarehouseKMSKey_scheduledRotation,
+//     TestAccWarehouseBastion_terminatedOutOfBand,
+//     TestAccWarehouseStorage_object_lock and
+//     TestAccWarehouseCompliance_evidenceFromTheCloud;
+//   - what the emulator stores read back where the API does not return
+//     it (user-data, a bucket's key): TestAccWarehouseBastion_host_key_pinned,
+//     TestAccWarehouseKeyManager_tls_pinned, TestAccWarehouseStorage's
+//     _customer_key, _force_destroy, _credentials and _s3Backend;
+//   - the emulator's seed accounts and secrets: the _noSecretsInLogs
+//     tests, TestAccCallerIdentity_ovhOAuth2,
+//     TestAccProvider_refusedCredentials, TestAccWarehouseKMSKey_missingSettings,
+//     TestAccWarehouseKeyManager_missingKMSID, and
+//     TestAccWarehouseKeyManager_flow (the emulator's OpenBao stands in
+//     for the initialised cluster).
+//
+// Tests that only plan run anywhere and make nothing.
 package acctest
 
 import (
