@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
 
@@ -663,7 +664,9 @@ variable "audit_secret" {
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+				// audit_bucket's secret is a write-only attribute.
+				TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+				CheckDestroy:           acctest.CheckNothingLeft(emu, cloudName),
 				Steps: []resource.TestStep{{
 					Config: config,
 					Check: resource.ComposeTestCheckFunc(scanState,

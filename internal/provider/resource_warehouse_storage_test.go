@@ -28,6 +28,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/sovhealth/terraform-provider-health/internal/acctest"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
@@ -648,7 +649,9 @@ func TestAccWarehouseStorage_credentials(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: factories,
-			CheckDestroy:             checkStorageGone(emu, cloudName, name),
+			// Ephemeral resources came with Terraform 1.10 and OpenTofu 1.11.
+			TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+			CheckDestroy:           checkStorageGone(emu, cloudName, name),
 			Steps: []resource.TestStep{
 				{Config: storageConfig(emu, cloudName, name, "")},
 				{
