@@ -335,9 +335,14 @@ var catalogue = []Control{
 		Rationale: "The bastion is reachable only from the administrators' networks: an SSH port open to every " +
 			"address is scanned and attacked within minutes.",
 		Sources: []Source{
-			{Ref: "SecNumCloud 3.2 §9.6 d), §13.2 e)", Summary: "Administration interfaces are not reachable from " +
-				"public networks, and are filtered to the flows the flow matrix allows.", URL: urlSecNumCloud,
-				Binds: "provider", Verified: true},
+			{Ref: "SecNumCloud 3.2 §9.6 e), h)", Summary: "The administration interfaces made available to the customer " +
+				"are protected, and, where a public network reaches them, authenticate before any interaction.",
+				URL: urlSecNumCloud, Binds: "provider",
+				Note: "The clauses on the interfaces a customer administers through, which a customer's bastion is; " +
+					"§9.6 d), cited before, is about the provider's own administration interfaces. Wording from a " +
+					"structured transcription, not yet checked against the ANSSI text."},
+			{Ref: "SecNumCloud 3.2 §13.2 e)", Summary: "Flows are filtered to what the flow matrix allows.",
+				URL: urlSecNumCloud, Binds: "provider", Verified: true},
 			{Ref: "SecNumCloud 3.2 annexe 2 i)", Summary: "The customer is advised to reach management interfaces " +
 				"from dedicated administration terminals and servers.", URL: urlSecNumCloud, Binds: "recommendation",
 				Verified: true},

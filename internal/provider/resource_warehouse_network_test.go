@@ -315,7 +315,7 @@ resource "health_warehouse_network" "test" {
 			{
 				Config:      config(""),
 				PlanOnly:    true,
-				ExpectError: expectError("Compliance Control HW-ADM-01 Failed", "SecNumCloud 3.2 §9.6 d)", "admin_cidrs holds 0.0.0.0/0", "compliance_exceptions"),
+				ExpectError: expectError("Compliance Control HW-ADM-01 Failed", "SecNumCloud 3.2 §9.6 e), h)", "admin_cidrs holds 0.0.0.0/0", "compliance_exceptions"),
 			},
 			{
 				Config: config(`  compliance_exceptions = [{

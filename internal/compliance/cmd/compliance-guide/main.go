@@ -53,7 +53,7 @@ Error: Compliance Control HW-ADM-01 Failed
   12:   admin_cidrs = ["0.0.0.0/0"]
 
 HW-ADM-01: No administration port is open to the whole Internet, which the "secnumcloud"
-compliance profile requires (SecNumCloud 3.2 §9.6 d), §13.2 e); ...). Found: admin_cidrs holds 0.0.0.0/0.
+compliance profile requires (SecNumCloud 3.2 §9.6 e), h); ...). Found: admin_cidrs holds 0.0.0.0/0.
 ` + "```" + `
 
 To accept a risk knowingly, list the control in the resource's ` + "`compliance_exceptions`" + ` with the reason;
