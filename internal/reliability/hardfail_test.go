@@ -127,7 +127,10 @@ func record(t *testing.T, cloudName string, c hardFailCase) recorded {
 	t.Helper()
 	once, _ := recordings.LoadOrStore(cloudName+"/"+c.kind, sync.OnceValues(func() (recorded, error) {
 		var rec recorded
-		w := workspace(t, ProviderConfig(cloudName, rateLimit)+depsOf(c, cloudName))
+		w, err := initWorkspace(t, emutest.Start(t, nil), ProviderConfig(cloudName, rateLimit)+depsOf(c, cloudName))
+		if err != nil {
+			return rec, err
+		}
 		if c.deps != nil {
 			if _, err := w.Apply(t.Context()); err != nil {
 				return rec, err
@@ -147,7 +150,7 @@ func record(t *testing.T, cloudName string, c hardFailCase) recorded {
 			}
 			return false
 		})
-		_, err := w.Apply(t.Context())
+		_, err = w.Apply(t.Context())
 		w.Emu.Faults().SetHook(nil)
 		if err != nil {
 			return rec, err

@@ -34,17 +34,25 @@ func workspace(t *testing.T, config string) *Workspace {
 func workspaceAt(t *testing.T, emu *emulator.Emulator, config string) *Workspace {
 	t.Helper()
 	needCLI(t)
-	w, err := harness.Workspace(t.TempDir(), emu)
+	w, err := initWorkspace(t, emu, config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(config); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Init(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 	return w
+}
+
+// initWorkspace is workspaceAt's work, failing with an error instead of
+// the test: for code that must not stop the goroutine it runs on (inside
+// a sync.OnceValues, whose later callers would then see a bare panic).
+func initWorkspace(t *testing.T, emu *emulator.Emulator, config string) (*Workspace, error) {
+	w, err := harness.Workspace(t.TempDir(), emu)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Write(config); err != nil {
+		return nil, err
+	}
+	return w, w.Init(t.Context())
 }
 
 // warehouse is the configuration of one warehouse named name.

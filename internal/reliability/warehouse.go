@@ -193,7 +193,7 @@ func auditShipping(o WarehouseOptions) string {
 // the credentials and endpoints come from the environment.
 func ProviderConfig(cloudName string, rateLimit float64) string {
 	var b strings.Builder
-	b.WriteString("terraform {\n  required_providers {\n    health = { source = \"sovhealth/health\" }\n  }\n}\n\n")
+	b.WriteString("terraform {\n  required_providers {\n    health = { source = \"registry.terraform.io/sovhealth/health\" }\n  }\n}\n\n")
 	fmt.Fprintf(&b, "provider \"health\" {\n  cloud = %q\n", cloudName)
 	if cloudName == cloud.OVH {
 		b.WriteString("  compliance_profile = \"hds\"\n")
