@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/acctest"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
@@ -75,7 +76,28 @@ func fail(err error) int {
 // emulator's settings, and returns its combined output.
 func tf(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), cli.Path, args...)
+	return tfLogged(t, dir, "", 0, args...)
+}
+
+// moduleTestTimeout bounds one module's `terraform test`: about thirty
+// seconds each on two cores; one that takes ten minutes is stuck.
+const moduleTestTimeout = 10 * time.Minute
+
+// tfLogged is tf, with the CLI's and the provider's DEBUG log written to
+// logPath (when set) and the command stopped after timeout (when set).
+func tfLogged(t *testing.T, dir, logPath string, timeout time.Duration, args ...string) (string, error) {
+	t.Helper()
+	ctx := t.Context()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, cli.Path, args...)
+	// Interrupted, Terraform stops its providers; killed, it would leave
+	// them running.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
 	cmd.Dir = dir
 	env := map[string]string{
 		"TF_CLI_CONFIG_FILE": rcFile, "CHECKPOINT_DISABLE": "1", "TF_INPUT": "0", "TF_IN_AUTOMATION": "1",
@@ -85,6 +107,9 @@ func tf(t *testing.T, dir string, args ...string) (string, error) {
 	for k, v := range acctest.EmulatorEnv(emu) {
 		env[k] = v
 	}
+	if logPath != "" {
+		env["TF_LOG"], env["TF_LOG_PATH"] = "DEBUG", logPath
+	}
 	cmd.Env = os.Environ()
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -92,7 +117,20 @@ func tf(t *testing.T, dir string, args ...string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		err = fmt.Errorf("stopped after %s: %w", timeout, err)
+	}
 	return out.String(), err
+}
+
+// logTail is the last n lines of the log at path.
+func logTail(path string, n int) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // copyTree copies the modules/ tree into a temporary directory, so that
@@ -193,9 +231,13 @@ func TestModules(t *testing.T) {
 			if out, err := tf(t, dir, "init", "-input=false", "-no-color", "-backend=false"); err != nil {
 				t.Fatalf("init: %v\n%s", err, out)
 			}
-			out, err := tf(t, dir, "test", "-no-color")
+			// The CLI's and the provider's log, read back when the run
+			// fails or hangs: a module's test runs a dozen applies, and
+			// its output alone does not say which call went wrong.
+			logPath := filepath.Join(t.TempDir(), "terraform.log")
+			out, err := tfLogged(t, dir, logPath, moduleTestTimeout, "test", "-no-color")
 			if err != nil {
-				t.Fatalf("%s test: %v\n%s", filepath.Base(cli.Path), err, out)
+				t.Fatalf("%s test: %v\n%s\nthe end of its log (%s):\n%s", filepath.Base(cli.Path), err, out, logPath, logTail(logPath, 150))
 			}
 			t.Logf("%s", lastLine(out))
 		})
