@@ -99,12 +99,17 @@ type InboundRule struct {
 // publishes them; the spec file keeps them so that an import can recover
 // them.
 type NetworkRule struct {
-	Tier     string `json:"tier"`
-	Protocol string `json:"protocol"`
-	FromPort int    `json:"from_port"`
-	ToPort   int    `json:"to_port"`
-	Source   string `json:"source"`
-	Purpose  string `json:"purpose"`
+	Tier string `json:"tier"`
+	// Direction is "outbound" for a rule letting traffic out of Tier; an
+	// inbound rule (or one recorded before outbound rules existed) has none.
+	Direction   string   `json:"direction,omitempty"`
+	Protocol    string   `json:"protocol"`
+	FromPort    int      `json:"from_port"`
+	ToPort      int      `json:"to_port"`
+	Source      string   `json:"source"`
+	Destination string   `json:"destination,omitempty"`
+	Hosts       []string `json:"hosts,omitempty"`
+	Purpose     string   `json:"purpose"`
 }
 
 // AuditBucket is where the audit trail is shipped, S3-compatible.

@@ -204,19 +204,13 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			"network_rules": schema.ListNestedAttribute{
 				MarkdownDescription: "The network's rules, which the bastion's own firewall applies: set it to " +
 					"`health_warehouse_network.<name>.rules`. On OVHcloud, whose API holds no rules, the firewall is their " +
-					"only enforcement; on OUTSCALE it repeats the security groups. Changing the rules (such as the " +
+					"only enforcement; on OUTSCALE it repeats the security groups. Changing the inbound rules (such as the " +
 					"network's `admin_cidrs`) replaces the bastion, whose firewall is set at first boot: this keeps the " +
-					"firewall and the network from ever disagreeing.",
-				Required: true,
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"tier":      schema.StringAttribute{MarkdownDescription: "The tier the rule admits traffic into.", Required: true},
-					"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Required: true},
-					"from_port": schema.Int64Attribute{MarkdownDescription: "First port of the range.", Required: true},
-					"to_port":   schema.Int64Attribute{MarkdownDescription: "Last port of the range.", Required: true},
-					"source":    schema.StringAttribute{MarkdownDescription: "A CIDR block, or `tier:<name>`.", Required: true},
-					"purpose":   schema.StringAttribute{MarkdownDescription: "Why the rule exists.", Optional: true},
-				}},
-				PlanModifiers: []planmodifier.List{replaceListUnlessAdopting()},
+					"firewall and the network from ever disagreeing. The firewall applies the inbound rules only: a change " +
+					"in the outbound rules alone (the network's `egress_allow`) is recorded in place.",
+				Required:      true,
+				NestedObject:  schema.NestedAttributeObject{Attributes: networkRuleAttributes()},
+				PlanModifiers: []planmodifier.List{replaceRulesUnlessAdopting()},
 			},
 			"audit_bucket": schema.SingleNestedAttribute{
 				MarkdownDescription: "Where the bastion ships its audit trail every five minutes: the journal (sshd, sudo, " +

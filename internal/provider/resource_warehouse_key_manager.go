@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -96,15 +95,8 @@ func (r *warehouseKeyManagerResource) Schema(ctx context.Context, _ resource.Sch
 					"bastion. On OUTSCALE each server's own firewall (nftables) applies the rules into the `kms` tier, on top " +
 					"of the security groups; servers keep the rules of their first boot, so a change here is recorded in " +
 					"place, applies to servers made later, and the plan says so. Nothing uses them on OVHcloud.",
-				Required: true,
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"tier":      schema.StringAttribute{MarkdownDescription: "The tier the rule admits traffic into.", Required: true},
-					"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Required: true},
-					"from_port": schema.Int64Attribute{MarkdownDescription: "First port of the range.", Required: true},
-					"to_port":   schema.Int64Attribute{MarkdownDescription: "Last port of the range.", Required: true},
-					"source":    schema.StringAttribute{MarkdownDescription: "A CIDR block, or `tier:<name>`.", Required: true},
-					"purpose":   schema.StringAttribute{MarkdownDescription: "Why the rule exists.", Optional: true},
-				}},
+				Required:     true,
+				NestedObject: schema.NestedAttributeObject{Attributes: networkRuleAttributes()},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the key manager, such as `cohort-2026-kms`: " + keymanager.NameRule + ". Its " +
@@ -278,7 +270,7 @@ func (r *warehouseKeyManagerResource) ModifyPlan(ctx context.Context, req resour
 		return
 	}
 	if !state.NetworkRules.IsNull() && !plan.NetworkRules.IsUnknown() &&
-		!slices.Equal(kmsRules(rulesFromValue(state.NetworkRules)), kmsRules(rulesFromValue(plan.NetworkRules))) {
+		!sameRules(kmsRules(rulesFromValue(state.NetworkRules)), kmsRules(rulesFromValue(plan.NetworkRules))) {
 		resp.Diagnostics.AddAttributeWarning(path.Root("network_rules"), "Key Manager Servers Keep Their Firewall",
 			"The network's rules into the kms tier changed. The servers' own firewalls were written at their first boot and "+
 				"keep the rules they had; the security groups, which the network updates, enforce the new ones. Servers made "+

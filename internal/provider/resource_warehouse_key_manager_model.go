@@ -166,7 +166,7 @@ func (m *keyManagerModel) setFromCloud(k cloud.KeyManagerCluster, previousCA typ
 // the kms tier with their sources as CIDR blocks.
 func kmsInbound(n cloud.Network, rules []cloud.Rule) []keymanager.InboundRule {
 	var out []keymanager.InboundRule
-	for _, r := range rules {
+	for _, r := range inboundRules(rules) {
 		if r.Tier != cloud.TierKMS {
 			continue
 		}
@@ -183,11 +183,11 @@ func kmsInbound(n cloud.Network, rules []cloud.Rule) []keymanager.InboundRule {
 	return out
 }
 
-// kmsRules keeps the rules into the kms tier: the only ones the servers'
-// firewall applies.
+// kmsRules keeps the inbound rules into the kms tier: the only ones the
+// servers' firewall applies.
 func kmsRules(rules []cloud.Rule) []cloud.Rule {
 	var out []cloud.Rule
-	for _, r := range rules {
+	for _, r := range inboundRules(rules) {
 		if r.Tier == cloud.TierKMS {
 			out = append(out, r)
 		}
