@@ -144,6 +144,8 @@ type Config struct {
 	// Size and Image are the bastion's size and image as declared
 	// ("small", "debian-12"), recorded in the spec file for imports.
 	Size, Image string
+	// PackageMirror replaces the image's apt sources; nil keeps them.
+	PackageMirror *PackageMirror
 }
 
 // DefaultMFA is the second factor when none is chosen: FIDO2 when every
@@ -254,6 +256,13 @@ func (cfg Config) check() error {
 	for _, r := range cfg.Inbound {
 		if _, err := netip.ParsePrefix(r.Source); err != nil {
 			return fmt.Errorf("inbound rule %q: %q is not a CIDR block", r.Purpose, r.Source)
+		}
+	}
+	if m := cfg.PackageMirror; m != nil {
+		for _, u := range []string{m.Primary, m.Security} {
+			if err := CheckMirrorURL(u); err != nil {
+				return fmt.Errorf("package_mirror: %w", err)
+			}
 		}
 	}
 	return nil

@@ -40,6 +40,7 @@ type bastionModel struct {
 	NetworkRules       types.List     `tfsdk:"network_rules"`
 	AuditBucket        types.Object   `tfsdk:"audit_bucket"`
 	Mode               types.String   `tfsdk:"mode"`
+	PackageMirror      types.Object   `tfsdk:"package_mirror"`
 	Tags               types.Map      `tfsdk:"tags"`
 	VMState            types.String   `tfsdk:"vm_state"`
 	PublicIP           types.String   `tfsdk:"public_ip"`

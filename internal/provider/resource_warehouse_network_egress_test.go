@@ -310,4 +310,3 @@ resource "health_warehouse_network" "test" {
 		})
 	}
 }
-
