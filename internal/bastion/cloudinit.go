@@ -24,7 +24,7 @@ type cloudConfig struct {
 	AllowPublicSSHKey bool        `yaml:"allow_public_ssh_keys"`
 	Groups            []string    `yaml:"groups,omitempty"`
 	Users             []user      `yaml:"users"`
-	Apt               *aptConfig  `yaml:"apt,omitempty"`
+	Apt               *AptConfig  `yaml:"apt,omitempty"`
 	PackageUpdate     bool        `yaml:"package_update"`
 	PackageUpgrade    bool        `yaml:"package_upgrade"`
 	Packages          []string    `yaml:"packages"`
@@ -128,7 +128,7 @@ func Render(cfg Config) ([]byte, error) {
 		SSHDeleteKeys:     true,
 		SSHKeys:           sshKeys{Ed25519Private: cfg.HostKey.PrivatePEM, Ed25519Public: cfg.HostKey.Public},
 		AllowPublicSSHKey: false,
-		Apt:               aptConfigOf(cfg.PackageMirror),
+		Apt:               AptConfigOf(cfg.PackageMirror),
 		PackageUpdate:     true,
 		PackageUpgrade:    true,
 		FinalMessage:      "health bastion " + cfg.Name + " ready after $UPTIME seconds",

@@ -99,8 +99,8 @@ func Downloads(cfg Config) []Download {
 	return out
 }
 
-// aptConfig is cloud-init's apt module: the mirrors replace the image's.
-type aptConfig struct {
+// AptConfig is cloud-init's apt module: the mirrors replace the image's.
+type AptConfig struct {
 	Primary  []aptMirror `yaml:"primary"`
 	Security []aptMirror `yaml:"security"`
 }
@@ -110,12 +110,12 @@ type aptMirror struct {
 	URI    string   `yaml:"uri"`
 }
 
-// aptConfigOf is the apt section of a cloud-config for m, or nil for none.
-func aptConfigOf(m *PackageMirror) *aptConfig {
+// AptConfigOf is the apt section of a cloud-config for m, or nil for none.
+func AptConfigOf(m *PackageMirror) *AptConfig {
 	if m == nil {
 		return nil
 	}
-	return &aptConfig{
+	return &AptConfig{
 		Primary:  []aptMirror{{Arches: []string{"default"}, URI: m.Primary}},
 		Security: []aptMirror{{Arches: []string{"default"}, URI: m.Security}},
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/keymanager"
 )
 
 // The software a bastion or a key manager installs at first boot comes
@@ -148,5 +149,109 @@ func (mirrorURL) ValidateString(_ context.Context, req validator.StringRequest, 
 	}
 	if err := bastion.CheckMirrorURL(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Mirror URL", fmt.Sprintf("%s: %s.", req.Path, err))
+	}
+}
+
+// Texts shared by the key manager's mirror attributes.
+const (
+	mirrorsCheckedText = " Egress is denied by default: the plan fails, naming this attribute, unless the network's " +
+		"`egress_allow` lets the `kms` tier reach the mirror's host on its port (80 for `http://`, 443 for `https://`), the " +
+		"host being listed in the entry's `hosts` or an address inside its `cidr`."
+	firstBootOnly = " Servers keep what their first boot installed: a change is recorded in place and applies to servers " +
+		"made later (nothing is replaced: that would destroy the keys)."
+)
+
+// serverMirrors are where a key manager's servers take their software.
+type serverMirrors struct {
+	packages      *bastion.PackageMirror
+	openBao       string
+	openBaoSHA256 string
+}
+
+// mirrors are the plan's mirrors for the renderer.
+func (m *keyManagerModel) mirrors() serverMirrors {
+	return serverMirrors{packages: packageMirrorOf(m.PackageMirror), openBao: m.OpenBaoMirror.ValueString(),
+		openBaoSHA256: m.OpenBaoSHA256.ValueString()}
+}
+
+// planMirrors fills the key manager's mirrors (none on OVHcloud, whose key
+// manager is a service), says when a change reaches only servers made
+// later, and checks that the kms tier reaches what the first boot
+// downloads.
+func (r *warehouseKeyManagerResource) planMirrors(plan *keyManagerModel, cfg keyManagerModel, state *keyManagerModel, backend string, resp *resource.ModifyPlanResponse) {
+	if backend != cloud.BackendOpenBao {
+		for _, a := range []struct {
+			name string
+			set  bool
+		}{{"package_mirror", !cfg.PackageMirror.IsNull()}, {"openbao_mirror", !cfg.OpenBaoMirror.IsNull()}, {"openbao_sha256", !cfg.OpenBaoSHA256.IsNull()}} {
+			if a.set {
+				resp.Diagnostics.AddAttributeWarning(path.Root(a.name), "Mirror Ignored on OVHcloud",
+					a.name+" has no effect on OVHcloud: the key manager is the OVHcloud KMS (OKMS), a service OVHcloud runs; the "+
+						"provider installs nothing there.")
+			}
+		}
+		if cfg.PackageMirror.IsNull() {
+			plan.PackageMirror = types.ObjectNull(packageMirrorAttrTypes)
+		}
+		if cfg.OpenBaoMirror.IsNull() {
+			plan.OpenBaoMirror = types.StringNull()
+		}
+		return
+	}
+	var stateMirror *types.Object
+	if state != nil {
+		stateMirror = &state.PackageMirror
+	}
+	var changed bool
+	plan.PackageMirror, changed = plannedPackageMirror(cfg.PackageMirror, stateMirror, types.StringValue(cloud.ImageDebian12))
+	switch {
+	case !cfg.OpenBaoMirror.IsNull():
+		changed = changed || (state != nil && !state.OpenBaoMirror.IsNull() && !cfg.OpenBaoMirror.Equal(state.OpenBaoMirror))
+	case state != nil:
+		plan.OpenBaoMirror = state.OpenBaoMirror
+	default:
+		plan.OpenBaoMirror = types.StringValue(keymanager.DefaultOpenBaoMirror(keymanager.OpenBaoVersion))
+	}
+	if state != nil && !state.OpenBaoSHA256.Equal(plan.OpenBaoSHA256) {
+		changed = true
+	}
+	if changed {
+		resp.Diagnostics.AddWarning("Key Manager Servers Keep Their First Boot",
+			"The mirrors the servers install their software from changed. The servers installed theirs at their first boot "+
+				"and keep them; servers made later (after one is terminated) use the new mirrors. Nothing is replaced: that "+
+				"would destroy the keys.")
+	}
+	if plan.PackageMirror.IsUnknown() || plan.OpenBaoMirror.IsUnknown() || plan.OpenBaoSHA256.IsUnknown() || plan.NetworkRules.IsUnknown() {
+		return
+	}
+	if strings.HasPrefix(plan.OpenBaoMirror.ValueString(), "http://") && plan.OpenBaoSHA256.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("openbao_sha256"), "Checksum Required for a Plain-HTTP Mirror",
+			fmt.Sprintf("openbao_mirror %s is plain HTTP: a checksums file fetched in clear proves nothing. Give openbao_sha256, "+
+				"the SHA-256 of OpenBao's Debian package for amd64, or use an https:// mirror.", plan.OpenBaoMirror.ValueString()))
+	}
+	downloads := keymanager.Downloads(keymanager.Config{Version: keymanager.OpenBaoVersion, PackageMirror: packageMirrorOf(plan.PackageMirror),
+		OpenBaoMirror: plan.OpenBaoMirror.ValueString()})
+	checkDownloads(cloud.TierKMS, rulesFromValue(plan.NetworkRules), downloads, func(what string) path.Path {
+		if p, ok := strings.CutPrefix(what, "package_mirror."); ok {
+			return path.Root("package_mirror").AtName(p)
+		}
+		return path.Root(what)
+	}, &resp.Diagnostics)
+}
+
+// sha256Hex accepts a SHA-256 in hex (see keymanager.CheckSHA256).
+type sha256Hex struct{}
+
+func (sha256Hex) Description(context.Context) string {
+	return "value must be a SHA-256: 64 lower-case hexadecimal digits"
+}
+func (v sha256Hex) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (sha256Hex) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := keymanager.CheckSHA256(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid SHA-256", fmt.Sprintf("%s: %s.", req.Path, err))
 	}
 }
