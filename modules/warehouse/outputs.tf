@@ -59,11 +59,12 @@ output "key_manager" {
 }
 
 output "network" {
-  description = "The network: id, region, tiers and their blocks, how the rules are enforced and how the tiers reach object storage, and the egress addresses."
+  description = "The network: id, region, tiers and their blocks, every rule both ways, how the rules are enforced and how the tiers reach object storage, and the egress addresses."
   value = {
     id                = module.network.id
     region            = module.network.region
     subnet_cidrs      = module.network.subnet_cidrs
+    rules             = module.network.rules
     rules_enforcement = module.network.rules_enforcement
     storage_path      = module.network.storage_path
     egress_ips        = module.network.egress_ips
