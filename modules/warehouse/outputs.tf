@@ -92,7 +92,7 @@ output "compliance_report_json" {
 }
 
 output "exceptions" {
-  description = "Every compliance exception the warehouse carries, with its subject and justification: the module's own (HW-STO-03 on OUTSCALE buckets, HW-KEY-02 while retiring) and yours."
+  description = "Every compliance exception the warehouse carries, with its subject and justification: the module's own (HW-STO-03 on OUTSCALE buckets, HW-KEY-02 while retiring, HW-NET-01 while egress_allow is left to its default) and yours."
   value       = local.exceptions
 }
 
