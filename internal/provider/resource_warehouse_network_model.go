@@ -66,16 +66,6 @@ var ruleAttrTypes = map[string]attr.Type{
 	"purpose":     types.StringType,
 }
 
-var egressAllowAttrTypes = map[string]attr.Type{
-	"name":      types.StringType,
-	"cidr":      types.StringType,
-	"protocol":  types.StringType,
-	"from_port": types.Int64Type,
-	"to_port":   types.Int64Type,
-	"tiers":     types.SetType{ElemType: types.StringType},
-	"hosts":     types.ListType{ElemType: types.StringType},
-}
-
 // knownSubnetCIDRs returns the tiers of subnet_cidrs whose value is known.
 func knownSubnetCIDRs(v types.Object) map[string]string {
 	out := map[string]string{}
