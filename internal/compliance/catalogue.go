@@ -101,7 +101,8 @@ var catalogue = []Control{
 		Kinds:     []Kind{KindStorage},
 		Attribute: "encryption.mode",
 		Fix: `Set encryption = { mode = "customer-key", kms_key_id = health_warehouse_kms_key.<key>.id } on the ` +
-			"raw and pseudonymised buckets.",
+			"raw and pseudonymised buckets, naming a key the key manager holds, enabled; write every object with SSE-C under a data key " +
+			"that key wraps (re-write objects stored under the cloud's own key).",
 		check: checkCustomerKey,
 	},
 	{

@@ -28,7 +28,11 @@ func checkCustomerKey(_ string, s Subject) (Status, string) {
 	ev += ", kms_key_id = " + b.KMSKeyID
 	if p, err := parsePolicy(b.Policy); err == nil && !s.unknown("policy") {
 		if p.deniesWritesWithoutCustomerKey() {
-			ev += "; the access policy refuses uploads without an SSE-C key"
+			// Only OVHcloud's user policies carry it, and OVHcloud documents
+			// no condition but aws:SourceIp: the statement is there, its
+			// enforcement is not claimed.
+			ev += "; the access policy refuses uploads without an SSE-C key, by a condition the cloud does not document " +
+				"(unverified that it enforces it: encrypting every upload stays the data pipeline's duty)"
 		} else {
 			ev += "; the cloud does not refuse uploads without an SSE-C key: encrypting every upload is the data pipeline's duty"
 		}

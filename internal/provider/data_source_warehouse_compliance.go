@@ -88,7 +88,10 @@ func (d *warehouseComplianceDataSource) Schema(_ context.Context, _ datasource.S
 			"the evidence it rests on. The evidence is read back from the cloud at every refresh, not taken from the " +
 			"configuration: a bucket whose versioning was suspended outside Terraform is reported as failing even before " +
 			"the next apply restores it. Where a cloud does not hold a setting (OVHcloud returns no bastion user-data, OKMS " +
-			"keeps no rotation period), the control is `unknown` and the evidence says why.\n\n" +
+			"keeps no rotation period), the control is `unknown` and the evidence says why. For a raw or pseudonymised bucket " +
+			"under a customer key, HW-ENC-02 asks the key manager whether it holds `kms_key_id`, enabled, and samples the " +
+			"bucket's five newest objects without any key: one stored under the cloud's own key rather than SSE-C fails it, " +
+			"named.\n\n" +
 			"`report_markdown` and `report_json` are ready to hand in; write them to files with `terraform output -raw`.",
 		Attributes: map[string]schema.Attribute{
 			"title": schema.StringAttribute{
