@@ -197,6 +197,12 @@ type ObjectStorage interface {
 	SampleObjectEncryption(ctx context.Context, name string) (EncryptionSample, error)
 }
 
+// WrappedKeyPrefix starts the names of the objects that keep, beside the
+// data, the data keys the KMS wrapped (envelope encryption): KMS
+// ciphertexts, readable without SSE-C by design, which
+// SampleObjectEncryption leaves out.
+const WrappedKeyPrefix = ".health-keys/"
+
 // Bounds of SampleObjectEncryption.
 const (
 	// EncryptionSampleSize is how many of the newest objects are checked.
@@ -221,7 +227,8 @@ type ObjectEncryption struct {
 
 // EncryptionSample is what SampleObjectEncryption found: the newest current
 // objects (at most EncryptionSampleSize, newest first) among the first
-// MaxObjectsListed of the bucket's listing.
+// MaxObjectsListed of the bucket's listing, wrapped keys (WrappedKeyPrefix)
+// left out.
 type EncryptionSample struct {
 	Listed    int  // current objects listed
 	Truncated bool // the bucket holds more than MaxObjectsListed objects

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -59,6 +60,9 @@ listing:
 			if len(all) == maxListed {
 				out.Truncated = true
 				break listing
+			}
+			if strings.HasPrefix(aws.ToString(o.Key), cloud.WrappedKeyPrefix) {
+				continue
 			}
 			all = append(all, cloud.ObjectEncryption{Key: aws.ToString(o.Key), LastModified: aws.ToTime(o.LastModified)})
 			if len(all) == maxListed && (i < len(page.Contents)-1 || aws.ToBool(page.IsTruncated)) {
