@@ -191,6 +191,48 @@ type ObjectStorage interface {
 	DeleteBucket(ctx context.Context, b Bucket, force bool) error
 	// BucketCredentials returns a key that reaches the bucket.
 	BucketCredentials(ctx context.Context, name string) (BucketCredentials, error)
+	// SampleObjectEncryption shows how the newest objects of the bucket
+	// are encrypted, as the store answers a request that carries no key
+	// (see EncryptionSample). It only reads, and never sends a key.
+	SampleObjectEncryption(ctx context.Context, name string) (EncryptionSample, error)
+}
+
+// WrappedKeyPrefix starts the names of the objects that keep, beside the
+// data, the data keys the KMS wrapped (envelope encryption): KMS
+// ciphertexts, readable without SSE-C by design, which
+// SampleObjectEncryption leaves out.
+const WrappedKeyPrefix = ".health-keys/"
+
+// Bounds of SampleObjectEncryption.
+const (
+	// EncryptionSampleSize is how many of the newest objects are checked.
+	EncryptionSampleSize = 5
+	// MaxObjectsListed bounds the listing the newest are picked from.
+	MaxObjectsListed = 10000
+)
+
+// ObjectEncryption is how the store shows one object is encrypted.
+type ObjectEncryption struct {
+	Key          string
+	LastModified time.Time
+	// CustomerKey: the object is stored with SSE-C, which the store shows by
+	// refusing to describe it (HEAD: 400 Bad Request) to a request that does
+	// not carry its key.
+	CustomerKey bool
+	// SSEAlgorithm is the server-side encryption the store reports for an
+	// object it describes without a key ("AES256": the cloud's own keys),
+	// "" when it reports none.
+	SSEAlgorithm string
+}
+
+// EncryptionSample is what SampleObjectEncryption found: the newest current
+// objects (at most EncryptionSampleSize, newest first) among the first
+// MaxObjectsListed of the bucket's listing, wrapped keys (WrappedKeyPrefix)
+// left out.
+type EncryptionSample struct {
+	Listed    int  // current objects listed
+	Truncated bool // the bucket holds more than MaxObjectsListed objects
+	Objects   []ObjectEncryption
 }
 
 // BucketNotEmptyError refuses to delete a bucket that still holds data.

@@ -14,7 +14,8 @@ import (
 //	DenyAclChanges                 Deny, Principal "*"        Deny
 //	DenyInsecureTransport          - (no conditions)          Deny when aws:SecureTransport is false
 //	DenyOutsideAllowedSources      - (no conditions)          Deny data calls when aws:SourceIp is outside
-//	DenyWritesWithoutCustomerKey   - (no conditions)          Deny PutObject without SSE-C (customer-key)
+//	DenyWritesWithoutCustomerKey   - (no conditions)          Deny PutObject without SSE-C (customer-key),
+//	                                                          but of the wrapped data keys (WrappedKeyPrefix)
 //
 // DenyAclChanges keeps anyone, the owner included, from opening the bucket
 // or an object to the public through an ACL. OVHcloud documents the
@@ -50,12 +51,15 @@ type policyDocument struct {
 }
 
 type policyStatement struct {
-	Sid       string                         `json:"Sid"`
-	Effect    string                         `json:"Effect"`
-	Principal any                            `json:"Principal,omitempty"`
-	Action    []string                       `json:"Action"`
-	Resource  []string                       `json:"Resource"`
-	Condition map[string]map[string][]string `json:"Condition,omitempty"`
+	Sid       string   `json:"Sid"`
+	Effect    string   `json:"Effect"`
+	Principal any      `json:"Principal,omitempty"`
+	Action    []string `json:"Action"`
+	Resource  []string `json:"Resource,omitempty"`
+	// NotResource is every resource but these: the deny of writes without
+	// SSE-C spares the wrapped data keys kept beside the data.
+	NotResource []string                       `json:"NotResource,omitempty"`
+	Condition   map[string]map[string][]string `json:"Condition,omitempty"`
 }
 
 // RenderAccessPolicy is the access policy a bucket of spec gets on
@@ -90,8 +94,11 @@ func RenderAccessPolicy(cloudName string, spec BucketSpec) (doc, kind string, er
 				Condition: map[string]map[string][]string{"NotIpAddress": {"aws:SourceIp": slices.Compact(ips)}}})
 		}
 		if spec.Encryption == EncryptionCustomerKey {
+			// Every object but the wrapped data keys, KMS ciphertexts written
+			// without SSE-C so that they can be read to unwrap the data key
+			// (the user reaches this bucket only).
 			p.Statement = append(p.Statement, policyStatement{Sid: SidDenyUnencrypted, Effect: "Deny",
-				Action: []string{"s3:PutObject"}, Resource: []string{objects},
+				Action: []string{"s3:PutObject"}, NotResource: []string{bucket + "/" + WrappedKeyPrefix + "*"},
 				Condition: map[string]map[string][]string{"Null": {SSECAlgorithmKey: {"true"}}}})
 		}
 		kind = PolicyKindUser

@@ -86,6 +86,9 @@ func TestRenderAccessPolicy(t *testing.T) {
 		cloud.SidDenyInsecure, cloud.SidDenyOutsideSources, cloud.SidDenyUnencrypted}) {
 		t.Fatalf("OVHcloud statements %v", got)
 	}
+	if !strings.Contains(doc, `"NotResource":["arn:aws:s3:::wh-raw/.health-keys/*"]`) {
+		t.Fatalf("the deny of writes without SSE-C does not spare the wrapped keys: %s", doc)
+	}
 	if got := cloud.SourceIPsFromPolicy(doc); !reflect.DeepEqual(got, []string{"192.0.2.0/24", "198.51.100.7/32"}) {
 		t.Fatalf("sources read back: %v", got)
 	}

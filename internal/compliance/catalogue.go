@@ -101,32 +101,9 @@ var catalogue = []Control{
 		Kinds:     []Kind{KindStorage},
 		Attribute: "encryption.mode",
 		Fix: `Set encryption = { mode = "customer-key", kms_key_id = health_warehouse_kms_key.<key>.id } on the ` +
-			"raw and pseudonymised buckets.",
-		check: func(_ string, s Subject) (Status, string) {
-			b := s.Bucket
-			if s.unknown("zone") {
-				return StatusUnknown, s.why("zone")
-			}
-			if b.Zone != ZoneRaw && b.Zone != ZonePseudonymised {
-				return StatusNotApplicable, "zone = " + or(b.Zone, "not set")
-			}
-			if s.unknown("encryption") {
-				return StatusUnknown, s.why("encryption")
-			}
-			ev := fmt.Sprintf("zone = %s, encryption = %s", b.Zone, or(b.Encryption, "none"))
-			if b.Encryption != "customer-key" || b.KMSKeyID == "" {
-				return StatusFail, ev
-			}
-			ev += ", kms_key_id = " + b.KMSKeyID
-			if p, err := parsePolicy(b.Policy); err == nil && !s.unknown("policy") {
-				if p.deniesWritesWithoutCustomerKey() {
-					ev += "; the access policy refuses uploads without an SSE-C key"
-				} else {
-					ev += "; the cloud does not refuse uploads without an SSE-C key: encrypting every upload is the data pipeline's duty"
-				}
-			}
-			return StatusPass, ev
-		},
+			"raw and pseudonymised buckets, naming a key the key manager holds, enabled; write every object with SSE-C under a data key " +
+			"that key wraps (re-write objects stored under the cloud's own key).",
+		check: checkCustomerKey,
 	},
 	{
 		ID:    "HW-KEY-01",

@@ -219,6 +219,35 @@ type BucketFacts struct {
 	// the one user that reaches the bucket (OVHcloud, which has no bucket
 	// policies; statements name no principal).
 	PolicyKind string
+	// KMSKey is the key KMSKeyID names, as the key manager holds it, and
+	// Objects how the newest objects are stored: evidence read from the
+	// cloud by reports, nil at plan time (Unreadable "kms_key" and
+	// "objects" say why a report could not read them).
+	KMSKey  *KMSKeyFacts
+	Objects *ObjectSampleFacts
+}
+
+// KMSKeyFacts are what the key manager says of a bucket's wrapping key.
+type KMSKeyFacts struct {
+	Manager string // how reports name the key manager ("OpenBao", "OVHcloud KMS")
+	Found   bool   // the key manager holds a key of that id
+	Enabled bool   // its current version can be used
+	State   string // the key manager's own word for it, "" where it has none
+}
+
+// ObjectSampleFacts are the newest objects of a bucket, as the store shows
+// them to a request that carries no key.
+type ObjectSampleFacts struct {
+	Listed    int  // current objects listed
+	Truncated bool // the bucket holds more than were listed
+	Sampled   []SampledObject
+}
+
+// SampledObject is how one object is stored.
+type SampledObject struct {
+	Key          string
+	CustomerKey  bool   // SSE-C: the store refuses to describe it without its key
+	SSEAlgorithm string // otherwise, the store's own encryption ("AES256"), "" for none
 }
 
 // Kinds of access policy.

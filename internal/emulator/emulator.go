@@ -87,6 +87,7 @@ func New(cfg Config) (*Emulator, error) {
 	mux.Handle("/1.0/", ovhAPI)
 	mux.Handle("/v2/", ovhAPI)
 	mux.Handle("/auth/oauth2/", ovhAPI)
+	mux.Handle(ovh.DataPlanePrefix+"/", ovhAPI.DataPlane())
 	s3API := s3.New(s3.Options{Store: st, Faults: e.faults, Now: cfg.Now,
 		Credentials: func(ak string) (s3.Credential, bool) {
 			if c, ok := s3Keys[ak]; ok {
@@ -189,6 +190,10 @@ func (e *Emulator) OVHEndpoint() string { return e.URL() + "/1.0" }
 
 // S3Endpoint is the object storage endpoint (path style).
 func (e *Emulator) S3Endpoint() string { return e.URL() + s3.Prefix }
+
+// OKMSDataPlane is where the emulator serves the OVHcloud KMS's data plane
+// (https://<region>.okms.ovh.net on the real service).
+func (e *Emulator) OKMSDataPlane() string { return e.URL() + ovh.DataPlanePrefix }
 
 // OpenBaoAddress is the address to give the OpenBao client (HEALTH_KMS_ADDR).
 func (e *Emulator) OpenBaoAddress() string { return e.URL() + kms.Prefix }

@@ -88,7 +88,10 @@ func (d *warehouseComplianceDataSource) Schema(_ context.Context, _ datasource.S
 			"the evidence it rests on. The evidence is read back from the cloud at every refresh, not taken from the " +
 			"configuration: a bucket whose versioning was suspended outside Terraform is reported as failing even before " +
 			"the next apply restores it. Where a cloud does not hold a setting (OVHcloud returns no bastion user-data, OKMS " +
-			"keeps no rotation period), the control is `unknown` and the evidence says why.\n\n" +
+			"keeps no rotation period), the control is `unknown` and the evidence says why. For a raw or pseudonymised bucket " +
+			"under a customer key, HW-ENC-02 asks the key manager whether it holds `kms_key_id`, enabled, and samples the " +
+			"bucket's five newest objects without any key: one stored under the cloud's own key rather than SSE-C fails it, " +
+			"named.\n\n" +
 			"`report_markdown` and `report_json` are ready to hand in; write them to files with `terraform output -raw`.",
 		Attributes: map[string]schema.Attribute{
 			"title": schema.StringAttribute{
@@ -349,7 +352,55 @@ func (d *warehouseComplianceDataSource) bucket(ctx context.Context, name string)
 	if bk.ObjectLock != nil {
 		facts.ObjectLockMode, facts.ObjectLockDays = bk.ObjectLock.Mode, bk.ObjectLock.RetentionDays
 	}
-	return compliance.Subject{Kind: compliance.KindStorage, Name: bk.Name, Bucket: facts}, nil
+	s := compliance.Subject{Kind: compliance.KindStorage, Name: bk.Name, Bucket: facts}
+	if err := d.customerKeyEvidence(ctx, bk, &s); err != nil {
+		return compliance.Subject{}, err
+	}
+	return s, nil
+}
+
+// customerKeyEvidence reads what HW-ENC-02 rests on for a raw or
+// pseudonymised bucket under a customer key: the key as the key manager
+// holds it, and how the newest objects are stored.
+func (d *warehouseComplianceDataSource) customerKeyEvidence(ctx context.Context, bk cloud.Bucket, s *compliance.Subject) error {
+	if bk.Encryption != cloud.EncryptionCustomerKey || bk.KMSKeyID == "" ||
+		(bk.Zone != compliance.ZoneRaw && bk.Zone != compliance.ZonePseudonymised) {
+		return nil
+	}
+	unreadable := func(attr, why string) {
+		if s.Unreadable == nil {
+			s.Unreadable = map[string]string{}
+		}
+		s.Unreadable[attr] = why
+	}
+	manager := d.data.cloud.KeyBackend().Title
+	k, err := d.data.cloud.ReadKey(ctx, cloud.Key{ID: bk.KMSKeyID})
+	switch {
+	case err == nil:
+		s.Bucket.KMSKey = &compliance.KMSKeyFacts{Manager: manager, Found: true, Enabled: k.Enabled, State: k.State}
+	case errors.Is(err, cloud.ErrNotFound), errors.Is(err, cloud.ErrInvalid):
+		// An id the key manager does not know, or cannot even read as one.
+		s.Bucket.KMSKey = &compliance.KMSKeyFacts{Manager: manager}
+	default:
+		unreadable("kms_key", fmt.Sprintf("the key %s could not be read from %s: %v", bk.KMSKeyID, manager, err))
+	}
+	sample, err := d.data.cloud.SampleObjectEncryption(ctx, bk.Name)
+	switch {
+	case err == nil:
+		facts := &compliance.ObjectSampleFacts{Listed: sample.Listed, Truncated: sample.Truncated}
+		for _, o := range sample.Objects {
+			facts.Sampled = append(facts.Sampled, compliance.SampledObject{Key: o.Key, CustomerKey: o.CustomerKey, SSEAlgorithm: o.SSEAlgorithm})
+		}
+		s.Bucket.Objects = facts
+	case errors.Is(err, cloud.ErrAuth):
+		// allowed_source_ips: the bucket's policy refuses object calls
+		// from anywhere but the warehouse.
+		unreadable("objects", fmt.Sprintf("the objects of the bucket %s could not be sampled from here (%v): read the "+
+			"report from an address allowed_source_ips lists", bk.Name, err))
+	default:
+		return err
+	}
+	return nil
 }
 
 func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) (compliance.Subject, error) {

@@ -77,7 +77,8 @@ func (r *warehouseStorageResource) Schema(ctx context.Context, _ resource.Schema
 			"own access keys. **On OVHcloud**, which has no bucket policies, the provider makes one user per bucket, " +
 			"owner of the bucket, and writes the rules in that user's S3 policy: access to this bucket only, no ACL " +
 			"changes, TLS only, `allowed_source_ips` for object calls, and, with `encryption.mode = \"customer-key\"`, " +
-			"writes without SSE-C refused. Its key is read with the `health_warehouse_storage_credentials` ephemeral " +
+			"a deny of writes without SSE-C (a condition OVHcloud does not document: unverified that it is enforced). " +
+			"Its key is read with the `health_warehouse_storage_credentials` ephemeral " +
 			"resource, never stored in state.\n\n" +
 			"Deleting the bucket refuses to lose data: a bucket that holds objects is deleted only with " +
 			"`force_destroy = true`, and object lock is always honoured (nothing is deleted while any version is locked).",
@@ -151,8 +152,10 @@ func (r *warehouseStorageResource) Schema(ctx context.Context, _ resource.Schema
 					"bucket to a customer's KMS key. With `mode = \"customer-key\"`, the data pipeline encrypts each " +
 					"object with its own key sent as SSE-C, wrapped by the `health_warehouse_kms_key` named in " +
 					"`kms_key_id` (envelope encryption); the bucket records that key id (tag `health:kms-key-id`), and " +
-					"on OVHcloud its policy refuses writes without SSE-C headers. OUTSCALE cannot refuse them (no policy " +
-					"conditions): there the pipeline alone guarantees it, and SSE-C support on OOS is unverified. " +
+					"on OVHcloud its policy denies writes (and multipart uploads) without SSE-C headers, by a condition " +
+					"OVHcloud does not document, so unverified that the real service enforces it. OUTSCALE cannot refuse " +
+					"them (no policy conditions): there the pipeline alone guarantees it, and SSE-C support on OOS is " +
+					"unverified. The compliance report checks what was written: HW-ENC-02 samples the newest objects. " +
 					"Default: `{ mode = \"provider-managed\" }`.",
 				Optional: true,
 				Computed: true,

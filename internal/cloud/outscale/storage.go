@@ -189,3 +189,11 @@ func (c *Client) BucketCredentials(ctx context.Context, name string) (cloud.Buck
 	return cloud.BucketCredentials{AccessKeyID: c.cfg.AccessKey, SecretAccessKey: c.cfg.SecretKey,
 		Endpoint: c.storageEndpoint(), Region: c.cfg.Region, Scope: cloud.ScopeAccount}, nil
 }
+
+// SampleObjectEncryption implements cloud.ObjectStorage.
+func (c *Client) SampleObjectEncryption(ctx context.Context, name string) (cloud.EncryptionSample, error) {
+	if err := c.missingSettings(); err != nil {
+		return cloud.EncryptionSample{}, err
+	}
+	return c.store().SampleEncryption(ctx, name, cloud.EncryptionSampleSize, cloud.MaxObjectsListed)
+}

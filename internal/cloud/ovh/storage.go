@@ -461,3 +461,17 @@ func (c *Client) BucketCredentials(ctx context.Context, name string) (cloud.Buck
 	return cloud.BucketCredentials{AccessKeyID: keys.AccessKey, SecretAccessKey: keys.SecretKey,
 		Endpoint: c.storageEndpoint(), Region: storageRegion(c.cfg.Region), Scope: cloud.ScopeBucket}, nil
 }
+
+// SampleObjectEncryption implements cloud.ObjectStorage, with the bucket's
+// own key: where allowed_source_ips is set, its policy refuses the listing
+// from anywhere else (cloud.ErrAuth).
+func (c *Client) SampleObjectEncryption(ctx context.Context, name string) (cloud.EncryptionSample, error) {
+	if err := c.storageSettings(); err != nil {
+		return cloud.EncryptionSample{}, err
+	}
+	_, keys, err := c.bucketKey(ctx, cloud.Bucket{Name: name})
+	if err != nil {
+		return cloud.EncryptionSample{}, err
+	}
+	return c.store(keys).SampleEncryption(ctx, name, cloud.EncryptionSampleSize, cloud.MaxObjectsListed)
+}

@@ -122,6 +122,9 @@ type serviceKeyRecord struct {
 	// Public is the public half of an RSA or EC key, as JWK members (n and
 	// e, or crv, x and y), for the JWK and PEM formats.
 	Public map[string]string `json:"public,omitempty"`
+	// Material is a symmetric key's secret, for the data plane (see
+	// okms_data.go); the API never shows it, and it goes with the key.
+	Material []byte `json:"material,omitempty"`
 }
 
 // api is the key as the API shows it, its IAM tags following its type and
@@ -476,6 +479,9 @@ type newKey struct {
 	curve  *string
 	ops    []string
 	public map[string]string
+	// material is a symmetric key's secret (generated, or imported from
+	// the JWK's k), which only the data plane uses.
+	material []byte
 }
 
 func createServiceKey(c *call) (any, error) {
@@ -508,7 +514,7 @@ func createServiceKey(c *call) (any, error) {
 	var out apiServiceKey
 	err = c.handler.opts.Store.Update(func(tx store.Tx) error {
 		id := newUUID()
-		k := serviceKeyRecord{OKMS: o.ID, Public: made.public, apiServiceKey: apiServiceKey{
+		k := serviceKeyRecord{OKMS: o.ID, Public: made.public, Material: made.material, apiServiceKey: apiServiceKey{
 			ID:         id,
 			Name:       *req.Name,
 			Type:       made.typ,
@@ -567,6 +573,9 @@ func generatedKey(req serviceKeyCreation) (newKey, error) {
 	made := newKey{typ: typ, size: req.Size, curve: req.Curve, ops: slices.Clone(*req.Operations)}
 	var err error
 	switch typ {
+	case "oct":
+		made.material = make([]byte, *req.Size/8)
+		_, err = rand.Read(made.material)
 	case "RSA":
 		var priv *rsa.PrivateKey
 		if priv, err = rsa.GenerateKey(rand.Reader, *req.Size); err == nil {
@@ -631,7 +640,7 @@ func importedKey(req serviceKeyCreation) (newKey, error) {
 		if !slices.Contains(keySizes["oct"], size) {
 			return newKey{}, errBadRequest("[keys.k] A symmetric key must be 128, 192 or 256 bits long, not %d", size)
 		}
-		made.size = &size
+		made.size, made.material = &size, k
 	case "RSA":
 		pub, err := importedRSA(j)
 		if err != nil {

@@ -82,6 +82,13 @@ is ` + "`unknown`" + ` and the evidence says why (OVHcloud returns no bastion us
 period). ` + "`report_markdown`" + ` and ` + "`report_json`" + ` are ready to hand in; ` + "`modules/warehouse`" + ` outputs them, and
 ` + "`make demo`" + ` writes both clouds' reports to ` + "`.demo/reports/`" + `.
 
+For HW-ENC-02 the report also asks the key manager (OpenBao on OUTSCALE, the OVHcloud KMS) whether it
+holds the bucket's ` + "`kms_key_id`" + `, enabled, and asks the object store, with no key, how the bucket's five
+newest objects are stored (an SSE-C object is refused to a HEAD without its key). A key the key manager
+does not hold or has disabled, or an object stored under the cloud's own key, fails the control, named.
+Plans read neither. Where ` + "`allowed_source_ips`" + ` keeps the report's address from the objects
+(OVHcloud), the control is ` + "`unknown`" + ` and says so.
+
 ## What the controls can and cannot show
 
 SecNumCloud and HDS mostly bind the cloud provider. A customer's Terraform shows its side: it chose a
