@@ -305,3 +305,125 @@ func TestOpenStack_partialFailuresAreRetried(t *testing.T) {
 		})
 	}
 }
+
+// deleteGroupOutOfBand deletes a Neutron group as Neutron would: with its
+// rules and the rules of other groups naming it.
+func deleteGroupOutOfBand(t *testing.T, emu *emulator.Emulator, groupID string) {
+	t.Helper()
+	ctx := context.Background()
+	rules, err := emu.Control().Objects(ctx, "ovh.neutron_security_group_rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rules {
+		var r struct {
+			Group  string  `json:"security_group_id"`
+			Remote *string `json:"remote_group_id"`
+		}
+		if err := json.Unmarshal(o.Doc, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Group == groupID || (r.Remote != nil && *r.Remote == groupID) {
+			if err := emu.Control().DeleteObject(ctx, o.Collection, o.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := emu.Control().DeleteObject(ctx, "ovh.neutron_security_groups", groupID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A tier's group deleted outside Terraform reads as the tier without a
+// group and without the rules naming it; the update makes the group again
+// with every rule.
+func TestNetwork_securityGroupDeletedOutOfBand(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := client(t, appKeyConfig(emu))
+	ctx := context.Background()
+	spec := networkSpec(t, "wh-group-drift", "10.75.0.0/16")
+	n, err := c.CreateNetwork(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compute := n.CloudIDs["security_group.compute"]
+	deleteGroupOutOfBand(t, emu, compute)
+	drifted, err := c.ReadNetwork(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drifted.Subnets[cloud.TierCompute].SecurityGroupID != "" || drifted.CloudIDs["security_group.compute"] != "" {
+		t.Fatalf("the compute tier still has a group: %+v", drifted)
+	}
+	for _, r := range drifted.Rules {
+		if r.Tier == cloud.TierCompute || r.Peer() == cloud.TierSource(cloud.TierCompute) {
+			t.Fatalf("a rule of or naming the deleted group is still read: %+v", r)
+		}
+	}
+	if len(drifted.Rules) >= len(n.Rules) {
+		t.Fatalf("%d rules read after the group was deleted, want fewer than %d", len(drifted.Rules), len(n.Rules))
+	}
+	got, err := c.UpdateNetwork(ctx, drifted, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertComplete(t, got, spec)
+	if got.CloudIDs["security_group.compute"] == compute {
+		t.Fatal("the compute group was not made again")
+	}
+	if err := c.DeleteNetwork(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}
+
+// An import (Read with the network's id only) finds the OpenStack user and
+// the groups by their descriptions; a network whose user was deleted
+// outside Terraform reads with no rules, and the update makes a user and
+// groups again.
+func TestNetwork_openstackUserDeletedOutOfBand(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := client(t, appKeyConfig(emu))
+	ctx := context.Background()
+	spec := networkSpec(t, "wh-user-drift", "10.76.0.0/16")
+	n, err := c.CreateNetwork(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported, err := c.ReadNetwork(ctx, cloud.Network{ID: n.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imported.CloudIDs["openstack_user"] != n.CloudIDs["openstack_user"] || len(imported.Rules) != len(n.Rules) {
+		t.Fatalf("imported %+v, want the user and rules of %+v", imported, n)
+	}
+	// The groups go first (the user cannot be deleted while they need it
+	// here), then the user, through the API.
+	for _, tier := range cloud.Tiers {
+		deleteGroupOutOfBand(t, emu, n.CloudIDs["security_group."+tier])
+	}
+	if err := operator(t, emu).Delete("/cloud/project/"+emulator.DefaultOVHProjectID+"/user/"+n.CloudIDs["openstack_user"], nil); err != nil {
+		t.Fatal(err)
+	}
+	drifted, err := c.ReadNetwork(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drifted.Rules) != 0 {
+		t.Fatalf("rules read without groups: %+v", drifted.Rules)
+	}
+	got, err := c.UpdateNetwork(ctx, drifted, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertComplete(t, got, spec)
+	if kinds := kindsOf(t, emu); kinds["ovh.users"] != 1 || kinds["ovh.neutron_security_groups"] != len(cloud.Tiers) {
+		t.Fatalf("after the update the emulator holds %v, want one user and a group per tier", kinds)
+	}
+	if err := c.DeleteNetwork(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}
