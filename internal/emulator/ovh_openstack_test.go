@@ -112,9 +112,10 @@ func passwordAuth(username, password, project string) map[string]any {
 }
 
 // login asks Keystone for a token as gophercloud does, and returns it with
-// the URL of the network endpoint of the catalog for region.
-func login(t *testing.T, authURL, username, password, project, region string) (string, string) {
+// the URL of the network endpoint of the catalog for the default region.
+func login(t *testing.T, authURL, username, password string) (string, string) {
 	t.Helper()
+	project, region := emulator.DefaultOVHProjectID, emulator.DefaultOVHRegion
 	os := &openstack{t: t}
 	r, body := os.send("POST", authURL+"auth/tokens", passwordAuth(username, password, project))
 	if r.status != http.StatusCreated {
@@ -168,7 +169,7 @@ func TestOVHOpenStack_keystoneAndSecurityGroups(t *testing.T) {
 	if e := anon.expect(400, "POST", authURL+"auth/tokens", map[string]any{"auth": map[string]any{}}); ovhDig(e, "error", "code") != float64(400) {
 		t.Fatalf("malformed auth: %v", e)
 	}
-	token, network := login(t, authURL, username, password, project, region)
+	token, network := login(t, authURL, username, password)
 	if network != emu.URL()+"/neutron/"+region+"/" {
 		t.Fatalf("network endpoint %s", network)
 	}
@@ -190,7 +191,10 @@ func TestOVHOpenStack_keystoneAndSecurityGroups(t *testing.T) {
 	// A new group lets everything out, IPv4 and IPv6.
 	created := os.expect(201, "POST", api+"security-groups", map[string]any{"security_group": map[string]any{
 		"name": "wh-compute", "description": "compute tier"}})
-	group := ovhDig(created, "security_group").(map[string]any)
+	group, ok := ovhDig(created, "security_group").(map[string]any)
+	if !ok {
+		t.Fatalf("no security_group in %v", created)
+	}
 	groupID := ovhStr(group, "id")
 	if ovhStr(group, "project_id") != project || ovhStr(group, "tenant_id") != project || group["stateful"] != true || ovhLen(group, "security_group_rules") != 2 {
 		t.Fatalf("group: %v", group)
@@ -272,7 +276,7 @@ func TestOVHOpenStack_keystoneAndSecurityGroups(t *testing.T) {
 	renewed := ovhStr(official.ok("POST", official.in("/user/"+id+"/regeneratePassword"), nil), "password")
 	os.expect(401, "GET", api+"security-groups", nil)
 	keystoneUnauthorized(t, anon.expect(401, "POST", authURL+"auth/tokens", passwordAuth(username, password, project)))
-	os.token, _ = login(t, authURL, username, renewed, project, region)
+	os.token, _ = login(t, authURL, username, renewed)
 	os.expect(200, "GET", api+"security-groups", nil)
 
 	// Deleting the user revokes its tokens too; nothing is left.
@@ -290,12 +294,11 @@ func TestOVHOpenStack_rolesAndScope(t *testing.T) {
 	t.Parallel()
 	emu := startFrozenOVH(t)
 	o := newOVHStorageAPI(t, emu)
-	project, region := emulator.DefaultOVHProjectID, emulator.DefaultOVHRegion
 	authURL := emu.URL() + "/keystone/v3/"
 	_, writer, writerPassword := openstackUser(t, o, "network_security_operator")
 	_, reader, readerPassword := openstackUser(t, o, "objectstore_operator")
-	wtoken, network := login(t, authURL, writer, writerPassword, project, region)
-	rtoken, _ := login(t, authURL, reader, readerPassword, project, region)
+	wtoken, network := login(t, authURL, writer, writerPassword)
+	rtoken, _ := login(t, authURL, reader, readerPassword)
 	w, r := &openstack{t: t, token: wtoken}, &openstack{t: t, token: rtoken}
 	api := network + "v2.0/"
 	id := ovhStr(w.expect(201, "POST", api+"security-groups", map[string]any{"security_group": map[string]any{"name": "g"}}), "security_group", "id")
@@ -327,9 +330,9 @@ func TestOVHOpenStack_persistsAcrossRestart(t *testing.T) {
 	if err := emu.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	project, region := emulator.DefaultOVHProjectID, emulator.DefaultOVHRegion
+	region := emulator.DefaultOVHRegion
 	_, username, password := openstackUser(t, newOVHStorageAPI(t, emu), "network_security_operator")
-	token, network := login(t, emu.URL()+"/keystone/v3/", username, password, project, region)
+	token, network := login(t, emu.URL()+"/keystone/v3/", username, password)
 	id := ovhStr((&openstack{t: t, token: token}).expect(201, "POST", network+"v2.0/security-groups",
 		map[string]any{"security_group": map[string]any{"name": "kept"}}), "security_group", "id")
 	if err := emu.Close(); err != nil {
@@ -340,5 +343,5 @@ func TestOVHOpenStack_persistsAcrossRestart(t *testing.T) {
 	if got := (&openstack{t: t, token: token}).expect(200, "GET", network+"v2.0/security-groups/"+id, nil); ovhStr(got, "security_group", "name") != "kept" {
 		t.Fatalf("after the restart: %v", got)
 	}
-	login(t, again.URL()+"/keystone/v3/", username, password, project, region)
+	login(t, again.URL()+"/keystone/v3/", username, password)
 }

@@ -655,24 +655,6 @@ func (c *Client) putInSecurityGroup(ctx context.Context, network cloud.Network, 
 	return nil
 }
 
-// securityGroupsOfInstance are the groups of an instance's private port.
-func (c *Client) securityGroupsOfInstance(ctx context.Context, network cloud.Network, instanceID string) ([]string, error) {
-	userID, err := strconv.ParseInt(network.CloudIDs[keyOpenstackUser], 10, 64)
-	if err != nil {
-		return nil, nil
-	}
-	all, err := c.portsOfInstance(ctx, userID, instanceID)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range all {
-		if p.NetworkID == network.CloudIDs[keyOpenstack] {
-			return p.SecurityGroups, nil
-		}
-	}
-	return nil, nil
-}
-
 // protocolName names a Neutron rule's protocol in messages.
 func protocolName(protocol string) string {
 	if protocol == "" {

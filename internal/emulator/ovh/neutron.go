@@ -839,8 +839,8 @@ func protocolAttr(attrs map[string]json.RawMessage) (*string, error) {
 // ICMP, min is the type and max the code, each 0 to 255, and a code needs
 // a type.
 func (r securityGroupRuleRecord) checkPorts() error {
-	min, max := r.PortRangeMin, r.PortRangeMax
-	if min == nil && max == nil {
+	low, high := r.PortRangeMin, r.PortRangeMax
+	if low == nil && high == nil {
 		return nil
 	}
 	if r.Protocol == nil {
@@ -853,12 +853,12 @@ func (r securityGroupRuleRecord) checkPorts() error {
 	}
 	switch number {
 	case "6", "17", "33", "132", "136": // tcp, udp, dccp, sctp, udplite
-		for _, p := range []*int{min, max} {
+		for _, p := range []*int{low, high} {
 			if p != nil && *p == 0 {
 				return &neutronError{Status: http.StatusBadRequest, Type: "SecurityGroupInvalidPortValue", Message: "Invalid value for port 0"}
 			}
 		}
-		if min != nil && max != nil && *min > *max {
+		if low != nil && high != nil && *low > *high {
 			return &neutronError{Status: http.StatusBadRequest, Type: "SecurityGroupInvalidPortRange",
 				Message: "For TCP/UDP protocols, port_range_min must be <= port_range_max"}
 		}
@@ -866,16 +866,16 @@ func (r securityGroupRuleRecord) checkPorts() error {
 		for _, f := range []struct {
 			name  string
 			value *int
-		}{{"type", min}, {"code", max}} {
+		}{{"type", low}, {"code", high}} {
 			if f.value != nil && *f.value > 255 {
 				return &neutronError{Status: http.StatusBadRequest, Type: "SecurityGroupInvalidIcmpValue",
 					Message: fmt.Sprintf("Invalid value for ICMP %s (port-range-%s): %d. It must be 0 to 255.", f.name,
-						map[string]string{"type": "min", "code": "max"}[f.name], *f.value)}
+						map[string]string{"type": "low", "code": "high"}[f.name], *f.value)}
 			}
 		}
-		if min == nil {
+		if low == nil {
 			return &neutronError{Status: http.StatusBadRequest, Type: "SecurityGroupMissingIcmpType",
-				Message: fmt.Sprintf("ICMP code (port-range-max) %d is provided but ICMP type (port-range-min) is missing.", *max)}
+				Message: fmt.Sprintf("ICMP code (port-range-high) %d is provided but ICMP type (port-range-low) is missing.", *high)}
 		}
 	}
 	return nil
