@@ -458,13 +458,16 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 	// until apply even when nothing in the configuration changed: a subnet
 	// deleted out of band leaves the layout as the only difference, which
 	// Terraform's proposed plan does not show in the computed attributes.
+	// A tier without its security group (deleted out of band, or a network
+	// made before OVHcloud's groups were managed) gets one, of a new id.
 	if state != nil {
 		sameLayout, sameNAT := plan.SubnetCIDRs.Equal(state.SubnetCIDRs), plan.NATEgress.Equal(state.NATEgress)
+		groupsMade := tierWithoutGroup(state.Subnets)
 		plan.Subnets, plan.CloudIDs, plan.EgressIPs = state.Subnets, state.CloudIDs, state.EgressIPs
-		if !sameLayout {
+		if !sameLayout || groupsMade {
 			plan.Subnets = types.MapUnknown(types.ObjectType{AttrTypes: subnetAttrTypes})
 		}
-		if !sameLayout || !sameNAT {
+		if !sameLayout || !sameNAT || groupsMade {
 			plan.CloudIDs = types.MapUnknown(types.StringType)
 		}
 		if !sameNAT {
@@ -667,4 +670,24 @@ func outboundFacts(rules []cloud.Rule) []compliance.OutboundRule {
 		}
 	}
 	return out
+}
+
+// tierWithoutGroup says whether a tier of subnets (the state's) has no
+// security group id.
+func tierWithoutGroup(subnets types.Map) bool {
+	if subnets.IsNull() || subnets.IsUnknown() {
+		return false
+	}
+	elements := subnets.Elements()
+	for _, tier := range cloud.Tiers {
+		o, ok := elements[tier].(types.Object)
+		if !ok || o.IsNull() || o.IsUnknown() {
+			return true
+		}
+		id, ok := o.Attributes()["security_group_id"].(types.String)
+		if !ok || id.IsNull() || id.ValueString() == "" {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -262,6 +263,99 @@ func TestAccWarehouseNetwork_ovhDriftShowsInThePlan(t *testing.T) {
 					return nil
 				},
 				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}
+
+// deleteNeutronGroup deletes a tier's group as Neutron would: with its
+// rules and the rules of other groups naming it.
+func deleteNeutronGroup(ctx context.Context, emu *emulator.Emulator, groupID string) error {
+	objs, err := emu.Control().Objects(ctx, neutronRules)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		var r neutronRule
+		if err := json.Unmarshal(o.Doc, &r); err != nil {
+			return err
+		}
+		if r.SecurityGroupID == groupID || (r.RemoteGroupID != nil && *r.RemoteGroupID == groupID) {
+			if err := emu.Control().DeleteObject(ctx, neutronRules, r.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return emu.Control().DeleteObject(ctx, neutronGroups, groupID)
+}
+
+// On OVHcloud the report reads the network's controls from its Neutron
+// groups: a rule letting the kms tier out anywhere, added outside
+// Terraform, fails HW-NET-01; a tier whose group was deleted makes the
+// network's controls unknown, saying why; the apply restores both.
+func TestAccWarehouseCompliance_ovhEvidenceFromNeutron(t *testing.T) {
+	emulatorOnly(t, "edits Neutron security groups through the emulator's control API")
+	acctest.PreCheck(t, cloud.OVH)
+	t.Parallel()
+	emu := acctest.PrivateEmulator(t)
+	network := networkConfig(emu, cloud.OVH, "wh-report-neutron", "10.66.0.0/16", "")
+	report := func(networkID string) string {
+		return fmt.Sprintf("\ndata \"health_warehouse_compliance\" \"test\" {\n  network_ids = [%s]\n}\n", networkID)
+	}
+	var networkID string
+	var attrs map[string]string
+	byID := network + "variable \"network_id\" { type = string }\n" + report("var.network_id")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(emu, cloud.OVH),
+		Steps: []resource.TestStep{
+			{
+				Config: network + report("health_warehouse_network.test.id"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					finding("HW-NET-01", "health_warehouse_network", "pass", "service:object-storage only"),
+					finding("HW-ADM-01", "health_warehouse_network", "pass", "admin_cidrs = [203.0.113.7/32]"),
+					func(s *terraform.State) error {
+						attrs = s.RootModule().Resources[networkAddr].Primary.Attributes
+						networkID = attrs["id"]
+						return nil
+					},
+				),
+			},
+			{
+				PreConfig: func() {
+					if err := driftNeutron(context.Background(), emu, attrs); err != nil {
+						t.Fatal(err)
+					}
+				},
+				// Named by its id, the network is read when Terraform plans,
+				// before the apply that restores the rules.
+				Config:          byID,
+				ConfigVariables: config.Variables{"network_id": lazyString{&networkID}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					finding("HW-NET-01", "health_warehouse_network", "fail",
+						"the kms tier reaches 0.0.0.0/0 on every protocol and port (opened outside this configuration)"),
+					finding("HW-ADM-01", "health_warehouse_network", "fail", "0.0.0.0/0"),
+				),
+			},
+			{
+				PreConfig: func() {
+					if err := deleteNeutronGroup(context.Background(), emu, attrs["subnets.compute.security_group_id"]); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:          byID,
+				ConfigVariables: config.Variables{"network_id": lazyString{&networkID}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					finding("HW-NET-01", "health_warehouse_network", "unknown", "the compute tier(s) have no security group"),
+					finding("HW-ADM-01", "health_warehouse_network", "unknown", "the compute tier(s) have no security group"),
+				),
+			},
+			{
+				Config: network + report("health_warehouse_network.test.id"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					finding("HW-NET-01", "health_warehouse_network", "pass", "service:object-storage only"),
+					checkNeutronGroups(emu, defaultInbound, defaultOutbound),
+				),
 			},
 		},
 	})
