@@ -115,7 +115,8 @@ type Network struct {
 	// "security_group.<tier>", "route_table.public", "route_table.private",
 	// "internet_service", "public_ip.nat", "nat_service", "net_access_point"
 	// on OUTSCALE; "network", "network.openstack", "subnet.<tier>",
-	// "gateway", "gateway_interface.<tier>" on OVHcloud.
+	// "gateway", "gateway_interface.<tier>", "security_group.<tier>" and
+	// "openstack_user" on OVHcloud.
 	CloudIDs map[string]string
 }
 
@@ -123,7 +124,7 @@ type Network struct {
 type Subnet struct {
 	ID              string
 	CIDR            string
-	SecurityGroupID string // "" where the cloud has no security groups
+	SecurityGroupID string // "" when the tier's group is missing
 	RouteTableID    string // "" where the cloud has no route tables
 }
 

@@ -299,7 +299,8 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 				MarkdownDescription: "Ids of every cloud object behind the network, by role: on OUTSCALE `net`, " +
 					"`subnet.<tier>`, `security_group.<tier>`, `route_table.public`, `route_table.private`, " +
 					"`internet_service`, `public_ip.nat`, `nat_service`, `net_access_point`; on OVHcloud `network`, " +
-					"`network.openstack`, `subnet.<tier>`, `gateway`, `gateway_interface.<tier>`.",
+					"`network.openstack`, `subnet.<tier>`, `gateway`, `gateway_interface.<tier>`, `security_group.<tier>` " +
+					"(Neutron) and `openstack_user` (the OpenStack user that manages the groups).",
 				Computed:    true,
 				ElementType: types.StringType,
 			},
