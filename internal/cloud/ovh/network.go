@@ -458,7 +458,7 @@ func (c *Client) observe(ctx context.Context, ref cloud.Network) (*observed, err
 	o.subnets = tiersOf(here, ref)
 	gateways := attachedGateways(regional, o.openstackID, here, ref.CloudIDs[keyGateway])
 	o.gateway = pickGateway(gateways, ref.CloudIDs[keyGateway], gatewayName(pn.Name))
-	if o.groups, err = c.readSecurityGroups(ctx, pn.ID, ref.CloudIDs[keyOpenstackUser]); err != nil {
+	if o.groups, err = c.readSecurityGroups(ctx, pn.ID, ref.CloudIDs); err != nil {
 		return nil, err
 	}
 	if len(o.groups.byTier) > 0 {
@@ -740,7 +740,7 @@ func (c *Client) teardown(ctx context.Context, n cloud.Network) error {
 	}
 	// The groups first: they are the network's only objects outside the
 	// API v1, found by its id alone.
-	if err := c.deleteSecurityGroups(ctx, n.ID, n.CloudIDs[keyOpenstackUser]); err != nil {
+	if err := c.deleteSecurityGroups(ctx, n.ID, n.CloudIDs); err != nil {
 		return err
 	}
 	pn, err := c.getNetwork(ctx, n.ID)

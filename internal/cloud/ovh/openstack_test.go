@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -426,4 +427,113 @@ func TestNetwork_openstackUserDeletedOutOfBand(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertNothingLeft(t, emu)
+}
+
+// outOfBand is an operator with the OpenStack CLI: a user of its own made
+// through the API, and raw Neutron calls with its token.
+type outOfBand struct {
+	t       *testing.T
+	token   string
+	neutron string // the network endpoint, ending in /
+}
+
+func newOutOfBand(t *testing.T, emu *emulator.Emulator) *outOfBand {
+	t.Helper()
+	api := operator(t, emu)
+	base := "/cloud/project/" + emulator.DefaultOVHProjectID + "/user"
+	var made struct {
+		ID       int64  `json:"id"`
+		Username string `json:"username"`
+		Password string `json:"password"`
+		Status   string `json:"status"`
+	}
+	if err := api.Post(base, map[string]any{"description": "operator", "roles": []string{"network_security_operator"}}, &made); err != nil {
+		t.Fatal(err)
+	}
+	for made.Status != "ok" {
+		if err := api.Get(fmt.Sprintf("%s/%d", base, made.ID), &made); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _ = api.Delete(fmt.Sprintf("%s/%d", base, made.ID), nil) })
+	body := map[string]any{"auth": map[string]any{
+		"identity": map[string]any{"methods": []string{"password"}, "password": map[string]any{
+			"user": map[string]any{"name": made.Username, "domain": map[string]any{"name": "Default"}, "password": made.Password}}},
+		"scope": map[string]any{"project": map[string]any{"id": emulator.DefaultOVHProjectID}}}}
+	raw, _ := json.Marshal(body)
+	resp, err := http.Post(emu.URL()+"/keystone/v3/auth/tokens", "application/json", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("operator's token: HTTP %d", resp.StatusCode)
+	}
+	return &outOfBand{t: t, token: resp.Header.Get("X-Subject-Token"), neutron: emu.URL() + "/neutron/" + emulator.DefaultOVHRegion + "/"}
+}
+
+// post sends a Neutron POST and returns the created object's id.
+func (o *outOfBand) post(path, key string, attrs map[string]any) string {
+	o.t.Helper()
+	raw, _ := json.Marshal(map[string]any{key: attrs})
+	req, err := http.NewRequest(http.MethodPost, o.neutron+"v2.0/"+path, bytes.NewReader(raw))
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	req.Header.Set("X-Auth-Token", o.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+		o.t.Fatalf("POST %s: HTTP %d, %v", path, resp.StatusCode, err)
+	}
+	id, _ := out[key]["id"].(string)
+	return id
+}
+
+// A rule added to a tier's group through Neutron shows in the next read
+// and goes with the update; a second group described as a tier's of the
+// network goes with the network.
+func TestNetwork_rulesAndGroupsAddedOutOfBand(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := client(t, appKeyConfig(emu))
+	ctx := context.Background()
+	spec := networkSpec(t, "wh-added", "10.77.0.0/16")
+	n, err := c.CreateNetwork(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := newOutOfBand(t, emu)
+	op.post("security-group-rules", "security_group_rule", map[string]any{"security_group_id": n.CloudIDs["security_group.data"],
+		"direction": "egress", "ethertype": "IPv4", "protocol": "udp", "port_range_min": 53, "port_range_max": 53,
+		"remote_ip_prefix": "198.51.100.53/32"})
+	op.post("security-groups", "security_group", map[string]any{"name": "wh-added-data-copy",
+		"description": "health_warehouse_network:" + n.ID + " tier:data"})
+	drifted, err := c.ReadNetwork(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := cloud.Rule{Tier: cloud.TierData, Direction: cloud.Outbound, Protocol: "udp", FromPort: 53, ToPort: 53,
+		Destination: "198.51.100.53/32", Purpose: "opened outside this configuration"}
+	if !slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Key() == added.Key() && r.Purpose == added.Purpose }) {
+		t.Fatalf("the rule added out of band is not read: %+v", drifted.Rules)
+	}
+	got, err := c.UpdateNetwork(ctx, drifted, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertComplete(t, got, spec)
+	if err := c.DeleteNetwork(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objects(t, emu) {
+		if !strings.HasPrefix(o, "ovh.users/") { // the operator's own, deleted at cleanup
+			t.Fatalf("left after the delete: %v", objects(t, emu))
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"net/url"
@@ -390,6 +391,9 @@ func tierRule(r rules.SecGroupRule, tier string, tierOf map[string]string, stora
 type secGroups struct {
 	user   int64                      // the network's OpenStack user, 0 for none
 	byTier map[string]groups.SecGroup // the tiers' groups found
+	// extra are other groups described as a tier's of the network: a
+	// second one of a tier, which no create makes but which is deleted.
+	extra []groups.SecGroup
 }
 
 func (g *secGroups) groupIDs() map[string]string {
@@ -409,8 +413,11 @@ func (g *secGroups) tierOf() map[string]string {
 }
 
 // readSecurityGroups finds the network's user and its tiers' groups. A
-// network without a user has no groups.
-func (c *Client) readSecurityGroups(ctx context.Context, networkID, knownUser string) (*secGroups, error) {
+// network without a user has no groups. Should a tier have several groups,
+// its group is the one known (known: the last state's CloudIDs), else the
+// oldest.
+func (c *Client) readSecurityGroups(ctx context.Context, networkID string, known map[string]string) (*secGroups, error) {
+	knownUser := known[keyOpenstackUser]
 	out := &secGroups{byTier: map[string]groups.SecGroup{}}
 	u, err := c.findOpenstackUser(ctx, networkID, knownUser)
 	if err != nil || u == nil {
@@ -424,12 +431,28 @@ func (c *Client) readSecurityGroups(ctx context.Context, networkID, knownUser st
 	if err != nil {
 		return nil, fmt.Errorf("listing the security groups of the private network %s: %w", networkID, err)
 	}
+	candidates := map[string][]groups.SecGroup{}
 	for _, sg := range all {
 		if tier := tierOfDescription(sg.Description, networkID); tier != "" {
-			if _, dup := out.byTier[tier]; !dup {
-				out.byTier[tier] = sg
-			}
+			candidates[tier] = append(candidates[tier], sg)
 		}
+	}
+	for tier, found := range candidates {
+		knownID := known[keySecurityGroup(tier)]
+		slices.SortFunc(found, func(a, b groups.SecGroup) int {
+			switch {
+			case a.ID == knownID && b.ID != knownID:
+				return -1
+			case b.ID == knownID && a.ID != knownID:
+				return 1
+			}
+			if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		out.byTier[tier] = found[0]
+		out.extra = append(out.extra, found[1:]...)
 	}
 	return out, nil
 }
@@ -478,7 +501,10 @@ func (c *Client) convergeSecurityGroups(ctx context.Context, n *cloud.Network, d
 	if err != nil {
 		return err
 	}
-	g, err := c.readSecurityGroups(ctx, n.ID, strconv.FormatInt(userID, 10))
+	known := map[string]string{}
+	maps.Copy(known, n.CloudIDs)
+	known[keyOpenstackUser] = strconv.FormatInt(userID, 10)
+	g, err := c.readSecurityGroups(ctx, n.ID, known)
 	if err != nil {
 		return err
 	}
@@ -550,12 +576,18 @@ func (c *Client) convergeSecurityGroups(ctx context.Context, n *cloud.Network, d
 		return err
 	}
 	missing := slices.DeleteFunc(order, func(nr neutronRule) bool { return have[nr] })
-	return cloud.Each(ctx, missing, func(ctx context.Context, nr neutronRule) error {
+	if err := cloud.Each(ctx, missing, func(ctx context.Context, nr neutronRule) error {
 		if err := c.createSecurityGroupRule(ctx, userID, nr.createOpts(want[nr])); err != nil {
 			return fmt.Errorf("adding a rule (%s %s %d-%d %s%s) to the security group %s: %w", nr.direction, protocolName(nr.protocol),
 				nr.min, nr.max, nr.remoteIP, nr.remoteGroup, nr.group, err)
 		}
 		return nil
+	}); err != nil {
+		return err
+	}
+	// A second group of a tier is nobody's: it goes.
+	return cloud.Each(ctx, g.extra, func(ctx context.Context, sg groups.SecGroup) error {
+		return c.remove(ctx, "the security group "+sg.ID, func(ctx context.Context) error { return c.deleteSecurityGroup(ctx, userID, sg.ID) })
 	})
 }
 
@@ -597,8 +629,8 @@ func (c *Client) makeSecurityGroup(ctx context.Context, userID int64, networkID,
 
 // deleteSecurityGroups deletes the network's groups, then its OpenStack
 // user. A group still on a port (the machine being deleted) is retried.
-func (c *Client) deleteSecurityGroups(ctx context.Context, networkID, knownUser string) error {
-	g, err := c.readSecurityGroups(ctx, networkID, knownUser)
+func (c *Client) deleteSecurityGroups(ctx context.Context, networkID string, known map[string]string) error {
+	g, err := c.readSecurityGroups(ctx, networkID, known)
 	if err != nil {
 		return err
 	}
@@ -607,13 +639,11 @@ func (c *Client) deleteSecurityGroups(ctx context.Context, networkID, knownUser 
 	}
 	// The groups name each other in their rules: Neutron deletes those
 	// rules with the group they name, so the groups go in any order.
-	if err := cloud.Each(ctx, slices.Collect(func(yield func(groups.SecGroup) bool) {
-		for _, sg := range g.byTier {
-			if !yield(sg) {
-				return
-			}
-		}
-	}), func(ctx context.Context, sg groups.SecGroup) error {
+	all := slices.Clone(g.extra)
+	for _, sg := range g.byTier {
+		all = append(all, sg)
+	}
+	if err := cloud.Each(ctx, all, func(ctx context.Context, sg groups.SecGroup) error {
 		return c.remove(ctx, "the security group "+sg.ID, func(ctx context.Context) error {
 			return c.deleteSecurityGroup(ctx, g.user, sg.ID)
 		})
