@@ -14,9 +14,9 @@ const PathNftables = "/etc/nftables.conf"
 const MetadataAddress = "169.254.169.254"
 
 // NftablesConfig renders the host firewall. Inbound, it admits what the
-// network's rules admit into the bastion tier (on OVHcloud, whose API has
-// no security groups, it is the only enforcement; on OUTSCALE it repeats
-// the security group). Outbound, the bastion may reach the allowed tiers on
+// network's rules admit into the bastion tier, repeating the tier's
+// security group (OUTSCALE's, or OpenStack Neutron's on OVHcloud) as
+// defence in depth. Outbound, the bastion may reach the allowed tiers on
 // the ports their rules open to it, DNS and NTP; only root may reach the
 // Internet's web ports (system updates, shipping the audit trail) and the
 // metadata service. Everything else is dropped and logged.

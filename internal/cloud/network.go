@@ -47,12 +47,13 @@ const (
 // How a cloud enforces the tier rules.
 const (
 	// EnforcedBySecurityGroups: each tier has a security group holding the
-	// rules (OUTSCALE).
+	// rules (OUTSCALE's security groups; OpenStack Neutron's on OVHcloud).
+	// The rules are also published for the machines' own firewalls, as
+	// defence in depth.
 	EnforcedBySecurityGroups = "security-groups"
-	// EnforcedByHostFirewall: the cloud's API has no security groups, so the
-	// rules are published for the machines of each tier to apply in their
-	// own firewall (OVHcloud: security groups exist only in OpenStack
-	// Neutron, which the OVHcloud API does not expose).
+	// EnforcedByHostFirewall: only the machines' own firewalls apply the
+	// rules. No cloud reports it any more; OVHcloud networks recorded it
+	// before their Neutron security groups were managed.
 	EnforcedByHostFirewall = "host-firewall"
 )
 
@@ -114,7 +115,8 @@ type Network struct {
 	// "security_group.<tier>", "route_table.public", "route_table.private",
 	// "internet_service", "public_ip.nat", "nat_service", "net_access_point"
 	// on OUTSCALE; "network", "network.openstack", "subnet.<tier>",
-	// "gateway", "gateway_interface.<tier>" on OVHcloud.
+	// "gateway", "gateway_interface.<tier>", "security_group.<tier>" and
+	// "openstack_user" on OVHcloud.
 	CloudIDs map[string]string
 }
 
@@ -122,7 +124,7 @@ type Network struct {
 type Subnet struct {
 	ID              string
 	CIDR            string
-	SecurityGroupID string // "" where the cloud has no security groups
+	SecurityGroupID string // "" when the tier's group is missing
 	RouteTableID    string // "" where the cloud has no route tables
 }
 

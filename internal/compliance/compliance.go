@@ -182,7 +182,7 @@ type RegionFacts struct {
 type NetworkFacts struct {
 	AdminCIDRs             []string
 	AllowAdminFromAnywhere bool
-	RulesEnforcement       string // "security-groups" or "host-firewall"
+	RulesEnforcement       string // "security-groups" (both clouds), or "host-firewall" (no group in the cloud)
 	// Outbound are the tiers' outbound rules: every destination a tier may
 	// send traffic to.
 	Outbound []OutboundRule

@@ -5,6 +5,8 @@
 //	/api/v1/<Action>        3DS OUTSCALE API (OAPI), SigV4 / OSC4 signed
 //	/1.0/..., /v2/...       OVHcloud API, "$1$" signed or OAuth2 bearer
 //	/auth/oauth2/token      OVHcloud OAuth2 client-credentials grant
+//	/keystone/v3/...        OVHcloud's OpenStack Identity (Keystone v3), password tokens
+//	/neutron/<region>/v2.0  OVHcloud's OpenStack Networking (Neutron): security groups, ports
 //	/s3/<bucket>/<key>      S3-compatible object storage of both clouds
 //	/openbao/v1/...         the customer-held OpenBao key manager (Outscale)
 //	/_emulator/...          control API: objects, call counts, fault injection
@@ -88,6 +90,8 @@ func New(cfg Config) (*Emulator, error) {
 	mux.Handle("/v2/", ovhAPI)
 	mux.Handle("/auth/oauth2/", ovhAPI)
 	mux.Handle(ovh.DataPlanePrefix+"/", ovhAPI.DataPlane())
+	mux.Handle(ovh.KeystonePrefix+"/", ovhAPI.Keystone())
+	mux.Handle(ovh.NeutronPrefix+"/", ovhAPI.Neutron())
 	s3API := s3.New(s3.Options{Store: st, Faults: e.faults, Now: cfg.Now,
 		Credentials: func(ak string) (s3.Credential, bool) {
 			if c, ok := s3Keys[ak]; ok {
@@ -104,8 +108,8 @@ func New(cfg Config) (*Emulator, error) {
 	mux.Handle(controlPrefix, e.control())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{
-			"error": fmt.Sprintf("no emulated service at %s; services: /api/v1 (Outscale), /1.0 and /v2 (OVHcloud), %s (S3), %s (OpenBao), %s (control)",
-				r.URL.Path, s3.Prefix, kms.Prefix, controlPrefix),
+			"error": fmt.Sprintf("no emulated service at %s; services: /api/v1 (Outscale), /1.0 and /v2 (OVHcloud), %s and %s (OVHcloud OpenStack), %s (S3), %s (OpenBao), %s (control)",
+				r.URL.Path, ovh.KeystonePrefix, ovh.NeutronPrefix, s3.Prefix, kms.Prefix, controlPrefix),
 		})
 	})
 	e.handler = mux

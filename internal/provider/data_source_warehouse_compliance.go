@@ -293,13 +293,25 @@ func (d *warehouseComplianceDataSource) network(ctx context.Context, id string) 
 	}
 	facts := &compliance.NetworkFacts{RulesEnforcement: n.RulesEnforcement}
 	s := compliance.Subject{Kind: compliance.KindNetwork, Name: subjectName(n.Name, n.ID), Network: facts}
-	if n.RulesEnforcement == cloud.EnforcedByHostFirewall {
+	if n.RulesEnforcement != cloud.EnforcedBySecurityGroups {
 		s.Unreadable = map[string]string{
-			"admin_cidrs": "the cloud's API holds no security groups: the bastion's host firewall applies admin_cidrs, " +
-				"and only the bastion can show them",
-			"egress_allow": "the cloud's API holds no security groups: its gateway lets every tier out, and the outbound " +
-				"rules are only published for the machines' own firewalls, which the cloud cannot show",
+			"admin_cidrs":  "the cloud holds no security groups for this network: only the machines' own firewalls apply admin_cidrs",
+			"egress_allow": "the cloud holds no security groups for this network: nothing the cloud shows denies egress",
 		}
+		return s, nil
+	}
+	// A tier without its group is enforced by nothing the cloud shows
+	// (on OVHcloud its ports fall back on the project's default group).
+	var ungrouped []string
+	for _, tier := range cloud.Tiers {
+		if n.Subnets[tier].SecurityGroupID == "" {
+			ungrouped = append(ungrouped, tier)
+		}
+	}
+	if len(ungrouped) > 0 {
+		why := fmt.Sprintf("the %s tier(s) have no security group in the cloud (deleted outside Terraform, or made "+
+			"before the provider managed them): apply the network to make them", strings.Join(ungrouped, ", "))
+		s.Unreadable = map[string]string{"admin_cidrs": why, "egress_allow": why}
 		return s, nil
 	}
 	for _, r := range n.Rules {

@@ -93,7 +93,7 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"network_id": schema.StringAttribute{
 				MarkdownDescription: "The `id` of the `health_warehouse_network` the bastion goes in: its `bastion` tier's " +
-					"subnet (and security group on OUTSCALE, gateway on OVHcloud) receive the bastion." + replaced,
+					"subnet and security group (and gateway on OVHcloud) receive the bastion." + replaced,
 				Required:      true,
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{replaceUnlessAdopting()},
@@ -203,8 +203,8 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"network_rules": schema.ListNestedAttribute{
 				MarkdownDescription: "The network's rules, which the bastion's own firewall applies: set it to " +
-					"`health_warehouse_network.<name>.rules`. On OVHcloud, whose API holds no rules, the firewall is their " +
-					"only enforcement; on OUTSCALE it repeats the security groups. Changing the inbound rules (such as the " +
+					"`health_warehouse_network.<name>.rules`. The firewall repeats the tier's security group (OUTSCALE's, " +
+					"OpenStack Neutron's on OVHcloud), as defence in depth. Changing the inbound rules (such as the " +
 					"network's `admin_cidrs`) replaces the bastion, whose firewall is set at first boot: this keeps the " +
 					"firewall and the network from ever disagreeing. The firewall applies the inbound rules only: a change " +
 					"in the outbound rules alone (the network's `egress_allow`) is recorded in place.",

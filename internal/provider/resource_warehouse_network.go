@@ -91,12 +91,17 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 			"could reach `0.0.0.0/0`.\n\n" +
 			"**What each cloud enforces.** On OUTSCALE the rules are security groups, one per tier, made without the rule " +
 			"letting everything out that OUTSCALE gives new groups; object storage is reached through a Net access point " +
-			"to OOS, which the outbound rules name by its service id. On OVHcloud the public API offers no security groups " +
-			"(they exist only in OpenStack Neutron), so `rules_enforcement` is `host-firewall`: the rules, inbound and " +
-			"outbound, are published for the machines of each tier to apply. The bastion's and the key manager's " +
-			"firewalls apply the inbound ones; no firewall applies the outbound ones yet, so on OVHcloud the gateway lets " +
-			"every tier out and egress is not enforced. OVHcloud also offers no private S3 endpoint on the vRack, so " +
-			"storage traffic leaves through the gateway's address over TLS; restrict buckets to `egress_ips`.",
+			"to OOS, which the outbound rules name by its service id. On OVHcloud the rules are OpenStack Neutron security " +
+			"groups, one per tier (`cloud_ids[\"security_group.<tier>\"]`), made without the two rules letting everything " +
+			"out that Neutron gives new groups, through an OpenStack user of the project made for the network " +
+			"(`cloud_ids[\"openstack_user\"]`, deleted with it; its password is never stored: each provider run gives it a " +
+			"new one). The bastion's port is put in its tier's group; put your own instances' ports in their tier's group. " +
+			"OVHcloud publishes no address block for object storage, so the outbound rules to it name the addresses its " +
+			"regional endpoint resolves to when the provider runs (if they change, the next plan shows it). OVHcloud also " +
+			"offers no private S3 endpoint on the vRack, so storage traffic leaves through the gateway's address over TLS; " +
+			"restrict buckets to `egress_ips`. On both clouds `rules_enforcement` is `security-groups`, and the rules are " +
+			"also published for the machines' own firewalls, which the bastion and the key manager apply as defence in " +
+			"depth.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The network's id in the cloud: the Net id (`vpc-…`) on OUTSCALE, the private network " +
@@ -233,14 +238,14 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"id":                schema.StringAttribute{MarkdownDescription: "The subnet's id in the cloud.", Computed: true},
 					"cidr":              schema.StringAttribute{MarkdownDescription: "The subnet's CIDR block.", Computed: true},
-					"security_group_id": schema.StringAttribute{MarkdownDescription: "The tier's security group (OUTSCALE); empty on OVHcloud.", Computed: true},
+					"security_group_id": schema.StringAttribute{MarkdownDescription: "The tier's security group: `sg-…` on OUTSCALE, a Neutron security group id on OVHcloud.", Computed: true},
 					"route_table_id":    schema.StringAttribute{MarkdownDescription: "The route table of the subnet (OUTSCALE); empty on OVHcloud.", Computed: true},
 				}},
 			},
 			"rules": schema.ListNestedAttribute{
 				MarkdownDescription: "Every rule in force, inbound and outbound, known at plan time. Anything not listed is " +
 					"denied, both ways. A rule deleted or added outside Terraform shows up as a change in the next plan, which " +
-					"restores this list. On OVHcloud the rules are published for the machines' own firewalls (see above).",
+					"restores this list, on both clouds: the rules are read back from the tiers' security groups.",
 				Computed: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"tier": schema.StringAttribute{MarkdownDescription: "The tier the rule belongs to.", Computed: true},
@@ -272,8 +277,10 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 				}},
 			},
 			"rules_enforcement": schema.StringAttribute{
-				MarkdownDescription: "How the cloud enforces `rules`: `security-groups` (OUTSCALE), or `host-firewall` " +
-					"(OVHcloud, whose API has no security groups: each machine's own firewall applies the rules).",
+				MarkdownDescription: "How the cloud enforces `rules`: `security-groups` on both clouds (OUTSCALE security " +
+					"groups, OpenStack Neutron security groups on OVHcloud), one per tier, denying both ways what no rule allows. " +
+					"The machines' own firewalls (the bastion's, the key manager's) apply the rules again, as defence in depth. " +
+					"`host-firewall` was the value on OVHcloud before its security groups were managed.",
 				Computed: true,
 			},
 			"storage_path": schema.StringAttribute{
@@ -292,7 +299,8 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 				MarkdownDescription: "Ids of every cloud object behind the network, by role: on OUTSCALE `net`, " +
 					"`subnet.<tier>`, `security_group.<tier>`, `route_table.public`, `route_table.private`, " +
 					"`internet_service`, `public_ip.nat`, `nat_service`, `net_access_point`; on OVHcloud `network`, " +
-					"`network.openstack`, `subnet.<tier>`, `gateway`, `gateway_interface.<tier>`.",
+					"`network.openstack`, `subnet.<tier>`, `gateway`, `gateway_interface.<tier>`, `security_group.<tier>` " +
+					"(Neutron) and `openstack_user` (the OpenStack user that manages the groups).",
 				Computed:    true,
 				ElementType: types.StringType,
 			},
@@ -419,7 +427,7 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 			plan.RulesEnforcement = types.StringValue(cloud.EnforcedBySecurityGroups)
 			plan.StoragePath = types.StringValue(cloud.StorageViaNetAccessPoint)
 		case cloud.OVH:
-			plan.RulesEnforcement = types.StringValue(cloud.EnforcedByHostFirewall)
+			plan.RulesEnforcement = types.StringValue(cloud.EnforcedBySecurityGroups)
 			plan.StoragePath = types.StringValue(cloud.StorageViaGateway)
 			if !plan.NATEgress.IsUnknown() && !plan.NATEgress.ValueBool() {
 				resp.Diagnostics.AddAttributeError(path.Root("nat_egress"), "NAT Egress Required on OVHcloud",
@@ -451,13 +459,16 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 	// until apply even when nothing in the configuration changed: a subnet
 	// deleted out of band leaves the layout as the only difference, which
 	// Terraform's proposed plan does not show in the computed attributes.
+	// A tier without its security group (deleted out of band, or a network
+	// made before OVHcloud's groups were managed) gets one, of a new id.
 	if state != nil {
 		sameLayout, sameNAT := plan.SubnetCIDRs.Equal(state.SubnetCIDRs), plan.NATEgress.Equal(state.NATEgress)
+		groupsMade := tierWithoutGroup(state.Subnets)
 		plan.Subnets, plan.CloudIDs, plan.EgressIPs = state.Subnets, state.CloudIDs, state.EgressIPs
-		if !sameLayout {
+		if !sameLayout || groupsMade {
 			plan.Subnets = types.MapUnknown(types.ObjectType{AttrTypes: subnetAttrTypes})
 		}
-		if !sameLayout || !sameNAT {
+		if !sameLayout || !sameNAT || groupsMade {
 			plan.CloudIDs = types.MapUnknown(types.StringType)
 		}
 		if !sameNAT {
@@ -660,4 +671,24 @@ func outboundFacts(rules []cloud.Rule) []compliance.OutboundRule {
 		}
 	}
 	return out
+}
+
+// tierWithoutGroup says whether a tier of subnets (the state's) has no
+// security group id.
+func tierWithoutGroup(subnets types.Map) bool {
+	if subnets.IsNull() || subnets.IsUnknown() {
+		return false
+	}
+	elements := subnets.Elements()
+	for _, tier := range cloud.Tiers {
+		o, ok := elements[tier].(types.Object)
+		if !ok || o.IsNull() || o.IsUnknown() {
+			return true
+		}
+		id, ok := o.Attributes()["security_group_id"].(types.String)
+		if !ok || id.IsNull() || id.ValueString() == "" {
+			return true
+		}
+	}
+	return false
 }

@@ -31,7 +31,7 @@ func outboundRule(tier, protocol string, from, to int64, destination, purpose st
 
 // With no egress_allow, a tier sends traffic only to the tiers it talks to
 // and to object storage; the kms tier to nothing. The plan shows it, and
-// on OUTSCALE the emulator holds exactly those outbound rules: no group
+// the emulator holds exactly those outbound rules: no group
 // keeps the rule letting everything out.
 func TestAccWarehouseNetwork_egressDeniedByDefault(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
@@ -63,14 +63,18 @@ func TestAccWarehouseNetwork_egressDeniedByDefault(t *testing.T) {
 	})
 }
 
-// checkOutboundInTheCloud checks, on OUTSCALE, the outbound rules the
-// emulator holds in each tier's security group: how many sources each has
-// (OAPI gathers the destinations of one port range under one rule), and
+// checkOutboundInTheCloud checks the outbound rules the emulator holds in
+// each tier's security group: on OUTSCALE how many sources each has (OAPI
+// gathers the destinations of one port range under one rule), on OVHcloud
+// how many Neutron rules (checkNeutronGroups), and
 // that none lets traffic out to 0.0.0.0/0.
 func checkOutboundInTheCloud(emu *emulator.Emulator, cloudName string, want map[string]int) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		if cloudName != cloud.Outscale || emu == nil {
-			return nil // OVHcloud's API holds no rules; a real cloud is read by the provider itself
+		if emu == nil {
+			return nil // a real cloud is read by the provider itself
+		}
+		if cloudName == cloud.OVH {
+			return checkNeutronGroups(emu, nil, want)(s)
 		}
 		attrs := s.RootModule().Resources[networkAddr].Primary.Attributes
 		for tier, count := range want {

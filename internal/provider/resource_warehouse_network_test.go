@@ -42,7 +42,8 @@ func TestAccWarehouseNetwork_basic(t *testing.T) {
 		var sg knownvalue.Check = knownvalue.StringRegexp(regexp.MustCompile(`^sg-`))
 		enforcement, storage := cloud.EnforcedBySecurityGroups, cloud.StorageViaNetAccessPoint
 		if cloudName == cloud.OVH {
-			enforcement, storage, sg = cloud.EnforcedByHostFirewall, cloud.StorageViaGateway, knownvalue.StringExact("")
+			storage = cloud.StorageViaGateway
+			sg = knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`))
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -146,12 +147,13 @@ resource "health_warehouse_network" "test" {
 func TestAccWarehouseNetwork_import(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emu := acctest.PrivateEmulator(t)
-		// OVHcloud's API holds no rules nor tags: an import cannot recover
-		// them, and the next apply sets them again.
+		// OVHcloud's API holds no tags: an import cannot recover them, and
+		// the next apply sets them again. Its rules come back from the
+		// tiers' Neutron security groups.
 		ignore := []string{"timeouts"}
 		ovhOnly, importAction := false, plancheck.ResourceActionNoop
 		if cloudName == cloud.OVH {
-			ignore = append(ignore, "admin_cidrs", "rules", "tags")
+			ignore = append(ignore, "tags")
 			ovhOnly, importAction = true, plancheck.ResourceActionUpdate
 		}
 		name := acctest.RandomName("net")
@@ -174,7 +176,7 @@ func TestAccWarehouseNetwork_import(t *testing.T) {
 					ImportState:     true,
 					ImportStateKind: resource.ImportBlockWithID,
 					// On OVHcloud the plan that imports also writes back the
-					// tags and rules, in place, touching no cloud object.
+					// tags, in place, touching no cloud object.
 					ExpectNonEmptyPlan: ovhOnly,
 					ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(networkAddr, importAction),

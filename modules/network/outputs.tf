@@ -24,7 +24,7 @@ output "rules" {
 }
 
 output "rules_enforcement" {
-  description = "How the cloud enforces the rules: security-groups (OUTSCALE) or host-firewall (OVHcloud)."
+  description = "How the cloud enforces the rules: security-groups on both clouds (OpenStack Neutron's on OVHcloud)."
   value       = health_warehouse_network.this.rules_enforcement
 }
 

@@ -14,8 +14,10 @@ import (
 
 // A warehouse bastion on OVHcloud is an instance on the network's private
 // network, in its bastion subnet, with a floating IP reached through the
-// network's gateway. The API has no security groups: the bastion's own
-// firewall (nftables, from the user-data) applies the network's rules.
+// network's gateway. Its private port is put in the bastion tier's Neutron
+// security group (secgroups.go), and in no other; its own firewall
+// (nftables, from the user-data) applies the network's rules again, as
+// defence in depth.
 //
 // What the API cannot hold:
 //   - tags: instances have none; the resource keeps them in its state;
@@ -210,6 +212,9 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 		return fmt.Errorf("the instance %s is active but no floating IP reaches its address %s", b.ID, ip)
 	}
 	b.CloudIDs[keyFloatingIP] = fip.ID
+	if err := c.putInSecurityGroup(ctx, spec.Network, cloud.TierBastion, b.ID); err != nil {
+		return err
+	}
 	// The provisional name goes last: until then, a create that dies
 	// leaves the instance recognisable (see removeLeftoverInstances).
 	if name != spec.Name {

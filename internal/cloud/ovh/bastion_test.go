@@ -2,6 +2,7 @@ package ovh_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -50,6 +51,21 @@ func TestBastion_createReadDelete(t *testing.T) {
 		b.ImageID != spec.ImageID || b.Name != spec.Name || b.NetworkID != n.ID || b.UserData != nil || b.UserDataSHA256 != "" ||
 		!strings.HasPrefix(b.PrivateIP, "10.70.0.") || b.CloudIDs["floating_ip"] == "" || b.Tags["owner"] != "data-office" {
 		t.Fatalf("bastion = %+v", b)
+	}
+	// The instance's private port is in the bastion tier's Neutron group,
+	// and in no other.
+	obj, found, err := emu.Control().Object(ctx, "ovh.instances", b.ID)
+	if err != nil || !found {
+		t.Fatalf("the instance in the emulator: found=%v, %v", found, err)
+	}
+	var port struct {
+		SecurityGroups []string `json:"security_groups"`
+	}
+	if err := json.Unmarshal(obj.Doc, &port); err != nil {
+		t.Fatal(err)
+	}
+	if want := n.CloudIDs["security_group.bastion"]; len(port.SecurityGroups) != 1 || port.SecurityGroups[0] != want {
+		t.Fatalf("the bastion's port is in the groups %v, want only %s", port.SecurityGroups, want)
 	}
 	// After an import: the instance id alone finds the network and the floating IP.
 	again, err := c.ReadBastion(ctx, cloud.Bastion{ID: b.ID})

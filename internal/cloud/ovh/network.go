@@ -26,11 +26,13 @@ import (
 //     S3 endpoint on the vRack (vRack Services only attach Enterprise File
 //     Storage).
 //
+//   - one security group per tier in OpenStack Neutron, holding the tier
+//     rules both ways, reached as an OpenStack user of the project made for
+//     the network (openstack.go, secgroups.go): the API v1 has no security
+//     groups. Read returns the rules the groups hold. The rules are also
+//     published for the machines' own firewalls, as defence in depth.
+//
 // What the API cannot hold:
-//   - security groups: the API v1 has none (they exist only in OpenStack
-//     Neutron, which it does not expose), so the tier rules are published
-//     for each tier's machines to apply in their own firewall; the rules
-//     are the spec's, and Read returns the caller's unchanged;
 //   - tags: private networks and subnets have none, and Read returns the
 //     caller's unchanged;
 //   - subnet names: tiers are told apart by their blocks (see tiersOf);
@@ -81,7 +83,7 @@ func (c *Client) CreateNetwork(ctx context.Context, spec cloud.NetworkSpec) (clo
 		Subnets:          map[string]cloud.Subnet{},
 		Rules:            cloud.DesiredRules(spec),
 		Tags:             spec.Tags,
-		RulesEnforcement: cloud.EnforcedByHostFirewall,
+		RulesEnforcement: cloud.EnforcedBySecurityGroups,
 		StoragePath:      cloud.StorageViaGateway,
 		CloudIDs:         map[string]string{},
 	}
@@ -113,6 +115,9 @@ func (c *Client) build(ctx context.Context, n *cloud.Network, spec cloud.Network
 		if err := c.makeGateway(ctx, n); err != nil {
 			return err
 		}
+	}
+	if err := c.convergeSecurityGroups(ctx, n, cloud.DesiredRules(spec)); err != nil {
+		return err
 	}
 	if provisional != n.Name {
 		if err := c.renameNetwork(ctx, n.ID, n.Name); err != nil {
@@ -397,8 +402,9 @@ func (c *Client) attachSubnets(ctx context.Context, n *cloud.Network, g gateway)
 	})
 }
 
-// ReadNetwork implements cloud.Networks. The cloud holds neither the rules
-// nor tags of the network (see the top of this file): they are ref's.
+// ReadNetwork implements cloud.Networks. The rules are those the tiers'
+// security groups hold; the cloud holds no tags (see the top of this
+// file): they are ref's.
 func (c *Client) ReadNetwork(ctx context.Context, ref cloud.Network) (cloud.Network, error) {
 	if err := c.networkSettings(); err != nil {
 		return cloud.Network{}, err
@@ -416,6 +422,8 @@ type observed struct {
 	openstackID string            // "" when the network is not in the region
 	subnets     map[string]subnet // by tier
 	gateway     *gateway          // nil without NAT egress
+	groups      *secGroups        // the tiers' security groups
+	storage     []string          // object storage's addresses, for the groups' rules
 }
 
 // observe reads the private network ref.ID names, its subnets in the
@@ -450,6 +458,14 @@ func (c *Client) observe(ctx context.Context, ref cloud.Network) (*observed, err
 	o.subnets = tiersOf(here, ref)
 	gateways := attachedGateways(regional, o.openstackID, here, ref.CloudIDs[keyGateway])
 	o.gateway = pickGateway(gateways, ref.CloudIDs[keyGateway], gatewayName(pn.Name))
+	if o.groups, err = c.readSecurityGroups(ctx, pn.ID, ref.CloudIDs); err != nil {
+		return nil, err
+	}
+	if len(o.groups.byTier) > 0 {
+		// Unresolved, a rule to object storage reads as the addresses it
+		// names: drift, which the next apply reports with the cause.
+		o.storage, _ = c.objectStorageCIDRs(ctx)
+	}
 	return o, nil
 }
 
@@ -551,9 +567,8 @@ func (o *observed) network(ref cloud.Network, region string) cloud.Network {
 		CIDR:             ref.CIDR,
 		Region:           region,
 		Subnets:          map[string]cloud.Subnet{},
-		Rules:            ref.Rules, // the API holds no rules: see the top of this file
-		Tags:             ref.Tags,  // nor tags
-		RulesEnforcement: cloud.EnforcedByHostFirewall,
+		Tags:             ref.Tags, // the API holds no tags: see the top of this file
+		RulesEnforcement: cloud.EnforcedBySecurityGroups,
 		StoragePath:      cloud.StorageViaGateway,
 		CloudIDs:         map[string]string{keyNetwork: o.private.ID},
 	}
@@ -568,6 +583,11 @@ func (o *observed) network(ref cloud.Network, region string) cloud.Network {
 	}
 	if n.CIDR == "" {
 		n.CIDR = coveringBlock(blocks)
+	}
+	n.Rules = []cloud.Rule{}
+	if o.groups != nil {
+		n.Rules = o.groups.rules(o.storage)
+		o.groups.record(&n)
 	}
 	if g := o.gateway; g != nil {
 		n.NATEgress, n.EgressIPs = true, g.publicIPs()
@@ -607,9 +627,10 @@ func coveringBlock(blocks []string) string {
 }
 
 // UpdateNetwork implements cloud.Networks: it renames the private network,
-// makes the subnets deleted out of band again, and makes or deletes the
-// gateway as NAT egress turns on or off, attaching every tier to it. Rules
-// and tags are the spec's: the cloud holds neither.
+// makes the subnets deleted out of band again, makes or deletes the
+// gateway as NAT egress turns on or off, attaching every tier to it, and
+// brings the security groups and their rules to the spec's. Tags are the
+// spec's: the cloud holds none.
 func (c *Client) UpdateNetwork(ctx context.Context, current cloud.Network, spec cloud.NetworkSpec) (cloud.Network, error) {
 	if err := c.networkSettings(); err != nil {
 		return current, err
@@ -619,7 +640,7 @@ func (c *Client) UpdateNetwork(ctx context.Context, current cloud.Network, spec 
 		return current, fmt.Errorf("reading the network %s before updating it: %w", current.ID, err)
 	}
 	n := o.network(current, c.cfg.Region)
-	n.Rules, n.Tags = cloud.DesiredRules(spec), spec.Tags
+	n.Tags = spec.Tags
 	if err := c.converge(ctx, &n, o, spec); err != nil {
 		return n, fmt.Errorf("updating the network %s: %w", current.ID, err)
 	}
@@ -658,6 +679,15 @@ func (c *Client) converge(ctx context.Context, n *cloud.Network, o *observed, sp
 			return err
 		}
 	}
+	if err := c.convergeGateway(ctx, n, o, spec); err != nil {
+		return err
+	}
+	return c.convergeSecurityGroups(ctx, n, cloud.DesiredRules(spec))
+}
+
+// convergeGateway makes or deletes the gateway as spec's NAT egress asks,
+// and attaches every tier to it.
+func (c *Client) convergeGateway(ctx context.Context, n *cloud.Network, o *observed, spec cloud.NetworkSpec) error {
 	switch g := o.gateway; {
 	case spec.NATEgress && g == nil:
 		return c.makeGateway(ctx, n)
@@ -707,6 +737,11 @@ func (c *Client) DeleteNetwork(ctx context.Context, n cloud.Network) error {
 func (c *Client) teardown(ctx context.Context, n cloud.Network) error {
 	if n.ID == "" {
 		return nil // the create failed before the private network existed
+	}
+	// The groups first: they are the network's only objects outside the
+	// API v1, found by its id alone.
+	if err := c.deleteSecurityGroups(ctx, n.ID, n.CloudIDs); err != nil {
+		return err
 	}
 	pn, err := c.getNetwork(ctx, n.ID)
 	if isNotFound(err) {

@@ -75,7 +75,8 @@ func operator(t *testing.T, emu *emulator.Emulator) *ovhsdk.Client {
 }
 
 var allCloudIDKeys = []string{"gateway", "gateway_interface.bastion", "gateway_interface.compute", "gateway_interface.data",
-	"gateway_interface.kms", "network", "network.openstack", "subnet.bastion", "subnet.compute", "subnet.data", "subnet.kms"}
+	"gateway_interface.kms", "network", "network.openstack", "openstack_user", "security_group.bastion", "security_group.compute",
+	"security_group.data", "security_group.kms", "subnet.bastion", "subnet.compute", "subnet.data", "subnet.kms"}
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
@@ -84,7 +85,7 @@ func assertComplete(t *testing.T, n cloud.Network, spec cloud.NetworkSpec) {
 	t.Helper()
 	if !regexp.MustCompile(`^pn-[0-9]+_[0-9]+$`).MatchString(n.ID) || n.Name != spec.Name || n.CIDR != spec.CIDR ||
 		n.Region != emulator.DefaultOVHRegion || !n.NATEgress || len(n.EgressIPs) != 1 ||
-		n.RulesEnforcement != cloud.EnforcedByHostFirewall || n.StoragePath != cloud.StorageViaGateway {
+		n.RulesEnforcement != cloud.EnforcedBySecurityGroups || n.StoragePath != cloud.StorageViaGateway {
 		t.Fatalf("network = %+v", n)
 	}
 	if got := slices.Sorted(maps.Keys(n.CloudIDs)); !reflect.DeepEqual(got, allCloudIDKeys) {
@@ -94,8 +95,8 @@ func assertComplete(t *testing.T, n cloud.Network, spec cloud.NetworkSpec) {
 		t.Errorf("CloudIDs = %v", n.CloudIDs)
 	}
 	for _, tier := range cloud.Tiers {
-		want := cloud.Subnet{ID: n.CloudIDs["subnet."+tier], CIDR: spec.Subnets[tier]}
-		if n.Subnets[tier] != want || !uuidPattern.MatchString(want.ID) || !uuidPattern.MatchString(n.CloudIDs["gateway_interface."+tier]) {
+		want := cloud.Subnet{ID: n.CloudIDs["subnet."+tier], CIDR: spec.Subnets[tier], SecurityGroupID: n.CloudIDs["security_group."+tier]}
+		if n.Subnets[tier] != want || !uuidPattern.MatchString(want.ID) || !uuidPattern.MatchString(want.SecurityGroupID) || !uuidPattern.MatchString(n.CloudIDs["gateway_interface."+tier]) {
 			t.Errorf("subnet %s = %+v, want %+v with an interface of the gateway", tier, n.Subnets[tier], want)
 		}
 	}
@@ -124,8 +125,9 @@ func TestNetwork_createAndRead(t *testing.T) {
 		t.Fatalf("read back:\n%+v\ncreated:\n%+v", read, n)
 	}
 	// One private network, four subnets, one gateway; its operation is
-	// kept while the gateway exists.
-	if left := objects(t, emu); len(left) != 7 {
+	// kept while the gateway exists. In Neutron, through an OpenStack
+	// user: a group per tier, holding one Neutron rule per tier rule.
+	if left := objects(t, emu); len(left) != 7+1+len(cloud.Tiers)+len(n.Rules) {
 		t.Errorf("objects in the emulator: %v", left)
 	}
 }
@@ -140,7 +142,7 @@ func TestNetwork_withoutNATEgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.NATEgress || len(n.EgressIPs) != 0 || n.CloudIDs["gateway"] != "" || len(n.CloudIDs) != 6 || len(n.Subnets) != 4 {
+	if n.NATEgress || len(n.EgressIPs) != 0 || n.CloudIDs["gateway"] != "" || len(n.CloudIDs) != 11 || len(n.Subnets) != 4 {
 		t.Fatalf("network without NAT egress = %+v", n)
 	}
 }
@@ -263,8 +265,9 @@ func TestNetwork_subnetDeletedBehindTheAPI(t *testing.T) {
 }
 
 // After an import Read knows only the id: the tiers come from the subnets'
-// addresses, the block from the subnets, and the rules and tags, which the
-// API does not hold, stay empty.
+// addresses, the block from the subnets, the rules from the security groups
+// found by their description, and the tags, which the API does not hold,
+// stay empty.
 func TestNetwork_importReadsTiersByAddress(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
@@ -284,7 +287,7 @@ func TestNetwork_importReadsTiersByAddress(t *testing.T) {
 	}
 	want := n
 	want.CIDR = "10.50.0.0/22" // the smallest block holding the subnets
-	want.Rules, want.Tags = nil, nil
+	want.Tags = nil
 	if !reflect.DeepEqual(imported, want) {
 		t.Fatalf("imported:\n%+v\nwant:\n%+v", imported, want)
 	}
@@ -421,11 +424,12 @@ func TestNetwork_partialCreate(t *testing.T) {
 	if _, err := client(t, appKeyConfig(emu)).CreateNetwork(ctx, networkSpec(t, "wh-count", "10.45.0.0/16")); err != nil {
 		t.Fatal(err)
 	}
-	// The private network, four subnets, the gateway and three interfaces
-	// are POSTs; the network's rename from its provisional name is a PUT.
+	// The private network, four subnets, the gateway, three interfaces and
+	// the OpenStack user are POSTs; the network's rename from its
+	// provisional name is a PUT. (Neutron's calls are not the API's.)
 	posts, puts := callsOf(t, emu, "POST"), callsOf(t, emu, "PUT")
-	if posts != 9 || puts != 1 || callsOf(t, emu, "DELETE") != 0 {
-		t.Fatalf("a create makes %d POSTs and %d PUTs, want 9 and 1", posts, puts)
+	if posts != 10 || puts != 1 || callsOf(t, emu, "DELETE") != 0 {
+		t.Fatalf("a create makes %d POSTs and %d PUTs, want 10 and 1", posts, puts)
 	}
 	want := kindsOf(t, emu)
 	// A PUT is retried unless refused.

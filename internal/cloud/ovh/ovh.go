@@ -85,10 +85,20 @@ type Client struct {
 	pool     *pool
 	limiter  *cloud.Limiter // the API's calls (v1 and v2, OKMS included)
 	// storageLimiter paces object storage (S3), another service, whose
-	// calls do not count against the API's limits, at the same rate.
-	storageLimiter *cloud.Limiter
-	retry          cloud.RetryPolicy
-	log            cloud.Logger
+	// calls do not count against the API's limits, at the same rate;
+	// openstackLimiter likewise paces Keystone and Neutron (openstack.go).
+	storageLimiter   *cloud.Limiter
+	openstackLimiter *cloud.Limiter
+	// transport carries the OpenStack calls, userAgent names the provider
+	// in them; sessions are the OpenStack users' clients (openstack.go).
+	transport http.RoundTripper
+	userAgent string
+	sessions  *sessions
+	// storageAddrs are object storage's addresses, for the security
+	// groups' outbound rules (secgroups.go).
+	storageAddrs storageAddresses
+	retry        cloud.RetryPolicy
+	log          cloud.Logger
 	// creating holds the provisional names of the creates in progress,
 	// whose objects are no leftovers (see cloud.InFlight).
 	creating *cloud.InFlight
@@ -130,6 +140,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
+	c.transport, c.userAgent, c.sessions = transport, opts.UserAgent, &sessions{}
 	if c.oauth2 && cfg.ClientID != "" && cfg.ClientSecret != "" {
 		tokenURL, ok := oauth2TokenURLs[endpoint]
 		if !ok {
@@ -157,7 +168,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 	if rps <= 0 {
 		rps = cloud.DefaultRequestsPerSecond[cloud.OVH]
 	}
-	c.limiter, c.storageLimiter = cloud.NewLimiter(rps), cloud.NewLimiter(rps)
+	c.limiter, c.storageLimiter, c.openstackLimiter = cloud.NewLimiter(rps), cloud.NewLimiter(rps), cloud.NewLimiter(rps)
 	return c, nil
 }
 

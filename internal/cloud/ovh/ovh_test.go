@@ -55,12 +55,13 @@ func assertInProgress(t *testing.T, err error, want string) {
 func appKeyConfig(emu *emulator.Emulator) ovh.Config {
 	return ovh.Config{Endpoint: emu.OVHEndpoint(), ApplicationKey: emulator.DefaultOVHApplicationKey,
 		ApplicationSecret: emulator.DefaultOVHApplicationSecret, ConsumerKey: emulator.DefaultOVHConsumerKey,
-		ProjectID: emulator.DefaultOVHProjectID, Region: emulator.DefaultOVHRegion}
+		ProjectID: emulator.DefaultOVHProjectID, Region: emulator.DefaultOVHRegion, StorageEndpoint: emu.S3Endpoint()}
 }
 
 func oauth2Config(emu *emulator.Emulator) ovh.Config {
 	return ovh.Config{Endpoint: emu.OVHEndpoint(), ClientID: emulator.DefaultOVHClientID,
-		ClientSecret: emulator.DefaultOVHClientSecret, ProjectID: emulator.DefaultOVHProjectID, Region: emulator.DefaultOVHRegion}
+		ClientSecret: emulator.DefaultOVHClientSecret, ProjectID: emulator.DefaultOVHProjectID, Region: emulator.DefaultOVHRegion,
+		StorageEndpoint: emu.S3Endpoint()}
 }
 
 func TestIdentity_bothAuthenticationMethods(t *testing.T) {

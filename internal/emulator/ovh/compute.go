@@ -431,6 +431,9 @@ type instanceRecord struct {
 	PrivateIP string `json:"private_ip,omitempty"`
 	PortID    string `json:"port_id,omitempty"`
 	GatewayIP string `json:"gateway_ip,omitempty"`
+	// SecurityGroups are the Neutron security groups on the private port
+	// (neutron_ports.go).
+	SecurityGroups []string `json:"security_groups,omitempty"`
 	// UserData is kept as sent; the API never shows it.
 	UserData string `json:"user_data,omitempty"`
 }

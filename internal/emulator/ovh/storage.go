@@ -136,6 +136,8 @@ type userRecord struct {
 	Policy string `json:"policy,omitempty"`
 	// Since is when the user entered its status.
 	Since time.Time `json:"since"`
+	// Password is the user's OpenStack password (see keystone.go).
+	Password passwordRecord `json:"password"`
 }
 
 // role describes a role; the ids and permissions are the emulator's
@@ -255,10 +257,12 @@ func createUser(c *call) (any, error) {
 				u.Roles = append(u.Roles, role(r))
 			}
 		}
+		password := randomHex(16)
+		u.Password = newPassword(password)
 		if err := store.Put(tx, collUsers, strconv.FormatInt(u.ID, 10), u); err != nil {
 			return nil, err
 		}
-		return apiUserDetail{apiUser: u.apiUser, Password: randomHex(16)}, nil
+		return apiUserDetail{apiUser: u.apiUser, Password: password}, nil
 	})
 }
 
@@ -362,7 +366,11 @@ func regeneratePassword(c *call) (any, error) {
 		if u.Status != userOK {
 			return nil, errBadRequest("The user %d is not ready (status %s)", u.ID, u.Status) // unverified
 		}
-		return apiUserDetail{apiUser: u.apiUser, Password: randomHex(16)}, nil
+		// The new password replaces the old one in Keystone, which revokes
+		// the tokens issued before.
+		password := randomHex(16)
+		u.Password = newPassword(password)
+		return apiUserDetail{apiUser: u.apiUser, Password: password}, store.Put(tx, collUsers, strconv.FormatInt(u.ID, 10), u)
 	})
 }
 
@@ -401,7 +409,9 @@ func getOpenrc(c *call) (any, error) {
 		}
 		var b strings.Builder
 		b.WriteString("#!/usr/bin/env bash\n\n")
-		fmt.Fprintf(&b, "export OS_AUTH_URL=https://auth.cloud.ovh.net/%s/\n", version)
+		// The real file names https://auth.cloud.ovh.net/<version>/; the
+		// emulator's Keystone answers on its own listener (keystone.go).
+		fmt.Fprintf(&b, "export OS_AUTH_URL=%s%s/%s/\n", baseURL(c.r), KeystonePrefix, version)
 		if version == "v3" {
 			b.WriteString("export OS_IDENTITY_API_VERSION=3\n")
 			b.WriteString("export OS_USER_DOMAIN_NAME=${OS_USER_DOMAIN_NAME:-\"Default\"}\n")

@@ -26,7 +26,7 @@ run "ovh_defaults" {
     error_message = "expected a private network with four subnets, got ${output.id}"
   }
   assert {
-    condition     = output.rules_enforcement == "host-firewall" && length(output.egress_ips) == 1
-    error_message = "OVHcloud publishes the rules for host firewalls and leaves through its gateway's address"
+    condition     = output.rules_enforcement == "security-groups" && length(output.egress_ips) == 1
+    error_message = "OVHcloud enforces the rules with Neutron security groups and leaves through its gateway's address"
   }
 }

@@ -79,8 +79,11 @@ refresh and reports every control on each of them, with the evidence: what the c
 the configuration says. A bucket whose versioning was suspended outside Terraform is reported as
 failing HW-STO-01 before the next apply restores it. Where a cloud does not hold a setting, the control
 is ` + "`unknown`" + ` and the evidence says why (OVHcloud returns no bastion user-data; OKMS keeps no rotation
-period). ` + "`report_markdown`" + ` and ` + "`report_json`" + ` are ready to hand in; ` + "`modules/warehouse`" + ` outputs them, and
-` + "`make demo`" + ` writes both clouds' reports to ` + "`.demo/reports/`" + `.
+period). The network's controls (HW-ADM-01, HW-NET-01) read the tiers' security groups on both clouds:
+OUTSCALE's, and OpenStack Neutron's on OVHcloud; a tier whose group is missing makes them ` + "`unknown`" + `,
+since nothing the cloud shows then filters its traffic. ` + "`report_markdown`" + ` and ` + "`report_json`" + ` are
+ready to hand in; ` + "`modules/warehouse`" + ` outputs them, and ` + "`make demo`" + ` writes both clouds' reports to
+` + "`.demo/reports/`" + `.
 
 For HW-ENC-02 the report also asks the key manager (OpenBao on OUTSCALE, the OVHcloud KMS) whether it
 holds the bucket's ` + "`kms_key_id`" + `, enabled, and asks the object store, with no key, how the bucket's five
