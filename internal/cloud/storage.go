@@ -107,6 +107,16 @@ type BucketSpec struct {
 	// addresses or blocks (OVHcloud: the warehouse network's egress_ips).
 	AllowedSourceIPs []string
 	Tags             map[string]string // the user's; keys "health:*" are the provider's
+	// AccessLogs is where the store writes a record of every request made
+	// on the bucket (S3 server access logging); nil for nowhere.
+	AccessLogs *AccessLogs
+}
+
+// AccessLogs is the target of a bucket's server access logs: a bucket of
+// the same account (OVHcloud: project) and region, and a key prefix.
+type AccessLogs struct {
+	Bucket string
+	Prefix string
 }
 
 // ObjectLock is a bucket's default retention.
@@ -146,7 +156,9 @@ type Bucket struct {
 	PolicyKind string
 	// AllowedSourceIPs are read back from the policy.
 	AllowedSourceIPs []string
-	Tags             map[string]string // the user's tags, without the provider's
+	// AccessLogs is the bucket's server access logging, nil when off.
+	AccessLogs *AccessLogs
+	Tags       map[string]string // the user's tags, without the provider's
 	// AccessKeyID is the bucket's own S3 key (OVHcloud), "" on OUTSCALE.
 	AccessKeyID string
 	// CloudIDs names the cloud objects behind the bucket besides the bucket

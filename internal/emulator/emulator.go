@@ -40,6 +40,7 @@ type Emulator struct {
 	store   store.Store
 	faults  *faults.Injector
 	handler http.Handler
+	s3      *s3.Handler
 
 	mu       sync.Mutex
 	server   *http.Server
@@ -97,6 +98,7 @@ func New(cfg Config) (*Emulator, error) {
 			return s3.Credential{AccessKey: ak, SecretKey: k.Secret, Owner: s3.OwnerPrefixOVH + k.Project,
 				User: k.UserID, Policy: k.Policy}, ok
 		}})
+	e.s3 = s3API
 	mux.Handle(s3.Prefix+"/", s3API)
 	mux.Handle(s3.Prefix, s3API)
 	mux.Handle(kms.Prefix+"/", kms.New(kms.Options{Store: st, Faults: e.faults, Tokens: cfg.OpenBao.Tokens, Now: cfg.Now}))

@@ -287,6 +287,20 @@ type caller struct {
 	keys     map[string]string // condition keys the request carries (lower case)
 }
 
+// requester names the caller in access logs: the OVHcloud user, the
+// OUTSCALE EIM user, or the account itself.
+func (c caller) requester() string {
+	switch {
+	case ownerCloud(c.owner) == "ovh":
+		return c.user
+	case c.user != "":
+		return "arn:aws:iam::" + c.accountID() + ":user/" + c.user
+	case c.accountID() != "":
+		return "arn:aws:iam::" + c.accountID() + ":root"
+	}
+	return ""
+}
+
 // accountID is the account part of the owner ("000000000001").
 func (c caller) accountID() string {
 	_, id, _ := strings.Cut(c.owner, ":")

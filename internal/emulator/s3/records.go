@@ -55,7 +55,9 @@ type Bucket struct {
 	Lifecycle         []LifecycleRule `json:"lifecycle,omitempty"`
 	Tags              []Tag           `json:"tags,omitempty"`
 	ACL               string          `json:"acl,omitempty"` // canned ACL; "" is private
-	Seq               int64           `json:"seq"`           // write counter of the bucket's versions
+	// Logging is where the bucket's server access logs go; nil: nowhere.
+	Logging *Logging `json:"logging,omitempty"`
+	Seq     int64    `json:"seq"` // write counter of the bucket's versions
 }
 
 // LockRule is a bucket's default retention.

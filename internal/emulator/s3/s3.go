@@ -112,10 +112,14 @@ type request struct {
 	region    string // from the signature's scope
 	caller    caller
 	now       time.Time
+	errorCode string // the S3 error answered, for the access log
+	authType  string // AuthHeader or QueryString, for the access log
 }
 
 // ServeHTTP serves requests under Prefix.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	rec := &recordingWriter{ResponseWriter: rw}
+	var w http.ResponseWriter = rec
 	q := &request{h: h, w: w, r: r, requestID: newRequestID(), query: r.URL.Query(), now: h.opts.Now().UTC()}
 	w.Header().Set("X-Amz-Request-Id", q.requestID)
 	w.Header().Set("Server", "emulator-s3")
@@ -148,14 +152,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			cred, _ := h.opts.Credentials(signed.AccessKey)
 			q.region = signed.Region
 			q.caller = callerOf(cred, r)
+			q.authType = "AuthHeader"
+			if signed.Presigned {
+				q.authType = "QueryString"
+			}
+			h.deliverDueLogs(q.now)
 			serve, ok := handlers[op]
 			if !ok {
 				q.fail(errNotImplemented())
-				return
-			}
-			if err := serve(q); err != nil {
+			} else if err := serve(q); err != nil {
 				q.fail(asError(err))
 			}
+			h.logAccess(q, op, rec)
 		})
 }
 
@@ -200,6 +208,7 @@ func operation(method, bucket, key string, q url.Values) string {
 			{"versions", map[string]string{"GET": "ListObjectVersions"}},
 			{"delete", map[string]string{"POST": "DeleteObjects"}},
 			{"uploads", map[string]string{"GET": "ListMultipartUploads"}},
+			{"logging", map[string]string{"GET": "GetBucketLogging", "PUT": "PutBucketLogging"}},
 		}
 		for _, s := range subresources {
 			if has(s.name) {
@@ -209,7 +218,7 @@ func operation(method, bucket, key string, q url.Values) string {
 				return "Unsupported"
 			}
 		}
-		for _, other := range []string{"cors", "website", "logging", "notification", "replication",
+		for _, other := range []string{"cors", "website", "notification", "replication",
 			"ownershipControls", "publicAccessBlock", "accelerate", "requestPayment", "intelligent-tiering",
 			"inventory", "metrics", "analytics"} {
 			if has(other) {
@@ -326,6 +335,8 @@ func init() {
 		"AbortMultipartUpload":            (*request).abortMultipartUpload,
 		"ListParts":                       (*request).listParts,
 		"ListMultipartUploads":            (*request).listMultipartUploads,
+		"GetBucketLogging":                (*request).getLogging,
+		"PutBucketLogging":                (*request).putLogging,
 	}
 }
 
@@ -358,6 +369,7 @@ type extraElement struct {
 }
 
 func (q *request) fail(e *Error) {
+	q.errorCode = e.Code
 	for k, v := range e.Header {
 		q.w.Header().Set(k, v)
 	}
