@@ -92,9 +92,27 @@ locals {
   }
 }
 
+# The audit bucket first: every zone's bucket, its own included, sends its
+# server access logs there (under access-logs/<zone>/), so that who read or
+# wrote what, when and from where is kept as long as the audit trail.
+module "audit_bucket" {
+  source = "../storage"
+
+  name                    = "${local.prefix}-audit"
+  zone                    = "audit"
+  network                 = module.network
+  restrict_to_network     = local.zones.audit.restrict
+  retention_days          = local.zones.audit.retention_days
+  noncurrent_version_days = local.zones.audit.noncurrent_version
+  access_logs             = { bucket = "${local.prefix}-audit", prefix = "access-logs/audit/" }
+  force_destroy           = var.retire
+  tags                    = local.tags
+  compliance_exceptions   = var.compliance_exceptions.storage
+}
+
 module "bucket" {
   source   = "../storage"
-  for_each = local.zones
+  for_each = { for z, v in local.zones : z => v if z != "audit" }
 
   name                    = "${local.prefix}-${each.key}"
   zone                    = each.key
@@ -103,9 +121,19 @@ module "bucket" {
   restrict_to_network     = each.value.restrict
   retention_days          = each.value.retention_days
   noncurrent_version_days = each.value.noncurrent_version
+  access_logs             = { bucket = module.audit_bucket.name, prefix = "access-logs/${each.key}/" }
   force_destroy           = var.retire
   tags                    = local.tags
   compliance_exceptions   = var.compliance_exceptions.storage
+}
+
+moved {
+  from = module.bucket["audit"]
+  to   = module.audit_bucket
+}
+
+locals {
+  buckets = merge(module.bucket, { audit = module.audit_bucket })
 }
 
 # OVHcloud: the bastion ships with the audit bucket's own key, whose secret is
@@ -113,7 +141,7 @@ module "bucket" {
 # (On OUTSCALE this would be the account's own keys: the operator passes a key.)
 ephemeral "health_warehouse_storage_credentials" "audit" {
   count  = local.on_ovh && var.audit_access_key_id == null ? 1 : 0
-  bucket = module.bucket["audit"].id
+  bucket = local.buckets["audit"].id
 }
 
 locals {
@@ -131,10 +159,10 @@ module "bastion" {
   tags          = local.tags
 
   audit_bucket = local.ship_audit ? {
-    bucket        = module.bucket["audit"].name
-    endpoint      = module.bucket["audit"].endpoint
+    bucket        = local.buckets["audit"].name
+    endpoint      = local.buckets["audit"].endpoint
     prefix        = "bastions/"
-    access_key_id = var.audit_access_key_id != null ? var.audit_access_key_id : module.bucket["audit"].access_key_id
+    access_key_id = var.audit_access_key_id != null ? var.audit_access_key_id : local.buckets["audit"].access_key_id
   } : null
   audit_secret_access_key = var.audit_access_key_id != null ? var.audit_secret_access_key : one(ephemeral.health_warehouse_storage_credentials.audit[*].secret_access_key)
 
@@ -148,7 +176,7 @@ locals {
     [for e in var.compliance_exceptions.network : merge(e, { subject = module.network.id })],
     [for e in var.compliance_exceptions.key_manager : merge(e, { subject = module.kms.key_manager_id })],
     flatten([for k, id in module.kms.key_ids : [for e in module.kms.compliance_exceptions : merge(e, { subject = id })]]),
-    flatten([for z, b in module.bucket : [for e in b.compliance_exceptions : merge(e, { subject = b.id })]]),
+    flatten([for z, b in local.buckets : [for e in b.compliance_exceptions : merge(e, { subject = b.id })]]),
     [for e in var.compliance_exceptions.bastion : merge(e, { subject = module.bastion.id })],
   )
 }
@@ -158,7 +186,7 @@ data "health_warehouse_compliance" "this" {
   network_ids     = [module.network.id]
   key_manager_ids = [module.kms.key_manager_id]
   kms_key_ids     = values(module.kms.key_ids)
-  bucket_names    = [for z in keys(local.zones) : module.bucket[z].name]
+  bucket_names    = [for z in keys(local.zones) : local.buckets[z].name]
   bastion_ids     = [module.bastion.id]
   exceptions      = [for e in local.exceptions : { control = e.control, subject = e.subject, justification = e.justification }]
 }

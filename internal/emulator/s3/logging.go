@@ -42,7 +42,7 @@ type Logging struct {
 }
 
 // CollAccessLogs holds the records not yet delivered, one document per
-// source bucket and target: "<target>#<source>".
+// source bucket, target and prefix (see pendingLogs.id).
 const CollAccessLogs = "s3.accesslogs"
 
 // LogDeliveryDelay is how old pending records get before the emulator
@@ -57,6 +57,8 @@ type pendingLogs struct {
 	Since   time.Time `json:"since"`
 	Records []string  `json:"records"`
 }
+
+func (p pendingLogs) id() string { return p.Target + "#" + p.Source + "#" + p.Prefix }
 
 type bucketLoggingStatus struct {
 	XMLName        struct{}        `xml:"BucketLoggingStatus"`
@@ -152,21 +154,14 @@ func (h *Handler) logAccess(q *request, op string, w *recordingWriter) {
 		if err != nil || !found || b.Logging == nil {
 			return err
 		}
-		id := b.Logging.TargetBucket + "#" + b.Name
-		p, found, err := store.Get[pendingLogs](tx, CollAccessLogs, id)
-		if err != nil {
+		p := pendingLogs{Source: b.Name, Target: b.Logging.TargetBucket, Prefix: b.Logging.TargetPrefix, Since: q.now}
+		if held, found, err := store.Get[pendingLogs](tx, CollAccessLogs, p.id()); err != nil {
 			return err
-		}
-		if !found || p.Prefix != b.Logging.TargetPrefix {
-			if found {
-				if err := deliver(tx, p, q.now); err != nil {
-					return err
-				}
-			}
-			p = pendingLogs{Source: b.Name, Target: b.Logging.TargetBucket, Prefix: b.Logging.TargetPrefix, Since: q.now}
+		} else if found {
+			p = held
 		}
 		p.Records = append(p.Records, q.accessRecord(b, op, w, h.opts.Now().UTC()))
-		return store.Put(tx, CollAccessLogs, id, p)
+		return store.Put(tx, CollAccessLogs, p.id(), p)
 	})
 }
 
@@ -220,7 +215,7 @@ func deliverPending(st store.Store, now, before time.Time) (int, error) {
 // deliver writes p's records as one object of the target, made at, and
 // forgets them.
 func deliver(tx store.Tx, p pendingLogs, at time.Time) error {
-	if err := tx.Delete(CollAccessLogs, p.Target+"#"+p.Source); err != nil {
+	if err := tx.Delete(CollAccessLogs, p.id()); err != nil {
 		return err
 	}
 	b, found, err := LoadBucket(tx, p.Target)

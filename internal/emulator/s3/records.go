@@ -209,6 +209,18 @@ func DeleteBucket(tx store.Tx, name string) error {
 			return err
 		}
 	}
+	// Access log records not yet delivered to this bucket are lost with it.
+	pending, err := store.List[pendingLogs](tx, CollAccessLogs)
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		if p.Target == name {
+			if err := tx.Delete(CollAccessLogs, p.id()); err != nil {
+				return err
+			}
+		}
+	}
 	return tx.Delete(CollBuckets, name)
 }
 

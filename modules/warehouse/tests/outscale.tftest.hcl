@@ -22,6 +22,10 @@ variables {
 
 run "outscale_warehouse" {
   assert {
+    condition     = alltrue([for z, b in output.buckets : b.access_logs.bucket == "mt-wh-osc-audit" && b.access_logs.prefix == "access-logs/${z}/"])
+    error_message = "every zone's bucket sends its server access logs to the audit bucket: ${jsonencode(output.buckets)}"
+  }
+  assert {
     condition     = output.network.storage_path == "net-access-point" && output.key_manager.backend == "openbao" && length(output.key_manager.servers) == 1
     error_message = "on OUTSCALE the warehouse reaches OOS through a Net access point and keeps its keys in its own OpenBao"
   }
