@@ -55,11 +55,14 @@ type Credential struct {
 	// Owner is the account or project the key belongs to, and that owns the
 	// buckets it creates: "outscale:<account id>" or "ovh:<project id>".
 	Owner string
-	// User is the OVHcloud Public Cloud user holding the key ("" for an
-	// OUTSCALE account's own keys).
+	// User is the OVHcloud Public Cloud user holding the key, or the
+	// OUTSCALE EIM user ("" for an OUTSCALE account's own keys).
 	User string
 	// Policy is the OVHcloud user's S3 policy, "" for none.
 	Policy string
+	// Policies are the documents of the policies linked to an OUTSCALE EIM
+	// user: its requests are allowed by them alone, deny by default.
+	Policies []string
 }
 
 // Options configure the handler.
@@ -169,7 +172,7 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // callerOf describes who sent r with cred.
 func callerOf(cred Credential, r *http.Request) caller {
-	c := caller{owner: cred.Owner, user: cred.User, policy: cred.Policy, keys: map[string]string{},
+	c := caller{owner: cred.Owner, user: cred.User, policy: cred.Policy, policies: cred.Policies, keys: map[string]string{},
 		secure: !strings.EqualFold(r.Header.Get(TransportHeader), "plain")}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.sourceIP, _ = netip.ParseAddr(host)
@@ -552,7 +555,10 @@ func (q *request) authorize(b *Bucket, action, resource string) error {
 		}
 		return errAccessDenied()
 	default:
-		if b != nil && b.Policy != "" && !ownerAlwaysMay[action] {
+		if c.user != "" && eimDecision(c, action, resource) != allowed {
+			return errAccessDenied() // an EIM user may do what its policies allow, nothing else
+		}
+		if b != nil && b.Policy != "" && (!ownerAlwaysMay[action] || c.user != "") {
 			if p, err := parsePolicy(b.Policy, bucketPolicy, b.Name, false); err == nil &&
 				evaluate(p.Statement, c, action, resource, true) == denied {
 				return errAccessDenied()
