@@ -279,9 +279,9 @@ func principalsOf(raw json.RawMessage) ([]string, error) {
 
 // caller is who sent a request, and how.
 type caller struct {
-	owner    string // the account or project: "outscale:<id>" or "ovh:<project>"
-	user     string // OVHcloud user id; "" for an account's own keys
-	policy   string // the OVHcloud user's policy; "" for none
+	owner    string   // the account or project: "outscale:<id>" or "ovh:<project>"
+	user     string   // OVHcloud user id; "" for an account's own keys
+	policy   string   // the OVHcloud user's policy; "" for none
 	policies []string // the OUTSCALE EIM user's linked policy documents
 	secure   bool
 	sourceIP netip.Addr
