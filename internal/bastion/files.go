@@ -241,11 +241,19 @@ else
   rm -f "$export_file"
 fi
 dest="audit:${AUDIT_BUCKET}/${AUDIT_PREFIX}${host}"
-rclone move "$spool" "$dest/journal" --include 'journal-*.export.gz' --s3-no-check-bucket --quiet
+# The key may only write (s3:PutObject): no listing, no HEAD of the bucket or the uploads.
+rclone move "$spool" "$dest/journal" --include 'journal-*.export.gz' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
 `)
 	if mode == ModeTheBastion {
-		b.WriteString(`# The Bastion's session recordings, once closed (untouched for 15 minutes).
-rclone copy /home "$dest/ttyrec" --include '/*/ttyrec/**' --min-age 15m --s3-no-check-bucket --quiet
+		b.WriteString(`# The Bastion's session recordings, once closed (untouched for 15 minutes), each
+# shipped once: those closed since the last run that shipped (the key cannot list
+# what the bucket holds).
+touch -d '-15 minutes' "$state/ttyrec.upto.new"
+if [ -f "$state/ttyrec.upto" ]; then since="-newer $state/ttyrec.upto"; else since=""; fi
+# shellcheck disable=SC2086
+find /home -path '/home/*/ttyrec/*' -type f ! -newer "$state/ttyrec.upto.new" $since | sed 's|^/home/||' > "$state/ttyrec.list"
+rclone copy /home "$dest/ttyrec" --files-from "$state/ttyrec.list" --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
+mv "$state/ttyrec.upto.new" "$state/ttyrec.upto"
 `)
 	}
 	return b.String()

@@ -136,16 +136,22 @@ locals {
   buckets = merge(module.bucket, { audit = module.audit_bucket })
 }
 
-# OVHcloud: the bastion ships with the audit bucket's own key, whose secret is
-# read for this run only and handed to a write-only argument: never stored.
-# (On OUTSCALE this would be the account's own keys: the operator passes a key.)
+# The bastion ships its audit trail with a write-only identity. OUTSCALE:
+# the provider makes the bastion its own (an EIM user allowed s3:PutObject
+# under bastions/ only), whose secret goes straight into its user-data.
+# OVHcloud: the audit bucket's own key, whose secret is read for this run
+# only and handed to a write-only argument. Neither is ever stored. A key
+# given in audit_access_key_id takes their place.
 ephemeral "health_warehouse_storage_credentials" "audit" {
   count  = local.on_ovh && var.audit_access_key_id == null ? 1 : 0
   bucket = local.buckets["audit"].id
 }
 
 locals {
-  ship_audit = local.on_ovh || var.audit_access_key_id != null
+  audit_key_id = (
+    var.audit_access_key_id != null ? var.audit_access_key_id :
+    local.on_ovh ? local.buckets["audit"].access_key_id : null
+  )
 }
 
 module "bastion" {
@@ -158,12 +164,12 @@ module "bastion" {
   size          = var.size
   tags          = local.tags
 
-  audit_bucket = local.ship_audit ? {
+  audit_bucket = {
     bucket        = local.buckets["audit"].name
     endpoint      = local.buckets["audit"].endpoint
     prefix        = "bastions/"
-    access_key_id = var.audit_access_key_id != null ? var.audit_access_key_id : local.buckets["audit"].access_key_id
-  } : null
+    access_key_id = local.audit_key_id
+  }
   audit_secret_access_key = var.audit_access_key_id != null ? var.audit_secret_access_key : one(ephemeral.health_warehouse_storage_credentials.audit[*].secret_access_key)
 
   compliance_exceptions = var.compliance_exceptions.bastion
