@@ -203,6 +203,41 @@ type ObjectStorage interface {
 	DeleteBucket(ctx context.Context, b Bucket, force bool) error
 	// BucketCredentials returns a key that reaches the bucket.
 	BucketCredentials(ctx context.Context, name string) (BucketCredentials, error)
+	// ReadAuditTrail reads what an audit bucket holds under each prefix:
+	// evidence that records arrive and are kept, for the compliance report.
+	// A prefix starting with AnyTopLevel is searched for (see AnyTopLevel).
+	ReadAuditTrail(ctx context.Context, bucket string, prefixes []string) (AuditTrail, error)
+}
+
+// AnyTopLevel, at the start of a prefix given to ReadAuditTrail, stands for
+// "at the top of the bucket or under any top-level prefix": where a source
+// is known to ship but not to which prefix (a bastion whose user-data the
+// cloud does not return). The records read name the prefix found.
+const AnyTopLevel = "*/"
+
+// MaxAuditListing bounds the objects ReadAuditTrail lists under a prefix.
+const MaxAuditListing = 20000
+
+// AuditTrail is what an audit bucket holds: when it was made, and the
+// records under each prefix asked for.
+type AuditTrail struct {
+	Bucket  string
+	Created time.Time // zero where the cloud does not say
+	Streams []AuditRecords
+}
+
+// AuditRecords are the records under one prefix of an audit bucket.
+type AuditRecords struct {
+	Prefix    string
+	Count     int  // objects listed under Prefix
+	Truncated bool // more than MaxAuditListing: Newest is among those listed
+	// Newest is the last modification of the newest object; zero with none.
+	Newest    time.Time
+	NewestKey string
+	// LockMode and RetainUntil are the newest object's retention; "" and
+	// zero when it has none.
+	LockMode    string
+	RetainUntil time.Time
 }
 
 // BucketNotEmptyError refuses to delete a bucket that still holds data.

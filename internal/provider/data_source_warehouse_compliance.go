@@ -189,6 +189,7 @@ func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource
 		return
 	}
 	var subjects []compliance.Subject
+	sources := &trailSources{}
 	for _, read := range []struct {
 		list types.List
 		what string
@@ -196,8 +197,12 @@ func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource
 	}{
 		{m.NetworkIDs, "network", d.network},
 		{m.KMSKeyIDs, "KMS key", d.key},
-		{m.BucketNames, "bucket", d.bucket},
-		{m.BastionIDs, "bastion", d.bastion},
+		{m.BucketNames, "bucket", func(ctx context.Context, name string) (compliance.Subject, error) {
+			return d.bucket(ctx, name, sources)
+		}},
+		{m.BastionIDs, "bastion", func(ctx context.Context, id string) (compliance.Subject, error) {
+			return d.bastion(ctx, id, sources)
+		}},
 		{m.KeyManagerIDs, "key manager", d.keyManager},
 	} {
 		ids, _ := knownStrings(read.list)
@@ -213,6 +218,7 @@ func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	d.readTrails(ctx, subjects, sources)
 
 	exceptions := scopedExceptions(m.Exceptions)
 	region := regionFacts(d.data.cloud.Name(), d.data.cloud.Region())
@@ -326,10 +332,13 @@ func (d *warehouseComplianceDataSource) key(ctx context.Context, id string) (com
 	return s, nil
 }
 
-func (d *warehouseComplianceDataSource) bucket(ctx context.Context, name string) (compliance.Subject, error) {
+func (d *warehouseComplianceDataSource) bucket(ctx context.Context, name string, sources *trailSources) (compliance.Subject, error) {
 	bk, err := d.data.cloud.ReadBucket(ctx, cloud.Bucket{Name: name})
 	if err != nil {
 		return compliance.Subject{}, err
+	}
+	if l := bk.AccessLogs; l != nil {
+		sources.add(l.Bucket, "", compliance.StreamFacts{What: "the access logs of " + bk.Name, Prefix: l.Prefix})
 	}
 	facts := &compliance.BucketFacts{Zone: bk.Zone, Encryption: bk.Encryption, KMSKeyID: bk.KMSKeyID,
 		Versioning: bk.Versioning, Policy: bk.Policy, PolicyKind: bk.PolicyKind}
@@ -342,7 +351,7 @@ func (d *warehouseComplianceDataSource) bucket(ctx context.Context, name string)
 	return compliance.Subject{Kind: compliance.KindStorage, Name: bk.Name, Bucket: facts}, nil
 }
 
-func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) (compliance.Subject, error) {
+func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, sources *trailSources) (compliance.Subject, error) {
 	b, err := d.data.cloud.ReadBastion(ctx, cloud.Bastion{ID: id})
 	if err != nil {
 		return compliance.Subject{}, err
@@ -352,6 +361,11 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) 
 		s.Unreadable = map[string]string{
 			"mfa":               "the cloud's API does not return the bastion's user-data: check the second factor on the VM",
 			"session_recording": "the cloud's API does not return the bastion's user-data: check the recording on the VM",
+		}
+		// Where it ships is unknown too: its records are looked for in
+		// the report's audit buckets, under its host name.
+		if b.Name != "" {
+			sources.search(s.Name, b.Name)
 		}
 		return s, nil
 	}
@@ -367,8 +381,18 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) 
 		return compliance.Subject{}, err
 	}
 	s.Bastion.MFA, s.Bastion.SessionRecording = rec.Spec.MFA, rec.Spec.SessionRecording
-	if rec.Spec.AuditBucket != nil {
-		s.Bastion.AuditBucket = rec.Spec.AuditBucket.Bucket
+	if a := rec.Spec.AuditBucket; a != nil {
+		s.Bastion.AuditBucket = a.Bucket
+		// The shipper writes under <prefix><host name>/ (bastion.ShipScript).
+		host := rec.Spec.Name
+		if host == "" {
+			host = b.Name
+		}
+		prefix := a.Prefix
+		if host != "" {
+			prefix += host + "/"
+		}
+		sources.add(a.Bucket, s.Name, compliance.StreamFacts{What: "the audit trail of the bastion " + host, Prefix: prefix})
 	}
 	return s, nil
 }

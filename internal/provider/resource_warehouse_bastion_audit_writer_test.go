@@ -44,8 +44,11 @@ resource "health_warehouse_storage" "audit" {
 `, name, complianceExceptions(cloudName))
 }
 
-// rawS3 signs plain S3 requests with one key.
-type rawS3 struct{ ak, sk, endpoint, region string }
+// rawS3 signs plain S3 requests with one key, at now (time.Now when nil).
+type rawS3 struct {
+	ak, sk, endpoint, region string
+	now                      func() time.Time
+}
 
 // do sends method path (under the S3 endpoint) and returns the status.
 func (c *rawS3) do(t *testing.T, method, path, body string) int {
@@ -57,8 +60,12 @@ func (c *rawS3) do(t *testing.T, method, path, body string) int {
 	sum := sha256.Sum256([]byte(body))
 	req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	at := time.Now()
+	if c.now != nil {
+		at = c.now()
+	}
 	if err := signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: c.ak, SecretAccessKey: c.sk}, req,
-		req.Header.Get("X-Amz-Content-Sha256"), "s3", c.region, time.Now()); err != nil {
+		req.Header.Get("X-Amz-Content-Sha256"), "s3", c.region, at); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -189,3 +189,18 @@ func (c *Client) BucketCredentials(ctx context.Context, name string) (cloud.Buck
 	return cloud.BucketCredentials{AccessKeyID: c.cfg.AccessKey, SecretAccessKey: c.cfg.SecretKey,
 		Endpoint: c.storageEndpoint(), Region: c.cfg.Region, Scope: cloud.ScopeAccount}, nil
 }
+
+// ReadAuditTrail implements cloud.ObjectStorage, with the account's keys.
+func (c *Client) ReadAuditTrail(ctx context.Context, bucket string, prefixes []string) (cloud.AuditTrail, error) {
+	out := cloud.AuditTrail{Bucket: bucket}
+	if err := c.missingSettings(); err != nil {
+		return out, err
+	}
+	st := c.store()
+	var err error
+	if out.Streams, err = st.Trail(ctx, bucket, prefixes); err != nil {
+		return out, err
+	}
+	out.Created = st.Created(ctx, bucket)
+	return out, nil
+}
