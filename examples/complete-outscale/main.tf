@@ -23,6 +23,21 @@ module "warehouse" {
   audit_access_key_id     = var.audit_access_key_id
   audit_secret_access_key = var.audit_secret_access_key
 
+  # Egress is denied but for what egress_allow lists. Left out, the module
+  # lets the bastion and kms tiers reach Debian's archive and GitHub's
+  # releases for their first-boot software, anywhere, and states the HW-NET-01
+  # exception in every plan. With mirrors of your own, close it:
+  #
+  #   egress_allow = [{
+  #     name = "mirror", cidr = "198.51.100.10/32", from_port = 443,
+  #     tiers = ["bastion", "kms"], hosts = ["mirror.data-office.example"]
+  #   }]
+  #   package_mirror = {
+  #     primary  = "https://mirror.data-office.example/debian"
+  #     security = "https://mirror.data-office.example/debian-security"
+  #   }
+  #   openbao_mirror = "https://mirror.data-office.example/openbao/v2.7.2"
+
   retire = var.retire
 
   tags = {

@@ -481,3 +481,53 @@ func text(t *testing.T, v any) string {
 	}
 	return s
 }
+
+// A package mirror replaces the image's apt sources in cloud-init's apt
+// module, is recorded in the spec file, and is where the first boot
+// downloads from; the-bastion mode downloads from GitHub too.
+func TestRender_packageMirror(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, MFATOTP)
+	mirror, ok := DefaultPackageMirror("debian-12")
+	if !ok || mirror.Primary != "http://deb.debian.org/debian" {
+		t.Fatalf("DefaultPackageMirror(debian-12) = %+v, %v", mirror, ok)
+	}
+	if _, ok := DefaultPackageMirror("ami-12345678"); ok {
+		t.Error("an image id has a default mirror")
+	}
+	cfg.PackageMirror = &PackageMirror{Primary: "https://mirror.example.org/debian", Security: "https://mirror.example.org/debian-security"}
+	raw, err := Render(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"apt:\n    primary:\n        - arches:\n            - default\n          uri: https://mirror.example.org/debian\n",
+		"    security:\n        - arches:\n            - default\n          uri: https://mirror.example.org/debian-security\n"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the user-data lacks\n%s\n%s", want, raw)
+		}
+	}
+	rec, err := Recover(raw)
+	if err != nil || rec.Spec.PackageMirror == nil || *rec.Spec.PackageMirror != *cfg.PackageMirror {
+		t.Fatalf("the spec file records %+v (%v)", rec.Spec.PackageMirror, err)
+	}
+	var got []string
+	for _, d := range Downloads(cfg) {
+		got = append(got, d.String())
+	}
+	if want := []string{"mirror.example.org:443 (package_mirror.primary)", "mirror.example.org:443 (package_mirror.security)"}; !slices.Equal(got, want) {
+		t.Errorf("Downloads = %v, want %v", got, want)
+	}
+	cfg.Mode, cfg.PackageMirror = ModeTheBastion, nil
+	if d := Downloads(cfg); len(d) != 1 || d[0].String() != "github.com:443 (mode)" {
+		t.Errorf("the-bastion mode downloads from %v", d)
+	}
+	without, err := Render(testConfig(t, MFATOTP))
+	if err != nil || strings.Contains(string(without), "\napt:") {
+		t.Errorf("without a mirror the image's sources stay: %v\n%s", err, without)
+	}
+	for _, bad := range []string{"ftp://mirror/debian", "http://user:pw@mirror/debian", "http:///debian", "http://mirror/debian?x=1"} {
+		if CheckMirrorURL(bad) == nil {
+			t.Errorf("CheckMirrorURL(%q) accepts it", bad)
+		}
+	}
+}

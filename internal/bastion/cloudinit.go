@@ -24,6 +24,7 @@ type cloudConfig struct {
 	AllowPublicSSHKey bool        `yaml:"allow_public_ssh_keys"`
 	Groups            []string    `yaml:"groups,omitempty"`
 	Users             []user      `yaml:"users"`
+	Apt               *AptConfig  `yaml:"apt,omitempty"`
 	PackageUpdate     bool        `yaml:"package_update"`
 	PackageUpgrade    bool        `yaml:"package_upgrade"`
 	Packages          []string    `yaml:"packages"`
@@ -59,21 +60,24 @@ type writeFile struct {
 // /etc/health-bastion/bastion.json: for auditors on the host, and for the
 // provider to recover a bastion it imports. It holds no secret.
 type Spec struct {
-	Renderer         string       `json:"renderer"`
-	Name             string       `json:"name"`
-	NetworkID        string       `json:"network_id"`
-	Cloud            string       `json:"cloud"`
-	Mode             string       `json:"mode"`
-	Size             string       `json:"size"`
-	Image            string       `json:"image"`
-	MFA              string       `json:"mfa"`
-	SessionRecording bool         `json:"session_recording"`
-	IdleTimeoutSec   int          `json:"idle_timeout_seconds"`
-	Admins           []SpecAdmin  `json:"admins"`
-	AllowedTargets   []string     `json:"allowed_targets"`
-	AuditBucket      *SpecBucket  `json:"audit_bucket,omitempty"`
-	HostKey          SpecHostKey  `json:"host_key"`
-	Targets          []SpecTarget `json:"targets"`
+	Renderer         string      `json:"renderer"`
+	Name             string      `json:"name"`
+	NetworkID        string      `json:"network_id"`
+	Cloud            string      `json:"cloud"`
+	Mode             string      `json:"mode"`
+	Size             string      `json:"size"`
+	Image            string      `json:"image"`
+	MFA              string      `json:"mfa"`
+	SessionRecording bool        `json:"session_recording"`
+	IdleTimeoutSec   int         `json:"idle_timeout_seconds"`
+	Admins           []SpecAdmin `json:"admins"`
+	AllowedTargets   []string    `json:"allowed_targets"`
+	AuditBucket      *SpecBucket `json:"audit_bucket,omitempty"`
+	// PackageMirror is the apt mirror the bastion was given; absent, the
+	// image's own sources.
+	PackageMirror *PackageMirror `json:"package_mirror,omitempty"`
+	HostKey       SpecHostKey    `json:"host_key"`
+	Targets       []SpecTarget   `json:"targets"`
 	// NetworkRules are the network's rules the firewall was made from.
 	NetworkRules []NetworkRule `json:"network_rules"`
 }
@@ -124,6 +128,7 @@ func Render(cfg Config) ([]byte, error) {
 		SSHDeleteKeys:     true,
 		SSHKeys:           sshKeys{Ed25519Private: cfg.HostKey.PrivatePEM, Ed25519Public: cfg.HostKey.Public},
 		AllowPublicSSHKey: false,
+		Apt:               AptConfigOf(cfg.PackageMirror),
 		PackageUpdate:     true,
 		PackageUpgrade:    true,
 		FinalMessage:      "health bastion " + cfg.Name + " ready after $UPTIME seconds",
@@ -295,6 +300,10 @@ func specOf(cfg Config) Spec {
 	for _, t := range cfg.Targets {
 		s.AllowedTargets = append(s.AllowedTargets, t.Tier)
 		s.Targets = append(s.Targets, SpecTarget{Tier: t.Tier, CIDR: t.CIDR})
+	}
+	if m := cfg.PackageMirror; m != nil {
+		mirror := *m
+		s.PackageMirror = &mirror
 	}
 	if b := cfg.AuditBucket; b != nil {
 		s.AuditBucket = &SpecBucket{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Bucket, Prefix: b.Prefix, AccessKeyID: b.AccessKeyID}

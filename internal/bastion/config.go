@@ -99,12 +99,17 @@ type InboundRule struct {
 // publishes them; the spec file keeps them so that an import can recover
 // them.
 type NetworkRule struct {
-	Tier     string `json:"tier"`
-	Protocol string `json:"protocol"`
-	FromPort int    `json:"from_port"`
-	ToPort   int    `json:"to_port"`
-	Source   string `json:"source"`
-	Purpose  string `json:"purpose"`
+	Tier string `json:"tier"`
+	// Direction is "outbound" for a rule letting traffic out of Tier; an
+	// inbound rule (or one recorded before outbound rules existed) has none.
+	Direction   string   `json:"direction,omitempty"`
+	Protocol    string   `json:"protocol"`
+	FromPort    int      `json:"from_port"`
+	ToPort      int      `json:"to_port"`
+	Source      string   `json:"source"`
+	Destination string   `json:"destination,omitempty"`
+	Hosts       []string `json:"hosts,omitempty"`
+	Purpose     string   `json:"purpose"`
 }
 
 // AuditBucket is where the audit trail is shipped, S3-compatible.
@@ -139,6 +144,8 @@ type Config struct {
 	// Size and Image are the bastion's size and image as declared
 	// ("small", "debian-12"), recorded in the spec file for imports.
 	Size, Image string
+	// PackageMirror replaces the image's apt sources; nil keeps them.
+	PackageMirror *PackageMirror
 }
 
 // DefaultMFA is the second factor when none is chosen: FIDO2 when every
@@ -249,6 +256,13 @@ func (cfg Config) check() error {
 	for _, r := range cfg.Inbound {
 		if _, err := netip.ParsePrefix(r.Source); err != nil {
 			return fmt.Errorf("inbound rule %q: %q is not a CIDR block", r.Purpose, r.Source)
+		}
+	}
+	if m := cfg.PackageMirror; m != nil {
+		for _, u := range []string{m.Primary, m.Security} {
+			if err := CheckMirrorURL(u); err != nil {
+				return fmt.Errorf("package_mirror: %w", err)
+			}
 		}
 	}
 	return nil

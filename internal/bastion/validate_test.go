@@ -32,7 +32,10 @@ func renderCases(t *testing.T) map[string]Config {
 	theBastion := testConfig(t, MFATOTP)
 	theBastion.Mode = ModeTheBastion
 	theBastion.AuditBucket = shipped.AuditBucket
-	return map[string]Config{"totp": totp, "fido2": fido, "none": none, "shipped": shipped, "the-bastion": theBastion}
+	mirrored := testConfig(t, MFATOTP)
+	mirrored.PackageMirror = &PackageMirror{Primary: "https://mirror.example.org/debian", Security: "https://mirror.example.org/debian-security"}
+	return map[string]Config{"totp": totp, "fido2": fido, "none": none, "shipped": shipped, "the-bastion": theBastion,
+		"mirrored": mirrored}
 }
 
 func TestRender_cloudInitSchemaAccepts(t *testing.T) {

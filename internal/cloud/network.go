@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -66,13 +68,28 @@ const (
 
 // NetworkSpec is the network a warehouse asks for.
 type NetworkSpec struct {
-	Name        string
-	CIDR        string            // RFC 1918, /16 to /24
-	Subnets     map[string]string // tier → CIDR, every tier present (see DefaultSubnets)
-	AdminCIDRs  []string          // who may reach the bastion on SSH
-	NATEgress   bool              // outbound access through NAT for OS updates
+	Name       string
+	CIDR       string            // RFC 1918, /16 to /24
+	Subnets    map[string]string // tier → CIDR, every tier present (see DefaultSubnets)
+	AdminCIDRs []string          // who may reach the bastion on SSH
+	NATEgress  bool              // a route out through NAT, for the destinations EgressAllow lists
+	// EgressAllow are the destinations outside the warehouse its tiers may
+	// reach; every other outbound flow but the warehouse's own is denied.
+	EgressAllow []EgressRule
 	Tags        map[string]string
 	ClientToken string // idempotency token, stable across retries of one create
+}
+
+// EgressRule is one destination outside the warehouse that some tiers may
+// reach: an entry of the network's egress_allow.
+type EgressRule struct {
+	Name     string   // names the entry in the rules' purposes
+	CIDR     string   // the destination block
+	Protocol string   // "tcp" (the default when empty), "udp", "icmp" or "-1"
+	FromPort int      // tcp and udp only
+	ToPort   int      // tcp and udp only; 0 means FromPort
+	Tiers    []string // the tiers it applies to
+	Hosts    []string // the host names served at CIDR, for the first-boot mirror checks
 }
 
 // Network is a warehouse network as the cloud holds it.
@@ -82,7 +99,7 @@ type Network struct {
 	CIDR      string
 	Region    string
 	Subnets   map[string]Subnet // by tier; a tier deleted out of band is absent
-	Rules     []Rule            // every inbound rule in force, sorted (see SortRules)
+	Rules     []Rule            // every rule in force, inbound and outbound, sorted (see SortRules)
 	NATEgress bool
 	Tags      map[string]string
 	// RulesEnforcement is EnforcedBySecurityGroups or EnforcedByHostFirewall.
@@ -109,23 +126,72 @@ type Subnet struct {
 	RouteTableID    string // "" where the cloud has no route tables
 }
 
-// Rule is one inbound rule of a tier.
+// Directions of a rule.
+const (
+	Inbound  = "inbound"  // traffic the tier admits
+	Outbound = "outbound" // traffic the tier may send
+)
+
+// Rule is one rule of a tier: traffic it admits (inbound) or may send
+// (outbound). Anything no rule allows is denied, both ways.
 type Rule struct {
-	Tier     string // the tier the rule protects
-	Protocol string // "tcp", "udp", "icmp" or "-1"
-	FromPort int
-	ToPort   int
-	Source   string // a CIDR, or "tier:<name>" for the machines of another tier
-	Purpose  string // why it is open, in words
+	Tier string // the tier the rule belongs to
+	// Direction is Inbound or Outbound. Rules recorded before outbound
+	// rules existed have none: they are inbound (see IsOutbound).
+	Direction string
+	Protocol  string // "tcp", "udp", "icmp" or "-1"
+	FromPort  int
+	ToPort    int
+	// Source, on an inbound rule: who is admitted, a CIDR or "tier:<name>"
+	// for the machines of another tier.
+	Source string
+	// Destination, on an outbound rule: where traffic may go, a CIDR,
+	// "tier:<name>", or ServiceObjectStorage.
+	Destination string
+	// Hosts are the host names an egress_allow entry says are served at
+	// Destination; the cloud knows nothing of them.
+	Hosts   []string
+	Purpose string // why it is open, in words
 }
 
-// Key identifies a rule regardless of its purpose text.
+// IsOutbound says whether r is an outbound rule.
+func (r Rule) IsOutbound() bool { return r.Direction == Outbound }
+
+// Peer is the other end of the rule: its source or its destination.
+func (r Rule) Peer() string {
+	if r.IsOutbound() {
+		return r.Destination
+	}
+	return r.Source
+}
+
+// direction is r's direction, Inbound when it has none.
+func (r Rule) direction() string {
+	if r.IsOutbound() {
+		return Outbound
+	}
+	return Inbound
+}
+
+// Key identifies a rule regardless of its purpose text and hosts.
 func (r Rule) Key() string {
-	return fmt.Sprintf("%s|%s|%d|%d|%s", r.Tier, r.Protocol, r.FromPort, r.ToPort, r.Source)
+	return fmt.Sprintf("%s|%s|%s|%d|%d|%s", r.Tier, r.direction(), r.Protocol, r.FromPort, r.ToPort, r.Peer())
 }
 
-// TierSource is the Source of a rule that admits another tier.
+// TierSource is the Source (or Destination) of a rule that names another tier.
 func TierSource(tier string) string { return "tier:" + tier }
+
+// ServiceObjectStorage is the Destination of the outbound rules to the
+// cloud's object storage: on OUTSCALE the OOS service of the Net access
+// point (a security group rule names it by its service id), on OVHcloud the
+// regional S3 endpoint, through the gateway.
+const ServiceObjectStorage = "service:object-storage"
+
+// StorageTiers are the tiers that reach object storage on their own: the
+// bastion ships its audit trail there, compute reads and writes research
+// data, and data is the warehouse's storage path. The kms tier keeps its
+// keys in its own Raft storage and does not.
+var StorageTiers = []string{TierBastion, TierCompute, TierData}
 
 // Networks is the network block.
 type Networks interface {
@@ -282,33 +348,97 @@ func CheckAdminCIDR(cidr string, allowAnywhere bool) error {
 	return nil
 }
 
-// DesiredRules is the rule set a spec opens, sorted. Inbound is denied
-// unless a rule admits it:
+// DesiredRules is the rule set a spec opens, sorted. Inbound traffic is
+// denied unless a rule admits it:
 //   - bastion: SSH from each admin CIDR;
 //   - compute, data, kms: SSH from the bastion;
 //   - data: HTTPS (the storage path) from compute;
 //   - kms: the key manager's API from compute.
+//
+// Outbound traffic is denied unless a rule lets it out:
+//   - every flow between tiers above, from the tier it starts in (SSH from
+//     the bastion to the other tiers, HTTPS from compute to data, the key
+//     manager's API from compute to kms);
+//   - HTTPS to object storage from StorageTiers;
+//   - each entry of spec.EgressAllow, from each of its tiers.
 func DesiredRules(spec NetworkSpec) []Rule {
 	var rules []Rule
+	in := func(tier string, port int, source, purpose string) {
+		rules = append(rules, Rule{Tier: tier, Direction: Inbound, Protocol: "tcp", FromPort: port, ToPort: port,
+			Source: source, Purpose: purpose})
+	}
+	out := func(tier string, port int, destination, purpose string) {
+		rules = append(rules, Rule{Tier: tier, Direction: Outbound, Protocol: "tcp", FromPort: port, ToPort: port,
+			Destination: destination, Purpose: purpose})
+	}
 	for _, cidr := range spec.AdminCIDRs {
-		rules = append(rules, Rule{Tier: TierBastion, Protocol: "tcp", FromPort: PortSSH, ToPort: PortSSH, Source: cidr,
-			Purpose: "SSH from administrators"})
+		in(TierBastion, PortSSH, cidr, "SSH from administrators")
 	}
 	for _, tier := range []string{TierCompute, TierData, TierKMS} {
-		rules = append(rules, Rule{Tier: tier, Protocol: "tcp", FromPort: PortSSH, ToPort: PortSSH, Source: TierSource(TierBastion),
-			Purpose: "SSH from the bastion"})
+		in(tier, PortSSH, TierSource(TierBastion), "SSH from the bastion")
+		out(TierBastion, PortSSH, TierSource(tier), "SSH to the "+tier+" tier")
 	}
-	rules = append(rules,
-		Rule{Tier: TierData, Protocol: "tcp", FromPort: PortStorage, ToPort: PortStorage, Source: TierSource(TierCompute),
-			Purpose: "object storage (HTTPS) from compute"},
-		Rule{Tier: TierKMS, Protocol: "tcp", FromPort: PortKMS, ToPort: PortKMS, Source: TierSource(TierCompute),
-			Purpose: "key manager API from compute"},
-	)
+	in(TierData, PortStorage, TierSource(TierCompute), "object storage (HTTPS) from compute")
+	out(TierCompute, PortStorage, TierSource(TierData), "object storage (HTTPS) to the data tier")
+	in(TierKMS, PortKMS, TierSource(TierCompute), "key manager API from compute")
+	out(TierCompute, PortKMS, TierSource(TierKMS), "key manager API to the kms tier")
+	for _, tier := range StorageTiers {
+		out(tier, PortStorage, ServiceObjectStorage, "object storage (HTTPS)")
+	}
+	for _, e := range spec.EgressAllow {
+		for _, tier := range Tiers {
+			if !slices.Contains(e.Tiers, tier) {
+				continue
+			}
+			r := e.Rule(tier)
+			rules = append(rules, r)
+		}
+	}
 	SortRules(rules)
 	return rules
 }
 
-// SortRules orders rules by tier (in the order of Tiers), then port, then source.
+// Rule is the outbound rule e opens from tier.
+func (e EgressRule) Rule(tier string) Rule {
+	r := Rule{Tier: tier, Direction: Outbound, Protocol: e.Protocol, FromPort: e.FromPort, ToPort: e.ToPort,
+		Destination: e.CIDR, Hosts: slices.Clone(e.Hosts), Purpose: EgressPurpose(e.Name)}
+	if r.Protocol == "" {
+		r.Protocol = "tcp"
+	}
+	switch r.Protocol {
+	case "tcp", "udp":
+		if r.ToPort == 0 {
+			r.ToPort = r.FromPort
+		}
+	default: // every port, every ICMP type
+		r.FromPort, r.ToPort = -1, -1
+	}
+	return r
+}
+
+// EgressPurpose is the purpose of the rules of the egress_allow entry name.
+func EgressPurpose(name string) string { return fmt.Sprintf("egress_allow %q", name) }
+
+// AnnotateRules gives rules read back from a cloud, which keeps no such
+// text, the purpose and hosts of the desired rule of the same key. A rule
+// nobody asked for keeps the purpose it has.
+func AnnotateRules(rules, desired []Rule) []Rule {
+	byKey := make(map[string]Rule, len(desired))
+	for _, d := range desired {
+		byKey[d.Key()] = d
+	}
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		if d, ok := byKey[r.Key()]; ok {
+			r.Purpose, r.Hosts = d.Purpose, slices.Clone(d.Hosts)
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// SortRules orders rules by tier (in the order of Tiers), inbound before
+// outbound, then port, protocol, and source or destination.
 func SortRules(rules []Rule) {
 	rank := map[string]int{}
 	for i, t := range Tiers {
@@ -319,6 +449,9 @@ func SortRules(rules []Rule) {
 		if a.Tier != b.Tier {
 			return rank[a.Tier] < rank[b.Tier]
 		}
+		if a.IsOutbound() != b.IsOutbound() {
+			return !a.IsOutbound()
+		}
 		if a.FromPort != b.FromPort {
 			return a.FromPort < b.FromPort
 		}
@@ -328,14 +461,14 @@ func SortRules(rules []Rule) {
 		if a.Protocol != b.Protocol {
 			return a.Protocol < b.Protocol
 		}
-		return a.Source < b.Source
+		return a.Peer() < b.Peer()
 	})
 }
 
 // RulePurpose gives the purpose of a rule read back from a cloud, which
 // stores no such text.
 func RulePurpose(r Rule) string {
-	if r.Tier == TierBastion && r.Protocol == "tcp" && r.FromPort == PortSSH && r.ToPort == PortSSH &&
+	if !r.IsOutbound() && r.Tier == TierBastion && r.Protocol == "tcp" && r.FromPort == PortSSH && r.ToPort == PortSSH &&
 		!strings.HasPrefix(r.Source, "tier:") {
 		return "SSH from administrators"
 	}
@@ -345,4 +478,99 @@ func RulePurpose(r Rule) string {
 		}
 	}
 	return "opened outside this configuration"
+}
+
+// EgressProblem is one reason an egress_allow entry is refused.
+type EgressProblem struct {
+	Index int    // the entry at fault
+	Field string // its attribute, "" for the entry as a whole
+	Msg   string
+}
+
+// hostPattern accepts a DNS host name (letters, digits, - and . labels).
+var hostPattern = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+
+// CheckEgressRules checks egress_allow entries beyond what each attribute's
+// own validator sees: names unique, ports given for tcp and udp and in
+// order, host names well formed, and no two entries opening the same rule.
+// It returns the problems in the order of the entries.
+func CheckEgressRules(entries []EgressRule) []EgressProblem {
+	var problems []EgressProblem
+	names := map[string]int{}
+	rules := map[string]int{}
+	for i, e := range entries {
+		add := func(field, format string, args ...any) {
+			problems = append(problems, EgressProblem{Index: i, Field: field, Msg: fmt.Sprintf(format, args...)})
+		}
+		if j, ok := names[e.Name]; ok {
+			add("name", "%q already names entry %d: names must be unique", e.Name, j)
+		}
+		names[e.Name] = i
+		switch e.Protocol {
+		case "", "tcp", "udp":
+			switch {
+			case e.FromPort < 1 || e.FromPort > 65535:
+				add("from_port", "a %s entry needs from_port, 1 to 65535", or(e.Protocol, "tcp"))
+			case e.ToPort != 0 && (e.ToPort < e.FromPort || e.ToPort > 65535):
+				add("to_port", "to_port (%d) must be between from_port (%d) and 65535", e.ToPort, e.FromPort)
+			}
+		}
+		for _, h := range e.Hosts {
+			if !hostPattern.MatchString(h) || len(h) > 253 {
+				add("hosts", "%q is not a host name such as deb.debian.org", h)
+			}
+		}
+		for _, tier := range Tiers {
+			if !slices.Contains(e.Tiers, tier) {
+				continue
+			}
+			key := e.Rule(tier).Key()
+			if j, ok := rules[key]; ok && j != i {
+				add("", "it opens the same rule as entry %d (%s, %s to %s): merge them", j, tier, or(e.Protocol, "tcp"), e.CIDR)
+				break
+			}
+			rules[key] = i
+		}
+	}
+	return problems
+}
+
+func or(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// IsAnywhere says whether a rule's peer is a block as wide as the Internet:
+// any /0.
+func IsAnywhere(peer string) bool {
+	p, err := netip.ParsePrefix(peer)
+	return err == nil && p.Bits() == 0
+}
+
+// Reaches says whether the outbound rules let tier open a TCP connection to
+// host on port: a rule on tcp (or every protocol) whose ports hold port and
+// whose destination is a block holding host (an IP address), a block as
+// wide as the Internet, or a block whose Hosts name host. It names the rule
+// that does.
+func Reaches(rules []Rule, tier, host string, port int) (Rule, bool) {
+	addr, addrErr := netip.ParseAddr(host)
+	for _, r := range rules {
+		if !r.IsOutbound() || r.Tier != tier {
+			continue
+		}
+		if r.Protocol != "-1" && (r.Protocol != "tcp" || port < r.FromPort || port > r.ToPort) {
+			continue
+		}
+		p, err := netip.ParsePrefix(r.Destination)
+		if err != nil {
+			continue
+		}
+		if p.Bits() == 0 || (addrErr == nil && p.Contains(addr)) ||
+			slices.ContainsFunc(r.Hosts, func(h string) bool { return strings.EqualFold(h, host) }) {
+			return r, true
+		}
+	}
+	return Rule{}, false
 }

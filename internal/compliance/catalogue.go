@@ -370,6 +370,26 @@ var catalogue = []Control{
 		},
 	},
 	{
+		ID:    "HW-NET-01",
+		Title: "No tier can reach the whole Internet",
+		Rationale: "A tier that may send traffic anywhere lets malware call home and data leave in bulk; the warehouse's " +
+			"tiers reach each other, object storage, and only the destinations its egress_allow lists, each with a block " +
+			"narrower than the Internet.",
+		Sources: []Source{
+			{Ref: "SecNumCloud 3.2 §13.2 e)", Summary: "Flows are filtered to what the flow matrix allows.",
+				URL: urlSecNumCloud, Binds: "provider", Verified: true,
+				Note: "The clause is about the provider's own networks; holding the customer's tiers to an explicit outbound " +
+					"flow matrix is this project's policy."},
+		},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindNetwork},
+		Attribute: "egress_allow",
+		Fix: "Give each egress_allow entry the block of the destination it names (a mirror, an NTP server, a partner's " +
+			"endpoint), not 0.0.0.0/0; on OUTSCALE, remove outbound rules added to the tiers' security groups outside " +
+			"Terraform (the next apply does).",
+		check: checkEgress,
+	},
+	{
 		ID:        "HW-ADM-02",
 		Title:     "Administrators authenticate with a second factor",
 		Rationale: "A stolen SSH key alone must not open the warehouse.",
@@ -430,6 +450,45 @@ var catalogue = []Control{
 			return status, "session_recording = true, shipped to " + s.Bastion.AuditBucket + "; " + records
 		},
 	},
+}
+
+// checkEgress is HW-NET-01.
+func checkEgress(_ string, s Subject) (Status, string) {
+	if s.unknown("egress_allow") {
+		return StatusUnknown, s.why("egress_allow")
+	}
+	var open, destinations []string
+	seen := map[string]bool{}
+	for _, r := range s.Network.Outbound {
+		if p, err := netip.ParsePrefix(r.Destination); err == nil && p.Bits() == 0 {
+			open = append(open, fmt.Sprintf("the %s tier reaches %s on %s (%s)", r.Tier, r.Destination, portsOf(r), or(r.Purpose, "no purpose")))
+			continue
+		}
+		if !seen[r.Destination] {
+			seen[r.Destination] = true
+			destinations = append(destinations, r.Destination)
+		}
+	}
+	if len(open) > 0 {
+		return StatusFail, strings.Join(open, "; ")
+	}
+	if len(destinations) == 0 {
+		return StatusPass, "no tier may send traffic anywhere"
+	}
+	return StatusPass, fmt.Sprintf("%d outbound rules, to %s only", len(s.Network.Outbound), strings.Join(destinations, ", "))
+}
+
+// portsOf says which traffic a rule lets through, in words.
+func portsOf(r OutboundRule) string {
+	switch {
+	case r.Protocol == "-1":
+		return "every protocol and port"
+	case r.Protocol == "icmp":
+		return "ICMP"
+	case r.FromPort == r.ToPort:
+		return fmt.Sprintf("%s/%d", r.Protocol, r.FromPort)
+	}
+	return fmt.Sprintf("%s/%d-%d", r.Protocol, r.FromPort, r.ToPort)
 }
 
 // checkRegion is HW-LOC-01.

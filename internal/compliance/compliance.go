@@ -184,6 +184,19 @@ type NetworkFacts struct {
 	AdminCIDRs             []string
 	AllowAdminFromAnywhere bool
 	RulesEnforcement       string // "security-groups" or "host-firewall"
+	// Outbound are the tiers' outbound rules: every destination a tier may
+	// send traffic to.
+	Outbound []OutboundRule
+}
+
+// OutboundRule is one destination a tier may send traffic to.
+type OutboundRule struct {
+	Tier        string
+	Protocol    string // "tcp", "udp", "icmp" or "-1"
+	FromPort    int
+	ToPort      int
+	Destination string // a CIDR block, "tier:<name>" or "service:<name>"
+	Purpose     string // why it is open: an egress_allow entry names itself
 }
 
 // KeyFacts are the facts of a health_warehouse_kms_key.

@@ -39,6 +39,10 @@ func TestControls(t *testing.T) {
 	network := func(cidrs ...string) Subject {
 		return Subject{Kind: KindNetwork, Name: "wh", Cloud: "outscale", Region: qualified, Network: &NetworkFacts{AdminCIDRs: cidrs}}
 	}
+	egress := func(rules ...OutboundRule) Subject {
+		return Subject{Kind: KindNetwork, Name: "wh", Cloud: "outscale", Region: qualified,
+			Network: &NetworkFacts{AdminCIDRs: []string{"203.0.113.7/32"}, Outbound: rules}}
+	}
 	key := func(days int, protected bool) Subject {
 		return Subject{Kind: KindKMSKey, Name: "k", Region: qualified, Key: &KeyFacts{Backend: "openbao", RotationPeriodDays: days, DeletionProtection: protected}}
 	}
@@ -123,6 +127,18 @@ func TestControls(t *testing.T) {
 		{"admins from an office", "HW-ADM-01", ProfileSecNumCloud, network("203.0.113.7/32", "198.51.100.0/28"), StatusPass, "203.0.113.7/32"},
 		{"admins from anywhere", "HW-ADM-01", ProfileSecNumCloud, network("203.0.113.7/32", "0.0.0.0/0"), StatusFail, "0.0.0.0/0"},
 
+		{"egress to named places", "HW-NET-01", ProfileSecNumCloud, egress(
+			OutboundRule{Tier: "bastion", Protocol: "tcp", FromPort: 22, ToPort: 22, Destination: "tier:kms"},
+			OutboundRule{Tier: "kms", Protocol: "tcp", FromPort: 443, ToPort: 443, Destination: "198.51.100.0/24", Purpose: `egress_allow "mirror"`},
+		), StatusPass, "2 outbound rules, to tier:kms, 198.51.100.0/24 only"},
+		{"no egress at all", "HW-NET-01", ProfileHDS, egress(), StatusPass, "no tier may send traffic anywhere"},
+		{"an entry to the whole Internet", "HW-NET-01", ProfileHDS, egress(
+			OutboundRule{Tier: "compute", Protocol: "tcp", FromPort: 80, ToPort: 443, Destination: "0.0.0.0/0", Purpose: `egress_allow "web"`},
+		), StatusFail, `the compute tier reaches 0.0.0.0/0 on tcp/80-443 (egress_allow "web")`},
+		{"the cloud's default rule left in place", "HW-NET-01", ProfileSecNumCloud, egress(
+			OutboundRule{Tier: "data", Protocol: "-1", FromPort: -1, ToPort: -1, Destination: "0.0.0.0/0", Purpose: "opened outside this configuration"},
+		), StatusFail, "the data tier reaches 0.0.0.0/0 on every protocol and port (opened outside this configuration)"},
+
 		{"TOTP", "HW-ADM-02", ProfileSecNumCloud, bastion("totp", true), StatusPass, "totp"},
 		{"FIDO2", "HW-ADM-02", ProfileSecNumCloud, bastion("fido2", true), StatusPass, "fido2"},
 		{"no second factor", "HW-ADM-02", ProfileSecNumCloud, bastion("none", true), StatusFail, "mfa = none"},
@@ -192,6 +208,10 @@ func TestEvaluate_unknownAtPlanTime(t *testing.T) {
 	}
 	if f := findingOf(t, findings, "HW-STO-01"); f.Status != StatusFail {
 		t.Errorf("HW-STO-01 = %s: a known value is still judged", f.Status)
+	}
+	n := Subject{Kind: KindNetwork, Name: "wh", Region: qualified, Network: &NetworkFacts{}, Unknown: []string{"egress_allow"}}
+	if f := findingOf(t, Evaluate(ProfileSecNumCloud, n, nil), "HW-NET-01"); f.Status != StatusUnknown || !strings.Contains(f.Evidence, "egress_allow") {
+		t.Errorf("HW-NET-01 = %+v, want unknown while egress_allow is", f)
 	}
 }
 

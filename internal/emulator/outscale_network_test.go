@@ -959,3 +959,74 @@ func TestOutscaleNetwork_dryRun(t *testing.T) {
 		t.Fatalf("a dry run made a Net: %v", got)
 	}
 }
+
+// TestOutscaleNetwork_outboundRules follows the provider's egress rules
+// over raw HTTP: a group in a Net starts with a rule letting everything
+// out and a public-Cloud group with none; the rule goes with the flat form
+// the official provider's remove_default_outbound_rule sends; outbound
+// rules to groups and to a Net access point service are stored, served,
+// filtered and deleted like inbound ones.
+func TestOutscaleNetwork_outboundRules(t *testing.T) {
+	t.Parallel()
+	emu, clock := startFrozen(t)
+	o := clock.client(t, emu)
+	region := emulator.DefaultOutscaleRegion
+
+	netID := str(o.ok("CreateNet", obj{"IpRange": "10.51.0.0/16"}), "Net", "NetId")
+	inNet := o.ok("CreateSecurityGroup", obj{"NetId": netID, "SecurityGroupName": "wh-kms", "Description": "Warehouse kms tier"})
+	kms := str(inNet, "SecurityGroup", "SecurityGroupId")
+	if got := dig(inNet, "SecurityGroup", "OutboundRules"); fmt.Sprint(got) != "[map[FromPortRange:-1 IpProtocol:-1 IpRanges:[0.0.0.0/0] ToPortRange:-1]]" {
+		t.Fatalf("a new group in a Net lets out %v, want everything, as the spec's example", got)
+	}
+	public := o.ok("CreateSecurityGroup", obj{"SecurityGroupName": "wh-public", "Description": "public Cloud group"})
+	if length(public, "SecurityGroup", "OutboundRules") != 0 || dig(public, "SecurityGroup", "OutboundRules") == nil {
+		t.Fatalf("a public-Cloud group has outbound rules: %v", public)
+	}
+	compute := str(o.ok("CreateSecurityGroup", obj{"NetId": netID, "SecurityGroupName": "wh-compute", "Description": "Warehouse compute tier"}),
+		"SecurityGroup", "SecurityGroupId")
+
+	// remove_default_outbound_rule: Flow, protocol -1 and 0.0.0.0/0, no ports.
+	emptied := o.ok("DeleteSecurityGroupRule", obj{"SecurityGroupId": kms, "Flow": "Outbound", "IpProtocol": "-1", "IpRange": "0.0.0.0/0"})
+	if length(emptied, "SecurityGroup", "OutboundRules") != 0 {
+		t.Fatalf("the rule letting everything out is still there: %v", emptied)
+	}
+	o.fails("DeleteSecurityGroupRule", obj{"SecurityGroupId": kms, "Flow": "Outbound", "IpProtocol": "-1", "IpRange": "0.0.0.0/0"},
+		400, "5054", "InvalidResource")
+
+	oos := str(o.ok("ReadNetAccessPointServices", obj{"Filters": obj{"ServiceNames": []string{"com.outscale." + region + ".oos"}}}),
+		"Services", 0, "ServiceId")
+	o.ok("CreateSecurityGroupRule", obj{"SecurityGroupId": compute, "Flow": "Outbound", "Rules": []obj{
+		{"IpProtocol": "tcp", "FromPortRange": 8200, "ToPortRange": 8200, "SecurityGroupsMembers": []obj{{"SecurityGroupId": kms}}},
+		{"IpProtocol": "tcp", "FromPortRange": 443, "ToPortRange": 443, "ServiceIds": []string{oos}},
+		{"IpProtocol": "tcp", "FromPortRange": 443, "ToPortRange": 443, "IpRanges": []string{"198.51.100.0/24"}},
+	}})
+	read := o.ok("ReadSecurityGroups", obj{"Filters": obj{"SecurityGroupIds": []string{compute}}})
+	rules, _ := dig(read, "SecurityGroups", 0, "OutboundRules").([]any)
+	if len(rules) != 3 || str(rules[0], "IpRanges", 0) != "0.0.0.0/0" || str(rules[1], "SecurityGroupsMembers", 0, "SecurityGroupId") != kms ||
+		str(rules[2], "ServiceIds", 0) != oos || str(rules[2], "IpRanges", 0) != "198.51.100.0/24" {
+		t.Fatalf("OutboundRules = %v: the default rule, then 8200 to kms, then 443 to OOS and to the block", rules)
+	}
+	if length(read, "SecurityGroups", 0, "InboundRules") != 0 {
+		t.Errorf("outbound rules leaked into InboundRules: %v", read)
+	}
+	byDestination := o.ok("ReadSecurityGroups", obj{"Filters": obj{"OutboundRuleSecurityGroupIds": []string{kms}}})
+	if length(byDestination, "SecurityGroups") != 1 || str(byDestination, "SecurityGroups", 0, "SecurityGroupId") != compute {
+		t.Fatalf("filter on outbound rule members: %v", byDestination)
+	}
+	o.fails("CreateSecurityGroupRule", obj{"SecurityGroupId": compute, "Flow": "Outbound", "Rules": []obj{
+		{"IpProtocol": "tcp", "FromPortRange": 443, "ToPortRange": 443, "ServiceIds": []string{oos}}}}, 409, "9011", "ResourceConflict")
+	o.fails("CreateSecurityGroupRule", obj{"SecurityGroupId": compute, "Flow": "Outbound", "Rules": []obj{
+		{"IpProtocol": "tcp", "FromPortRange": 443, "ToPortRange": 443, "ServiceIds": []string{"pl-00000000"}}}}, 400, "4078", "InvalidParameterValue")
+
+	// A rule names a group: the group cannot go while the rule is there.
+	o.fails("DeleteSecurityGroup", obj{"SecurityGroupId": kms}, 409, "9085", "ResourceConflict")
+	o.ok("DeleteSecurityGroupRule", obj{"SecurityGroupId": compute, "Flow": "Outbound", "Rules": []obj{
+		{"IpProtocol": "tcp", "FromPortRange": 8200, "ToPortRange": 8200, "SecurityGroupsMembers": []obj{{"SecurityGroupId": kms}}},
+		{"IpProtocol": "tcp", "FromPortRange": 443, "ToPortRange": 443, "ServiceIds": []string{oos}}}})
+	left := o.ok("ReadSecurityGroups", obj{"Filters": obj{"SecurityGroupIds": []string{compute}}})
+	if got := fmt.Sprint(dig(left, "SecurityGroups", 0, "OutboundRules")); !strings.Contains(got, "198.51.100.0/24") ||
+		strings.Contains(got, oos) || strings.Contains(got, kms) {
+		t.Fatalf("after deleting two rules: %v", got)
+	}
+	o.ok("DeleteSecurityGroup", obj{"SecurityGroupId": kms})
+}

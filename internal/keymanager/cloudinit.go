@@ -25,6 +25,7 @@ type cloudConfig struct {
 	AllowPublicSSHKey bool        `yaml:"allow_public_ssh_keys"`
 	Groups            []string    `yaml:"groups"`
 	Users             []user      `yaml:"users"`
+	Apt               any         `yaml:"apt,omitempty"`
 	PackageUpdate     bool        `yaml:"package_update"`
 	PackageUpgrade    bool        `yaml:"package_upgrade"`
 	Packages          []string    `yaml:"packages"`
@@ -81,6 +82,11 @@ type Spec struct {
 	OpenBaoVersion string                `json:"openbao_version"`
 	HostKey        bastion.SpecHostKey   `json:"ssh_host_key"`
 	NetworkRules   []bastion.NetworkRule `json:"network_rules"`
+	// Where the first boot took its software from: absent in the spec
+	// files of servers made before the provider recorded it.
+	PackageMirror *bastion.PackageMirror `json:"package_mirror,omitempty"`
+	OpenBaoMirror string                 `json:"openbao_mirror,omitempty"`
+	OpenBaoSHA256 string                 `json:"openbao_sha256,omitempty"`
 }
 
 // SpecNode is a server in the spec file.
@@ -119,6 +125,9 @@ func Render(cfg Config) ([]byte, error) {
 			"curl", "ca-certificates", "openssl"},
 		FinalMessage: "health key manager server " + cfg.Node.Name + " ready after $UPTIME seconds: OpenBao is sealed and waits for its key holders",
 	}
+	if cfg.PackageMirror != nil {
+		cc.Apt = bastion.AptConfigOf(cfg.PackageMirror)
+	}
 	files := []writeFile{
 		file(PathSpec, "0644", string(spec)+"\n", false),
 		file(PathOpenBaoConfig, "0640", OpenBaoConfig(cfg), false),
@@ -127,7 +136,7 @@ func Render(cfg Config) ([]byte, error) {
 		file(PathServerCert, "0644", cfg.TLS.Cert, false),
 		file(PathServerKey, "0600", cfg.TLS.Key, false),
 		file(PathPolicy, "0644", TerraformPolicy(cfg.Mount), false),
-		file(PathInstall, "0700", InstallScript(cfg.Version), false),
+		file(PathInstall, "0700", InstallScript(cfg.Version, cfg.openBaoMirror(), cfg.OpenBaoSHA256), false),
 		file(PathUnit, "0644", Unit(cfg.Cluster), true),
 		file(PathProfile, "0644", Profile(), true),
 		file(PathLogrotate, "0644", Logrotate(), true),
@@ -188,6 +197,12 @@ func specOf(cfg Config) Spec {
 		OpenBaoVersion: cfg.Version,
 		HostKey:        bastion.SpecHostKey{Public: cfg.HostKey.Public, Fingerprint: cfg.HostKey.Fingerprint},
 		NetworkRules:   append([]bastion.NetworkRule{}, cfg.NetworkRules...),
+		OpenBaoMirror:  cfg.openBaoMirror(),
+		OpenBaoSHA256:  cfg.OpenBaoSHA256,
+	}
+	if m := cfg.PackageMirror; m != nil {
+		mirror := *m
+		s.PackageMirror = &mirror
 	}
 	for _, p := range cfg.Peers {
 		s.Peers = append(s.Peers, SpecNode(p))

@@ -27,9 +27,46 @@ import (
 )
 
 // OpenBaoVersion is the OpenBao release the servers install, from
-// OpenBao's official release packages on GitHub. Pinned: a new release
-// reaches the servers when this constant changes and servers are replaced.
+// OpenBao's official release packages on GitHub by default (see
+// DefaultOpenBaoMirror). Pinned: a new release reaches the servers when
+// this constant changes and servers are replaced.
 const OpenBaoVersion = "2.7.2"
+
+// DefaultOpenBaoMirror is where the servers take OpenBao's release from
+// unless told otherwise: its release on GitHub, which holds the Debian
+// packages and their checksums file.
+func DefaultOpenBaoMirror(version string) string {
+	return "https://github.com/openbao/openbao/releases/download/v" + version
+}
+
+// sha256Pattern is a SHA-256 in hex.
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// CheckSHA256 says why sum cannot pin a package, or nil.
+func CheckSHA256(sum string) error {
+	if !sha256Pattern.MatchString(sum) {
+		return fmt.Errorf("%q is not a SHA-256: 64 lower-case hexadecimal digits, as sha256sum prints", sum)
+	}
+	return nil
+}
+
+// Downloads lists where a server's first boot downloads software from.
+func Downloads(cfg Config) []bastion.Download {
+	var out []bastion.Download
+	if cfg.PackageMirror != nil {
+		out = append(out, bastion.Download{What: "package_mirror.primary", URL: cfg.PackageMirror.Primary},
+			bastion.Download{What: "package_mirror.security", URL: cfg.PackageMirror.Security})
+	}
+	return append(out, bastion.Download{What: "openbao_mirror", URL: cfg.openBaoMirror()})
+}
+
+// openBaoMirror is the mirror cfg names, or the default one.
+func (cfg Config) openBaoMirror() string {
+	if cfg.OpenBaoMirror != "" {
+		return strings.TrimSuffix(cfg.OpenBaoMirror, "/")
+	}
+	return DefaultOpenBaoMirror(cfg.Version)
+}
 
 // DefaultMount is the transit engine's mount path: the provider's
 // kms_mount default.
@@ -116,6 +153,15 @@ type Config struct {
 	// NetworkRules are the rules Inbound comes from, recorded in the spec
 	// file for imports.
 	NetworkRules []bastion.NetworkRule
+	// PackageMirror replaces the image's apt sources; nil keeps them.
+	PackageMirror *bastion.PackageMirror
+	// OpenBaoMirror is the URL holding the release's files (the Debian
+	// packages and the checksums file); "" is DefaultOpenBaoMirror.
+	OpenBaoMirror string
+	// OpenBaoSHA256 pins the SHA-256 of the release's Debian package for
+	// the servers' architecture; "" checks it against the release's
+	// checksums file instead.
+	OpenBaoSHA256 string
 }
 
 var (
@@ -177,6 +223,25 @@ func (cfg Config) check() error {
 	for _, r := range cfg.Inbound {
 		if _, err := netip.ParsePrefix(r.Source); err != nil {
 			add("inbound rule %q: %q is not a CIDR block", r.Purpose, r.Source)
+		}
+	}
+	if m := cfg.PackageMirror; m != nil {
+		for _, u := range []string{m.Primary, m.Security} {
+			if err := bastion.CheckMirrorURL(u); err != nil {
+				add("package_mirror: %v", err)
+			}
+		}
+	}
+	if cfg.OpenBaoMirror != "" {
+		if err := bastion.CheckMirrorURL(cfg.OpenBaoMirror); err != nil {
+			add("openbao_mirror: %v", err)
+		} else if strings.HasPrefix(cfg.OpenBaoMirror, "http://") && cfg.OpenBaoSHA256 == "" {
+			add("openbao_mirror: %s is plain HTTP: give openbao_sha256, since a checksums file fetched in clear proves nothing", cfg.OpenBaoMirror)
+		}
+	}
+	if cfg.OpenBaoSHA256 != "" {
+		if err := CheckSHA256(cfg.OpenBaoSHA256); err != nil {
+			add("openbao_sha256: %v", err)
 		}
 	}
 	if len(problems) > 0 {

@@ -380,3 +380,47 @@ func TestDocs_sayWhatTheCodeDoes(t *testing.T) {
 		}
 	}
 }
+
+// The servers take their packages and OpenBao from the mirrors they are
+// given, written into their first boot and spec file, and pin OpenBao's
+// package when told its SHA-256; a plain-HTTP OpenBao mirror needs a pin.
+func TestRender_mirrors(t *testing.T) {
+	t.Parallel()
+	cfgs, _ := testCluster(t, 1)
+	cfg := cfgs[0]
+	if got := Downloads(cfg); len(got) != 1 || got[0].String() != "github.com:443 (openbao_mirror)" {
+		t.Fatalf("by default the servers download from %v", got)
+	}
+	pin := strings.Repeat("0a", 32)
+	cfg.PackageMirror = &bastion.PackageMirror{Primary: "http://10.9.0.10/debian", Security: "http://10.9.0.10/debian-security"}
+	cfg.OpenBaoMirror, cfg.OpenBaoSHA256 = "http://10.9.0.10/openbao/v"+OpenBaoVersion+"/", pin
+	raw, err := Render(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"apt:\n    primary:\n        - arches:\n            - default\n          uri: http://10.9.0.10/debian\n",
+		"base='http://10.9.0.10/openbao/v" + OpenBaoVersion + "'", "pin='" + pin + "'"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the user-data lacks %q", want)
+		}
+	}
+	rec, err := Recover(raw)
+	if err != nil || rec.Spec.OpenBaoSHA256 != pin || rec.Spec.PackageMirror == nil || rec.Spec.OpenBaoMirror != "http://10.9.0.10/openbao/v"+OpenBaoVersion {
+		t.Fatalf("the spec file records %+v (%v)", rec.Spec, err)
+	}
+	var got []string
+	for _, d := range Downloads(cfg) {
+		got = append(got, d.String())
+	}
+	if want := []string{"10.9.0.10:80 (package_mirror.primary)", "10.9.0.10:80 (package_mirror.security)", "10.9.0.10:80 (openbao_mirror)"}; !slices.Equal(got, want) {
+		t.Errorf("Downloads = %v, want %v", got, want)
+	}
+	cfg.OpenBaoSHA256 = ""
+	if _, err := Render(cfg); err == nil || !strings.Contains(err.Error(), "give openbao_sha256") {
+		t.Errorf("a plain-HTTP mirror without a pin: %v", err)
+	}
+	cfg.OpenBaoMirror, cfg.OpenBaoSHA256 = "", "not-a-sum"
+	if _, err := Render(cfg); err == nil || !strings.Contains(err.Error(), "is not a SHA-256") {
+		t.Errorf("a bad pin: %v", err)
+	}
+}

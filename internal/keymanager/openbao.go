@@ -125,50 +125,66 @@ WantedBy=multi-user.target
 `
 }
 
-// InstallScript installs the pinned OpenBao release from its official
-// packages: the release's checksums file and the Debian package for the
-// server's architecture, both over HTTPS from the release on GitHub; the
-// package is installed only if its SHA-256 is the one the checksums file
-// gives. It needs the network's NAT egress (outbound HTTPS).
+// InstallScript installs the pinned OpenBao release from mirror, the URL
+// holding the release's files (DefaultOpenBaoMirror: the release on
+// GitHub), over HTTPS or HTTP: the Debian package for the server's
+// architecture, installed only if its SHA-256 is pinSHA256 or, with no
+// pin, the one the release's checksums file gives. The download needs the
+// kms tier to reach the mirror (the network's egress_allow).
 //
-// The checksums file comes from the same place as the package: it proves
-// the download is whole, not who made it. OpenBao also signs its
+// A checksums file from the same place as the package proves the download
+// is whole, not who made it; a pin written in the configuration does
+// both, as far as whoever wrote it checked it. OpenBao also signs its
 // artifacts (GPG, cosign); checking those needs its signing key pinned,
 // which this script does not do yet.
-func InstallScript(version string) string {
+func InstallScript(version, mirror, pinSHA256 string) string {
 	return `#!/bin/sh
-# Installs OpenBao ` + version + ` from its official release packages.
+# Installs OpenBao ` + version + ` from its release packages at ` + mirror + `.
 # Written at first boot by terraform-provider-health; run once by cloud-init.
 set -eu
 version='` + version + `'
+pin='` + pinSHA256 + `'
 if command -v bao >/dev/null 2>&1 && bao version 2>/dev/null | grep -q "v${version}"; then
   exit 0
 fi
-base="https://github.com/openbao/openbao/releases/download/v${version}"
+base='` + mirror + `'
 arch=$(dpkg --print-architecture)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 fetch() {
-  curl --proto '=https' --tlsv1.2 --fail --silent --show-error --location \
+  curl --proto '=https,http' --tlsv1.2 --fail --silent --show-error --location \
     --retry 10 --retry-delay 6 --retry-connrefused --output "$1" "$base/$1"
 }
-# The release's checksums: per OS in recent releases, one file before.
-sums=""
-for name in checksums-linux.txt checksums.txt; do
-  if fetch "$name" 2>/dev/null; then sums="$name"; break; fi
-done
-if [ -z "$sums" ]; then
-  echo "health-kms: no checksums file in OpenBao's release v${version}: is the NAT egress on?" >&2
-  exit 1
+if [ -n "$pin" ]; then
+  # The package's name changed across releases: bao_ now, openbao_ before.
+  deb=""
+  for name in "bao_${version}_linux_${arch}.deb" "openbao_${version}_linux_${arch}.deb"; do
+    if fetch "$name" 2>/dev/null; then deb="$name"; break; fi
+  done
+  if [ -z "$deb" ]; then
+    echo "health-kms: no Debian package of OpenBao v${version} for ${arch} at ${base}: does egress_allow let the kms tier reach it?" >&2
+    exit 1
+  fi
+  printf '%s  %s\n' "$pin" "$deb" | sha256sum --check --strict -
+else
+  # The release's checksums: per OS in recent releases, one file before.
+  sums=""
+  for name in checksums-linux.txt checksums.txt; do
+    if fetch "$name" 2>/dev/null; then sums="$name"; break; fi
+  done
+  if [ -z "$sums" ]; then
+    echo "health-kms: no checksums file of OpenBao v${version} at ${base}: does egress_allow let the kms tier reach it?" >&2
+    exit 1
+  fi
+  deb=$(awk -v v="$version" -v a="$arch" '$2 == "bao_" v "_linux_" a ".deb" || $2 == "openbao_" v "_linux_" a ".deb" { print $2; exit }' "$sums")
+  if [ -z "$deb" ]; then
+    echo "health-kms: OpenBao's release v${version} has no Debian package for ${arch}" >&2
+    exit 1
+  fi
+  fetch "$deb"
+  awk -v f="$deb" '$2 == f' "$sums" | sha256sum --check --strict -
 fi
-deb=$(awk -v v="$version" -v a="$arch" '$2 == "bao_" v "_linux_" a ".deb" || $2 == "openbao_" v "_linux_" a ".deb" { print $2; exit }' "$sums")
-if [ -z "$deb" ]; then
-  echo "health-kms: OpenBao's release v${version} has no Debian package for ${arch}" >&2
-  exit 1
-fi
-fetch "$deb"
-awk -v f="$deb" '$2 == f' "$sums" | sha256sum --check --strict -
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "./$deb"
 bao version
 `

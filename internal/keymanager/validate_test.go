@@ -158,19 +158,24 @@ func TestInstallScript_checksBeforeInstalling(t *testing.T) {
 	t.Parallel()
 	sh := tooltest.Require(t, "sh", "dash")
 	tooltest.Require(t, "sha256sum", "coreutils")
-	script := InstallScript(OpenBaoVersion)
-	if out, err := exec.Command(sh, "-n", "-c", script).CombinedOutput(); err != nil {
+	mirror := DefaultOpenBaoMirror(OpenBaoVersion)
+	if out, err := exec.Command(sh, "-n", "-c", InstallScript(OpenBaoVersion, mirror, "")).CombinedOutput(); err != nil {
 		t.Fatalf("sh -n refuses the install script: %v\n%s", err, out)
 	}
 	deb := "bao_" + OpenBaoVersion + "_linux_amd64.deb"
+	goodPin := sha256.Sum256([]byte("a Debian package of OpenBao"))
 	for name, c := range map[string]struct {
 		sumsName  string
+		pin       string
 		corrupt   bool
 		installed bool
 	}{
-		"per-OS checksums": {sumsName: "checksums-linux.txt", installed: true},
-		"older checksums":  {sumsName: "checksums.txt", installed: true},
-		"corrupt package":  {sumsName: "checksums-linux.txt", corrupt: true},
+		"per-OS checksums":        {sumsName: "checksums-linux.txt", installed: true},
+		"older checksums":         {sumsName: "checksums.txt", installed: true},
+		"corrupt package":         {sumsName: "checksums-linux.txt", corrupt: true},
+		"pinned":                  {sumsName: "none", pin: hex.EncodeToString(goodPin[:]), installed: true},
+		"pinned, corrupt package": {sumsName: "checksums-linux.txt", pin: hex.EncodeToString(goodPin[:]), corrupt: true},
+		"pinned to another":       {sumsName: "checksums-linux.txt", pin: strings.Repeat("ab", 32)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -212,7 +217,7 @@ printf '#!/bin/sh\necho "OpenBao v`+OpenBaoVersion+`"\n' > "$FAKE_BIN/bao"
 chmod +x "$FAKE_BIN/bao"
 `, 0o755)
 			logPath := filepath.Join(dir, "apt.log")
-			cmd := exec.Command(sh, "-c", script)
+			cmd := exec.Command(sh, "-c", InstallScript(OpenBaoVersion, mirror, c.pin))
 			cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_RELEASE="+release, "FAKE_LOG="+logPath, "FAKE_BIN="+bin)
 			out, err := cmd.CombinedOutput()
 			apt, _ := os.ReadFile(logPath)

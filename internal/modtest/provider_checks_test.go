@@ -29,6 +29,10 @@ module "network" {
   source      = "../network"
   name        = "modtest-provider-checks"
   admin_cidrs = ["203.0.113.7/32"]
+  egress_allow = [
+    { name = "debian", cidr = "198.51.100.0/24", from_port = 80, tiers = ["bastion", "kms"], hosts = ["deb.debian.org"] },
+    { name = "github", cidr = "192.0.2.0/24", from_port = 443, tiers = ["kms"], hosts = ["github.com"] },
+  ]
 }
 `
 		inNetwork = `

@@ -297,15 +297,25 @@ func (d *warehouseComplianceDataSource) network(ctx context.Context, id string) 
 	facts := &compliance.NetworkFacts{RulesEnforcement: n.RulesEnforcement}
 	s := compliance.Subject{Kind: compliance.KindNetwork, Name: subjectName(n.Name, n.ID), Network: facts}
 	if n.RulesEnforcement == cloud.EnforcedByHostFirewall {
-		s.Unreadable = map[string]string{"admin_cidrs": "the cloud's API holds no security groups: the bastion's " +
-			"host firewall applies admin_cidrs, and only the bastion can show them"}
+		s.Unreadable = map[string]string{
+			"admin_cidrs": "the cloud's API holds no security groups: the bastion's host firewall applies admin_cidrs, " +
+				"and only the bastion can show them",
+			"egress_allow": "the cloud's API holds no security groups: its gateway lets every tier out, and the outbound " +
+				"rules are only published for the machines' own firewalls, which the cloud cannot show",
+		}
 		return s, nil
 	}
 	for _, r := range n.Rules {
+		if r.IsOutbound() {
+			continue
+		}
 		if r.Tier == cloud.TierBastion && r.FromPort <= cloud.PortSSH && r.ToPort >= cloud.PortSSH && !strings.HasPrefix(r.Source, "tier:") {
 			facts.AdminCIDRs = append(facts.AdminCIDRs, r.Source)
 		}
 	}
+	// Every outbound rule of the tiers' security groups, as the cloud holds
+	// them: a rule added outside Terraform counts as much as one of egress_allow.
+	facts.Outbound = outboundFacts(n.Rules)
 	return s, nil
 }
 

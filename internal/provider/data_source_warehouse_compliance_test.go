@@ -1,11 +1,13 @@
 package provider_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
-
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -101,9 +103,12 @@ func TestAccWarehouseCompliance_evidenceFromTheCloud(t *testing.T) {
 		rotation := finding("HW-KEY-01", "health_warehouse_kms_key", "pass", "rotation_period = 90 days")
 		tls := finding("HW-STO-03", "health_warehouse_storage", "pass", "bucket user's policy denies")
 		adm := finding("HW-ADM-01", "health_warehouse_network", "pass", "203.0.113.7/32")
+		egress := finding("HW-NET-01", "health_warehouse_network", "pass",
+			"8 outbound rules, to tier:compute, tier:data, tier:kms, service:object-storage only")
 		if cloudName == cloud.OVH {
 			rotation = finding("HW-KEY-01", "health_warehouse_kms_key", "unknown", "keeps no rotation period")
 			adm = finding("HW-ADM-01", "health_warehouse_network", "unknown", "holds no security groups")
+			egress = finding("HW-NET-01", "health_warehouse_network", "unknown", "its gateway lets every tier out")
 		} else {
 			tls = finding("HW-STO-03", "health_warehouse_storage", "excepted", "no statement of the bucket policy denies")
 		}
@@ -126,7 +131,7 @@ func TestAccWarehouseCompliance_evidenceFromTheCloud(t *testing.T) {
 						finding("HW-ENC-02", "health_warehouse_storage", "not-applicable", "zone = results"),
 						finding("HW-KEY-02", "health_warehouse_kms_key", map[string]string{
 							cloud.Outscale: "excepted", cloud.OVH: "unknown"}[cloudName], ""),
-						rotation, tls, adm,
+						rotation, tls, adm, egress,
 					),
 				},
 				{
@@ -155,5 +160,77 @@ func TestAccWarehouseCompliance_evidenceFromTheCloud(t *testing.T) {
 				},
 			},
 		})
+	})
+}
+
+// lazyString is a configuration variable whose value a test step learns
+// from an earlier one.
+type lazyString struct{ value *string }
+
+func (l lazyString) MarshalJSON() ([]byte, error) { return json.Marshal(*l.value) }
+
+// HW-NET-01 reads the tiers' outbound rules from the cloud: the rule
+// letting everything out, put back on the kms tier's group by hand, fails
+// it at the next refresh, naming the tier; the next apply removes the rule
+// and the report agrees.
+func TestAccWarehouseCompliance_egressFromTheCloud(t *testing.T) {
+	emulatorOnly(t, "edits a security group out of band through the control API")
+	acctest.PreCheck(t, cloud.Outscale)
+	t.Parallel()
+	emu := acctest.PrivateEmulator(t)
+	network := acctest.ProviderConfigAt(emu, cloud.Outscale) + `
+resource "health_warehouse_network" "test" {
+  name        = "wh-report-egress"
+  cidr        = "10.65.0.0/16"
+  admin_cidrs = ["203.0.113.7/32"]
+}
+`
+	report := func(networkID string) string {
+		return fmt.Sprintf(`
+data "health_warehouse_compliance" "test" {
+  network_ids = [%s]
+}
+`, networkID)
+	}
+	var networkID, kmsGroup string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(emu, cloud.Outscale),
+		Steps: []resource.TestStep{
+			{
+				Config: network + report("health_warehouse_network.test.id"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					finding("HW-NET-01", "health_warehouse_network", "pass", "service:object-storage only"),
+					func(s *terraform.State) error {
+						attrs := s.RootModule().Resources[networkAddr].Primary.Attributes
+						networkID, kmsGroup = attrs["id"], attrs["subnets.kms.security_group_id"]
+						return nil
+					},
+				),
+			},
+			{
+				PreConfig: func() {
+					if err := editOutbound(context.Background(), emu, kmsGroup, func(rules []any) []any {
+						return append(rules, map[string]any{"FromPortRange": -1, "ToPortRange": -1, "IpProtocol": "-1",
+							"IpRanges": []string{cloud.Anywhere}})
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				// The report names the network by its id, so that it is read
+				// when Terraform plans, before the apply that restores the rules.
+				Config:          network + "variable \"network_id\" { type = string }\n" + report("var.network_id"),
+				ConfigVariables: config.Variables{"network_id": lazyString{&networkID}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					finding("HW-NET-01", "health_warehouse_network", "fail",
+						"the kms tier reaches 0.0.0.0/0 on every protocol and port (opened outside this configuration)"),
+					resource.TestCheckResourceAttr(reportAddr, "compliant", "false"),
+				),
+			},
+			{
+				Config: network + report("health_warehouse_network.test.id"),
+				Check:  finding("HW-NET-01", "health_warehouse_network", "pass", "service:object-storage only"),
+			},
+		},
 	})
 }

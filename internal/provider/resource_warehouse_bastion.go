@@ -204,19 +204,13 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			"network_rules": schema.ListNestedAttribute{
 				MarkdownDescription: "The network's rules, which the bastion's own firewall applies: set it to " +
 					"`health_warehouse_network.<name>.rules`. On OVHcloud, whose API holds no rules, the firewall is their " +
-					"only enforcement; on OUTSCALE it repeats the security groups. Changing the rules (such as the " +
+					"only enforcement; on OUTSCALE it repeats the security groups. Changing the inbound rules (such as the " +
 					"network's `admin_cidrs`) replaces the bastion, whose firewall is set at first boot: this keeps the " +
-					"firewall and the network from ever disagreeing.",
-				Required: true,
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"tier":      schema.StringAttribute{MarkdownDescription: "The tier the rule admits traffic into.", Required: true},
-					"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Required: true},
-					"from_port": schema.Int64Attribute{MarkdownDescription: "First port of the range.", Required: true},
-					"to_port":   schema.Int64Attribute{MarkdownDescription: "Last port of the range.", Required: true},
-					"source":    schema.StringAttribute{MarkdownDescription: "A CIDR block, or `tier:<name>`.", Required: true},
-					"purpose":   schema.StringAttribute{MarkdownDescription: "Why the rule exists.", Optional: true},
-				}},
-				PlanModifiers: []planmodifier.List{replaceListUnlessAdopting()},
+					"firewall and the network from ever disagreeing. The firewall applies the inbound rules only: a change " +
+					"in the outbound rules alone (the network's `egress_allow`) is recorded in place.",
+				Required:      true,
+				NestedObject:  schema.NestedAttributeObject{Attributes: networkRuleAttributes()},
+				PlanModifiers: []planmodifier.List{replaceRulesUnlessAdopting()},
 			},
 			"audit_bucket": schema.SingleNestedAttribute{
 				MarkdownDescription: "Where the bastion ships its audit trail every five minutes: the journal (sshd, sudo, " +
@@ -265,6 +259,34 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 				Default:       stringdefault.StaticString(bastion.ModeOpenSSH),
 				Validators:    []validator.String{stringvalidator.OneOf(bastion.Modes...)},
 				PlanModifiers: []planmodifier.String{replaceUnlessAdopting()},
+			},
+			"package_mirror": schema.SingleNestedAttribute{
+				MarkdownDescription: "Where apt takes the bastion's packages from, at first boot and for the automatic " +
+					"security updates after. Default: the official archive of `image` (`http://deb.debian.org/debian` and " +
+					"`http://deb.debian.org/debian-security` for `debian-12`; `http://archive.ubuntu.com/ubuntu` and " +
+					"`http://security.ubuntu.com/ubuntu` for `ubuntu-24.04`); with an image id there is none, and the image's " +
+					"own sources stay. apt checks every package against the archive's Release file, signed with the " +
+					"distribution's keys that the image carries: a mirror can withhold packages, not alter them.\n\n" +
+					"Egress is denied by default: the plan fails, naming this attribute, unless the network's `egress_allow` " +
+					"lets the `bastion` tier reach each mirror's host on its port (80 for `http://`, 443 for `https://`), the " +
+					"host being listed in the entry's `hosts` or an address inside its `cidr`. In `the-bastion` mode the " +
+					"bastion also downloads The Bastion from `github.com` on 443, checked the same way. The check needs the " +
+					"network's outbound rules in `network_rules`; it is skipped for networks made before the provider had " +
+					"them." + replaced,
+				Optional: true,
+				Computed: true,
+				Attributes: map[string]schema.Attribute{
+					"primary": schema.StringAttribute{
+						MarkdownDescription: "The distribution's archive, such as `http://deb.debian.org/debian`.",
+						Required:            true,
+						Validators:          []validator.String{mirrorURL{}},
+					},
+					"security": schema.StringAttribute{
+						MarkdownDescription: "The security archive, such as `http://deb.debian.org/debian-security`.",
+						Required:            true,
+						Validators:          []validator.String{mirrorURL{}},
+					},
+				},
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Tags on the VM and its public IP (OUTSCALE). OVHcloud instances have no tags: there they " +
@@ -409,6 +431,7 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("vm_type"))
 		}
 	}
+	r.planPackageMirror(&plan, cfg, state, resp)
 	// The compliance profile's controls, on what the plan says.
 	subject := compliance.Subject{Kind: compliance.KindBastion, Name: plan.Name.ValueString(),
 		Bastion: &compliance.BastionFacts{MFA: plan.MFA.ValueString(), SessionRecording: plan.SessionRecording.ValueBool()}}
@@ -507,7 +530,7 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 		Name: plan.Name.ValueString(), NetworkID: n.ID, Cloud: c.Name(), Admins: admins, MFA: plan.MFA.ValueString(),
 		SessionRecording: plan.SessionRecording.ValueBool(), IdleTimeout: idle, Targets: bastionTargets, Inbound: inbound,
 		NetworkRules: networkRulesOf(rules), Mode: plan.Mode.ValueString(), HostKey: hostKey,
-		Size: plan.Size.ValueString(), Image: plan.Image.ValueString(),
+		Size: plan.Size.ValueString(), Image: plan.Image.ValueString(), PackageMirror: packageMirrorOf(plan.PackageMirror),
 	}
 	var writer *cloud.AuditWriter
 	if b := auditBucketOf(cfg.AuditBucket); b != nil {
@@ -735,6 +758,9 @@ func (r *warehouseBastionResource) adoptRecovered(m *bastionModel, userData []by
 		if fp, err := bastion.HostKeyFingerprint(rec.HostPublicKey); err == nil {
 			m.HostKeyFingerprint = types.StringValue(fp)
 		}
+	}
+	if s.PackageMirror != nil {
+		m.PackageMirror = packageMirrorValue(s.PackageMirror)
 	}
 	if b := s.AuditBucket; b != nil {
 		m.AuditBucket = auditBucket{Bucket: types.StringValue(b.Bucket), Endpoint: types.StringValue(b.Endpoint),

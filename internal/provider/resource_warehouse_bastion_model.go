@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -38,6 +40,7 @@ type bastionModel struct {
 	NetworkRules       types.List     `tfsdk:"network_rules"`
 	AuditBucket        types.Object   `tfsdk:"audit_bucket"`
 	Mode               types.String   `tfsdk:"mode"`
+	PackageMirror      types.Object   `tfsdk:"package_mirror"`
 	Tags               types.Map      `tfsdk:"tags"`
 	VMState            types.String   `tfsdk:"vm_state"`
 	PublicIP           types.String   `tfsdk:"public_ip"`
@@ -192,7 +195,7 @@ func firewallOf(n cloud.Network, rules []cloud.Rule, targets []string) ([]bastio
 			return nil, nil, fmt.Errorf("the network %s has no %s subnet", n.ID, tier)
 		}
 		t := bastion.Target{Tier: tier, CIDR: sub.CIDR}
-		for _, r := range rules {
+		for _, r := range inboundRules(rules) {
 			if r.Tier == tier && r.Source == cloud.TierSource(cloud.TierBastion) && r.Protocol == "tcp" {
 				t.Ports = append(t.Ports, bastion.PortRange{From: r.FromPort, To: r.ToPort})
 			}
@@ -203,7 +206,7 @@ func firewallOf(n cloud.Network, rules []cloud.Rule, targets []string) ([]bastio
 		out = append(out, t)
 	}
 	var inbound []bastion.InboundRule
-	for _, r := range rules {
+	for _, r := range inboundRules(rules) {
 		if r.Tier != cloud.TierBastion {
 			continue
 		}
@@ -223,11 +226,39 @@ func firewallOf(n cloud.Network, rules []cloud.Rule, targets []string) ([]bastio
 	return out, inbound, nil
 }
 
+// networkRuleAttributes are the attributes of one rule of network_rules,
+// the network's rules as its rules attribute gives them.
+func networkRuleAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"tier": schema.StringAttribute{MarkdownDescription: "The tier the rule belongs to.", Required: true},
+		"direction": schema.StringAttribute{
+			MarkdownDescription: "`inbound` (traffic the tier admits) or `outbound` (traffic the tier may send). Left out: `inbound`.",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.OneOf(cloud.Inbound, cloud.Outbound)},
+		},
+		"protocol":    schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Required: true},
+		"from_port":   schema.Int64Attribute{MarkdownDescription: "First port of the range.", Required: true},
+		"to_port":     schema.Int64Attribute{MarkdownDescription: "Last port of the range.", Required: true},
+		"source":      schema.StringAttribute{MarkdownDescription: "Inbound: a CIDR block, or `tier:<name>`.", Optional: true},
+		"destination": schema.StringAttribute{MarkdownDescription: "Outbound: a CIDR block, `tier:<name>`, or `service:object-storage`.", Optional: true},
+		"hosts": schema.ListAttribute{
+			MarkdownDescription: "Outbound: the host names the network's `egress_allow` says are served at `destination`.",
+			Optional:            true,
+			ElementType:         types.StringType,
+		},
+		"purpose": schema.StringAttribute{MarkdownDescription: "Why the rule exists.", Optional: true},
+	}
+}
+
 func networkRulesOf(rules []cloud.Rule) []bastion.NetworkRule {
 	out := make([]bastion.NetworkRule, 0, len(rules))
 	for _, r := range rules {
-		out = append(out, bastion.NetworkRule{Tier: r.Tier, Protocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort,
-			Source: r.Source, Purpose: r.Purpose})
+		nr := bastion.NetworkRule{Tier: r.Tier, Protocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort,
+			Source: r.Source, Purpose: r.Purpose}
+		if r.IsOutbound() {
+			nr.Direction, nr.Source, nr.Destination, nr.Hosts = cloud.Outbound, "", r.Destination, r.Hosts
+		}
+		out = append(out, nr)
 	}
 	return out
 }
@@ -235,8 +266,12 @@ func networkRulesOf(rules []cloud.Rule) []bastion.NetworkRule {
 func cloudRulesOf(rules []bastion.NetworkRule) []cloud.Rule {
 	out := make([]cloud.Rule, 0, len(rules))
 	for _, r := range rules {
-		out = append(out, cloud.Rule{Tier: r.Tier, Protocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort,
-			Source: r.Source, Purpose: r.Purpose})
+		cr := cloud.Rule{Tier: r.Tier, Direction: cloud.Inbound, Protocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort,
+			Source: r.Source, Purpose: r.Purpose}
+		if r.Direction == cloud.Outbound {
+			cr.Direction, cr.Source, cr.Destination, cr.Hosts = cloud.Outbound, "", r.Destination, r.Hosts
+		}
+		out = append(out, cr)
 	}
 	return out
 }

@@ -156,3 +156,29 @@ func auditBucketReplaced(state, plan types.Object) bool {
 	return changed(p.Bucket, s.Bucket) || changed(p.AccessKeyID, s.AccessKeyID) || changed(p.Endpoint, s.Endpoint) ||
 		changed(p.Region, s.Region) || changed(p.Prefix, s.Prefix) || p.Bucket.IsUnknown() || p.AccessKeyID.IsUnknown()
 }
+
+// replaceInboundRules is replaceList for network_rules: the bastion's
+// firewall is made from the inbound rules, so only a change in those
+// replaces it; a change in the outbound rules alone (the security groups
+// enforce them) is recorded in place.
+type replaceInboundRules struct{}
+
+func replaceRulesUnlessAdopting() planmodifier.List { return replaceInboundRules{} }
+
+func (replaceInboundRules) Description(context.Context) string {
+	return "Replaces the bastion when the inbound rules change, unless the state has none to compare (after an import)."
+}
+func (m replaceInboundRules) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+func (replaceInboundRules) PlanModifyList(_ context.Context, req planmodifier.ListRequest, resp *planmodifier.ListResponse) {
+	keep, replace := replacement(req.StateValue, req.PlanValue, req.ConfigValue, !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull())
+	if keep {
+		resp.PlanValue = req.StateValue
+	}
+	if replace && !req.PlanValue.IsUnknown() &&
+		sameRules(inboundRules(rulesFromValue(req.StateValue)), inboundRules(rulesFromValue(req.PlanValue))) {
+		replace = false
+	}
+	resp.RequiresReplace = replace
+}

@@ -77,14 +77,33 @@ func admins(pairs ...string) string {
 	return b.String()
 }
 
+// firstBootEgress lets the bastion and kms tiers reach the mirrors they
+// install software from at first boot: Debian's archive and GitHub (The
+// Bastion, OpenBao's releases). The blocks are documentation ranges: the
+// emulator starts no machine.
+const firstBootEgress = `[{
+    name      = "debian"
+    cidr      = "198.51.100.0/24"
+    from_port = 80
+    tiers     = ["bastion", "kms"]
+    hosts     = ["deb.debian.org"]
+  }, {
+    name      = "github"
+    cidr      = "192.0.2.0/24"
+    from_port = 443
+    tiers     = ["bastion", "kms"]
+    hosts     = ["github.com"]
+  }]`
+
 // bastionConfig is a warehouse network and a bastion in it, written the
 // same for both clouds.
 func bastionConfig(emu *emulator.Emulator, cloudName, name, cidr, adminList, extra string) string {
 	return acctest.ProviderConfigAt(emu, cloudName) + fmt.Sprintf(`
 resource "health_warehouse_network" "test" {
-  name        = %[1]q
-  cidr        = %[2]q
-  admin_cidrs = ["203.0.113.7/32"]
+  name         = %[1]q
+  cidr         = %[2]q
+  admin_cidrs  = ["203.0.113.7/32"]
+  egress_allow = `+firstBootEgress+`
 }
 
 resource "health_warehouse_bastion" "test" {
@@ -268,7 +287,7 @@ func TestAccWarehouseBastion_import(t *testing.T) {
 		importAction := plancheck.ResourceActionNoop
 		if cloudName == cloud.OVH {
 			ignore = append(ignore, "admins", "mfa", "session_recording", "idle_timeout", "allowed_targets", "network_rules",
-				"mode", "size", "image", "host_public_key", "host_key_fingerprint", "known_hosts", "user_data_sha256", "tags")
+				"mode", "size", "image", "package_mirror", "host_public_key", "host_key_fingerprint", "known_hosts", "user_data_sha256", "tags")
 			importAction = plancheck.ResourceActionUpdate
 		}
 		resource.Test(t, resource.TestCase{
@@ -699,7 +718,7 @@ func TestAccWarehouseBastion_admin_cidrs_follow(t *testing.T) {
 		emu := acctest.PrivateEmulator(t)
 		name := acctest.RandomName("bas")
 		config := bastionConfig(emu, cloudName, name, "10.57.0.0/16", admins("alice", adminKey(t, "alice@laptop")), "")
-		widened := strings.Replace(config, `admin_cidrs = ["203.0.113.7/32"]`, `admin_cidrs = ["203.0.113.7/32", "198.51.100.0/28"]`, 1)
+		widened := strings.Replace(config, `admin_cidrs  = ["203.0.113.7/32"]`, `admin_cidrs  = ["203.0.113.7/32", "198.51.100.0/28"]`, 1)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
@@ -712,7 +731,7 @@ func TestAccWarehouseBastion_admin_cidrs_follow(t *testing.T) {
 						plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionReplace),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(7)),
+						statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(19)),
 					},
 				},
 			},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -96,15 +95,8 @@ func (r *warehouseKeyManagerResource) Schema(ctx context.Context, _ resource.Sch
 					"bastion. On OUTSCALE each server's own firewall (nftables) applies the rules into the `kms` tier, on top " +
 					"of the security groups; servers keep the rules of their first boot, so a change here is recorded in " +
 					"place, applies to servers made later, and the plan says so. Nothing uses them on OVHcloud.",
-				Required: true,
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"tier":      schema.StringAttribute{MarkdownDescription: "The tier the rule admits traffic into.", Required: true},
-					"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Required: true},
-					"from_port": schema.Int64Attribute{MarkdownDescription: "First port of the range.", Required: true},
-					"to_port":   schema.Int64Attribute{MarkdownDescription: "Last port of the range.", Required: true},
-					"source":    schema.StringAttribute{MarkdownDescription: "A CIDR block, or `tier:<name>`.", Required: true},
-					"purpose":   schema.StringAttribute{MarkdownDescription: "Why the rule exists.", Optional: true},
-				}},
+				Required:     true,
+				NestedObject: schema.NestedAttributeObject{Attributes: networkRuleAttributes()},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the key manager, such as `cohort-2026-kms`: " + keymanager.NameRule + ". Its " +
@@ -112,6 +104,46 @@ func (r *warehouseKeyManagerResource) Schema(ctx context.Context, _ resource.Sch
 				Required:      true,
 				Validators:    []validator.String{keyManagerName{}},
 				PlanModifiers: []planmodifier.String{replaceUnlessAdopting()},
+			},
+			"package_mirror": schema.SingleNestedAttribute{
+				MarkdownDescription: "OUTSCALE: where apt takes the servers' packages from, at first boot and for the " +
+					"automatic security updates after. Default: Debian's archive, `http://deb.debian.org/debian` and " +
+					"`http://deb.debian.org/debian-security` (the servers run Debian 12). apt checks every package against the " +
+					"archive's signed Release file. Ignored on OVHcloud." + mirrorsCheckedText + firstBootOnly,
+				Optional: true,
+				Computed: true,
+				Attributes: map[string]schema.Attribute{
+					"primary": schema.StringAttribute{
+						MarkdownDescription: "The distribution's archive, such as `http://deb.debian.org/debian`.",
+						Required:            true,
+						Validators:          []validator.String{mirrorURL{}},
+					},
+					"security": schema.StringAttribute{
+						MarkdownDescription: "The security archive, such as `http://deb.debian.org/debian-security`.",
+						Required:            true,
+						Validators:          []validator.String{mirrorURL{}},
+					},
+				},
+			},
+			"openbao_mirror": schema.StringAttribute{
+				MarkdownDescription: "OUTSCALE: the URL holding the files of OpenBao's release " + keymanager.OpenBaoVersion +
+					" (its Debian packages, `bao_<version>_linux_<arch>.deb`, and its checksums file, `checksums-linux.txt`), " +
+					"from which each server installs OpenBao at first boot. Default: the release on GitHub, `" +
+					keymanager.DefaultOpenBaoMirror(keymanager.OpenBaoVersion) + "` (GitHub answers with a redirect to " +
+					"`release-assets.githubusercontent.com` or `objects.githubusercontent.com`, which the kms tier must reach " +
+					"too). Use a mirror of your own, inside the warehouse's reach, to keep the kms tier off the Internet. A " +
+					"plain `http://` mirror needs `openbao_sha256`. Ignored on OVHcloud." + mirrorsCheckedText + firstBootOnly,
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{mirrorURL{}},
+			},
+			"openbao_sha256": schema.StringAttribute{
+				MarkdownDescription: "OUTSCALE: the SHA-256 of OpenBao's Debian package for the servers' architecture " +
+					"(amd64), as `sha256sum` prints it. Given, the servers install the package only if it has this checksum, " +
+					"whatever the mirror serves; left out, they check it against the release's checksums file, fetched from " +
+					"the same mirror, which proves the download is whole but not who made it. Ignored on OVHcloud." + firstBootOnly,
+				Optional:   true,
+				Validators: []validator.String{sha256Hex{}},
 			},
 			"servers": schema.Int64Attribute{
 				MarkdownDescription: "OUTSCALE: how many OpenBao servers form the Raft cluster: `1`, `3` (default) or `5`. " +
@@ -245,6 +277,7 @@ func (r *warehouseKeyManagerResource) ModifyPlan(ctx context.Context, req resour
 			fmt.Sprintf("servers = %s has no effect on OVHcloud: the key manager is the OVHcloud KMS (OKMS), a service "+
 				"OVHcloud runs; the provider makes no server there.", cfg.Servers))
 	}
+	r.planMirrors(&plan, cfg, state, backend, resp)
 	if state == nil || backend != cloud.BackendOpenBao {
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
@@ -278,7 +311,7 @@ func (r *warehouseKeyManagerResource) ModifyPlan(ctx context.Context, req resour
 		return
 	}
 	if !state.NetworkRules.IsNull() && !plan.NetworkRules.IsUnknown() &&
-		!slices.Equal(kmsRules(rulesFromValue(state.NetworkRules)), kmsRules(rulesFromValue(plan.NetworkRules))) {
+		!sameRules(kmsRules(rulesFromValue(state.NetworkRules)), kmsRules(rulesFromValue(plan.NetworkRules))) {
 		resp.Diagnostics.AddAttributeWarning(path.Root("network_rules"), "Key Manager Servers Keep Their Firewall",
 			"The network's rules into the kms tier changed. The servers' own firewalls were written at their first boot and "+
 				"keep the rules they had; the security groups, which the network updates, enforce the new ones. Servers made "+
@@ -384,7 +417,7 @@ func (r *warehouseKeyManagerResource) Create(ctx context.Context, req resource.C
 		for i := range all {
 			all[i] = i + 1
 		}
-		rendered, err := renderNodes(name, n, rulesFromValue(plan.NetworkRules), plan.Size.ValueString(), layout, all, "", time.Now())
+		rendered, err := renderNodes(name, n, rulesFromValue(plan.NetworkRules), plan.mirrors(), plan.Size.ValueString(), layout, all, "", time.Now())
 		if err != nil {
 			resp.Diagnostics.AddError("Unable to Render the Key Manager's Configuration", err.Error())
 			return
@@ -522,7 +555,7 @@ func (r *warehouseKeyManagerResource) repair(ctx context.Context, k cloud.KeyMan
 		if err != nil {
 			return k, err
 		}
-		rendered, err := renderNodes(k.Name, n, rulesFromValue(plan.NetworkRules), plan.Size.ValueString(), k.NodeAddresses,
+		rendered, err := renderNodes(k.Name, n, rulesFromValue(plan.NetworkRules), plan.mirrors(), plan.Size.ValueString(), k.NodeAddresses,
 			missing, state.CACertPEM.ValueString(), time.Now())
 		if err != nil {
 			return k, err

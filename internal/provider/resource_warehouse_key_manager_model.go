@@ -27,6 +27,9 @@ type keyManagerModel struct {
 	Name              types.String   `tfsdk:"name"`
 	Servers           types.Int64    `tfsdk:"servers"`
 	Size              types.String   `tfsdk:"size"`
+	PackageMirror     types.Object   `tfsdk:"package_mirror"`
+	OpenBaoMirror     types.String   `tfsdk:"openbao_mirror"`
+	OpenBaoSHA256     types.String   `tfsdk:"openbao_sha256"`
 	Tags              types.Map      `tfsdk:"tags"`
 	Backend           types.String   `tfsdk:"backend"`
 	Address           types.String   `tfsdk:"address"`
@@ -166,7 +169,7 @@ func (m *keyManagerModel) setFromCloud(k cloud.KeyManagerCluster, previousCA typ
 // the kms tier with their sources as CIDR blocks.
 func kmsInbound(n cloud.Network, rules []cloud.Rule) []keymanager.InboundRule {
 	var out []keymanager.InboundRule
-	for _, r := range rules {
+	for _, r := range inboundRules(rules) {
 		if r.Tier != cloud.TierKMS {
 			continue
 		}
@@ -183,11 +186,11 @@ func kmsInbound(n cloud.Network, rules []cloud.Rule) []keymanager.InboundRule {
 	return out
 }
 
-// kmsRules keeps the rules into the kms tier: the only ones the servers'
-// firewall applies.
+// kmsRules keeps the inbound rules into the kms tier: the only ones the
+// servers' firewall applies.
 func kmsRules(rules []cloud.Rule) []cloud.Rule {
 	var out []cloud.Rule
-	for _, r := range rules {
+	for _, r := range inboundRules(rules) {
 		if r.Tier == cloud.TierKMS {
 			out = append(out, r)
 		}
@@ -206,7 +209,7 @@ type renderedNodes struct {
 // their certificates and host keys, and renders their user-data; the CA's
 // key is dropped before it returns. trusted are the CAs the other servers
 // chain to, which the new servers trust too.
-func renderNodes(cluster string, n cloud.Network, rules []cloud.Rule, size string, layout []string, want []int,
+func renderNodes(cluster string, n cloud.Network, rules []cloud.Rule, mirrors serverMirrors, size string, layout []string, want []int,
 	trusted string, now time.Time) (renderedNodes, error) {
 	peers := make([]keymanager.Node, len(layout))
 	for i, ip := range layout {
@@ -236,9 +239,10 @@ func renderNodes(cluster string, n cloud.Network, rules []cloud.Rule, size strin
 		userData, err := keymanager.Render(keymanager.Config{
 			Cluster: cluster, NetworkID: n.ID, Cloud: cloud.Outscale, Size: size, Node: node, Peers: peers,
 			Mount: keymanager.DefaultMount, Version: keymanager.OpenBaoVersion, HostKey: hostKey,
-			TLS:          keymanager.ServerTLS{TrustBundle: bundle, Issuer: ca.CertPEM(), Cert: cert, Key: key},
-			Inbound:      kmsInbound(n, rules),
-			NetworkRules: networkRulesOf(rules),
+			TLS:           keymanager.ServerTLS{TrustBundle: bundle, Issuer: ca.CertPEM(), Cert: cert, Key: key},
+			Inbound:       kmsInbound(n, rules),
+			NetworkRules:  networkRulesOf(rules),
+			PackageMirror: mirrors.packages, OpenBaoMirror: mirrors.openBao, OpenBaoSHA256: mirrors.openBaoSHA256,
 		})
 		if err != nil {
 			return renderedNodes{}, fmt.Errorf("rendering the configuration of %s: %w", node.Name, err)
@@ -262,6 +266,15 @@ func (m *keyManagerModel) adoptRecovered(k cloud.KeyManagerCluster, diags *diag.
 		}
 		if m.NetworkRules.IsNull() {
 			m.NetworkRules = rulesValue(cloudRulesOf(rec.Spec.NetworkRules))
+		}
+		if m.PackageMirror.IsNull() && rec.Spec.PackageMirror != nil {
+			m.PackageMirror = packageMirrorValue(rec.Spec.PackageMirror)
+		}
+		if m.OpenBaoMirror.IsNull() && rec.Spec.OpenBaoMirror != "" {
+			m.OpenBaoMirror = types.StringValue(rec.Spec.OpenBaoMirror)
+		}
+		if m.OpenBaoSHA256.IsNull() && rec.Spec.OpenBaoSHA256 != "" {
+			m.OpenBaoSHA256 = types.StringValue(rec.Spec.OpenBaoSHA256)
 		}
 		return
 	}

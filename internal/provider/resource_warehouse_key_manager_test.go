@@ -46,9 +46,10 @@ func keyManagerConfig(emu *emulator.Emulator, cloudName, name, cidr, extra strin
 func keyManagerResources(name, cidr, extra string) string {
 	return fmt.Sprintf(`
 resource "health_warehouse_network" "test" {
-  name        = %[1]q
-  cidr        = %[2]q
-  admin_cidrs = ["203.0.113.7/32"]
+  name         = %[1]q
+  cidr         = %[2]q
+  admin_cidrs  = ["203.0.113.7/32"]
+  egress_allow = `+firstBootEgress+`
 }
 
 resource "health_warehouse_key_manager" "test" {
@@ -977,7 +978,7 @@ func TestAccWarehouseKeyManager_update(t *testing.T) {
 		name := acctest.RandomName("km")
 		base := keyManagerConfig(emu, cloudName, name, "10.70.0.0/16", "  servers = 1\n")
 		tagged := keyManagerConfig(emu, cloudName, name, "10.70.0.0/16", "  servers = 1\n  tags = { owner = \"data-office\" }\n")
-		widened := strings.Replace(tagged, `admin_cidrs = ["203.0.113.7/32"]`, `admin_cidrs = ["203.0.113.7/32", "198.51.100.0/28"]`, 1)
+		widened := strings.Replace(tagged, `admin_cidrs  = ["203.0.113.7/32"]`, `admin_cidrs  = ["203.0.113.7/32", "198.51.100.0/28"]`, 1)
 		resized := strings.Replace(widened, "  servers = 1\n", "  servers = 1\n  size    = \"medium\"\n", 1)
 		resizeAction := plancheck.ResourceActionDestroyBeforeCreate
 		if cloudName == cloud.OVH {
@@ -1022,7 +1023,7 @@ func TestAccWarehouseKeyManager_update(t *testing.T) {
 						plancheck.ExpectResourceAction(keyManagerAddr, plancheck.ResourceActionUpdate),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(7)),
+						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(19)),
 					},
 				},
 				{

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -53,6 +55,10 @@ const (
 // provider derives from them ("<name>-bastion", "<name>-gateway").
 var networkNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]{0,54}$`)
 
+// egressNamePattern keeps the names of egress_allow entries readable in
+// the rules' purposes.
+var egressNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
+
 func (r *warehouseNetworkResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_warehouse_network"
 }
@@ -71,17 +77,25 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The isolated network a health-data warehouse lives in, made as one resource: four tiers of " +
-			"subnets (`bastion`, `compute`, `data`, `kms`), inbound traffic denied unless a rule of the warehouse admits it, " +
-			"outbound access through NAT for system updates, and a path to object storage that does not cross the " +
-			"Internet where the cloud offers one. It replaces an Azure virtual network with its subnets, network security " +
-			"groups, NAT gateway and storage private endpoint.\n\n" +
+			"subnets (`bastion`, `compute`, `data`, `kms`), traffic denied both ways unless a rule of the warehouse allows " +
+			"it, NAT for the outbound destinations `egress_allow` lists, and a path to object storage that does not cross " +
+			"the Internet where the cloud offers one. It replaces an Azure virtual network with its subnets, network " +
+			"security groups, NAT gateway and storage private endpoint.\n\n" +
 			"Only the `bastion` tier is reachable from outside, on SSH, from `admin_cidrs`. The other tiers admit SSH from " +
-			"the bastion, and `data` and `kms` admit the storage and key-manager ports from `compute`. The `rules` attribute " +
-			"shows every rule at plan time.\n\n" +
-			"**What each cloud enforces.** On OUTSCALE the rules are security groups, one per tier, and object storage is " +
-			"reached through a Net access point to OOS. On OVHcloud the public API offers no security groups (they exist " +
-			"only in OpenStack Neutron), so `rules_enforcement` is `host-firewall`: the rules are published for the machines " +
-			"of each tier to apply (the bastion resource does). OVHcloud also offers no private S3 endpoint on the vRack, so " +
+			"the bastion, and `data` and `kms` admit the storage and key-manager ports from `compute`.\n\n" +
+			"**Egress is denied by default.** A tier may send traffic only where a rule lets it: to the tiers it talks to " +
+			"(the bastion to the others on SSH, `compute` to `data` on HTTPS and to `kms` on the key manager's port), to " +
+			"object storage on HTTPS from `bastion` (its audit trail), `compute` and `data`, and to the destinations of " +
+			"`egress_allow`. The `kms` tier reaches nothing outside the warehouse unless `egress_allow` says so. The " +
+			"`rules` attribute shows every rule, both ways, at plan time; control HW-NET-01 fails the plan when a tier " +
+			"could reach `0.0.0.0/0`.\n\n" +
+			"**What each cloud enforces.** On OUTSCALE the rules are security groups, one per tier, made without the rule " +
+			"letting everything out that OUTSCALE gives new groups; object storage is reached through a Net access point " +
+			"to OOS, which the outbound rules name by its service id. On OVHcloud the public API offers no security groups " +
+			"(they exist only in OpenStack Neutron), so `rules_enforcement` is `host-firewall`: the rules, inbound and " +
+			"outbound, are published for the machines of each tier to apply. The bastion's and the key manager's " +
+			"firewalls apply the inbound ones; no firewall applies the outbound ones yet, so on OVHcloud the gateway lets " +
+			"every tier out and egress is not enforced. OVHcloud also offers no private S3 endpoint on the vRack, so " +
 			"storage traffic leaves through the gateway's address over TLS; restrict buckets to `egress_ips`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -135,13 +149,70 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 				Default:  booldefault.StaticBool(false),
 			},
 			"nat_egress": schema.BoolAttribute{
-				MarkdownDescription: "Give the tiers outbound Internet access through NAT, for system updates. Default `true`. " +
-					"No inbound path is opened either way. On OUTSCALE, `false` removes the NAT service and its public IP " +
-					"(object storage stays reachable through the Net access point). On OVHcloud it must stay `true`: the " +
-					"gateway is the network's only way to object storage and to the bastion's public IP.",
+				MarkdownDescription: "Give the private tiers a route out through NAT, for the destinations `egress_allow` " +
+					"lists (the rules decide what may leave; the route only makes it possible). Default `true`. No inbound path " +
+					"is opened either way. On OUTSCALE, `false` removes the NAT service and its public IP (object storage stays " +
+					"reachable through the Net access point). On OVHcloud it must stay `true`: the gateway is the network's only " +
+					"way to object storage and to the bastion's public IP.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
+			},
+			"egress_allow": schema.ListNestedAttribute{
+				MarkdownDescription: "The destinations outside the warehouse that its tiers may reach: everything else is " +
+					"denied, but the warehouse's own flows and object storage (see above). List here what the tiers need, such " +
+					"as a package mirror for the software the bastion and the key manager install at first boot, an NTP or DNS " +
+					"server of yours, or a partner's endpoint. Each entry opens one outbound rule from each of its `tiers`, shown " +
+					"in `rules`. A block as wide as the Internet (`0.0.0.0/0`) fails control HW-NET-01 unless " +
+					"`compliance_exceptions` accepts it. Changes apply in place.",
+				Optional: true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"name": schema.StringAttribute{
+						MarkdownDescription: "A name for the entry, unique in the list, shown in the purpose of its rules " +
+							"(`egress_allow \"<name>\"`). Letters, digits, `.`, `-` and `_`, up to 63 characters.",
+						Required: true,
+						Validators: []validator.String{stringvalidator.RegexMatches(egressNamePattern,
+							"must be letters, digits, ., - and _, up to 63 characters, starting with a letter or digit")},
+					},
+					"cidr": schema.StringAttribute{
+						MarkdownDescription: "The destination: an IPv4 CIDR block, such as `198.51.100.10/32`. Security groups " +
+							"filter on addresses, not names: give the block the destination's host names resolve to.",
+						Required:   true,
+						Validators: []validator.String{cidrSyntax{}},
+					},
+					"protocol": schema.StringAttribute{
+						MarkdownDescription: "`tcp` (when left out), `udp`, `icmp`, or `-1` for every protocol. `icmp` and " +
+							"`-1` take no ports.",
+						Optional:   true,
+						Validators: []validator.String{stringvalidator.OneOf("tcp", "udp", "icmp", "-1")},
+					},
+					"from_port": schema.Int64Attribute{
+						MarkdownDescription: "The destination port, or the first of a range: required for `tcp` and `udp`.",
+						Optional:            true,
+						Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+					},
+					"to_port": schema.Int64Attribute{
+						MarkdownDescription: "The last port of the range. Default: `from_port`.",
+						Optional:            true,
+						Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+					},
+					"tiers": schema.SetAttribute{
+						MarkdownDescription: "The tiers that may reach the destination: `bastion`, `compute`, `data`, `kms`.",
+						Required:            true,
+						ElementType:         types.StringType,
+						Validators: []validator.Set{
+							setvalidator.SizeAtLeast(1),
+							setvalidator.ValueStringsAre(stringvalidator.OneOf(cloud.Tiers...)),
+						},
+					},
+					"hosts": schema.ListAttribute{
+						MarkdownDescription: "The host names served at `cidr` (such as `deb.debian.org`), for people reading " +
+							"the rules and for the bastion and the key manager, which check at plan time that the hosts they " +
+							"install software from at first boot are reachable. The cloud ignores them.",
+						Optional:    true,
+						ElementType: types.StringType,
+					},
+				}},
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Tags set on every object of the network that the cloud can tag (OUTSCALE). OVHcloud " +
@@ -167,17 +238,35 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 				}},
 			},
 			"rules": schema.ListNestedAttribute{
-				MarkdownDescription: "Every inbound rule in force, known at plan time. Anything not listed is denied. " +
-					"A rule deleted or added outside Terraform shows up as a change in the next plan, which restores this list.",
+				MarkdownDescription: "Every rule in force, inbound and outbound, known at plan time. Anything not listed is " +
+					"denied, both ways. A rule deleted or added outside Terraform shows up as a change in the next plan, which " +
+					"restores this list. On OVHcloud the rules are published for the machines' own firewalls (see above).",
 				Computed: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"tier":      schema.StringAttribute{MarkdownDescription: "The tier the rule admits traffic into.", Computed: true},
-					"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Computed: true},
-					"from_port": schema.Int64Attribute{MarkdownDescription: "First port of the range.", Computed: true},
-					"to_port":   schema.Int64Attribute{MarkdownDescription: "Last port of the range.", Computed: true},
-					"source": schema.StringAttribute{
-						MarkdownDescription: "Who is admitted: a CIDR block, or `tier:<name>` for the machines of another tier.",
+					"tier": schema.StringAttribute{MarkdownDescription: "The tier the rule belongs to.", Computed: true},
+					"direction": schema.StringAttribute{
+						MarkdownDescription: "`inbound`: traffic the tier admits; `outbound`: traffic the tier may send.",
 						Computed:            true,
+					},
+					"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Computed: true},
+					"from_port": schema.Int64Attribute{MarkdownDescription: "First port of the range (`-1`: all).", Computed: true},
+					"to_port":   schema.Int64Attribute{MarkdownDescription: "Last port of the range (`-1`: all).", Computed: true},
+					"source": schema.StringAttribute{
+						MarkdownDescription: "Inbound rules: who is admitted, a CIDR block or `tier:<name>` for the machines of " +
+							"another tier. Null on outbound rules.",
+						Computed: true,
+					},
+					"destination": schema.StringAttribute{
+						MarkdownDescription: "Outbound rules: where traffic may go, a CIDR block, `tier:<name>`, or " +
+							"`service:object-storage` (the Net access point's OOS service on OUTSCALE, the regional endpoint " +
+							"through the gateway on OVHcloud). Null on inbound rules.",
+						Computed: true,
+					},
+					"hosts": schema.ListAttribute{
+						MarkdownDescription: "Outbound rules of `egress_allow`: the host names its entry says are served at " +
+							"`destination`.",
+						Computed:    true,
+						ElementType: types.StringType,
 					},
 					"purpose": schema.StringAttribute{MarkdownDescription: "Why the rule exists.", Computed: true},
 				}},
@@ -243,6 +332,7 @@ func (r *warehouseNetworkResource) ValidateConfig(ctx context.Context, req resou
 			}
 		}
 	}
+	validateEgressAllow(cfg.EgressAllow, &resp.Diagnostics)
 	if cfg.CIDR.IsUnknown() || cfg.CIDR.IsNull() || cloud.CheckNetworkCIDR(cfg.CIDR.ValueString()) != nil {
 		return // the attribute's own validator reports a bad network
 	}
@@ -314,8 +404,9 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 	}
 
 	// The rule set follows from the configuration alone.
-	if admin, ok := knownStrings(plan.AdminCIDRs); ok {
-		plan.Rules = rulesValue(cloud.DesiredRules(cloud.NetworkSpec{AdminCIDRs: admin}))
+	desired, rulesKnown := plan.desiredRules()
+	if rulesKnown {
+		plan.Rules = rulesValue(desired)
 	} else {
 		plan.Rules = types.ListUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
 	}
@@ -345,9 +436,13 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 	// The compliance profile's controls, on what the plan says.
 	admin, known := knownStrings(plan.AdminCIDRs)
 	subject := compliance.Subject{Kind: compliance.KindNetwork, Name: plan.Name.ValueString(),
-		Network: &compliance.NetworkFacts{AdminCIDRs: admin, AllowAdminFromAnywhere: plan.AllowAdminFromAnywhere.ValueBool()}}
+		Network: &compliance.NetworkFacts{AdminCIDRs: admin, AllowAdminFromAnywhere: plan.AllowAdminFromAnywhere.ValueBool(),
+			Outbound: outboundFacts(desired)}}
 	if !known {
 		subject.Unknown = append(subject.Unknown, "admin_cidrs")
+	}
+	if _, egressKnown := egressFromValue(plan.EgressAllow); !egressKnown {
+		subject.Unknown = append(subject.Unknown, "egress_allow")
 	}
 	enforceCompliance(ctx, r.data, subject, exceptionsFrom(plan.ComplianceExceptions), &resp.Diagnostics)
 
@@ -514,4 +609,55 @@ func (r *warehouseNetworkResource) ImportState(ctx context.Context, req resource
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+// validateEgressAllow checks egress_allow as a whole (see
+// cloud.CheckEgressRules), and that icmp and -1 entries give no ports.
+func validateEgressAllow(v types.List, diags *diag.Diagnostics) {
+	if v.IsNull() || v.IsUnknown() {
+		return
+	}
+	for i, e := range v.Elements() {
+		o, ok := e.(types.Object)
+		if !ok || o.IsNull() || o.IsUnknown() {
+			return
+		}
+		a := o.Attributes()
+		for _, value := range a {
+			if value.IsUnknown() {
+				return // checked again at apply
+			}
+		}
+		protocol, _ := a["protocol"].(types.String)
+		from, _ := a["from_port"].(types.Int64)
+		to, _ := a["to_port"].(types.Int64)
+		if p := protocol.ValueString(); (p == "icmp" || p == "-1") && (!from.IsNull() || !to.IsNull()) {
+			diags.AddAttributeError(path.Root("egress_allow").AtListIndex(i).AtName("from_port"), "Invalid Egress Rule",
+				fmt.Sprintf("egress_allow[%d]: protocol %q takes no ports: it lets every port (every ICMP type) through. "+
+					"Remove from_port and to_port, or use tcp or udp.", i, p))
+		}
+	}
+	entries, known := egressFromValue(v)
+	if !known {
+		return
+	}
+	for _, p := range cloud.CheckEgressRules(entries) {
+		at := path.Root("egress_allow").AtListIndex(p.Index)
+		if p.Field != "" {
+			at = at.AtName(p.Field)
+		}
+		diags.AddAttributeError(at, "Invalid Egress Rule", fmt.Sprintf("egress_allow[%d] (%q): %s.", p.Index, entries[p.Index].Name, p.Msg))
+	}
+}
+
+// outboundFacts are the outbound rules as the compliance checks see them.
+func outboundFacts(rules []cloud.Rule) []compliance.OutboundRule {
+	var out []compliance.OutboundRule
+	for _, r := range rules {
+		if r.IsOutbound() {
+			out = append(out, compliance.OutboundRule{Tier: r.Tier, Protocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort,
+				Destination: r.Destination, Purpose: r.Purpose})
+		}
+	}
+	return out
 }

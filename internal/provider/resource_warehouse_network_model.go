@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -26,6 +27,7 @@ type networkModel struct {
 	AdminCIDRs             types.Set      `tfsdk:"admin_cidrs"`
 	AllowAdminFromAnywhere types.Bool     `tfsdk:"allow_admin_from_anywhere"`
 	NATEgress              types.Bool     `tfsdk:"nat_egress"`
+	EgressAllow            types.List     `tfsdk:"egress_allow"`
 	Tags                   types.Map      `tfsdk:"tags"`
 	Region                 types.String   `tfsdk:"region"`
 	Subnets                types.Map      `tfsdk:"subnets"`
@@ -53,12 +55,15 @@ var subnetAttrTypes = map[string]attr.Type{
 }
 
 var ruleAttrTypes = map[string]attr.Type{
-	"tier":      types.StringType,
-	"protocol":  types.StringType,
-	"from_port": types.Int64Type,
-	"to_port":   types.Int64Type,
-	"source":    types.StringType,
-	"purpose":   types.StringType,
+	"tier":        types.StringType,
+	"direction":   types.StringType,
+	"protocol":    types.StringType,
+	"from_port":   types.Int64Type,
+	"to_port":     types.Int64Type,
+	"source":      types.StringType,
+	"destination": types.StringType,
+	"hosts":       types.ListType{ElemType: types.StringType},
+	"purpose":     types.StringType,
 }
 
 // knownSubnetCIDRs returns the tiers of subnet_cidrs whose value is known.
@@ -127,21 +132,39 @@ func knownStrings(v interface {
 	return out, true
 }
 
+// rulesValue is the rules attribute: an inbound rule has a source and no
+// destination, an outbound rule the other way round; hosts are null where
+// no egress_allow entry names any.
 func rulesValue(rules []cloud.Rule) types.List {
 	elems := make([]attr.Value, 0, len(rules))
 	for _, r := range rules {
+		direction, source, destination := cloud.Inbound, types.StringValue(r.Source), types.StringNull()
+		if r.IsOutbound() {
+			direction, source, destination = cloud.Outbound, types.StringNull(), types.StringValue(r.Destination)
+		}
+		hosts := types.ListNull(types.StringType)
+		if len(r.Hosts) > 0 {
+			hosts = stringListValue(r.Hosts)
+		}
 		elems = append(elems, types.ObjectValueMust(ruleAttrTypes, map[string]attr.Value{
-			"tier":      types.StringValue(r.Tier),
-			"protocol":  types.StringValue(r.Protocol),
-			"from_port": types.Int64Value(int64(r.FromPort)),
-			"to_port":   types.Int64Value(int64(r.ToPort)),
-			"source":    types.StringValue(r.Source),
-			"purpose":   types.StringValue(r.Purpose),
+			"tier":        types.StringValue(r.Tier),
+			"direction":   types.StringValue(direction),
+			"protocol":    types.StringValue(r.Protocol),
+			"from_port":   types.Int64Value(int64(r.FromPort)),
+			"to_port":     types.Int64Value(int64(r.ToPort)),
+			"source":      source,
+			"destination": destination,
+			"hosts":       hosts,
+			"purpose":     types.StringValue(r.Purpose),
 		}))
 	}
 	return types.ListValueMust(types.ObjectType{AttrTypes: ruleAttrTypes}, elems)
 }
 
+// rulesFromValue reads a list of rules: the network's rules attribute, or
+// the network_rules of a bastion or key manager, whose objects may lack
+// the attributes added since (a state written by an earlier version):
+// a rule without a direction is inbound.
 func rulesFromValue(v types.List) []cloud.Rule {
 	if v.IsNull() || v.IsUnknown() {
 		return nil
@@ -155,10 +178,82 @@ func rulesFromValue(v types.List) []cloud.Rule {
 		a := o.Attributes()
 		str := func(k string) string { s, _ := a[k].(types.String); return s.ValueString() }
 		num := func(k string) int { n, _ := a[k].(types.Int64); return int(n.ValueInt64()) }
-		rules = append(rules, cloud.Rule{Tier: str("tier"), Protocol: str("protocol"), FromPort: num("from_port"),
-			ToPort: num("to_port"), Source: str("source"), Purpose: str("purpose")})
+		r := cloud.Rule{Tier: str("tier"), Protocol: str("protocol"), FromPort: num("from_port"),
+			ToPort: num("to_port"), Source: str("source"), Destination: str("destination"), Purpose: str("purpose")}
+		if str("direction") == cloud.Outbound {
+			r.Direction = cloud.Outbound
+		} else {
+			r.Direction = cloud.Inbound
+		}
+		if hosts, ok := a["hosts"].(types.List); ok {
+			r.Hosts, _ = knownStrings(hosts)
+		}
+		rules = append(rules, r)
 	}
 	return rules
+}
+
+// inboundRules keeps the inbound rules, those a host firewall applies.
+func inboundRules(rules []cloud.Rule) []cloud.Rule {
+	var out []cloud.Rule
+	for _, r := range rules {
+		if !r.IsOutbound() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// sameRules says whether two rule lists open the same rules, for the same
+// purposes, in the same order.
+func sameRules(a, b []cloud.Rule) bool {
+	return slices.EqualFunc(a, b, func(x, y cloud.Rule) bool { return x.Key() == y.Key() && x.Purpose == y.Purpose })
+}
+
+// egressFromValue reads egress_allow; false when some of it is unknown.
+func egressFromValue(v types.List) ([]cloud.EgressRule, bool) {
+	if v.IsUnknown() {
+		return nil, false
+	}
+	if v.IsNull() {
+		return nil, true
+	}
+	var out []cloud.EgressRule
+	for _, e := range v.Elements() {
+		o, ok := e.(types.Object)
+		if !ok || o.IsUnknown() {
+			return nil, false
+		}
+		a := o.Attributes()
+		for _, value := range a {
+			if value.IsUnknown() {
+				return nil, false
+			}
+		}
+		str := func(k string) string { s, _ := a[k].(types.String); return s.ValueString() }
+		num := func(k string) int { n, _ := a[k].(types.Int64); return int(n.ValueInt64()) }
+		tiers, _ := a["tiers"].(types.Set)
+		hosts, _ := a["hosts"].(types.List)
+		r := cloud.EgressRule{Name: str("name"), CIDR: str("cidr"), Protocol: str("protocol"), FromPort: num("from_port"),
+			ToPort: num("to_port")}
+		var known bool
+		if r.Tiers, known = knownStrings(tiers); !known {
+			return nil, false
+		}
+		if r.Hosts, known = knownStrings(hosts); !known {
+			return nil, false
+		}
+		out = append(out, r)
+	}
+	return out, true
+}
+
+// desiredRules is the rule set the model's configuration opens, with
+// false when part of it is unknown.
+func (m *networkModel) desiredRules() ([]cloud.Rule, bool) {
+	admin, adminKnown := knownStrings(m.AdminCIDRs)
+	egress, egressKnown := egressFromValue(m.EgressAllow)
+	return cloud.DesiredRules(cloud.NetworkSpec{AdminCIDRs: admin, EgressAllow: egress}), adminKnown && egressKnown
 }
 
 func stringMap(v types.Map) map[string]string {
@@ -194,18 +289,20 @@ func stringListValue(items []string) types.List {
 func (m *networkModel) spec(_ context.Context) (cloud.NetworkSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	admin, _ := knownStrings(m.AdminCIDRs)
+	egress, _ := egressFromValue(m.EgressAllow)
 	subnets := knownSubnetCIDRs(m.SubnetCIDRs)
 	if len(subnets) != len(cloud.Tiers) {
 		diags.AddError("Incomplete Subnet Layout",
 			"The subnet layout was not complete at apply time. Please report this issue to the provider developers.")
 	}
 	return cloud.NetworkSpec{
-		Name:       m.Name.ValueString(),
-		CIDR:       m.CIDR.ValueString(),
-		Subnets:    subnets,
-		AdminCIDRs: admin,
-		NATEgress:  m.NATEgress.ValueBool(),
-		Tags:       stringMap(m.Tags),
+		Name:        m.Name.ValueString(),
+		CIDR:        m.CIDR.ValueString(),
+		Subnets:     subnets,
+		AdminCIDRs:  admin,
+		NATEgress:   m.NATEgress.ValueBool(),
+		EgressAllow: egress,
+		Tags:        stringMap(m.Tags),
 	}, diags
 }
 
@@ -259,7 +356,10 @@ func (m *networkModel) setComputed(n cloud.Network) {
 		})
 	}
 	m.Subnets = types.MapValueMust(types.ObjectType{AttrTypes: subnetAttrTypes}, subnets)
-	m.Rules = rulesValue(n.Rules)
+	// The cloud keeps no purposes nor host names: the configuration's
+	// rules give them back to the rules they asked for.
+	desired, _ := m.desiredRules()
+	m.Rules = rulesValue(cloud.AnnotateRules(n.Rules, desired))
 	if n.RulesEnforcement != "" {
 		m.RulesEnforcement = types.StringValue(n.RulesEnforcement)
 	} else if m.RulesEnforcement.IsUnknown() {
@@ -301,7 +401,7 @@ func (m *networkModel) fromCloud(n cloud.Network) {
 	var admin []attr.Value
 	anywhere := false
 	for _, r := range n.Rules {
-		if r.Tier == cloud.TierBastion && !strings.HasPrefix(r.Source, "tier:") && r.FromPort == cloud.PortSSH {
+		if r.Tier == cloud.TierBastion && !r.IsOutbound() && !strings.HasPrefix(r.Source, "tier:") && r.FromPort == cloud.PortSSH {
 			admin = append(admin, types.StringValue(r.Source))
 			anywhere = anywhere || r.Source == cloud.Anywhere
 		}

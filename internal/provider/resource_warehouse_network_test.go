@@ -52,7 +52,7 @@ func TestAccWarehouseNetwork_basic(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionCreate),
 					// What will be opened is visible before apply.
-					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(6)),
+					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14)),
 					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("subnet_cidrs"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"bastion": knownvalue.StringExact("10.40.0.0/18"),
 						"compute": knownvalue.StringExact("10.40.64.0/18"),
@@ -74,12 +74,15 @@ func TestAccWarehouseNetwork_basic(t *testing.T) {
 						"route_table_id":    knownvalue.NotNull(),
 					})),
 					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"tier":      knownvalue.StringExact("bastion"),
-						"protocol":  knownvalue.StringExact("tcp"),
-						"from_port": knownvalue.Int64Exact(22),
-						"to_port":   knownvalue.Int64Exact(22),
-						"source":    knownvalue.StringExact("203.0.113.7/32"),
-						"purpose":   knownvalue.StringExact("SSH from administrators"),
+						"tier":        knownvalue.StringExact("bastion"),
+						"direction":   knownvalue.StringExact("inbound"),
+						"protocol":    knownvalue.StringExact("tcp"),
+						"from_port":   knownvalue.Int64Exact(22),
+						"to_port":     knownvalue.Int64Exact(22),
+						"source":      knownvalue.StringExact("203.0.113.7/32"),
+						"destination": knownvalue.Null(),
+						"hosts":       knownvalue.Null(),
+						"purpose":     knownvalue.StringExact("SSH from administrators"),
 					})),
 				},
 			}},
@@ -113,7 +116,7 @@ resource "health_warehouse_network" "test" {
 `,
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(7)),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(15)),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("name"), knownvalue.StringExact(name+"-renamed")),
@@ -442,7 +445,7 @@ func TestAccWarehouseNetwork_drift(t *testing.T) {
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(6)),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14)),
 						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("subnets"), knownvalue.MapSizeExact(4)),
 					},
 				},

@@ -100,6 +100,11 @@ resource "health_warehouse_network" "hf" {
   name        = "hf"
   cidr        = "10.60.0.0/16"
   admin_cidrs = ["203.0.113.7/32"]
+  # The first boots take their software from Debian's archive and GitHub.
+  egress_allow = [
+    { name = "debian", cidr = "198.51.100.0/24", from_port = 80, tiers = ["bastion", "kms"], hosts = ["deb.debian.org"] },
+    { name = "github", cidr = "192.0.2.0/24", from_port = 443, tiers = ["kms"], hosts = ["github.com"] },
+  ]
 }
 `
 

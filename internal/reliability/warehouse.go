@@ -98,6 +98,8 @@ func WarehouseConfig(o WarehouseOptions) (string, error) {
   cidr        = each.value
   admin_cidrs = ["203.0.113.7/32"]
   tags        = { project = each.key }
+  # The bastion's first boot takes its packages from Debian's archive.
+  egress_allow = [{ name = "debian", cidr = "198.51.100.0/24", from_port = 80, tiers = ["bastion"], hosts = ["deb.debian.org"] }]
 }
 
 resource "health_warehouse_kms_key" "data" {

@@ -8,6 +8,8 @@ resource "health_warehouse_bastion" "this" {
   admins        = var.admins
   size          = var.size
 
+  package_mirror = var.package_mirror
+
   session_recording = true
   allowed_targets   = var.allowed_targets
   idle_timeout      = var.idle_timeout

@@ -9,14 +9,17 @@ variable "network_id" {
 }
 
 variable "network_rules" {
-  description = "The network's rules (module network's rules), which the bastion's own firewall applies."
+  description = "The network's rules (module network's rules), inbound and outbound: the bastion's own firewall applies the inbound ones, and the plan checks that the outbound ones let the bastion reach its package mirror."
   type = list(object({
-    tier      = string
-    source    = string
-    from_port = number
-    to_port   = number
-    protocol  = string
-    purpose   = optional(string)
+    tier        = string
+    direction   = optional(string)
+    source      = optional(string)
+    destination = optional(string)
+    hosts       = optional(list(string))
+    from_port   = number
+    to_port     = number
+    protocol    = string
+    purpose     = optional(string)
   }))
 }
 
@@ -63,6 +66,15 @@ variable "audit_secret_access_key" {
   default     = null
   sensitive   = true
   ephemeral   = true
+}
+
+variable "package_mirror" {
+  description = "Where apt takes the bastion's packages from (primary and security archives). null: the official archive of the bastion's image (http://deb.debian.org/debian and http://deb.debian.org/debian-security). The network's egress_allow must let the bastion tier reach it. Changing it replaces the bastion."
+  type = object({
+    primary  = string
+    security = string
+  })
+  default = null
 }
 
 variable "tags" {

@@ -10,6 +10,10 @@ resource "health_warehouse_key_manager" "this" {
   size          = var.size
   tags          = var.tags
 
+  package_mirror = var.package_mirror
+  openbao_mirror = var.openbao_mirror
+  openbao_sha256 = var.openbao_sha256
+
   compliance_exceptions = length(var.compliance_exceptions.key_manager) > 0 ? var.compliance_exceptions.key_manager : null
 }
 

@@ -9,14 +9,17 @@ variable "network_id" {
 }
 
 variable "network_rules" {
-  description = "The network's rules (module network's rules): the OpenBao servers' firewalls apply them."
+  description = "The network's rules (module network's rules), inbound and outbound: the OpenBao servers' firewalls apply the inbound ones, and the plan checks that the outbound ones let the servers reach their mirrors."
   type = list(object({
-    tier      = string
-    source    = string
-    from_port = number
-    to_port   = number
-    protocol  = string
-    purpose   = optional(string)
+    tier        = string
+    direction   = optional(string)
+    source      = optional(string)
+    destination = optional(string)
+    hosts       = optional(list(string))
+    from_port   = number
+    to_port     = number
+    protocol    = string
+    purpose     = optional(string)
   }))
 }
 
@@ -57,6 +60,27 @@ variable "retire_justification" {
   description = "Why, and on whose decision, the keys may be deleted: the HW-KEY-02 exception's justification when deletion_protection is false, shown in every plan and report."
   type        = string
   default     = "The warehouse is being retired: deleting its keys makes its data unreadable for good (crypto-shredding at the end of the contract, SecNumCloud 3.2 §19.4)."
+}
+
+variable "package_mirror" {
+  description = "OUTSCALE: where apt takes the OpenBao servers' packages from (primary and security archives). null: Debian's archive (http://deb.debian.org/debian and http://deb.debian.org/debian-security). The network's egress_allow must let the kms tier reach it. Servers keep what their first boot installed."
+  type = object({
+    primary  = string
+    security = string
+  })
+  default = null
+}
+
+variable "openbao_mirror" {
+  description = "OUTSCALE: the URL holding OpenBao's release files (Debian packages and checksums file). null: the release on GitHub. The network's egress_allow must let the kms tier reach it; a plain http:// mirror needs openbao_sha256."
+  type        = string
+  default     = null
+}
+
+variable "openbao_sha256" {
+  description = "OUTSCALE: the SHA-256 of OpenBao's Debian package for amd64. null: checked against the release's checksums file, fetched from the same mirror."
+  type        = string
+  default     = null
 }
 
 variable "tags" {

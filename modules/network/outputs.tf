@@ -19,7 +19,7 @@ output "subnet_cidrs" {
 }
 
 output "rules" {
-  description = "Every inbound rule in force: anything not listed is denied."
+  description = "Every rule in force, inbound and outbound (direction), with its source or destination: anything not listed is denied both ways. Give it to the bastion and the key manager."
   value       = health_warehouse_network.this.rules
 }
 

@@ -29,8 +29,22 @@ variable "admin_cidrs" {
   }
 }
 
+variable "egress_allow" {
+  description = "The destinations outside the warehouse its tiers may reach; everything else is denied but the warehouse's own flows and object storage. Each entry opens one outbound rule from each of its tiers: name, cidr (the destination's block), protocol (tcp when null), from_port and to_port (tcp and udp), tiers, and hosts (the host names served at cidr, which the bastion and key manager check their mirrors against). A 0.0.0.0/0 entry fails control HW-NET-01 unless compliance_exceptions accepts it."
+  type = list(object({
+    name      = string
+    cidr      = string
+    protocol  = optional(string)
+    from_port = optional(number)
+    to_port   = optional(number)
+    tiers     = list(string)
+    hosts     = optional(list(string))
+  }))
+  default = []
+}
+
 variable "nat_egress" {
-  description = "Outbound Internet access for system updates, through NAT. Must stay true on OVHcloud, where the gateway is also the path to object storage."
+  description = "A route out through NAT for the destinations egress_allow lists (the rules decide what may leave). Must stay true on OVHcloud, where the gateway is also the path to object storage."
   type        = bool
   default     = true
 }

@@ -9,6 +9,34 @@
 locals {
   tags   = merge(var.tags, { warehouse = var.name })
   prefix = coalesce(var.bucket_prefix, var.name)
+
+  # Egress is denied but for what egress_allow lists. Left to its default,
+  # the tiers that install software at first boot reach the public archives
+  # the bastion and the OpenBao servers use by default: their hosts have no
+  # fixed address block, so the entries open the port to the whole
+  # Internet, and the module says so with an HW-NET-01 exception.
+  default_egress = [{
+    name      = "debian-archive"
+    cidr      = "0.0.0.0/0"
+    protocol  = "tcp"
+    from_port = 80
+    to_port   = 80
+    tiers     = ["bastion", "kms"]
+    hosts     = ["deb.debian.org"]
+    }, {
+    name      = "openbao-release"
+    cidr      = "0.0.0.0/0"
+    protocol  = "tcp"
+    from_port = 443
+    to_port   = 443
+    tiers     = ["kms"]
+    hosts     = ["github.com", "release-assets.githubusercontent.com", "objects.githubusercontent.com"]
+  }]
+  egress_allow = var.egress_allow != null ? var.egress_allow : local.default_egress
+  network_exceptions = concat(var.compliance_exceptions.network, var.egress_allow != null ? [] : [{
+    control       = "HW-NET-01"
+    justification = "Module default: the bastion and kms tiers reach the public Debian archive (TCP 80) and the kms tier GitHub's releases (TCP 443) for their first-boot software, anywhere since those hosts have no fixed block. Set egress_allow to your mirrors' blocks to close it."
+  }])
 }
 
 module "network" {
@@ -18,8 +46,9 @@ module "network" {
   cidr                  = var.cidr
   subnet_cidrs          = var.subnet_cidrs
   admin_cidrs           = var.admin_cidrs
+  egress_allow          = local.egress_allow
   tags                  = local.tags
-  compliance_exceptions = var.compliance_exceptions.network
+  compliance_exceptions = local.network_exceptions
 }
 
 locals {
@@ -41,6 +70,10 @@ module "kms" {
   servers       = var.key_manager_servers
   size          = var.size
   tags          = local.tags
+
+  package_mirror = var.package_mirror
+  openbao_mirror = var.openbao_mirror
+  openbao_sha256 = var.openbao_sha256
 
   keys = {
     raw    = { rotation_period = var.key_rotation_period }
@@ -164,6 +197,8 @@ module "bastion" {
   size          = var.size
   tags          = local.tags
 
+  package_mirror = var.package_mirror
+
   audit_bucket = {
     bucket        = local.buckets["audit"].name
     endpoint      = local.buckets["audit"].endpoint
@@ -179,7 +214,7 @@ module "bastion" {
 # cloud after apply, with the exceptions each part carries.
 locals {
   exceptions = concat(
-    [for e in var.compliance_exceptions.network : merge(e, { subject = module.network.id })],
+    [for e in local.network_exceptions : merge(e, { subject = module.network.id })],
     [for e in var.compliance_exceptions.key_manager : merge(e, { subject = module.kms.key_manager_id })],
     flatten([for k, id in module.kms.key_ids : [for e in module.kms.compliance_exceptions : merge(e, { subject = id })]]),
     flatten([for z, b in local.buckets : [for e in b.compliance_exceptions : merge(e, { subject = b.id })]]),

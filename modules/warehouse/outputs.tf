@@ -60,11 +60,12 @@ output "key_manager" {
 }
 
 output "network" {
-  description = "The network: id, region, tiers and their blocks, how the rules are enforced and how the tiers reach object storage, and the egress addresses."
+  description = "The network: id, region, tiers and their blocks, every rule both ways, how the rules are enforced and how the tiers reach object storage, and the egress addresses."
   value = {
     id                = module.network.id
     region            = module.network.region
     subnet_cidrs      = module.network.subnet_cidrs
+    rules             = module.network.rules
     rules_enforcement = module.network.rules_enforcement
     storage_path      = module.network.storage_path
     egress_ips        = module.network.egress_ips
@@ -92,7 +93,7 @@ output "compliance_report_json" {
 }
 
 output "exceptions" {
-  description = "Every compliance exception the warehouse carries, with its subject and justification: the module's own (HW-STO-03 on OUTSCALE buckets, HW-KEY-02 while retiring) and yours."
+  description = "Every compliance exception the warehouse carries, with its subject and justification: the module's own (HW-STO-03 on OUTSCALE buckets, HW-KEY-02 while retiring, HW-NET-01 while egress_allow is left to its default) and yours."
   value       = local.exceptions
 }
 

@@ -111,8 +111,43 @@ variable "tags" {
   default     = {}
 }
 
+variable "egress_allow" {
+  description = "The destinations outside the warehouse its tiers may reach (see the network module); everything else is denied but the warehouse's own flows and object storage. null (the default): what the bastion and the OpenBao servers install at first boot, from the public archives they use by default: TCP 80 to deb.debian.org for the bastion and kms tiers, TCP 443 to GitHub's releases for the kms tier, each to 0.0.0.0/0 since those hosts have no fixed block, with an HW-NET-01 exception saying so in every plan and report. Give your mirrors' blocks here (and package_mirror, openbao_mirror) to keep the tiers off the Internet."
+  type = list(object({
+    name      = string
+    cidr      = string
+    protocol  = optional(string)
+    from_port = optional(number)
+    to_port   = optional(number)
+    tiers     = list(string)
+    hosts     = optional(list(string))
+  }))
+  default = null
+}
+
+variable "package_mirror" {
+  description = "Where apt takes the bastion's and the OpenBao servers' packages from (primary and security archives of Debian 12). null: Debian's own archive, http://deb.debian.org/debian and http://deb.debian.org/debian-security. egress_allow must let the bastion and kms tiers reach it."
+  type = object({
+    primary  = string
+    security = string
+  })
+  default = null
+}
+
+variable "openbao_mirror" {
+  description = "OUTSCALE: the URL holding OpenBao's release files (Debian packages and checksums file). null: the release on GitHub. egress_allow must let the kms tier reach it; a plain http:// mirror needs openbao_sha256."
+  type        = string
+  default     = null
+}
+
+variable "openbao_sha256" {
+  description = "OUTSCALE: the SHA-256 of OpenBao's Debian package for amd64, pinned. null: checked against the release's checksums file."
+  type        = string
+  default     = null
+}
+
 variable "compliance_exceptions" {
-  description = "Compliance controls the warehouse's parts may fail, each with the reason and who accepted it, by resource kind: network, key_manager, kms_key, storage (every bucket), bastion. They are shown in every plan and in the compliance report. The module states two of its own: HW-STO-03 on OUTSCALE buckets (OOS cannot refuse plain HTTP) and HW-KEY-02 while retiring."
+  description = "Compliance controls the warehouse's parts may fail, each with the reason and who accepted it, by resource kind: network, key_manager, kms_key, storage (every bucket), bastion. They are shown in every plan and in the compliance report. The module states three of its own: HW-STO-03 on OUTSCALE buckets (OOS cannot refuse plain HTTP), HW-KEY-02 while retiring, and HW-NET-01 while egress_allow is left to its default."
   type = object({
     network     = optional(list(object({ control = string, justification = string })), [])
     key_manager = optional(list(object({ control = string, justification = string })), [])

@@ -4,12 +4,28 @@ resource "health_warehouse_network" "warehouse" {
   name        = "cohort-2026"
   cidr        = "10.20.0.0/16"
   admin_cidrs = ["203.0.113.7/32"] # the data office's VPN exit
+
+  # Egress is denied by default: the bastion reaches its package mirror only.
+  egress_allow = [{
+    name      = "package-mirror"
+    cidr      = "198.51.100.10/32"
+    from_port = 443
+    tiers     = ["bastion"]
+    hosts     = ["mirror.data-office.example"]
+  }]
 }
 
 resource "health_warehouse_bastion" "admin" {
   network_id    = health_warehouse_network.warehouse.id
   network_rules = health_warehouse_network.warehouse.rules # the bastion's firewall applies them
   name          = "cohort-2026-bastion"
+
+  # Where apt takes the packages from: the plan checks that the network lets
+  # the bastion tier reach it.
+  package_mirror = {
+    primary  = "https://mirror.data-office.example/debian"
+    security = "https://mirror.data-office.example/debian-security"
+  }
 
   # Each administrator logs in with their own key. Keys made with
   # `ssh-keygen -t ed25519-sk -O verify-required` (FIDO2) make mfa default to

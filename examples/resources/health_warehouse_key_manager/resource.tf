@@ -6,7 +6,16 @@ resource "health_warehouse_network" "warehouse" {
   name        = "cohort-2026"
   cidr        = "10.20.0.0/16"
   admin_cidrs = ["203.0.113.7/32"] # the data office's VPN exit
-  nat_egress  = true               # the servers fetch OpenBao's release at first boot
+
+  # Egress is denied by default: the servers reach the data office's mirror
+  # of Debian and of OpenBao's release, and nothing else.
+  egress_allow = [{
+    name      = "mirror"
+    cidr      = "198.51.100.10/32"
+    from_port = 443
+    tiers     = ["kms"]
+    hosts     = ["mirror.data-office.example"]
+  }]
 }
 
 resource "health_warehouse_key_manager" "kms" {
@@ -15,6 +24,13 @@ resource "health_warehouse_key_manager" "kms" {
   name          = "cohort-2026-kms"
   servers       = 3 # Raft: three servers survive the loss of one
   size          = "small"
+
+  # OUTSCALE: where the servers install their software from at first boot.
+  package_mirror = {
+    primary  = "https://mirror.data-office.example/debian"
+    security = "https://mirror.data-office.example/debian-security"
+  }
+  openbao_mirror = "https://mirror.data-office.example/openbao/v2.7.2"
 
   tags = {
     project = "cohort-2026"

@@ -5,6 +5,24 @@ resource "health_warehouse_network" "warehouse" {
   cidr        = "10.20.0.0/16"
   admin_cidrs = ["203.0.113.7/32"] # the data office's VPN exit
 
+  # Egress is denied but for the warehouse's own flows and object storage:
+  # list what the tiers may reach outside, such as the data office's package
+  # mirror, from which the bastion and the key manager install at first boot.
+  egress_allow = [{
+    name      = "package-mirror"
+    cidr      = "198.51.100.10/32"
+    protocol  = "tcp"
+    from_port = 443
+    tiers     = ["bastion", "kms"]
+    hosts     = ["mirror.data-office.example"]
+    }, {
+    name      = "ntp"
+    cidr      = "198.51.100.123/32"
+    protocol  = "udp"
+    from_port = 123
+    tiers     = ["bastion", "compute", "data", "kms"]
+  }]
+
   tags = {
     project = "cohort-2026"
     owner   = "data-office"
@@ -23,7 +41,11 @@ resource "health_warehouse_network" "small" {
   }
 }
 
-# What was opened, for the review of a change:
+# What was opened, both ways, for the review of a change:
 output "warehouse_rules" {
-  value = [for r in health_warehouse_network.warehouse.rules : "${r.tier} <- ${r.source} ${r.protocol}/${r.from_port} (${r.purpose})"]
+  value = [for r in health_warehouse_network.warehouse.rules :
+    r.direction == "inbound"
+    ? "${r.tier} <- ${r.source} ${r.protocol}/${r.from_port} (${r.purpose})"
+    : "${r.tier} -> ${r.destination} ${r.protocol}/${r.from_port} (${r.purpose})"
+  ]
 }

@@ -21,9 +21,10 @@ import (
 //
 //   - the kms tier's, which the network manages: the key manager's API from
 //     the compute tier, SSH from the bastion;
-//   - the cluster's own, made here ("health-kms-<name>"), which admits the
-//     cluster's servers to each other on 8200 (joining, forwarding) and 8201
-//     (Raft): the tier's group does not let its members talk to each other.
+//   - the cluster's own, made here ("health-kms-<name>"), which lets the
+//     cluster's servers reach each other on 8200 (joining, forwarding) and
+//     8201 (Raft), inbound and outbound, and nothing else out: the tier's
+//     group does not let its members talk to each other.
 //
 // The cluster's group is the key manager's id: one object that lives as
 // long as the cluster, carries its name and layout (TagKeyManagerLayout),
@@ -199,24 +200,40 @@ func (c *Client) createClusterGroup(ctx context.Context, spec cloud.KeyManagerSp
 }
 
 // admitClusterToItself lets the cluster's servers reach each other's API
-// and cluster ports. The rule call is not idempotent: after a failure, the
-// group is read to see whether the rule made it.
+// and cluster ports, both ways, and removes the rule letting everything out
+// that OAPI gives every new group in a Net: a VM is let out by any of its
+// groups, and the kms tier's group lets out nothing but what the network
+// allows. The rule call is not idempotent: after a failure, the group is
+// read to see whether the rule made it.
 func (c *Client) admitClusterToItself(ctx context.Context, groupID string) error {
 	rule := osc.SecurityGroupRule{IpProtocol: ptr("tcp"), FromPortRange: ptr(int32(cloud.PortKMS)),
 		ToPortRange: ptr(int32(cloud.PortKMSCluster)), SecurityGroupsMembers: &[]osc.SecurityGroupsMember{{SecurityGroupId: ptr(groupID)}}}
-	err := c.createSecurityGroupRules(ctx, groupID, flowInbound, []osc.SecurityGroupRule{rule})
-	if err == nil {
-		return nil
+	for _, flow := range []string{flowInbound, flowOutbound} {
+		err := c.createSecurityGroupRules(ctx, groupID, flow, []osc.SecurityGroupRule{rule})
+		if err == nil {
+			continue
+		}
+		if groups, readErr := c.readSecurityGroupsByID(ctx, groupID); readErr == nil && len(groups) == 1 && admitsItself(groups[0], flow) {
+			continue
+		}
+		return fmt.Errorf("letting the cluster's servers reach each other on %d-%d (%s rule of the security group %s): %w",
+			cloud.PortKMS, cloud.PortKMSCluster, flow, groupID, err)
 	}
-	if groups, readErr := c.readSecurityGroupsByID(ctx, groupID); readErr == nil && len(groups) == 1 && admitsItself(groups[0]) {
-		return nil
+	everything := osc.SecurityGroupRule{IpProtocol: ptr("-1"), IpRanges: &[]string{anywhere}}
+	if err := c.deleteSecurityGroupRules(ctx, groupID, flowOutbound, []osc.SecurityGroupRule{everything}); err != nil && !isNotFound(err) {
+		return fmt.Errorf("removing the rule that lets everything out of the security group %s: %w", groupID, err)
 	}
-	return fmt.Errorf("admitting the cluster's servers to each other on %d-%d (security group %s): %w",
-		cloud.PortKMS, cloud.PortKMSCluster, groupID, err)
+	return nil
 }
 
-func admitsItself(g osc.SecurityGroup) bool {
-	for _, r := range g.GetInboundRules() {
+// admitsItself says whether g's rules of flow let its members reach each
+// other on the cluster's ports.
+func admitsItself(g osc.SecurityGroup, flow string) bool {
+	rules := g.GetInboundRules()
+	if flow == flowOutbound {
+		rules = g.GetOutboundRules()
+	}
+	for _, r := range rules {
 		if r.GetIpProtocol() != "tcp" || r.GetFromPortRange() > cloud.PortKMS || r.GetToPortRange() < cloud.PortKMSCluster {
 			continue
 		}

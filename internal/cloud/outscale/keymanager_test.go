@@ -114,6 +114,13 @@ func TestKeyManagerCluster_createReadDelete(t *testing.T) {
 	if !admitted || g.GetNetId() != n.ID {
 		t.Errorf("the cluster's group: %+v", g)
 	}
+	// ... and lets out nothing else: a VM goes out through any of its
+	// groups, so the rule letting everything out that a new group in a
+	// Net comes with would undo the kms tier's egress rules.
+	if out := g.GetOutboundRules(); len(out) != 1 || out[0].GetFromPortRange() != 8200 || out[0].GetToPortRange() != 8201 ||
+		len(out[0].GetSecurityGroupsMembers()) != 1 || out[0].GetSecurityGroupsMembers()[0].GetSecurityGroupId() != k.ID {
+		t.Errorf("the cluster's group lets out %+v, want its own members on 8200-8201 only", out)
+	}
 	// Each server is in the kms tier's group and the cluster's.
 	var vms []osc.Vm
 	outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {

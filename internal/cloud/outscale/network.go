@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 
 	osc "github.com/outscale/osc-sdk-go/v2"
 
@@ -85,7 +86,8 @@ func (s *netState) partial(spec cloud.NetworkSpec, region string) cloud.Network 
 //  1. the Net;
 //  2. the subnets, the security groups, the internet service (linked), the
 //     two route tables and the NAT's public IP, which need only the Net;
-//  3. the rules (the groups), the public default route (its table and the
+//  3. the rules of the groups, inbound and outbound, the default rule
+//     letting everything out of a new group removed; the public default route (its table and the
 //     internet service), the subnets' links (subnets and tables), the NAT
 //     service (the bastion's subnet and the IP) and the Net access point
 //     (the tables);
@@ -113,7 +115,13 @@ func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec,
 	for _, role := range routeTableRoles {
 		parts = append(parts, func(ctx context.Context) error { return c.makeRouteTable(ctx, s, t, role) })
 	}
-	parts = append(parts, func(ctx context.Context) error { return c.makeInternetService(ctx, s, t) })
+	parts = append(parts,
+		func(ctx context.Context) error { return c.makeInternetService(ctx, s, t) },
+		func(ctx context.Context) error {
+			id, err := c.storageServiceID(ctx)
+			s.record(func() { s.storageID = id })
+			return err
+		})
 	if spec.NATEgress {
 		parts = append(parts, func(ctx context.Context) error { return c.allocateNATIP(ctx, s, t) })
 	}
@@ -121,7 +129,9 @@ func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec,
 		return err
 	}
 	links := []func(ctx context.Context) error{
-		func(ctx context.Context) error { return c.openRules(ctx, s, cloud.DesiredRules(spec)) },
+		// A group made in a Net comes with a rule letting everything out:
+		// syncing the rules removes it.
+		func(ctx context.Context) error { return c.syncRules(ctx, s, cloud.DesiredRules(spec)) },
 		func(ctx context.Context) error { return c.routeToInternet(ctx, s) },
 		func(ctx context.Context) error { return c.startAccessPoint(ctx, s, t) },
 	}
@@ -232,30 +242,34 @@ func (c *Client) makeSecurityGroup(ctx context.Context, s *netState, t tagger, t
 	return nil
 }
 
-// openRules adds rules to the tiers' groups: one call per group, the
-// groups at once.
+// openRules adds rules to the tiers' groups: one call per group and flow,
+// the groups at once.
 func (c *Client) openRules(ctx context.Context, s *netState, rules []cloud.Rule) error {
-	byTier := rulesByTier(rules)
-	tiers := slices.Sorted(maps.Keys(byTier))
-	return cloud.Each(ctx, tiers, func(ctx context.Context, tier string) error {
-		rs := byTier[tier]
+	byGroup := rulesByGroup(rules)
+	keys := slices.SortedFunc(maps.Keys(byGroup), compareGroupFlows)
+	return cloud.Each(ctx, keys, func(ctx context.Context, key groupFlow) error {
+		rs := byGroup[key]
 		s.mu.Lock()
-		g, ok := s.groups[tier]
+		g, ok := s.groups[key.tier]
 		specs, err := s.ruleSpecs(rs)
 		s.mu.Unlock()
 		if !ok {
-			return fmt.Errorf("opening %d rules on the %s tier: its security group does not exist", len(rs), tier)
+			return fmt.Errorf("opening %d %s rules on the %s tier: its security group does not exist", len(rs), key.direction, key.tier)
 		}
 		if err != nil {
 			return err
 		}
-		if err := c.createSecurityGroupRules(ctx, g.GetSecurityGroupId(), flowInbound, specs); err != nil {
-			return fmt.Errorf("opening %d inbound rules on the security group %s (%s tier): %w", len(rs), g.GetSecurityGroupId(), tier, err)
+		if err := c.createSecurityGroupRules(ctx, g.GetSecurityGroupId(), key.flow(), specs); err != nil {
+			return fmt.Errorf("opening %d %s rules on the security group %s (%s tier): %w", len(rs), key.direction, g.GetSecurityGroupId(), key.tier, err)
 		}
 		s.record(func() {
-			g := s.groups[tier]
-			g.InboundRules = ptr(slices.Concat(g.GetInboundRules(), specs))
-			s.groups[tier] = g
+			g := s.groups[key.tier]
+			if key.direction == cloud.Outbound {
+				g.OutboundRules = ptr(slices.Concat(g.GetOutboundRules(), specs))
+			} else {
+				g.InboundRules = ptr(slices.Concat(g.GetInboundRules(), specs))
+			}
+			s.groups[key.tier] = g
 		})
 		return nil
 	})
@@ -264,28 +278,56 @@ func (c *Client) openRules(ctx context.Context, s *netState, rules []cloud.Rule)
 // closeRules removes rules from the tiers' groups. A rule already gone is
 // what was wanted.
 func (c *Client) closeRules(ctx context.Context, s *netState, rules []cloud.Rule) error {
-	for tier, rs := range rulesByTier(rules) {
-		g, ok := s.groups[tier]
+	byGroup := rulesByGroup(rules)
+	for _, key := range slices.SortedFunc(maps.Keys(byGroup), compareGroupFlows) {
+		rs := byGroup[key]
+		s.mu.Lock()
+		g, ok := s.groups[key.tier]
+		specs, err := s.ruleSpecs(rs)
+		s.mu.Unlock()
 		if !ok {
 			continue
 		}
-		specs, err := s.ruleSpecs(rs)
 		if err != nil {
 			return err
 		}
-		if err := c.deleteSecurityGroupRules(ctx, g.GetSecurityGroupId(), flowInbound, specs); err != nil && !isNotFound(err) {
-			return fmt.Errorf("closing %d inbound rules on the security group %s (%s tier): %w", len(rs), g.GetSecurityGroupId(), tier, err)
+		if err := c.deleteSecurityGroupRules(ctx, g.GetSecurityGroupId(), key.flow(), specs); err != nil && !isNotFound(err) {
+			return fmt.Errorf("closing %d %s rules on the security group %s (%s tier): %w", len(rs), key.direction, g.GetSecurityGroupId(), key.tier, err)
 		}
 	}
 	return nil
 }
 
-// rulesByTier groups rules by tier; ranging over the result follows no
-// particular order, and the calls it leads to do not depend on one.
-func rulesByTier(rules []cloud.Rule) map[string][]cloud.Rule {
-	out := map[string][]cloud.Rule{}
+// groupFlow is one flow of one tier's security group.
+type groupFlow struct {
+	tier      string
+	direction string // cloud.Inbound or cloud.Outbound
+}
+
+// flow is OAPI's name of the direction.
+func (k groupFlow) flow() string {
+	if k.direction == cloud.Outbound {
+		return flowOutbound
+	}
+	return flowInbound
+}
+
+func compareGroupFlows(a, b groupFlow) int {
+	if c := strings.Compare(a.tier, b.tier); c != 0 {
+		return c
+	}
+	return strings.Compare(a.direction, b.direction)
+}
+
+// rulesByGroup groups rules by tier and direction.
+func rulesByGroup(rules []cloud.Rule) map[groupFlow][]cloud.Rule {
+	out := map[groupFlow][]cloud.Rule{}
 	for _, r := range rules {
-		out[r.Tier] = append(out[r.Tier], r)
+		k := groupFlow{tier: r.Tier, direction: cloud.Inbound}
+		if r.IsOutbound() {
+			k.direction = cloud.Outbound
+		}
+		out[k] = append(out[k], r)
 	}
 	return out
 }

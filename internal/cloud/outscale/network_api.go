@@ -442,6 +442,33 @@ func (c *Client) readNetAccessPoints(ctx context.Context, filters osc.FiltersNet
 	return points, err
 }
 
+// storageServiceID is the service id (pl-…) of object storage in the
+// Region, which security group rules name to let traffic out to it through
+// the Net access point. It is read once per client.
+func (c *Client) storageServiceID(ctx context.Context) (string, error) {
+	c.storageID.Lock()
+	defer c.storageID.Unlock()
+	if c.storageID.id != "" {
+		return c.storageID.id, nil
+	}
+	name := c.storageService()
+	services, err := readAll(ctx, c, "ReadNetAccessPointServices", func(ctx context.Context, token string) ([]osc.Service, string, *http.Response, error) {
+		resp, httpResp, err := c.api.NetAccessPointApi.ReadNetAccessPointServices(ctx).ReadNetAccessPointServicesRequest(osc.ReadNetAccessPointServicesRequest{
+			Filters: &osc.FiltersService{ServiceNames: &[]string{name}}, NextPageToken: pageToken(token)}).Execute()
+		return resp.GetServices(), resp.GetNextPageToken(), httpResp, err
+	})
+	if err != nil {
+		return "", fmt.Errorf("reading the service id of %s: %w", name, err)
+	}
+	for _, svc := range services {
+		if svc.GetServiceName() == name && svc.GetServiceId() != "" {
+			c.storageID.id = svc.GetServiceId()
+			return c.storageID.id, nil
+		}
+	}
+	return "", fmt.Errorf("the Region offers no Net access point service %s: %w", name, cloud.ErrNotFound)
+}
+
 func (c *Client) deleteNetAccessPoint(ctx context.Context, id string) error {
 	_, err := do(ctx, c, "DeleteNetAccessPoint", true, func(ctx context.Context) (osc.DeleteNetAccessPointResponse, *http.Response, error) {
 		return c.api.NetAccessPointApi.DeleteNetAccessPoint(ctx).DeleteNetAccessPointRequest(osc.DeleteNetAccessPointRequest{

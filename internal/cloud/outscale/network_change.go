@@ -86,10 +86,13 @@ func (c *Client) update(ctx context.Context, s *netState, t tagger, recordedIP s
 }
 
 // syncRules opens the desired rules missing from the tiers' groups, then
-// closes the ones not desired: admitting the new administrators before
-// turning the old ones away never locks everyone out.
+// closes the ones not desired, both ways: admitting the new administrators
+// before turning the old ones away never locks everyone out, and the rule
+// letting everything out that OAPI gives every new group in a Net goes.
 func (c *Client) syncRules(ctx context.Context, s *netState, desired []cloud.Rule) error {
+	s.mu.Lock()
 	current := s.rules()
+	s.mu.Unlock()
 	have, want := map[string]bool{}, map[string]bool{}
 	for _, r := range current {
 		have[r.Key()] = true

@@ -71,6 +71,9 @@ type netState struct {
 	nat         *osc.NatService
 	natIP       *osc.PublicIp
 	accessPoint *osc.NetAccessPoint
+	// storageID is the service id (pl-…) of object storage, which outbound
+	// rules to cloud.ServiceObjectStorage name.
+	storageID string
 	// ids are the Network's CloudIDs.
 	ids map[string]string
 }
@@ -213,6 +216,14 @@ func (c *Client) readState(ctx context.Context, ref cloud.Network) (*netState, e
 			if len(addresses) > 0 {
 				s.record(func() { s.natIP, s.ids[keyNatPublicIP] = &addresses[0], natIPID })
 			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			storageID, err := c.storageServiceID(ctx)
+			if err != nil {
+				return err
+			}
+			s.record(func() { s.storageID = storageID })
 			return nil
 		},
 		func(ctx context.Context) error {
@@ -398,29 +409,45 @@ func (s *netState) tierOfGroup(id string) string {
 	return ""
 }
 
-// rules are the inbound rules of the tiers' security groups, sorted. A
-// rule admitting a group that is not a tier's keeps the group's id as its
-// source, so that it shows as opened outside this configuration.
+// rules are the inbound and outbound rules of the tiers' security groups,
+// sorted. A rule naming a group that is not a tier's keeps the group's id
+// as its peer, and a service other than object storage its service id, so
+// that they show as opened outside this configuration.
 func (s *netState) rules() []cloud.Rule {
 	var out []cloud.Rule
 	for tier, g := range s.groups {
-		for _, r := range g.GetInboundRules() {
-			base := cloud.Rule{Tier: tier, Protocol: r.GetIpProtocol(), FromPort: int(r.GetFromPortRange()), ToPort: int(r.GetToPortRange())}
-			var sources []string
-			sources = append(sources, r.GetIpRanges()...)
-			for _, m := range r.GetSecurityGroupsMembers() {
-				if t := s.tierOfGroup(m.GetSecurityGroupId()); t != "" {
-					sources = append(sources, cloud.TierSource(t))
-				} else {
-					sources = append(sources, m.GetSecurityGroupId())
+		for _, flow := range []struct {
+			direction string
+			rules     []osc.SecurityGroupRule
+		}{{cloud.Inbound, g.GetInboundRules()}, {cloud.Outbound, g.GetOutboundRules()}} {
+			for _, r := range flow.rules {
+				base := cloud.Rule{Tier: tier, Direction: flow.direction, Protocol: r.GetIpProtocol(),
+					FromPort: int(r.GetFromPortRange()), ToPort: int(r.GetToPortRange())}
+				var peers []string
+				peers = append(peers, r.GetIpRanges()...)
+				for _, m := range r.GetSecurityGroupsMembers() {
+					if t := s.tierOfGroup(m.GetSecurityGroupId()); t != "" {
+						peers = append(peers, cloud.TierSource(t))
+					} else {
+						peers = append(peers, m.GetSecurityGroupId())
+					}
 				}
-			}
-			sources = append(sources, r.GetServiceIds()...)
-			for _, src := range sources {
-				rule := base
-				rule.Source = src
-				rule.Purpose = cloud.RulePurpose(rule)
-				out = append(out, rule)
+				for _, id := range r.GetServiceIds() {
+					if id == s.storageID && s.storageID != "" {
+						id = cloud.ServiceObjectStorage
+					}
+					peers = append(peers, id)
+				}
+				for _, peer := range peers {
+					rule := base
+					if flow.direction == cloud.Outbound {
+						rule.Destination = peer
+					} else {
+						rule.Source = peer
+					}
+					rule.Purpose = cloud.RulePurpose(rule)
+					out = append(out, rule)
+				}
 			}
 		}
 	}
@@ -428,26 +455,33 @@ func (s *netState) rules() []cloud.Rule {
 	return out
 }
 
-// ruleSpec is a cloud.Rule as OAPI takes it, the source resolved.
+// ruleSpec is a cloud.Rule as OAPI takes it, its source or destination
+// resolved.
 func (s *netState) ruleSpec(r cloud.Rule) (osc.SecurityGroupRule, error) {
-	spec := osc.SecurityGroupRule{
-		IpProtocol:    osc.PtrString(r.Protocol),
-		FromPortRange: osc.PtrInt32(int32(r.FromPort)), // ports and ICMP codes fit in an int32
-		ToPortRange:   osc.PtrInt32(int32(r.ToPort)),
+	spec := osc.SecurityGroupRule{IpProtocol: osc.PtrString(r.Protocol)}
+	if r.Protocol != "-1" { // every protocol takes no ports, as the official provider sends it
+		spec.FromPortRange = osc.PtrInt32(int32(r.FromPort)) // ports and ICMP codes fit in an int32
+		spec.ToPortRange = osc.PtrInt32(int32(r.ToPort))
 	}
-	switch tier, isTier := strings.CutPrefix(r.Source, "tier:"); {
+	peer := r.Peer()
+	switch tier, isTier := strings.CutPrefix(peer, "tier:"); {
 	case isTier:
 		g, ok := s.groups[tier]
 		if !ok {
-			return spec, fmt.Errorf("the rule %s admits the %s tier, whose security group does not exist", r.Key(), tier)
+			return spec, fmt.Errorf("the rule %s names the %s tier, whose security group does not exist", r.Key(), tier)
 		}
 		spec.SecurityGroupsMembers = &[]osc.SecurityGroupsMember{{SecurityGroupId: osc.PtrString(g.GetSecurityGroupId())}}
-	case strings.HasPrefix(r.Source, "sg-"):
-		spec.SecurityGroupsMembers = &[]osc.SecurityGroupsMember{{SecurityGroupId: osc.PtrString(r.Source)}}
-	case strings.HasPrefix(r.Source, "pl-"):
-		spec.ServiceIds = &[]string{r.Source}
+	case peer == cloud.ServiceObjectStorage:
+		if s.storageID == "" {
+			return spec, fmt.Errorf("the rule %s names object storage, whose service id was not read", r.Key())
+		}
+		spec.ServiceIds = &[]string{s.storageID}
+	case strings.HasPrefix(peer, "sg-"):
+		spec.SecurityGroupsMembers = &[]osc.SecurityGroupsMember{{SecurityGroupId: osc.PtrString(peer)}}
+	case strings.HasPrefix(peer, "pl-"):
+		spec.ServiceIds = &[]string{peer}
 	default:
-		spec.IpRanges = &[]string{r.Source}
+		spec.IpRanges = &[]string{peer}
 	}
 	return spec, nil
 }

@@ -611,3 +611,110 @@ func TestNetwork_leftoversOfAnInterruptedCreateAreRemoved(t *testing.T) {
 	}
 	assertNothingLeft(t, emu)
 }
+
+// Each tier's group lets out only its rules: the rule letting everything
+// out that OAPI gives a new group in a Net is gone, object storage is named
+// by its service id, and an outbound rule added or removed out of band
+// shows in the next Read and is undone by Update.
+func TestNetwork_outboundRules(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := client(t, emu, defaultConfig())
+	ctx := context.Background()
+	spec := networkSpec(t, "wh-egress", "10.49.0.0/16")
+	spec.EgressAllow = []cloud.EgressRule{{Name: "mirror", CIDR: "198.51.100.0/24", FromPort: 443, Tiers: []string{"kms"},
+		Hosts: []string{"mirror.example.org"}}}
+	n, err := c.CreateNetwork(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storageID := ""
+	outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {
+		resp, httpResp, err := api.NetAccessPointApi.ReadNetAccessPointServices(ctx).ReadNetAccessPointServicesRequest(
+			osc.ReadNetAccessPointServicesRequest{Filters: &osc.FiltersService{ServiceNames: &[]string{
+				"com.outscale." + emulator.DefaultOutscaleRegion + ".oos"}}}).Execute()
+		if len(resp.GetServices()) == 1 {
+			storageID = resp.GetServices()[0].GetServiceId()
+		}
+		return httpResp, err
+	})
+	groups := func() map[string]osc.SecurityGroup {
+		out := map[string]osc.SecurityGroup{}
+		outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {
+			resp, httpResp, err := api.SecurityGroupApi.ReadSecurityGroups(ctx).ReadSecurityGroupsRequest(osc.ReadSecurityGroupsRequest{
+				Filters: &osc.FiltersSecurityGroup{NetIds: &[]string{n.ID}}}).Execute()
+			for _, g := range resp.GetSecurityGroups() {
+				out[g.GetSecurityGroupId()] = g
+			}
+			return httpResp, err
+		})
+		return out
+	}
+	all := groups()
+	for _, tier := range cloud.Tiers {
+		g := all[n.Subnets[tier].SecurityGroupID]
+		storage := false
+		for _, r := range g.GetOutboundRules() {
+			if slices.Contains(r.GetIpRanges(), "0.0.0.0/0") {
+				t.Errorf("the %s group still lets everything out: %+v", tier, r)
+			}
+			storage = storage || slices.Contains(r.GetServiceIds(), storageID)
+		}
+		if want := slices.Contains(cloud.StorageTiers, tier); storage != want || storageID == "" {
+			t.Errorf("the %s group reaches object storage (%s) through its service id: %v, want %v", tier, storageID, storage, want)
+		}
+	}
+	kmsGroup := all[n.Subnets[cloud.TierKMS].SecurityGroupID]
+	if kms := kmsGroup.GetOutboundRules(); len(kms) != 1 ||
+		!reflect.DeepEqual(kms[0].GetIpRanges(), []string{"198.51.100.0/24"}) {
+		t.Errorf("the kms group lets out %+v, want the mirror only", kms)
+	}
+
+	bastionGroup := n.Subnets[cloud.TierBastion].SecurityGroupID
+	outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {
+		_, resp, err := api.SecurityGroupRuleApi.CreateSecurityGroupRule(ctx).CreateSecurityGroupRuleRequest(osc.CreateSecurityGroupRuleRequest{
+			SecurityGroupId: bastionGroup, Flow: "Outbound", IpProtocol: osc.PtrString("-1"), IpRange: osc.PtrString("0.0.0.0/0")}).Execute()
+		return resp, err
+	})
+	outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {
+		_, resp, err := api.SecurityGroupRuleApi.DeleteSecurityGroupRule(ctx).DeleteSecurityGroupRuleRequest(osc.DeleteSecurityGroupRuleRequest{
+			SecurityGroupId: n.Subnets[cloud.TierCompute].SecurityGroupID, Flow: "Outbound",
+			Rules: &[]osc.SecurityGroupRule{{IpProtocol: osc.PtrString("tcp"), FromPortRange: osc.PtrInt32(cloud.PortKMS),
+				ToPortRange:           osc.PtrInt32(cloud.PortKMS),
+				SecurityGroupsMembers: &[]osc.SecurityGroupsMember{{SecurityGroupId: osc.PtrString(n.Subnets[cloud.TierKMS].SecurityGroupID)}}}},
+		}).Execute()
+		return resp, err
+	})
+	drifted, err := c.ReadNetwork(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added, removed []string
+	have := map[string]bool{}
+	for _, r := range drifted.Rules {
+		have[r.Key()] = true
+		if !slices.ContainsFunc(n.Rules, func(o cloud.Rule) bool { return o.Key() == r.Key() }) {
+			added = append(added, r.Key()+" ("+r.Purpose+")")
+		}
+	}
+	for _, r := range n.Rules {
+		if !have[r.Key()] {
+			removed = append(removed, r.Key())
+		}
+	}
+	if !reflect.DeepEqual(added, []string{"bastion|outbound|-1|-1|-1|0.0.0.0/0 (opened outside this configuration)"}) ||
+		!reflect.DeepEqual(removed, []string{"compute|outbound|tcp|8200|8200|tier:kms"}) {
+		t.Fatalf("Read shows %v added and %v removed", added, removed)
+	}
+	got, err := c.UpdateNetwork(ctx, drifted, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cloud.AnnotateRules(got.Rules, cloud.DesiredRules(spec)); !reflect.DeepEqual(want, cloud.DesiredRules(spec)) {
+		t.Fatalf("rules after update = %+v", got.Rules)
+	}
+	if err := c.DeleteNetwork(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}

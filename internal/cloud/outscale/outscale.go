@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	osc "github.com/outscale/osc-sdk-go/v2"
@@ -72,6 +73,12 @@ type Client struct {
 	// declared dead (see cloud.Lease).
 	now      func() time.Time
 	takeOver []string
+	// storageID caches the service id of object storage (see
+	// storageServiceID): it never changes in a Region.
+	storageID struct {
+		sync.Mutex
+		id string
+	}
 }
 
 var _ cloud.Cloud = (*Client)(nil)

@@ -20,6 +20,19 @@ run "network" {
     name        = "modtest-kms-ovh"
     cidr        = "10.51.0.0/16"
     admin_cidrs = ["203.0.113.7/32"]
+    egress_allow = [{
+      name      = "debian"
+      cidr      = "198.51.100.0/24"
+      from_port = 80
+      tiers     = ["bastion", "kms"]
+      hosts     = ["deb.debian.org"]
+      }, {
+      name      = "github"
+      cidr      = "192.0.2.0/24"
+      from_port = 443
+      tiers     = ["bastion", "kms"]
+      hosts     = ["github.com"]
+    }]
   }
 }
 

@@ -29,8 +29,34 @@ run "outscale_defaults" {
     error_message = "OUTSCALE enforces the rules with security groups and reaches OOS through a Net access point"
   }
   assert {
-    condition     = [for r in output.rules : r.source if r.tier == "bastion"] == ["203.0.113.7/32"]
+    condition     = [for r in output.rules : r.source if r.tier == "bastion" && r.direction == "inbound"] == ["203.0.113.7/32"]
     error_message = "only the administrators may reach the bastion"
+  }
+  assert {
+    condition     = length([for r in output.rules : r if r.tier == "kms" && r.direction == "outbound"]) == 0
+    error_message = "egress is denied by default: the kms tier sends nothing out"
+  }
+  assert {
+    condition     = contains([for r in output.rules : r.destination if r.tier == "data" && r.direction == "outbound"], "service:object-storage")
+    error_message = "the data tier reaches object storage"
+  }
+}
+
+run "outscale_egress_allow" {
+  variables {
+    name = "modtest-network-osc"
+    egress_allow = [{
+      name      = "mirror"
+      cidr      = "198.51.100.0/24"
+      from_port = 443
+      tiers     = ["kms"]
+      hosts     = ["mirror.example.org"]
+    }]
+  }
+
+  assert {
+    condition     = [for r in output.rules : r.destination if r.tier == "kms" && r.direction == "outbound"] == ["198.51.100.0/24"]
+    error_message = "egress_allow opens one outbound rule from each of its tiers"
   }
 }
 

@@ -55,8 +55,37 @@ run "ovh_warehouse" {
     error_message = "the report covers the key manager"
   }
   assert {
-    condition     = length(output.exceptions) == 0 && output.compliant && output.compliance_summary.fail == 0
-    error_message = "an OVHcloud warehouse needs no exception under the hds profile: ${jsonencode(output.exceptions)} ${jsonencode(output.compliance_summary)}"
+    condition     = [for e in output.exceptions : e.control] == ["HW-NET-01"] && output.compliant && output.compliance_summary.fail == 0
+    error_message = "an OVHcloud warehouse needs no exception under the hds profile but the module's default egress (HW-NET-01): ${jsonencode(output.exceptions)} ${jsonencode(output.compliance_summary)}"
+  }
+}
+
+# Mirrors of one's own, listed in egress_allow, close the default egress and
+# its exception.
+run "ovh_own_mirror" {
+  command = plan
+
+  variables {
+    egress_allow = [{
+      name      = "mirror"
+      cidr      = "198.51.100.10/32"
+      from_port = 443
+      tiers     = ["bastion", "kms"]
+      hosts     = ["mirror.data-office.example"]
+    }]
+    package_mirror = {
+      primary  = "https://mirror.data-office.example/debian"
+      security = "https://mirror.data-office.example/debian-security"
+    }
+  }
+
+  assert {
+    condition     = length([for e in output.exceptions : e if e.control == "HW-NET-01"]) == 0
+    error_message = "with egress_allow given, the module states no HW-NET-01 exception: ${jsonencode(output.exceptions)}"
+  }
+  assert {
+    condition     = [for r in output.network.rules : r.destination if r.tier == "bastion" && r.direction == "outbound" && r.purpose == "egress_allow \"mirror\""] == ["198.51.100.10/32"]
+    error_message = "the bastion tier reaches the mirror, and nothing else outside"
   }
 }
 
@@ -66,7 +95,7 @@ run "ovh_retire" {
   }
 
   assert {
-    condition     = [for e in output.exceptions : e.control] == ["HW-KEY-02", "HW-KEY-02"] && output.compliant
+    condition     = [for e in output.exceptions : e.control] == ["HW-NET-01", "HW-KEY-02", "HW-KEY-02"] && output.compliant
     error_message = "retiring states HW-KEY-02 on both keys: ${jsonencode(output.exceptions)}"
   }
 }
