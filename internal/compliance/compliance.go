@@ -408,7 +408,11 @@ func trailEvidence(t *TrailFacts) (Status, string) {
 		if st.Truncated {
 			more = " or more"
 		}
-		found = append(found, fmt.Sprintf("%s: %d%s records under %s, the newest %s (%s), %s until %s", st.What, st.Count, more,
+		records := "records"
+		if st.Count == 1 && !st.Truncated {
+			records = "record"
+		}
+		found = append(found, fmt.Sprintf("%s: %d%s %s under %s, the newest %s (%s), %s until %s", st.What, st.Count, more, records,
 			where, st.NewestKey, st.Newest.UTC().Format(time.RFC3339), st.LockMode, st.RetainUntil.UTC().Format("2006-01-02")))
 	}
 	return StatusPass, strings.Join(found, "; ")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -196,7 +197,7 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 			}
 			return err
 		}
-		found := "the audit trail of the bastion " + host + ": 1 records under " + trail +
+		found := "the audit trail of the bastion " + host + ": 1 record under " + trail +
 			", the newest bastions/" + host + "/journal/journal-20261203T110000Z.export.gz ("
 		// OUTSCALE returns the bastion's user-data: the report knows where
 		// it ships and that it records sessions. OVHcloud does not: its
@@ -220,48 +221,78 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 			// Nothing tells the report that it should find one.
 			missing = append(missing, finding("HW-LOG-01", "health_warehouse_storage", "pass", "the access logs of "+results))
 		}
+		steps := []resource.TestStep{
+			{
+				// Just made: nothing has arrived yet, which proves nothing.
+				Config: config,
+				Check: resource.ComposeTestCheckFunc(
+					finding("HW-LOG-01", "health_warehouse_storage", "unknown", "no record in s3://"+audit+" yet"),
+					writeAndShip, keepState),
+			},
+			{
+				Config: config,
+				Check: resource.ComposeTestCheckFunc(
+					finding("HW-LOG-01", "health_warehouse_storage", "pass",
+						"the access logs of "+results+": 1 record under s3://"+audit+"/access-logs/results/, the newest access-logs/results/"),
+					finding("HW-LOG-01", "health_warehouse_storage", "pass", found),
+					finding("HW-LOG-01", "health_warehouse_storage", "pass", "COMPLIANCE until"),
+					finding("HW-ADM-03", "health_warehouse_bastion", admPass, found),
+					resource.TestCheckResourceAttr(reportAddr, "compliant", "true")),
+			},
+			{
+				PreConfig: shipStale,
+				Config:    config,
+				Check: resource.ComposeTestCheckFunc(
+					finding("HW-LOG-01", "health_warehouse_storage", "fail", "the newest record of the audit trail of the bastion "+
+						host+", bastions/"+host+"/journal/journal-20261130T110000Z.export.gz, is from "),
+					finding("HW-LOG-01", "health_warehouse_storage", "fail", "more than 48h0m0s ago: its shipping stopped"),
+					finding("HW-ADM-03", "health_warehouse_bastion", "fail", "its shipping stopped"),
+					resource.TestCheckResourceAttr(reportAddr, "compliant", "false")),
+			},
+		}
+		if cloudName == cloud.Outscale {
+			// The write-only key deleted out of band: the bastion's next
+			// shipping is refused, so nothing newer arrives; the apply
+			// replaces the bastion (a new identity), and the report fails
+			// until its records arrive again.
+			steps = append(steps, resource.TestStep{
+				PreConfig: func() {
+					ak, sk, err := shippingKeys(emu, state)
+					if err == nil {
+						err = emu.Control().DeleteObject(context.Background(), "outscale.access_keys", ak)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					shipper := &rawS3{ak: ak, sk: sk, endpoint: emu.S3Endpoint(), region: emulator.DefaultOutscaleRegion}
+					if st := shipper.do(t, "PUT", "/"+audit+"/bastions/"+host+"/journal/journal-20261203T120000Z.export.gz", "x"); st != 403 {
+						t.Fatalf("shipping with the deleted key: HTTP %d, want 403", st)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionReplace),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					finding("HW-LOG-01", "health_warehouse_storage", "fail", "journal-20261130T110000Z.export.gz, is from "),
+					finding("HW-ADM-03", "health_warehouse_bastion", "fail", "its shipping stopped"),
+					resource.TestCheckResourceAttr(reportAddr, "compliant", "false")),
+			})
+		}
+		steps = append(steps, resource.TestStep{
+			PreConfig: func() {
+				if err := deleteShipped(); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: config,
+			Check:  resource.ComposeTestCheckFunc(missing...),
+		})
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
-			Steps: []resource.TestStep{
-				{
-					// Just made: nothing has arrived yet, which proves nothing.
-					Config: config,
-					Check: resource.ComposeTestCheckFunc(
-						finding("HW-LOG-01", "health_warehouse_storage", "unknown", "no record in s3://"+audit+" yet"),
-						writeAndShip, keepState),
-				},
-				{
-					Config: config,
-					Check: resource.ComposeTestCheckFunc(
-						finding("HW-LOG-01", "health_warehouse_storage", "pass",
-							"the access logs of "+results+": 1 records under s3://"+audit+"/access-logs/results/, the newest access-logs/results/"),
-						finding("HW-LOG-01", "health_warehouse_storage", "pass", found),
-						finding("HW-LOG-01", "health_warehouse_storage", "pass", "COMPLIANCE until"),
-						finding("HW-ADM-03", "health_warehouse_bastion", admPass, found),
-						resource.TestCheckResourceAttr(reportAddr, "compliant", "true")),
-				},
-				{
-					PreConfig: shipStale,
-					Config:    config,
-					Check: resource.ComposeTestCheckFunc(
-						finding("HW-LOG-01", "health_warehouse_storage", "fail", "the newest record of the audit trail of the bastion "+
-							host+", bastions/"+host+"/journal/journal-20261130T110000Z.export.gz, is from "),
-						finding("HW-LOG-01", "health_warehouse_storage", "fail", "more than 48h0m0s ago: its shipping stopped"),
-						finding("HW-ADM-03", "health_warehouse_bastion", "fail", "its shipping stopped"),
-						resource.TestCheckResourceAttr(reportAddr, "compliant", "false")),
-				},
-				{
-					PreConfig: func() {
-						if err := deleteShipped(); err != nil {
-							t.Fatal(err)
-						}
-					},
-					Config: config,
-					Check:  resource.ComposeTestCheckFunc(missing...),
-				},
-			},
+			Steps:                    steps,
 		})
 	})
 }
