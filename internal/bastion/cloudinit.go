@@ -212,8 +212,10 @@ func Render(cfg Config) ([]byte, error) {
 			file(PathShipTimer, "0644", ShipTimer(), true),
 		)
 	}
+	files = append(files, file(PathJournalSeal, "0700", JournalSealScript(), true))
 	run = append(run,
 		[]string{"systemctl", "restart", "systemd-journald"},
+		[]string{PathJournalSeal},
 		[]string{"sh", "-c", "systemctl enable nftables && systemctl restart nftables"},
 		[]string{"sh", "-c", "systemctl enable auditd && augenrules --load && systemctl restart auditd"},
 		[]string{"systemctl", "enable", "--now", "unattended-upgrades"},

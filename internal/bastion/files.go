@@ -26,6 +26,7 @@ const (
 	PathShipEnv         = "/etc/health-bastion/audit-ship.env"
 	PathShipService     = "/etc/systemd/system/health-bastion-audit-ship.service"
 	PathShipTimer       = "/etc/systemd/system/health-bastion-audit-ship.timer"
+	PathJournalSeal     = "/usr/local/sbin/health-bastion-journal-seal"
 	shipStateDir        = "/var/lib/health-bastion"
 	theBastionDirectory = "/opt/bastion"
 )
@@ -150,7 +151,7 @@ format = string
 }
 
 // JournaldConfig keeps the journal on disk, sealed against tampering by a
-// forward-secure key where the system has one.
+// forward-secure key (made at first boot by JournalSealScript).
 func JournaldConfig() string {
 	return `# Written at first boot by terraform-provider-health.
 [Journal]
@@ -159,6 +160,40 @@ Compress=yes
 Seal=yes
 SystemMaxUse=2G
 MaxRetentionSec=1year
+`
+}
+
+// JournalSealInterval is how often journald's sealing key evolves: a root
+// intruder can alter, unnoticed, no more than the last interval's entries.
+const JournalSealInterval = "15min"
+
+// JournalSealScript sets up journald's Forward Secure Sealing once, at
+// first boot: `journalctl --setup-keys` leaves the sealing key in the
+// journal's directory, where journald needs it, and prints the
+// verification key, which goes to the shipping spool (root only) to be
+// moved to the audit bucket, away from the host (see ShipScript). With
+// the key off the host, `journalctl --verify --verify-key=KEY` on a copy
+// of the journal shows whether it was altered. Journal files are rotated
+// so that sealing starts at once.
+func JournalSealScript() string {
+	return `#!/bin/sh
+# Sets up journald's Forward Secure Sealing, once.
+# Written at first boot by terraform-provider-health.
+set -eu
+state=` + shipStateDir + `
+spool="$state/spool"
+umask 077
+mkdir -p "$spool"
+chmod 0700 "$state" "$spool"
+machine=$(cat /etc/machine-id)
+if [ -e "/var/log/journal/$machine/fss" ]; then
+  exit 0
+fi
+# Not on a terminal, journalctl prints the verification key alone.
+journalctl --setup-keys --interval=` + JournalSealInterval + ` > "$spool/journal-verification-key.new"
+test -s "$spool/journal-verification-key.new"
+mv "$spool/journal-verification-key.new" "$spool/journal-verification-key-$(date -u +%Y%m%dT%H%M%SZ).txt"
+journalctl --rotate
 `
 }
 
@@ -241,6 +276,9 @@ else
   rm -f "$export_file"
 fi
 dest="audit:${AUDIT_BUCKET}/${AUDIT_PREFIX}${host}"
+# The journal's verification key (JournalSealScript): once shipped, it is
+# gone from the host.
+rclone move "$spool" "$dest/journal-seal" --include 'journal-verification-key-*.txt' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
 # The key may only write (s3:PutObject): no listing, no HEAD of the bucket or the uploads.
 rclone move "$spool" "$dest/journal" --include 'journal-*.export.gz' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
 `)
