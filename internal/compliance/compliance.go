@@ -248,6 +248,9 @@ type StreamFacts struct {
 	NewestKey   string
 	LockMode    string
 	RetainUntil time.Time
+	// Once marks a record written once (a bastion's journal verification
+	// key): present and locked is enough, whatever its age.
+	Once bool
 }
 
 // How fresh an audit trail must be. S3 delivers server access logs within
@@ -397,7 +400,7 @@ func trailEvidence(t *TrailFacts) (Status, string) {
 		switch {
 		case st.Count == 0:
 			return StatusFail, fmt.Sprintf("no record of %s under %s (the bucket was %s): its shipping is broken", st.What, where, age)
-		case t.Now.Sub(st.Newest) > RecordsMaxAge:
+		case !st.Once && t.Now.Sub(st.Newest) > RecordsMaxAge:
 			return StatusFail, fmt.Sprintf("the newest record of %s, %s, is from %s, more than %s ago: its shipping stopped",
 				st.What, st.NewestKey, st.Newest.UTC().Format(time.RFC3339), RecordsMaxAge)
 		case st.LockMode == "" || !st.RetainUntil.After(t.Now):

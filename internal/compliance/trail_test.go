@@ -12,7 +12,7 @@ func TestTrailEvidence(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	stream := func(what, prefix string, count int, age time.Duration, mode string, keptFor time.Duration) StreamFacts {
-		s := StreamFacts{What: what, Prefix: prefix, Count: count}
+		s := StreamFacts{What: what, Prefix: prefix, Count: count, Once: strings.Contains(prefix, "journal-seal")}
 		if count > 0 {
 			s.Newest, s.NewestKey = now.Add(-age), prefix+"2026-12-03-11-00-00-ABC"
 			s.LockMode, s.RetainUntil = mode, now.Add(keptFor)
@@ -46,6 +46,12 @@ func TestTrailEvidence(t *testing.T) {
 			StatusFail, "is not under retention"},
 		{"retention over", trail(72*time.Hour, stream("access logs of wh-raw", "access-logs/raw/", 2, time.Hour, "COMPLIANCE", -time.Hour)),
 			StatusFail, "is not under retention"},
+		{"the verification key, shipped once long ago", trail(90*24*time.Hour, logs(12, time.Hour), bastion(3, time.Minute),
+			stream("the journal verification key of the bastion wh-bastion", "bastions/wh-bastion/journal-seal/", 1, 89*24*time.Hour,
+				"COMPLIANCE", 90*24*time.Hour)), StatusPass, "the journal verification key of the bastion wh-bastion: 1 record under"},
+		{"no verification key", trail(72*time.Hour, logs(12, time.Hour), bastion(3, time.Minute),
+			stream("the journal verification key of the bastion wh-bastion", "bastions/wh-bastion/journal-seal/", 0, 0, "", 0)),
+			StatusFail, "no record of the journal verification key of the bastion wh-bastion under s3://wh-audit/bastions/wh-bastion/journal-seal/"},
 		{"the bastion ships nothing while others do", &TrailFacts{Bucket: "wh-audit", Now: now, Created: now.Add(-time.Hour),
 			Streams: []StreamFacts{bastion(0, 0)}, OtherRecords: 5}, StatusFail, "its shipping is broken"},
 	} {

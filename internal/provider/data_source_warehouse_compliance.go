@@ -393,16 +393,14 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 	s.Bastion.MFA, s.Bastion.SessionRecording = rec.Spec.MFA, rec.Spec.SessionRecording
 	if a := rec.Spec.AuditBucket; a != nil {
 		s.Bastion.AuditBucket = a.Bucket
-		// The shipper writes under <prefix><host name>/ (bastion.ShipScript).
 		host := rec.Spec.Name
 		if host == "" {
 			host = b.Name
 		}
-		prefix := a.Prefix
-		if host != "" {
-			prefix += host + "/"
+		for _, st := range bastionStreams(host) {
+			st.Prefix = a.Prefix + st.Prefix
+			sources.add(a.Bucket, s.Name, st)
 		}
-		sources.add(a.Bucket, s.Name, compliance.StreamFacts{What: "the audit trail of the bastion " + host, Prefix: prefix})
 	}
 	return s, nil
 }

@@ -40,8 +40,20 @@ func (t *trailSources) add(bucket, bastion string, s compliance.StreamFacts) {
 // search looks for the trail of the bastion subject, shipped under
 // <any prefix><host>/, in the report's audit buckets.
 func (t *trailSources) search(bastion, host string) {
-	t.searched = append(t.searched, trailStream{bastion: bastion, searched: true,
-		facts: compliance.StreamFacts{What: "the audit trail of the bastion " + host, Prefix: cloud.AnyTopLevel + host + "/"}})
+	for _, st := range bastionStreams(host) {
+		st.Prefix = cloud.AnyTopLevel + st.Prefix
+		t.searched = append(t.searched, trailStream{bastion: bastion, searched: true, facts: st})
+	}
+}
+
+// bastionStreams are what a bastion ships, under the audit prefix, as its
+// ship script writes them (bastion.ShipScript): the journal, every five
+// minutes, and the journal's verification key, once.
+func bastionStreams(host string) []compliance.StreamFacts {
+	return []compliance.StreamFacts{
+		{What: "the audit trail of the bastion " + host, Prefix: host + "/journal/"},
+		{What: "the journal verification key of the bastion " + host, Prefix: host + "/journal-seal/", Once: true},
+	}
 }
 
 // readTrails reads each audit bucket's streams once and sets the evidence

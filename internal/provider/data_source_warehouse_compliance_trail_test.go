@@ -122,9 +122,9 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 		name := acctest.RandomName("trail")
 		config := trailConfig(emu, cloudName, name, adminKey(t, "alice@laptop"))
 		audit, results, host := name+"-audit", name+"-results", name+"-bastion"
-		trail := "s3://" + audit + "/bastions/" + host + "/"
+		trail := "s3://" + audit + "/bastions/" + host + "/journal/"
 		// ship writes a journal export as the bastion's ship script does.
-		ship := func(s *terraform.State, stamp string) error {
+		ship := func(s *terraform.State, stamp string, withKey bool) error {
 			var shipper *rawS3
 			if cloudName == cloud.Outscale {
 				ak, sk, err := shippingKeys(emu, s)
@@ -138,6 +138,12 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 			}
 			if st := shipper.do(t, "PUT", "/"+audit+"/bastions/"+host+"/journal/journal-"+stamp+".export.gz", "session"); st != 200 {
 				return fmt.Errorf("shipping the bastion's record: HTTP %d", st)
+			}
+			if withKey {
+				key := "/" + audit + "/bastions/" + host + "/journal-seal/journal-verification-key-" + stamp + ".txt"
+				if st := shipper.do(t, "PUT", key, "1a2b3c-4d5e6f-7a8b9c-0d1e2f/1b3f7-35a4e900"); st != 200 {
+					return fmt.Errorf("shipping the journal's verification key: HTTP %d", st)
+				}
 			}
 			return nil
 		}
@@ -153,7 +159,7 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 			if st := pipe.do(t, "GET", "/"+results+"/cohort-2026/summary.csv", ""); st != 200 {
 				return fmt.Errorf("reading the results bucket: HTTP %d", st)
 			}
-			if err := ship(s, "20261203T110000Z"); err != nil {
+			if err := ship(s, "20261203T110000Z", true); err != nil {
 				return err
 			}
 			_, err := emu.Control().DeliverAccessLogs(context.Background())
@@ -179,7 +185,7 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 			err := deleteShipped()
 			if err == nil {
 				clock.set(-72 * time.Hour)
-				err = ship(state, "20261130T110000Z")
+				err = ship(state, "20261130T110000Z", true)
 				clock.set(0)
 			}
 			if err != nil {
@@ -237,6 +243,8 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 					finding("HW-LOG-01", "health_warehouse_storage", "pass", found),
 					finding("HW-LOG-01", "health_warehouse_storage", "pass", "COMPLIANCE until"),
 					finding("HW-ADM-03", "health_warehouse_bastion", admPass, found),
+					finding("HW-ADM-03", "health_warehouse_bastion", admPass, "the journal verification key of the bastion "+host+
+						": 1 record under s3://"+audit+"/bastions/"+host+"/journal-seal/"),
 					resource.TestCheckResourceAttr(reportAddr, "compliant", "true")),
 			},
 			{

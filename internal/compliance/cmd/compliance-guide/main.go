@@ -84,10 +84,11 @@ period). ` + "`report_markdown`" + ` and ` + "`report_json`" + ` are ready to ha
 
 The audit trail is read as records, not settings. HW-LOG-01 (on the audit bucket) and HW-ADM-03 (on each
 bastion) list what the audit bucket holds under each stream that ships there: every bucket's server
-access logs (` + "`access_logs`" + `) and every bastion's trail (` + "`<prefix><bastion name>/`" + `, as its ship script
-writes it). The evidence cites each stream's count, newest object key and date, and its retention; the
-control fails, naming the stream, when a stream has no record, when its newest is more than 48 hours
-old, or when that record is not under object lock. An audit bucket younger than a day that holds no
+access logs (` + "`access_logs`" + `) and every bastion's journal (` + "`<prefix><bastion name>/journal/`" + `, as its ship
+script writes it) and its journal's verification key (` + "`<prefix><bastion name>/journal-seal/`" + `, shipped once).
+The evidence cites each stream's count, newest object key and date, and its retention; the control
+fails, naming the stream, when a stream has no record, when its newest is more than 48 hours old (the
+verification key excepted), or when that record is not under object lock. An audit bucket younger than a day that holds no
 record at all is ` + "`unknown`" + ` (server access logs arrive within hours). On OUTSCALE the bastion's
 user-data says where it ships; OVHcloud returns no user-data, so the report looks for the bastion's
 trail under its name in the report's audit buckets (at the top or one prefix down): found, it is
