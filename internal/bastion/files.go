@@ -294,6 +294,33 @@ rclone copy /home "$dest/ttyrec" --files-from "$state/ttyrec.list" --s3-no-check
 mv "$state/ttyrec.upto.new" "$state/ttyrec.upto"
 `)
 	}
+	b.WriteString(`# OUTSCALE's API logs (ReadApiLogs) since the last pull, with the same key (its
+# policy allows api:ReadApiLogs), into api-logs/: a page every run, empty or not,
+# shows the pull works. curl signs (OSC4-HMAC-SHA256); the key goes in on stdin,
+# never on a command line that other users can read.
+if [ -n "${OSC_API_LOGS_ENDPOINT:-}" ]; then
+  before=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+  after=$(cat "$state/api-logs.after" 2>/dev/null || date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%S.000Z)
+  page=0
+  token=""
+  while :; do
+    out="$spool/api-logs-$stamp-$page.json"
+    jq -nc --arg a "$after" --arg b "$before" --arg t "$token" \
+      '{Filters: {QueryDateAfter: $a, QueryDateBefore: $b}, ResultsPerPage: 1000} + (if $t == "" then {} else {NextPageToken: $t} end)' \
+      > "$state/api-logs.request"
+    printf 'user = "%s:%s"\n' "$RCLONE_CONFIG_AUDIT_ACCESS_KEY_ID" "$RCLONE_CONFIG_AUDIT_SECRET_ACCESS_KEY" |
+      curl --config - --silent --show-error --fail --aws-sigv4 "osc:osc:${OSC_API_LOGS_REGION}:api" \
+        -H 'Content-Type: application/json' --data-binary @"$state/api-logs.request" \
+        -o "$out.part" "$OSC_API_LOGS_ENDPOINT/ReadApiLogs"
+    mv "$out.part" "$out"
+    token=$(jq -r '.NextPageToken // ""' "$out")
+    page=$((page + 1))
+    [ -n "$token" ] || break
+  done
+  echo "$before" > "$state/api-logs.after"
+  rclone move "$spool" "$dest/api-logs" --include 'api-logs-*.json' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
+fi
+`)
 	return b.String()
 }
 
@@ -316,6 +343,8 @@ func ShipEnv(a AuditBucket) string {
 		"RCLONE_CONFIG_AUDIT_FORCE_PATH_STYLE=true",
 		"RCLONE_CONFIG_AUDIT_ACCESS_KEY_ID=" + quote(a.AccessKeyID),
 		"RCLONE_CONFIG_AUDIT_SECRET_ACCESS_KEY=" + quote(a.SecretAccessKey),
+		"OSC_API_LOGS_ENDPOINT=" + quote(a.APILogsEndpoint),
+		"OSC_API_LOGS_REGION=" + quote(a.APILogsRegion),
 		"",
 	}, "\n")
 }

@@ -33,6 +33,10 @@ type AuditWriter struct {
 	AccessKeyID string
 	// SecretAccessKey is set by CreateAuditWriter only; never log it.
 	SecretAccessKey string
+	// APIEndpoint and APIRegion are where the identity reads the account's
+	// API logs (OUTSCALE ReadApiLogs, which its policy allows), set by
+	// CreateAuditWriter; "" where it reads none.
+	APIEndpoint, APIRegion string
 }
 
 // Keys of the audit writer's ids in a bastion's CloudIDs.
@@ -77,7 +81,9 @@ type AuditWriters interface {
 
 // AuditWriterPolicy is the policy of a write-only identity: s3:PutObject
 // (which also covers multipart uploads) on the objects under prefix of
-// bucket, and nothing else.
+// bucket, and reading the account's API logs (api:ReadApiLogs, which
+// OUTSCALE's EIM names so; the logs go into the audit trail too), and
+// nothing else.
 func AuditWriterPolicy(bucket, prefix string) string {
 	doc := map[string]any{
 		"Version": "2012-10-17",
@@ -86,6 +92,11 @@ func AuditWriterPolicy(bucket, prefix string) string {
 			"Effect":   "Allow",
 			"Action":   []string{"s3:PutObject"},
 			"Resource": []string{"arn:aws:s3:::" + bucket + "/" + strings.TrimPrefix(prefix, "/") + "*"},
+		}, {
+			"Sid":      "ReadApiLogs",
+			"Effect":   "Allow",
+			"Action":   []string{"api:ReadApiLogs"},
+			"Resource": []string{"*"},
 		}},
 	}
 	out, _ := json.Marshal(doc)

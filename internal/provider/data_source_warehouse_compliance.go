@@ -397,7 +397,12 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 		if host == "" {
 			host = b.Name
 		}
-		for _, st := range bastionStreams(host) {
+		streams := bastionStreams(host)
+		if a.APILogsEndpoint != "" {
+			streams = append(streams, compliance.StreamFacts{What: "the OUTSCALE API logs pulled by the bastion " + host,
+				Prefix: host + "/api-logs/"})
+		}
+		for _, st := range streams {
 			st.Prefix = a.Prefix + st.Prefix
 			sources.add(a.Bucket, s.Name, st)
 		}

@@ -2,12 +2,19 @@ package provider_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -139,6 +146,19 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 			if st := shipper.do(t, "PUT", "/"+audit+"/bastions/"+host+"/journal/journal-"+stamp+".export.gz", "session"); st != 200 {
 				return fmt.Errorf("shipping the bastion's record: HTTP %d", st)
 			}
+			if cloudName == cloud.Outscale {
+				// The account's API logs, pulled with the same key.
+				status, logs := readAPILogs(t, emu, shipper)
+				// The first pull finds the calls that made the warehouse; the
+				// stale one, three days back, finds none.
+				fresh := stamp == "20261203T110000Z"
+				if status != 200 || (fresh && !strings.Contains(string(logs), `"QueryCallName":"CreateAccessKey"`)) {
+					return fmt.Errorf("ReadApiLogs with the shipping key: HTTP %d %s", status, logs)
+				}
+				if st := shipper.do(t, "PUT", "/"+audit+"/bastions/"+host+"/api-logs/api-logs-"+stamp+"-0.json", string(logs)); st != 200 {
+					return fmt.Errorf("shipping the API logs: HTTP %d", st)
+				}
+			}
 			if withKey {
 				key := "/" + audit + "/bastions/" + host + "/journal-seal/journal-verification-key-" + stamp + ".txt"
 				if st := shipper.do(t, "PUT", key, "1a2b3c-4d5e6f-7a8b9c-0d1e2f/1b3f7-35a4e900"); st != 200 {
@@ -213,6 +233,18 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 		if cloudName == cloud.OVH {
 			admPass, admMissing = "unknown", "unknown"
 		}
+		// On OUTSCALE the bastion's identity also pulls the account's API
+		// logs into the trail; OVHcloud's audit logs are not pulled.
+		apiLogsCited := finding("HW-ADM-03", "health_warehouse_bastion", admPass, "the OUTSCALE API logs pulled by the bastion "+host+
+			": 1 record under s3://"+audit+"/bastions/"+host+"/api-logs/, the newest bastions/"+host+"/api-logs/api-logs-20261203T110000Z-0.json")
+		if cloudName == cloud.OVH {
+			apiLogsCited = func(s *terraform.State) error {
+				if err := finding("HW-ADM-03", "health_warehouse_bastion", admPass, "API logs")(s); err == nil {
+					return fmt.Errorf("API logs cited on OVHcloud")
+				}
+				return nil
+			}
+		}
 		missing := []resource.TestCheckFunc{
 			finding("HW-ADM-03", "health_warehouse_bastion", admMissing, ""),
 			unlock,
@@ -245,6 +277,7 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 					finding("HW-ADM-03", "health_warehouse_bastion", admPass, found),
 					finding("HW-ADM-03", "health_warehouse_bastion", admPass, "the journal verification key of the bastion "+host+
 						": 1 record under s3://"+audit+"/bastions/"+host+"/journal-seal/"),
+					apiLogsCited,
 					resource.TestCheckResourceAttr(reportAddr, "compliant", "true")),
 			},
 			{
@@ -322,4 +355,31 @@ func storageKeys(t *testing.T, emu *emulator.Emulator, cloudName string, s *terr
 		t.Fatalf("no secret for %s: %v", access, err)
 	}
 	return access, doc.Secret, "eu-west-par"
+}
+
+// readAPILogs calls OUTSCALE's ReadApiLogs with the key of c, as the
+// bastion's ship script does, and returns the status and the body.
+func readAPILogs(t *testing.T, emu *emulator.Emulator, c *rawS3) (int, []byte) {
+	t.Helper()
+	body := `{"ResultsPerPage":1000}`
+	req, err := http.NewRequest(http.MethodPost, emu.OutscaleEndpoint()+"/ReadApiLogs", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: c.ak, SecretAccessKey: c.sk}, req,
+		hex.EncodeToString(sum[:]), "api", emulator.DefaultOutscaleRegion, c.now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, out
 }

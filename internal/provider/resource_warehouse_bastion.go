@@ -234,7 +234,8 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 					"access_key_id": schema.StringAttribute{MarkdownDescription: "The access key the bastion writes with. " +
 						"Rotate the key by changing it (a new key has a new id). **On OUTSCALE, leave it out** (with " +
 						"`secret_access_key`): the provider makes the bastion its own write-only identity, an EIM user whose " +
-						"only policy allows `s3:PutObject` under `prefix` of `bucket`, and its access key; the secret goes " +
+						"only policy allows `s3:PutObject` under `prefix` of `bucket` and reading the account's API logs " +
+						"(`api:ReadApiLogs`, which the bastion pulls into `<prefix><name>/api-logs/`), and its access key; the secret goes " +
 						"straight into the user-data, never into the plan, the state or a log, and the identity is deleted " +
 						"with the bastion (ids in `cloud_ids`). A key or link to the policy deleted outside Terraform " +
 						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`).",
@@ -568,6 +569,10 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 		bc.AuditBucket = &bastion.AuditBucket{Endpoint: planned.Endpoint.ValueString(), Region: planned.Region.ValueString(),
 			Bucket: planned.Bucket.ValueString(), Prefix: planned.Prefix.ValueString(), AccessKeyID: planned.AccessKeyID.ValueString(),
 			SecretAccessKey: b.SecretAccessKey.ValueString()}
+		if writer != nil {
+			// Its own identity also pulls the account's API logs.
+			bc.AuditBucket.APILogsEndpoint, bc.AuditBucket.APILogsRegion = writer.APIEndpoint, writer.APIRegion
+		}
 		plan.AuditBucket = planned.value()
 	}
 	for _, p := range bastion.Check(bc) {

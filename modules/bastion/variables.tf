@@ -50,7 +50,7 @@ variable "idle_timeout" {
 }
 
 variable "audit_bucket" {
-  description = "Where the bastion ships its audit trail (journal, session recordings, audit events) every five minutes: bucket, endpoint (null: the cloud's), prefix, and the access key id it writes with. On OUTSCALE leave access_key_id null: the provider makes the bastion its own write-only identity (an EIM user allowed s3:PutObject under the prefix only), deleted with it. Null keeps the trail on the bastion only, which a replacement destroys."
+  description = "Where the bastion ships its audit trail (journal, session recordings, audit events) every five minutes: bucket, endpoint (null: the cloud's), prefix, and the access key id it writes with. On OUTSCALE leave access_key_id null: the provider makes the bastion its own write-only identity (an EIM user allowed s3:PutObject under the prefix, and api:ReadApiLogs to ship the account's API logs there, nothing else), deleted with it. Null keeps the trail on the bastion only, which a replacement destroys."
   type = object({
     bucket        = string
     access_key_id = optional(string)

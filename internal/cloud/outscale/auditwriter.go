@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 
 	osc "github.com/outscale/osc-sdk-go/v2"
 
@@ -78,7 +79,16 @@ func (c *Client) CreateAuditWriter(ctx context.Context, spec cloud.AuditWriterSp
 		return w, fmt.Errorf("creating the access key of the EIM user %s: %w", name, err)
 	}
 	w.AccessKeyID, w.SecretAccessKey = key.AccessKey.GetAccessKeyId(), key.AccessKey.GetSecretKey()
+	w.APIEndpoint, w.APIRegion = c.apiEndpoint(), c.cfg.Region
 	return w, nil
+}
+
+// apiEndpoint is the OAPI URL calls go to.
+func (c *Client) apiEndpoint() string {
+	if c.cfg.Endpoint != "" {
+		return strings.TrimSuffix(c.cfg.Endpoint, "/")
+	}
+	return "https://api." + c.cfg.Region + ".outscale.com/api/v1"
 }
 
 // ReadAuditWriter implements cloud.AuditWriters.
