@@ -90,7 +90,9 @@ for f in "$src"/$pat; do if [ -e "$f" ]; then mv "$f" "` + bucket + `/${dest#aud
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got struct{ Logs []struct{ QueryCallName, QueryAccessKey string } }
+	var got struct {
+		Logs []struct{ QueryCallName, QueryAccessKey string }
+	}
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("%v: %s", err, raw)
 	}
