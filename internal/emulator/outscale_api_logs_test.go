@@ -2,6 +2,8 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,70 +12,75 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/emulator/emutest"
 )
 
-// ReadApiLogs answers, in the spec's Log shape, the calls the emulator
-// received from the account; an EIM user reads them when its policies
-// allow api:ReadApiLogs, and calls nothing else (deny by default).
+// ReadApiLogs answers, in the spec's Log shape (every answer is checked
+// against the OAPI spec), the calls the emulator received from the
+// account; an EIM user reads them when its policies allow api:ReadApiLogs,
+// and calls nothing else (deny by default).
 func TestOutscale_readApiLogs(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
+	o := newOAPIClient(t, emu)
 	now := time.Now()
-	eim(t, emu, "ReadSubregions", `{}`, 200)
-	assertOAPIError(t, oapi(t, emu, "CreateUser", `{}`, emulator.DefaultOutscaleAccessKey, emulator.DefaultOutscaleSecretKey, now),
-		400, "7000", "MissingParameter")
+	o.ok("ReadSubregions", obj{})
+	o.sendInvalid("CreateUser", obj{})
 
-	out := eim(t, emu, "ReadApiLogs", `{"Filters":{"QueryCallNames":["ReadSubregions","CreateUser"]}}`, 200)
-	logs, _ := out["Logs"].([]any)
-	if len(logs) != 2 {
+	out := o.ok("ReadApiLogs", obj{"Filters": obj{"QueryCallNames": []string{"ReadSubregions", "CreateUser"}}})
+	if length(out, "Logs") != 2 {
 		t.Fatalf("ReadApiLogs: %v", out)
 	}
-	first, second := logs[0].(map[string]any), logs[1].(map[string]any)
-	if first["QueryCallName"] != "ReadSubregions" || first["ResponseStatusCode"] != float64(200) || first["QueryApiName"] != "oapi" ||
-		first["AccountId"] != emulator.DefaultOutscaleAccountID || first["QueryAccessKey"] != emulator.DefaultOutscaleAccessKey ||
-		first["QueryIpAddress"] != "127.0.0.1" || first["RequestId"] == "" || first["ResponseSize"].(float64) <= 0 {
-		t.Fatalf("the first log: %v", first)
+	if str(out, "Logs", 0, "QueryCallName") != "ReadSubregions" || fmt.Sprint(dig(out, "Logs", 0, "ResponseStatusCode")) != "200" ||
+		str(out, "Logs", 0, "QueryApiName") != "oapi" || str(out, "Logs", 0, "AccountId") != emulator.DefaultOutscaleAccountID ||
+		str(out, "Logs", 0, "QueryAccessKey") != emulator.DefaultOutscaleAccessKey || str(out, "Logs", 0, "QueryIpAddress") != "127.0.0.1" ||
+		str(out, "Logs", 0, "RequestId") == "" {
+		t.Fatalf("the first log: %v", dig(out, "Logs", 0))
 	}
-	if second["QueryCallName"] != "CreateUser" || second["ResponseStatusCode"] != float64(400) || second["QueryPayloadRaw"] != "{}" {
-		t.Fatalf("the second log: %v", second)
+	if size, err := strconv.Atoi(fmt.Sprint(dig(out, "Logs", 0, "ResponseSize"))); err != nil || size <= 0 {
+		t.Fatalf("the first log's ResponseSize: %v", dig(out, "Logs", 0))
 	}
-	if at, err := time.Parse("2006-01-02T15:04:05.000Z", first["QueryDate"].(string)); err != nil || now.Sub(at) > time.Minute {
-		t.Fatalf("QueryDate %v: %v", first["QueryDate"], err)
+	if str(out, "Logs", 1, "QueryCallName") != "CreateUser" || fmt.Sprint(dig(out, "Logs", 1, "ResponseStatusCode")) != "400" ||
+		str(out, "Logs", 1, "QueryPayloadRaw") != "{}" {
+		t.Fatalf("the second log: %v", dig(out, "Logs", 1))
 	}
-	if h, _ := first["QueryHeaderRaw"].(string); strings.Contains(strings.ToLower(h), "authorization") {
-		t.Fatalf("the logged header holds the signature: %q", h)
+	if at, err := time.Parse("2006-01-02T15:04:05.000Z", str(out, "Logs", 0, "QueryDate")); err != nil || now.Sub(at) > time.Minute {
+		t.Fatalf("QueryDate %v: %v", dig(out, "Logs", 0, "QueryDate"), err)
+	}
+	if strings.Contains(strings.ToLower(str(out, "Logs", 0, "QueryHeaderRaw")), "authorization") {
+		t.Fatalf("the logged header holds the signature: %q", str(out, "Logs", 0, "QueryHeaderRaw"))
 	}
 	// With hides fields; the window and the pages follow the request.
-	out = eim(t, emu, "ReadApiLogs", `{"Filters":{"QueryCallNames":["ReadSubregions"]},"With":{"QueryHeaderRaw":false,"QueryPayloadRaw":false}}`, 200)
-	if l := out["Logs"].([]any)[0].(map[string]any); l["QueryHeaderRaw"] != nil || l["QueryPayloadRaw"] != nil || l["QueryCallName"] == nil {
-		t.Fatalf("With: %v", l)
+	out = o.ok("ReadApiLogs", obj{"Filters": obj{"QueryCallNames": []string{"ReadSubregions"}},
+		"With": obj{"QueryHeaderRaw": false, "QueryPayloadRaw": false}})
+	if dig(out, "Logs", 0, "QueryHeaderRaw") != nil || dig(out, "Logs", 0, "QueryPayloadRaw") != nil || str(out, "Logs", 0, "QueryCallName") == "" {
+		t.Fatalf("With: %v", out)
 	}
 	old := now.Add(-72 * time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")
-	if out := eim(t, emu, "ReadApiLogs", `{"Filters":{"QueryDateAfter":"`+old+`"}}`, 200); len(out["Logs"].([]any)) != 0 {
+	if out := o.ok("ReadApiLogs", obj{"Filters": obj{"QueryDateAfter": old}}); length(out, "Logs") != 0 {
 		t.Fatalf("logs 72h ago, within 48h: %v", out)
 	}
-	page := eim(t, emu, "ReadApiLogs", `{"ResultsPerPage":1}`, 200)
-	if len(page["Logs"].([]any)) != 1 || page["NextPageToken"] == nil {
+	page := o.ok("ReadApiLogs", obj{"ResultsPerPage": 1})
+	if length(page, "Logs") != 1 || str(page, "NextPageToken") == "" {
 		t.Fatalf("a page of one: %v", page)
 	}
-	assertOAPIError(t, oapi(t, emu, "ReadApiLogs", `{"Filters":{"QueryDateAfter":"yesterday"}}`, emulator.DefaultOutscaleAccessKey,
-		emulator.DefaultOutscaleSecretKey, now), 400, "4078", "InvalidParameterValue")
+	o.fails("ReadApiLogs", obj{"Filters": obj{"QueryDateAfter": "yesterday"}}, 400, "4078", "InvalidParameterValue")
 
 	// An EIM user allowed ReadApiLogs reads the account's logs, and nothing else.
-	eim(t, emu, "CreateUser", `{"UserName":"wh-api-logs"}`, 200)
+	o.ok("CreateUser", obj{"UserName": "wh-api-logs"})
 	doc := `{"Statement":[{"Effect":"Allow","Action":["api:ReadApiLogs"],"Resource":["*"]}]}`
-	body, _ := json.Marshal(map[string]string{"PolicyName": "wh-read-api-logs", "Document": doc})
-	orn := eim(t, emu, "CreatePolicy", string(body), 200)["Policy"].(map[string]any)["Orn"].(string)
-	key := eim(t, emu, "CreateAccessKey", `{"UserName":"wh-api-logs"}`, 200)["AccessKey"].(map[string]any)
-	ak, sk := key["AccessKeyId"].(string), key["SecretKey"].(string)
-	assertOAPIError(t, oapi(t, emu, "ReadApiLogs", `{}`, ak, sk, now), 401, "4", "AccessDenied")
-	eim(t, emu, "LinkPolicy", `{"PolicyOrn":"`+orn+`","UserName":"wh-api-logs"}`, 200)
-	r := oapi(t, emu, "ReadApiLogs", `{"Filters":{"QueryCallNames":["CreateAccessKey"]}}`, ak, sk, now)
-	if r.status != 200 || !strings.Contains(string(r.body), `"QueryCallName":"CreateAccessKey"`) || strings.Contains(string(r.body), sk) {
-		t.Fatalf("ReadApiLogs with the user's key: HTTP %d %s", r.status, r.body)
+	orn := str(o.ok("CreatePolicy", obj{"PolicyName": "wh-read-api-logs", "Document": doc}), "Policy", "Orn")
+	key := o.ok("CreateAccessKey", obj{"UserName": "wh-api-logs"})
+	ak, sk := str(key, "AccessKey", "AccessKeyId"), str(key, "AccessKey", "SecretKey")
+	user := o.as(ak, sk)
+	user.fails("ReadApiLogs", obj{}, 401, "4", "AccessDenied")
+	o.ok("LinkPolicy", obj{"PolicyOrn": orn, "UserName": "wh-api-logs"})
+	read := user.ok("ReadApiLogs", obj{"Filters": obj{"QueryCallNames": []string{"CreateAccessKey"}}})
+	raw, _ := json.Marshal(read)
+	if length(read, "Logs") != 1 || strings.Contains(string(raw), sk) {
+		t.Fatalf("ReadApiLogs with the user's key: %s", raw)
 	}
-	assertOAPIError(t, oapi(t, emu, "ReadSubregions", `{}`, ak, sk, now), 401, "4", "AccessDenied")
-	// The denied call is logged too, under the user's key.
-	logged := eim(t, emu, "ReadApiLogs", `{"Filters":{"QueryAccessKeys":["`+ak+`"],"ResponseStatusCodes":[401]}}`, 200)
-	if len(logged["Logs"].([]any)) != 2 {
-		t.Fatalf("the user's denied calls: %v", logged)
+	user.fails("ReadSubregions", obj{}, 401, "4", "AccessDenied")
+	// The denied calls are logged too, under the user's key.
+	denied := o.ok("ReadApiLogs", obj{"Filters": obj{"QueryAccessKeys": []string{ak}, "ResponseStatusCodes": []int{401}}})
+	if length(denied, "Logs") != 2 {
+		t.Fatalf("the user's denied calls: %v", denied)
 	}
 }

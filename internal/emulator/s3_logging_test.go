@@ -20,9 +20,11 @@ func loggingStatus(target, prefix string) []byte {
 		`</TargetBucket><TargetPrefix>` + prefix + `</TargetPrefix></LoggingEnabled></BucketLoggingStatus>`)
 }
 
-// logRecords returns the access log records delivered under prefix.
-func logRecords(c *s3Client, bucket, prefix string) []string {
+// logRecords returns the access log records delivered for the raw bucket
+// into wh-log-audit, under access-logs/raw/.
+func logRecords(c *s3Client) []string {
 	c.t.Helper()
+	bucket, prefix := "wh-log-audit", "access-logs/raw/"
 	var out []string
 	for _, key := range xmlField(c.must(200, "GET", "/"+bucket+"?list-type=2&prefix="+prefix, nil).body, "Key") {
 		body := string(c.must(200, "GET", "/"+bucket+"/"+key, nil).body)
@@ -72,7 +74,7 @@ func TestS3_accessLogging(t *testing.T) {
 	if err != nil || n < 4 {
 		t.Fatalf("DeliverAccessLogs = %d, %v; want the 4 records of the source bucket at least", n, err)
 	}
-	records := logRecords(c, "wh-log-audit", "access-logs/raw/")
+	records := logRecords(c)
 	joined := strings.Join(records, "\n")
 	for _, want := range []string{
 		"wh-log-raw", "REST.PUT.OBJECT cohort.csv \"PUT /s3/wh-log-raw/cohort.csv HTTP/1.1\" 200 - - 11",
@@ -100,7 +102,7 @@ func TestS3_accessLogging(t *testing.T) {
 	mu.Lock()
 	now = now.Add(2 * time.Hour)
 	mu.Unlock()
-	if got := logRecords(c, "wh-log-audit", "access-logs/raw/"); len(got) != len(records)+1 ||
+	if got := logRecords(c); len(got) != len(records)+1 ||
 		!strings.Contains(got[len(got)-1], "REST.HEAD.OBJECT cohort.csv") {
 		t.Fatalf("after the delay: %d records, want %d:\n%s", len(got), len(records)+1, strings.Join(got, "\n"))
 	}
@@ -111,11 +113,11 @@ func TestS3_accessLogging(t *testing.T) {
 		t.Fatalf("logging after turning it off: %s", r.body)
 	}
 	c.must(200, "GET", "/wh-log-raw/cohort.csv", nil)
-	before := len(logRecords(c, "wh-log-audit", "access-logs/raw/"))
+	before := len(logRecords(c))
 	if n, err := emu.Control().DeliverAccessLogs(ctx); err != nil || n != 0 {
 		t.Fatalf("DeliverAccessLogs = %d, %v; want nothing once logging is off", n, err)
 	}
-	if got := logRecords(c, "wh-log-audit", "access-logs/raw/"); len(got) != before {
+	if got := logRecords(c); len(got) != before {
 		t.Fatalf("records after logging was turned off: %d, want %d", len(got), before)
 	}
 }
