@@ -189,7 +189,8 @@ machine=$(cat /etc/machine-id)
 if [ -e "/var/log/journal/$machine/fss" ]; then
   exit 0
 fi
-# Not on a terminal, journalctl prints the verification key alone.
+# Not on a terminal, journalctl prints the verification key alone (its
+# source says so; unverified on the images themselves).
 journalctl --setup-keys --interval=` + JournalSealInterval + ` > "$spool/journal-verification-key.new"
 test -s "$spool/journal-verification-key.new"
 mv "$spool/journal-verification-key.new" "$spool/journal-verification-key-$(date -u +%Y%m%dT%H%M%SZ).txt"
@@ -296,7 +297,8 @@ mv "$state/ttyrec.upto.new" "$state/ttyrec.upto"
 	}
 	b.WriteString(`# OUTSCALE's API logs (ReadApiLogs) since the last pull, with the same key (its
 # policy allows api:ReadApiLogs), into api-logs/: a page every run, empty or not,
-# shows the pull works. curl signs (OSC4-HMAC-SHA256); the key goes in on stdin,
+# shows the pull works. curl signs (OSC4-HMAC-SHA256; against the real API,
+# unverified beyond OUTSCALE's curl examples); the key goes in on stdin,
 # never on a command line that other users can read.
 if [ -n "${OSC_API_LOGS_ENDPOINT:-}" ]; then
   before=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)

@@ -81,8 +81,9 @@ type AuditWriters interface {
 
 // AuditWriterPolicy is the policy of a write-only identity: s3:PutObject
 // (which also covers multipart uploads) on the objects under prefix of
-// bucket, and reading the account's API logs (api:ReadApiLogs, which
-// OUTSCALE's EIM names so; the logs go into the audit trail too), and
+// bucket, and reading the account's API logs (api:ReadApiLogs, as
+// OUTSCALE's EIM names OAPI actions; that an EIM user so allowed reads the
+// whole account's logs is unverified; the logs go into the audit trail), and
 // nothing else.
 func AuditWriterPolicy(bucket, prefix string) string {
 	doc := map[string]any{
