@@ -96,6 +96,8 @@ type SpecBucket struct {
 	Bucket      string `json:"bucket"`
 	Prefix      string `json:"prefix"`
 	AccessKeyID string `json:"access_key_id"`
+	// APILogsEndpoint is where the shipper pulls the API logs from; "" for none.
+	APILogsEndpoint string `json:"api_logs_endpoint,omitempty"`
 }
 
 // SpecHostKey is the public half of the host key.
@@ -205,6 +207,9 @@ func Render(cfg Config) ([]byte, error) {
 
 	if cfg.AuditBucket != nil {
 		packages = append(packages, "rclone")
+		if cfg.AuditBucket.APILogsEndpoint != "" {
+			packages = append(packages, "curl", "jq")
+		}
 		files = append(files,
 			file(PathShipEnv, "0600", ShipEnv(*cfg.AuditBucket), false),
 			file(PathShipScript, "0700", ShipScript(cfg.Mode), true),
@@ -212,8 +217,10 @@ func Render(cfg Config) ([]byte, error) {
 			file(PathShipTimer, "0644", ShipTimer(), true),
 		)
 	}
+	files = append(files, file(PathJournalSeal, "0700", JournalSealScript(), true))
 	run = append(run,
 		[]string{"systemctl", "restart", "systemd-journald"},
+		[]string{PathJournalSeal},
 		[]string{"sh", "-c", "systemctl enable nftables && systemctl restart nftables"},
 		[]string{"sh", "-c", "systemctl enable auditd && augenrules --load && systemctl restart auditd"},
 		[]string{"systemctl", "enable", "--now", "unattended-upgrades"},
@@ -306,7 +313,8 @@ func specOf(cfg Config) Spec {
 		s.PackageMirror = &mirror
 	}
 	if b := cfg.AuditBucket; b != nil {
-		s.AuditBucket = &SpecBucket{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Bucket, Prefix: b.Prefix, AccessKeyID: b.AccessKeyID}
+		s.AuditBucket = &SpecBucket{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Bucket, Prefix: b.Prefix, AccessKeyID: b.AccessKeyID,
+			APILogsEndpoint: b.APILogsEndpoint}
 	}
 	return s
 }

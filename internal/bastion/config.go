@@ -120,6 +120,10 @@ type AuditBucket struct {
 	Prefix          string // ends with "/" or is empty
 	AccessKeyID     string
 	SecretAccessKey string // never logged; lives in the user-data only
+	// APILogsEndpoint, with APILogsRegion, is the OUTSCALE API the
+	// shipper pulls the account's API logs from (ReadApiLogs) with the
+	// same key, into <prefix><name>/api-logs/; "" pulls none.
+	APILogsEndpoint, APILogsRegion string
 }
 
 // Config is everything the bastion's first boot needs.

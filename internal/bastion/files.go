@@ -26,6 +26,7 @@ const (
 	PathShipEnv         = "/etc/health-bastion/audit-ship.env"
 	PathShipService     = "/etc/systemd/system/health-bastion-audit-ship.service"
 	PathShipTimer       = "/etc/systemd/system/health-bastion-audit-ship.timer"
+	PathJournalSeal     = "/usr/local/sbin/health-bastion-journal-seal"
 	shipStateDir        = "/var/lib/health-bastion"
 	theBastionDirectory = "/opt/bastion"
 )
@@ -150,7 +151,7 @@ format = string
 }
 
 // JournaldConfig keeps the journal on disk, sealed against tampering by a
-// forward-secure key where the system has one.
+// forward-secure key (made at first boot by JournalSealScript).
 func JournaldConfig() string {
 	return `# Written at first boot by terraform-provider-health.
 [Journal]
@@ -159,6 +160,41 @@ Compress=yes
 Seal=yes
 SystemMaxUse=2G
 MaxRetentionSec=1year
+`
+}
+
+// JournalSealInterval is how often journald's sealing key evolves: a root
+// intruder can alter, unnoticed, no more than the last interval's entries.
+const JournalSealInterval = "15min"
+
+// JournalSealScript sets up journald's Forward Secure Sealing once, at
+// first boot: `journalctl --setup-keys` leaves the sealing key in the
+// journal's directory, where journald needs it, and prints the
+// verification key, which goes to the shipping spool (root only) to be
+// moved to the audit bucket, away from the host (see ShipScript). With
+// the key off the host, `journalctl --verify --verify-key=KEY` on a copy
+// of the journal shows whether it was altered. Journal files are rotated
+// so that sealing starts at once.
+func JournalSealScript() string {
+	return `#!/bin/sh
+# Sets up journald's Forward Secure Sealing, once.
+# Written at first boot by terraform-provider-health.
+set -eu
+state=` + shipStateDir + `
+spool="$state/spool"
+umask 077
+mkdir -p "$spool"
+chmod 0700 "$state" "$spool"
+machine=$(cat /etc/machine-id)
+if [ -e "/var/log/journal/$machine/fss" ]; then
+  exit 0
+fi
+# Not on a terminal, journalctl prints the verification key alone (its
+# source says so; unverified on the images themselves).
+journalctl --setup-keys --interval=` + JournalSealInterval + ` > "$spool/journal-verification-key.new"
+test -s "$spool/journal-verification-key.new"
+mv "$spool/journal-verification-key.new" "$spool/journal-verification-key-$(date -u +%Y%m%dT%H%M%SZ).txt"
+journalctl --rotate
 `
 }
 
@@ -241,13 +277,52 @@ else
   rm -f "$export_file"
 fi
 dest="audit:${AUDIT_BUCKET}/${AUDIT_PREFIX}${host}"
-rclone move "$spool" "$dest/journal" --include 'journal-*.export.gz' --s3-no-check-bucket --quiet
+# The journal's verification key (JournalSealScript): once shipped, it is
+# gone from the host.
+rclone move "$spool" "$dest/journal-seal" --include 'journal-verification-key-*.txt' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
+# The key may only write (s3:PutObject): no listing, no HEAD of the bucket or the uploads.
+rclone move "$spool" "$dest/journal" --include 'journal-*.export.gz' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
 `)
 	if mode == ModeTheBastion {
-		b.WriteString(`# The Bastion's session recordings, once closed (untouched for 15 minutes).
-rclone copy /home "$dest/ttyrec" --include '/*/ttyrec/**' --min-age 15m --s3-no-check-bucket --quiet
+		b.WriteString(`# The Bastion's session recordings, once closed (untouched for 15 minutes), each
+# shipped once: those closed since the last run that shipped (the key cannot list
+# what the bucket holds).
+touch -d '-15 minutes' "$state/ttyrec.upto.new"
+if [ -f "$state/ttyrec.upto" ]; then since="-newer $state/ttyrec.upto"; else since=""; fi
+# shellcheck disable=SC2086
+find /home -path '/home/*/ttyrec/*' -type f ! -newer "$state/ttyrec.upto.new" $since | sed 's|^/home/||' > "$state/ttyrec.list"
+rclone copy /home "$dest/ttyrec" --files-from "$state/ttyrec.list" --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
+mv "$state/ttyrec.upto.new" "$state/ttyrec.upto"
 `)
 	}
+	b.WriteString(`# OUTSCALE's API logs (ReadApiLogs) since the last pull, with the same key (its
+# policy allows api:ReadApiLogs), into api-logs/: a page every run, empty or not,
+# shows the pull works. curl signs (OSC4-HMAC-SHA256; against the real API,
+# unverified beyond OUTSCALE's curl examples); the key goes in on stdin,
+# never on a command line that other users can read.
+if [ -n "${OSC_API_LOGS_ENDPOINT:-}" ]; then
+  before=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+  after=$(cat "$state/api-logs.after" 2>/dev/null || date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%S.000Z)
+  page=0
+  token=""
+  while :; do
+    out="$spool/api-logs-$stamp-$page.json"
+    jq -nc --arg a "$after" --arg b "$before" --arg t "$token" \
+      '{Filters: {QueryDateAfter: $a, QueryDateBefore: $b}, ResultsPerPage: 1000} + (if $t == "" then {} else {NextPageToken: $t} end)' \
+      > "$state/api-logs.request"
+    printf 'user = "%s:%s"\n' "$RCLONE_CONFIG_AUDIT_ACCESS_KEY_ID" "$RCLONE_CONFIG_AUDIT_SECRET_ACCESS_KEY" |
+      curl --config - --silent --show-error --fail --aws-sigv4 "osc:osc:${OSC_API_LOGS_REGION}:api" \
+        -H 'Content-Type: application/json' --data-binary @"$state/api-logs.request" \
+        -o "$out.part" "$OSC_API_LOGS_ENDPOINT/ReadApiLogs"
+    mv "$out.part" "$out"
+    token=$(jq -r '.NextPageToken // ""' "$out")
+    page=$((page + 1))
+    [ -n "$token" ] || break
+  done
+  echo "$before" > "$state/api-logs.after"
+  rclone move "$spool" "$dest/api-logs" --include 'api-logs-*.json' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
+fi
+`)
 	return b.String()
 }
 
@@ -270,6 +345,8 @@ func ShipEnv(a AuditBucket) string {
 		"RCLONE_CONFIG_AUDIT_FORCE_PATH_STYLE=true",
 		"RCLONE_CONFIG_AUDIT_ACCESS_KEY_ID=" + quote(a.AccessKeyID),
 		"RCLONE_CONFIG_AUDIT_SECRET_ACCESS_KEY=" + quote(a.SecretAccessKey),
+		"OSC_API_LOGS_ENDPOINT=" + quote(a.APILogsEndpoint),
+		"OSC_API_LOGS_REGION=" + quote(a.APILogsRegion),
 		"",
 	}, "\n")
 }

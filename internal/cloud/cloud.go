@@ -39,6 +39,7 @@ type Cloud interface {
 	KeyManagerClusters
 	ObjectStorage
 	Bastions
+	AuditWriters
 }
 
 // Identity describes the account behind the configured credentials.

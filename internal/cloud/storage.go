@@ -107,6 +107,16 @@ type BucketSpec struct {
 	// addresses or blocks (OVHcloud: the warehouse network's egress_ips).
 	AllowedSourceIPs []string
 	Tags             map[string]string // the user's; keys "health:*" are the provider's
+	// AccessLogs is where the store writes a record of every request made
+	// on the bucket (S3 server access logging); nil for nowhere.
+	AccessLogs *AccessLogs
+}
+
+// AccessLogs is the target of a bucket's server access logs: a bucket of
+// the same account (OVHcloud: project) and region, and a key prefix.
+type AccessLogs struct {
+	Bucket string
+	Prefix string
 }
 
 // ObjectLock is a bucket's default retention.
@@ -146,7 +156,9 @@ type Bucket struct {
 	PolicyKind string
 	// AllowedSourceIPs are read back from the policy.
 	AllowedSourceIPs []string
-	Tags             map[string]string // the user's tags, without the provider's
+	// AccessLogs is the bucket's server access logging, nil when off.
+	AccessLogs *AccessLogs
+	Tags       map[string]string // the user's tags, without the provider's
 	// AccessKeyID is the bucket's own S3 key (OVHcloud), "" on OUTSCALE.
 	AccessKeyID string
 	// CloudIDs names the cloud objects behind the bucket besides the bucket
@@ -195,6 +207,10 @@ type ObjectStorage interface {
 	// are encrypted, as the store answers a request that carries no key
 	// (see EncryptionSample). It only reads, and never sends a key.
 	SampleObjectEncryption(ctx context.Context, name string) (EncryptionSample, error)
+	// ReadAuditTrail reads what an audit bucket holds under each prefix:
+	// evidence that records arrive and are kept, for the compliance report.
+	// A prefix starting with AnyTopLevel is searched for (see AnyTopLevel).
+	ReadAuditTrail(ctx context.Context, bucket string, prefixes []string) (AuditTrail, error)
 }
 
 // WrappedKeyPrefix starts the names of the objects that keep, beside the
@@ -233,6 +249,37 @@ type EncryptionSample struct {
 	Listed    int  // current objects listed
 	Truncated bool // the bucket holds more than MaxObjectsListed objects
 	Objects   []ObjectEncryption
+}
+
+// AnyTopLevel, at the start of a prefix given to ReadAuditTrail, stands for
+// "at the top of the bucket or under any top-level prefix": where a source
+// is known to ship but not to which prefix (a bastion whose user-data the
+// cloud does not return). The records read name the prefix found.
+const AnyTopLevel = "*/"
+
+// MaxAuditListing bounds the objects ReadAuditTrail lists under a prefix.
+const MaxAuditListing = 20000
+
+// AuditTrail is what an audit bucket holds: when it was made, and the
+// records under each prefix asked for.
+type AuditTrail struct {
+	Bucket  string
+	Created time.Time // zero where the cloud does not say
+	Streams []AuditRecords
+}
+
+// AuditRecords are the records under one prefix of an audit bucket.
+type AuditRecords struct {
+	Prefix    string
+	Count     int  // objects listed under Prefix
+	Truncated bool // more than MaxAuditListing: Newest is among those listed
+	// Newest is the last modification of the newest object; zero with none.
+	Newest    time.Time
+	NewestKey string
+	// LockMode and RetainUntil are the newest object's retention; "" and
+	// zero when it has none.
+	LockMode    string
+	RetainUntil time.Time
 }
 
 // BucketNotEmptyError refuses to delete a bucket that still holds data.

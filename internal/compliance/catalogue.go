@@ -269,7 +269,8 @@ var catalogue = []Control{
 		ID:    "HW-LOG-01",
 		Title: "Logs and session recordings are kept at least six months",
 		Rationale: "Incidents are often found months after they start; the evidence must still be there. The audit " +
-			"bucket's object lock sets that floor.",
+			"bucket's object lock sets that floor; read from the cloud, the report also checks that records arrive " +
+			"(the buckets' access logs, the bastion's trail) and that the newest is under retention.",
 		Sources: []Source{
 			{Ref: "SecNumCloud 3.2 §12.6 c)", Summary: "Logged events are kept for at least six months, subject to " +
 				"legal obligations.", URL: urlSecNumCloud, Binds: "provider", Verified: true,
@@ -280,7 +281,8 @@ var catalogue = []Control{
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindStorage},
 		Attribute: "object_lock.retention_days",
-		Fix:       "Set object_lock.retention_days to 180 or more on the audit bucket.",
+		Fix: "Set object_lock.retention_days to 180 or more on the audit bucket, and make its records arrive: " +
+			"access_logs on every bucket towards it, and the bastion's audit_bucket with a key that may write there.",
 		check: func(profile string, s Subject) (Status, string) {
 			b := s.Bucket
 			if s.unknown("zone") {
@@ -303,7 +305,11 @@ var catalogue = []Control{
 			if b.ObjectLockDays < minDays {
 				return StatusFail, ev
 			}
-			return StatusPass, ev
+			if b.Trail == nil {
+				return StatusPass, ev
+			}
+			status, records := trailEvidence(b.Trail)
+			return status, ev + "; " + records
 		},
 	},
 	{
@@ -397,7 +403,16 @@ var catalogue = []Control{
 		Fix:       "Set session_recording = true, and audit_bucket to the warehouse's audit bucket.",
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("session_recording") {
-				return StatusUnknown, s.why("session_recording")
+				if s.Bastion.Trail == nil {
+					return StatusUnknown, s.why("session_recording")
+				}
+				// Its trail was found where it ships: broken shipping fails;
+				// records arriving do not tell whether sessions are recorded.
+				status, records := trailEvidence(s.Bastion.Trail)
+				if status == StatusPass {
+					status = StatusUnknown
+				}
+				return status, s.why("session_recording") + "; " + records
 			}
 			if !s.Bastion.SessionRecording {
 				return StatusFail, "session_recording = false"
@@ -405,7 +420,11 @@ var catalogue = []Control{
 			if s.Bastion.AuditBucket == "" {
 				return StatusPass, "session_recording = true, recordings kept on the bastion only (no audit_bucket)"
 			}
-			return StatusPass, "session_recording = true, shipped to " + s.Bastion.AuditBucket
+			if s.Bastion.Trail == nil {
+				return StatusPass, "session_recording = true, shipped to " + s.Bastion.AuditBucket
+			}
+			status, records := trailEvidence(s.Bastion.Trail)
+			return status, "session_recording = true, shipped to " + s.Bastion.AuditBucket + "; " + records
 		},
 	},
 }

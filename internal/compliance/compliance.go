@@ -19,6 +19,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Profiles: the bar a warehouse is held to.
@@ -225,6 +226,9 @@ type BucketFacts struct {
 	// "objects" say why a report could not read them).
 	KMSKey  *KMSKeyFacts
 	Objects *ObjectSampleFacts
+	// Trail is what an audit bucket holds, read from the cloud; nil at plan
+	// time, where only the settings are known.
+	Trail *TrailFacts
 }
 
 // KMSKeyFacts are what the key manager says of a bucket's wrapping key.
@@ -250,6 +254,42 @@ type SampledObject struct {
 	SSEAlgorithm string // otherwise, the store's own encryption ("AES256"), "" for none
 }
 
+// TrailFacts are the records an audit bucket holds: evidence that the
+// audit trail arrives and is kept, beyond the settings.
+type TrailFacts struct {
+	Bucket  string
+	Now     time.Time
+	Created time.Time // when the bucket was made; zero when unknown
+	Streams []StreamFacts
+	// OtherRecords counts the records of the bucket's other streams, those
+	// not in Streams (another source's): with some, an empty stream is a
+	// broken one, however young the bucket.
+	OtherRecords int
+}
+
+// StreamFacts are the records of one source under one prefix.
+type StreamFacts struct {
+	What        string // "access logs of wh-raw", "the audit trail of the bastion wh-bastion"
+	Prefix      string
+	Count       int
+	Truncated   bool
+	Newest      time.Time
+	NewestKey   string
+	LockMode    string
+	RetainUntil time.Time
+	// Once marks a record written once (a bastion's journal verification
+	// key): present and locked is enough, whatever its age.
+	Once bool
+}
+
+// How fresh an audit trail must be. S3 delivers server access logs within
+// a few hours, best effort; the bastion ships every five minutes. A
+// bucket younger than RecordsGrace may hold no record yet.
+const (
+	RecordsMaxAge = 48 * time.Hour
+	RecordsGrace  = 24 * time.Hour
+)
+
 // Kinds of access policy.
 const (
 	PolicyKindBucket = "bucket-policy"
@@ -261,6 +301,9 @@ type BastionFacts struct {
 	MFA              string // "totp", "fido2" or "none"
 	SessionRecording bool
 	AuditBucket      string // where recordings are shipped; "" keeps them on the VM only
+	// Trail is what the audit bucket holds of this bastion's shipping,
+	// read from the cloud; nil at plan time.
+	Trail *TrailFacts
 }
 
 // Finding is the outcome of one control on one subject.
@@ -354,4 +397,55 @@ func Violations(findings []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// trailEvidence decides what a trail shows: pass when no stream is
+// expected (the settings decide), or when every stream has a
+// record newer than RecordsMaxAge whose retention is in force; unknown when
+// no stream has any record yet and the bucket is younger than RecordsGrace
+// (or its age is unknown); fail otherwise, saying which stream and why.
+func trailEvidence(t *TrailFacts) (Status, string) {
+	if len(t.Streams) == 0 {
+		// Nothing of the report ships here: the settings decide.
+		return StatusPass, "no bucket or bastion of the report ships records to s3://" + t.Bucket
+	}
+	empty := 0
+	for _, st := range t.Streams {
+		if st.Count == 0 {
+			empty++
+		}
+	}
+	age := "of unknown age"
+	if !t.Created.IsZero() {
+		age = "made " + t.Now.Sub(t.Created).Round(time.Minute).String() + " ago"
+	}
+	if empty == len(t.Streams) && t.OtherRecords == 0 && (t.Created.IsZero() || t.Now.Sub(t.Created) < RecordsGrace) {
+		return StatusUnknown, fmt.Sprintf("no record in s3://%s yet (the bucket was %s; server access logs arrive within "+
+			"hours): nothing shows yet that the audit trail arrives", t.Bucket, age)
+	}
+	var found []string
+	for _, st := range t.Streams {
+		where := "s3://" + t.Bucket + "/" + st.Prefix
+		switch {
+		case st.Count == 0:
+			return StatusFail, fmt.Sprintf("no record of %s under %s (the bucket was %s): its shipping is broken", st.What, where, age)
+		case !st.Once && t.Now.Sub(st.Newest) > RecordsMaxAge:
+			return StatusFail, fmt.Sprintf("the newest record of %s, %s, is from %s, more than %s ago: its shipping stopped",
+				st.What, st.NewestKey, st.Newest.UTC().Format(time.RFC3339), RecordsMaxAge)
+		case st.LockMode == "" || !st.RetainUntil.After(t.Now):
+			return StatusFail, fmt.Sprintf("the newest record of %s, %s, is not under retention (mode %q, until %s): it can be "+
+				"deleted", st.What, "s3://"+t.Bucket+"/"+st.NewestKey, st.LockMode, st.RetainUntil.UTC().Format(time.RFC3339))
+		}
+		more := ""
+		if st.Truncated {
+			more = " or more"
+		}
+		records := "records"
+		if st.Count == 1 && !st.Truncated {
+			records = "record"
+		}
+		found = append(found, fmt.Sprintf("%s: %d%s %s under %s, the newest %s (%s), %s until %s", st.What, st.Count, more, records,
+			where, st.NewestKey, st.Newest.UTC().Format(time.RFC3339), st.LockMode, st.RetainUntil.UTC().Format("2006-01-02")))
+	}
+	return StatusPass, strings.Join(found, "; ")
 }

@@ -56,6 +56,16 @@ func (c *Control) DeleteObject(ctx context.Context, collection, id string) error
 	return c.do(ctx, http.MethodDelete, "objects/"+url.PathEscape(collection)+"/"+url.PathEscape(id), nil, nil)
 }
 
+// DeliverAccessLogs has the emulated object storage deliver every pending
+// server access log record now, and returns how many it delivered.
+func (c *Control) DeliverAccessLogs(ctx context.Context) (int, error) {
+	var out struct {
+		Delivered int `json:"delivered"`
+	}
+	err := c.do(ctx, http.MethodPost, "s3/deliver-access-logs", nil, &out)
+	return out.Delivered, err
+}
+
 // Calls returns the call counts per action.
 func (c *Control) Calls(ctx context.Context) (map[string]int, error) {
 	var out struct {

@@ -33,6 +33,7 @@ type Object struct {
 //	GET    /_emulator/faults                       active fault rules
 //	POST   /_emulator/faults                       add a rule (faults.Rule JSON)
 //	DELETE /_emulator/faults[/{id}]                remove one or every rule
+//	POST   /_emulator/s3/deliver-access-logs       deliver pending S3 access logs now
 func (e *Emulator) control() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_emulator/health", func(w http.ResponseWriter, _ *http.Request) {
@@ -129,6 +130,14 @@ func (e *Emulator) control() http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusCreated, added)
+	}))
+	mux.HandleFunc("POST /_emulator/s3/deliver-access-logs", e.admin(func(w http.ResponseWriter, _ *http.Request) {
+		n, err := e.s3.DeliverAccessLogs()
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"delivered": n})
 	}))
 	mux.HandleFunc("DELETE /_emulator/faults", e.admin(func(w http.ResponseWriter, _ *http.Request) {
 		e.faults.Clear()

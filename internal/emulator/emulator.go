@@ -42,6 +42,7 @@ type Emulator struct {
 	store   store.Store
 	faults  *faults.Injector
 	handler http.Handler
+	s3      *s3.Handler
 
 	mu       sync.Mutex
 	server   *http.Server
@@ -97,11 +98,17 @@ func New(cfg Config) (*Emulator, error) {
 			if c, ok := s3Keys[ak]; ok {
 				return c, true
 			}
-			// OVHcloud S3 credentials are made through the OVH API at run time.
+			// OUTSCALE EIM users' keys, and OVHcloud S3 credentials, are made
+			// through the clouds' APIs at run time.
+			if k, ok := outscale.LookupEIMKey(st, ak, cfg.Now()); ok {
+				return s3.Credential{AccessKey: ak, SecretKey: k.Secret, Owner: s3.OwnerPrefixOutscale + k.AccountID,
+					User: k.UserName, Policies: k.Policies}, true
+			}
 			k, ok := ovh.LookupS3Key(st, ak)
 			return s3.Credential{AccessKey: ak, SecretKey: k.Secret, Owner: s3.OwnerPrefixOVH + k.Project,
 				User: k.UserID, Policy: k.Policy}, ok
 		}})
+	e.s3 = s3API
 	mux.Handle(s3.Prefix+"/", s3API)
 	mux.Handle(s3.Prefix, s3API)
 	mux.Handle(kms.Prefix+"/", kms.New(kms.Options{Store: st, Faults: e.faults, Tokens: cfg.OpenBao.Tokens, Now: cfg.Now}))

@@ -192,6 +192,7 @@ func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource
 		return
 	}
 	var subjects []compliance.Subject
+	sources := &trailSources{}
 	for _, read := range []struct {
 		list types.List
 		what string
@@ -199,8 +200,12 @@ func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource
 	}{
 		{m.NetworkIDs, "network", d.network},
 		{m.KMSKeyIDs, "KMS key", d.key},
-		{m.BucketNames, "bucket", d.bucket},
-		{m.BastionIDs, "bastion", d.bastion},
+		{m.BucketNames, "bucket", func(ctx context.Context, name string) (compliance.Subject, error) {
+			return d.bucket(ctx, name, sources)
+		}},
+		{m.BastionIDs, "bastion", func(ctx context.Context, id string) (compliance.Subject, error) {
+			return d.bastion(ctx, id, sources)
+		}},
 		{m.KeyManagerIDs, "key manager", d.keyManager},
 	} {
 		ids, _ := knownStrings(read.list)
@@ -216,6 +221,7 @@ func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	d.readTrails(ctx, subjects, sources)
 
 	exceptions := scopedExceptions(m.Exceptions)
 	region := regionFacts(d.data.cloud.Name(), d.data.cloud.Region())
@@ -351,10 +357,13 @@ func (d *warehouseComplianceDataSource) key(ctx context.Context, id string) (com
 	return s, nil
 }
 
-func (d *warehouseComplianceDataSource) bucket(ctx context.Context, name string) (compliance.Subject, error) {
+func (d *warehouseComplianceDataSource) bucket(ctx context.Context, name string, sources *trailSources) (compliance.Subject, error) {
 	bk, err := d.data.cloud.ReadBucket(ctx, cloud.Bucket{Name: name})
 	if err != nil {
 		return compliance.Subject{}, err
+	}
+	if l := bk.AccessLogs; l != nil {
+		sources.add(l.Bucket, "", compliance.StreamFacts{What: "the access logs of " + bk.Name, Prefix: l.Prefix})
 	}
 	facts := &compliance.BucketFacts{Zone: bk.Zone, Encryption: bk.Encryption, KMSKeyID: bk.KMSKeyID,
 		Versioning: bk.Versioning, Policy: bk.Policy, PolicyKind: bk.PolicyKind}
@@ -415,7 +424,7 @@ func (d *warehouseComplianceDataSource) customerKeyEvidence(ctx context.Context,
 	return nil
 }
 
-func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) (compliance.Subject, error) {
+func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, sources *trailSources) (compliance.Subject, error) {
 	b, err := d.data.cloud.ReadBastion(ctx, cloud.Bastion{ID: id})
 	if err != nil {
 		return compliance.Subject{}, err
@@ -425,6 +434,11 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) 
 		s.Unreadable = map[string]string{
 			"mfa":               "the cloud's API does not return the bastion's user-data: check the second factor on the VM",
 			"session_recording": "the cloud's API does not return the bastion's user-data: check the recording on the VM",
+		}
+		// Where it ships is unknown too: its records are looked for in
+		// the report's audit buckets, under its host name.
+		if b.Name != "" {
+			sources.search(s.Name, b.Name)
 		}
 		return s, nil
 	}
@@ -440,8 +454,21 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string) 
 		return compliance.Subject{}, err
 	}
 	s.Bastion.MFA, s.Bastion.SessionRecording = rec.Spec.MFA, rec.Spec.SessionRecording
-	if rec.Spec.AuditBucket != nil {
-		s.Bastion.AuditBucket = rec.Spec.AuditBucket.Bucket
+	if a := rec.Spec.AuditBucket; a != nil {
+		s.Bastion.AuditBucket = a.Bucket
+		host := rec.Spec.Name
+		if host == "" {
+			host = b.Name
+		}
+		streams := bastionStreams(host)
+		if a.APILogsEndpoint != "" {
+			streams = append(streams, compliance.StreamFacts{What: "the OUTSCALE API logs pulled by the bastion " + host,
+				Prefix: host + "/api-logs/"})
+		}
+		for _, st := range streams {
+			st.Prefix = a.Prefix + st.Prefix
+			sources.add(a.Bucket, s.Name, st)
+		}
 	}
 	return s, nil
 }

@@ -232,11 +232,18 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 						"Default: none; each bastion writes under its host name.",
 						Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 					"access_key_id": schema.StringAttribute{MarkdownDescription: "The access key the bastion writes with. " +
-						"Rotate the key by changing it (a new key has a new id).", Required: true},
+						"Rotate the key by changing it (a new key has a new id). **On OUTSCALE, leave it out** (with " +
+						"`secret_access_key`): the provider makes the bastion its own write-only identity, an EIM user whose " +
+						"only policy allows `s3:PutObject` under `prefix` of `bucket` and reading the account's API logs " +
+						"(`api:ReadApiLogs`, which the bastion pulls into `<prefix><name>/api-logs/`), and its access key; the secret goes " +
+						"straight into the user-data, never into the plan, the state or a log, and the identity is deleted " +
+						"with the bastion (ids in `cloud_ids`). A key or link to the policy deleted outside Terraform " +
+						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`).",
+						Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 					"secret_access_key": schema.StringAttribute{
-						MarkdownDescription: "Its secret. Write-only: never in the plan nor the state. It reaches the bastion in " +
-							"its user-data only (see above who can read that).",
-						Required: true, Sensitive: true, WriteOnly: true,
+						MarkdownDescription: "The secret of `access_key_id`, with it. Write-only: never in the plan nor the state. " +
+							"It reaches the bastion in its user-data only (see above who can read that).",
+						Optional: true, Sensitive: true, WriteOnly: true,
 					},
 				},
 			},
@@ -363,6 +370,12 @@ func (r *warehouseBastionResource) ValidateConfig(ctx context.Context, req resou
 		return
 	}
 	validateExceptions(compliance.KindBastion, cfg.ComplianceExcepts, &resp.Diagnostics)
+	if b := auditBucketOf(cfg.AuditBucket); b != nil && !b.AccessKeyID.IsUnknown() && !b.SecretAccessKey.IsUnknown() &&
+		b.AccessKeyID.IsNull() != b.SecretAccessKey.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("audit_bucket"), "Access Key Without Its Secret",
+			"audit_bucket: give access_key_id and secret_access_key together, or neither (on OUTSCALE the provider then "+
+				"makes the bastion its own write-only identity).")
+	}
 	admins, ok := adminsOf(cfg.Admins)
 	if !ok || cfg.MFA.IsUnknown() || cfg.Mode.IsUnknown() || cfg.IdleTimeout.IsUnknown() {
 		return
@@ -440,6 +453,7 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("audit_bucket"))
 		}
 	}
+	r.planAuditWriter(&plan, cfg, state, resp)
 	if state == nil {
 		plan.VMState = types.StringValue(vmStateRunning)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -519,9 +533,30 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 		NetworkRules: networkRulesOf(rules), Mode: plan.Mode.ValueString(), HostKey: hostKey,
 		Size: plan.Size.ValueString(), Image: plan.Image.ValueString(), PackageMirror: packageMirrorOf(plan.PackageMirror),
 	}
+	var writer *cloud.AuditWriter
 	if b := auditBucketOf(cfg.AuditBucket); b != nil {
 		endpoint, region := c.AuditStorage()
 		planned := auditBucket{Bucket: b.Bucket, Endpoint: b.Endpoint, Region: b.Region, Prefix: b.Prefix, AccessKeyID: b.AccessKeyID}
+		if b.AccessKeyID.IsNull() {
+			// The bastion's own write-only identity, whose secret goes
+			// straight into the user-data.
+			w, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: plan.Name.ValueString(), Bucket: b.Bucket.ValueString(),
+				Prefix: stringOr(b.Prefix, "")})
+			if err != nil {
+				resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Create the Bastion's Audit Writer", err))
+				if _, made := cloud.AuditWriterOf(w.IDs()); made {
+					if err := c.DeleteAuditWriter(ctx, w); err != nil {
+						resp.Diagnostics.AddWarning("Audit Writer Left Behind", fmt.Sprintf("Removing what was made of the "+
+							"audit writer %s failed: %s. Delete the EIM user and its policy by hand.", w.UserName, err))
+					}
+				}
+				return
+			}
+			writer = &w
+			planned.AccessKeyID = types.StringValue(w.AccessKeyID)
+			b.SecretAccessKey = types.StringValue(w.SecretAccessKey)
+			plan.CloudIDs = stringMapValue(w.IDs())
+		}
 		if planned.Endpoint.IsNull() || planned.Endpoint.IsUnknown() {
 			planned.Endpoint = types.StringValue(endpoint)
 		}
@@ -534,6 +569,10 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 		bc.AuditBucket = &bastion.AuditBucket{Endpoint: planned.Endpoint.ValueString(), Region: planned.Region.ValueString(),
 			Bucket: planned.Bucket.ValueString(), Prefix: planned.Prefix.ValueString(), AccessKeyID: planned.AccessKeyID.ValueString(),
 			SecretAccessKey: b.SecretAccessKey.ValueString()}
+		if writer != nil {
+			// Its own identity also pulls the account's API logs.
+			bc.AuditBucket.APILogsEndpoint, bc.AuditBucket.APILogsRegion = writer.APIEndpoint, writer.APIRegion
+		}
 		plan.AuditBucket = planned.value()
 	}
 	for _, p := range bastion.Check(bc) {
@@ -558,6 +597,12 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 	if err != nil {
 		resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Create the Warehouse Bastion", err))
 		if b.ID == "" && len(b.CloudIDs) == 0 {
+			if writer != nil {
+				if err := c.DeleteAuditWriter(ctx, *writer); err != nil {
+					resp.Diagnostics.AddWarning("Audit Writer Left Behind", fmt.Sprintf("Removing the audit writer %s "+
+						"failed: %s. Delete the EIM user and its policy by hand.", writer.UserName, err))
+				}
+			}
 			return
 		}
 		resp.Diagnostics.AddWarning("Partially Created Warehouse Bastion",
@@ -598,7 +643,16 @@ func (m *bastionModel) setFromCloud(b cloud.Bastion) {
 	if b.UserDataSHA256 != "" {
 		m.UserDataSHA256 = types.StringValue(b.UserDataSHA256)
 	}
-	m.CloudIDs = stringMapValue(b.CloudIDs)
+	ids := map[string]string{}
+	if !m.CloudIDs.IsUnknown() {
+		if w, ok := cloud.AuditWriterOf(stringMap(m.CloudIDs)); ok {
+			ids = w.IDs() // the bastion's write-only identity is not part of the VM
+		}
+	}
+	for k, v := range b.CloudIDs {
+		ids[k] = v
+	}
+	m.CloudIDs = stringMapValue(ids)
 	if m.ImageID.IsUnknown() {
 		m.ImageID = types.StringNull()
 	}
@@ -665,6 +719,7 @@ func (r *warehouseBastionResource) Read(ctx context.Context, req resource.ReadRe
 	if b.UserData != nil && state.Admins.IsNull() {
 		r.adoptRecovered(&state, b.UserData, &resp.Diagnostics)
 	}
+	r.readAuditWriter(ctx, &state, &resp.Diagnostics)
 	r.refreshClientOutputs(ctx, &state, oldIP)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -854,6 +909,12 @@ func (r *warehouseBastionResource) Delete(ctx context.Context, req resource.Dele
 	defer cancel()
 	if err := r.data.cloud.DeleteBastion(ctx, state.ref()); err != nil {
 		resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Delete the Warehouse Bastion "+state.ID.ValueString(), err))
+		return
+	}
+	if w, ok := cloud.AuditWriterOf(stringMap(state.CloudIDs)); ok {
+		if err := r.data.cloud.DeleteAuditWriter(ctx, w); err != nil {
+			resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Delete the Bastion's Audit Writer "+w.UserName, err))
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -192,6 +193,30 @@ func (r *warehouseStorageResource) Schema(ctx context.Context, _ resource.Schema
 				Optional:    true,
 				ElementType: types.StringType,
 				Validators:  []validator.Set{setvalidator.ValueStringsAre(sourceIP{}), setvalidator.SizeAtMost(100)},
+			},
+			"access_logs": schema.SingleNestedAttribute{
+				MarkdownDescription: "Server access logging: the object storage writes a record of every request made on " +
+					"this bucket (who, when, from where, which operation on which object, the answer), in the S3 server " +
+					"access log format, as objects of another bucket of the same account (OVHcloud: project) and region, " +
+					"such as the warehouse's audit bucket. Records arrive late and in batches (S3 says within a few hours, " +
+					"best effort). OVHcloud documents server access logging; OUTSCALE's documentation found so far does " +
+					"not mention it (unverified on OOS). A change made outside Terraform shows in the next plan, which " +
+					"restores it. Leave it out for no logging.",
+				Optional: true,
+				Attributes: map[string]schema.Attribute{
+					"bucket": schema.StringAttribute{
+						MarkdownDescription: "The bucket the records go to; it must exist (make it first).",
+						Required:            true,
+						Validators:          []validator.String{bucketName{}},
+					},
+					"prefix": schema.StringAttribute{
+						MarkdownDescription: "The key prefix of the log objects, such as `access-logs/raw/`. Default: none.",
+						Optional:            true,
+						Computed:            true,
+						Default:             stringdefault.StaticString(""),
+						Validators:          []validator.String{stringvalidator.LengthAtMost(512)},
+					},
+				},
 			},
 			"tags": schema.MapAttribute{
 				MarkdownDescription: fmt.Sprintf("Tags of the bucket, at most %d; keys up to 128 characters, values up to "+

@@ -22,6 +22,7 @@ type storageModel struct {
 	Encryption           types.Object   `tfsdk:"encryption"`
 	Zone                 types.String   `tfsdk:"zone"`
 	AllowedSourceIPs     types.Set      `tfsdk:"allowed_source_ips"`
+	AccessLogs           types.Object   `tfsdk:"access_logs"`
 	Tags                 types.Map      `tfsdk:"tags"`
 	ForceDestroy         types.Bool     `tfsdk:"force_destroy"`
 	Region               types.String   `tfsdk:"region"`
@@ -52,6 +53,32 @@ var lifecycleRuleAttrTypes = map[string]attr.Type{
 var encryptionAttrTypes = map[string]attr.Type{
 	"mode":       types.StringType,
 	"kms_key_id": types.StringType,
+}
+
+var accessLogsAttrTypes = map[string]attr.Type{
+	"bucket": types.StringType,
+	"prefix": types.StringType,
+}
+
+// accessLogsSetting reads access_logs: nil when it is not set.
+func accessLogsSetting(v types.Object) *cloud.AccessLogs {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	a := v.Attributes()
+	bucket, _ := a["bucket"].(types.String)
+	prefix, _ := a["prefix"].(types.String)
+	return &cloud.AccessLogs{Bucket: bucket.ValueString(), Prefix: prefix.ValueString()}
+}
+
+func accessLogsValue(l *cloud.AccessLogs) types.Object {
+	if l == nil {
+		return types.ObjectNull(accessLogsAttrTypes)
+	}
+	return types.ObjectValueMust(accessLogsAttrTypes, map[string]attr.Value{
+		"bucket": types.StringValue(l.Bucket),
+		"prefix": types.StringValue(l.Prefix),
+	})
 }
 
 // defaultEncryption is encryption's value when the configuration leaves it out.
@@ -151,6 +178,7 @@ func (m *storageModel) spec() cloud.BucketSpec {
 		Zone:             m.Zone.ValueString(),
 		AllowedSourceIPs: ips,
 		Tags:             stringMap(m.Tags),
+		AccessLogs:       accessLogsSetting(m.AccessLogs),
 	}
 	if mode == cloud.EncryptionCustomerKey {
 		spec.KMSKeyID = keyID
@@ -223,6 +251,7 @@ func (m *storageModel) fromCloud(b cloud.Bucket) {
 	} else {
 		m.Tags = types.MapNull(types.StringType)
 	}
+	m.AccessLogs = accessLogsValue(b.AccessLogs)
 	m.PolicyJSON = types.StringValue(b.Policy)
 	if m.ForceDestroy.IsNull() || m.ForceDestroy.IsUnknown() {
 		m.ForceDestroy = types.BoolValue(false) // after an import

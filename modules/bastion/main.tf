@@ -29,8 +29,8 @@ resource "health_warehouse_bastion" "this" {
 
   lifecycle {
     precondition {
-      condition     = var.audit_bucket == null || var.audit_secret_access_key != null
-      error_message = "audit_bucket is set but audit_secret_access_key is not: the bastion could not write to the bucket."
+      condition     = var.audit_bucket == null || (try(var.audit_bucket.access_key_id, null) == null) == (var.audit_secret_access_key == null)
+      error_message = "audit_bucket.access_key_id and audit_secret_access_key go together: give both, or neither on OUTSCALE, where the provider makes the bastion its own write-only key."
     }
   }
 }

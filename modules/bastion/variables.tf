@@ -50,10 +50,10 @@ variable "idle_timeout" {
 }
 
 variable "audit_bucket" {
-  description = "Where the bastion ships its audit trail (journal, session recordings, audit events) every five minutes: bucket, endpoint (null: the cloud's), prefix, and the access key id it writes with. Null keeps the trail on the bastion only, which a replacement destroys."
+  description = "Where the bastion ships its audit trail (journal, session recordings, audit events) every five minutes: bucket, endpoint (null: the cloud's), prefix, and the access key id it writes with. On OUTSCALE leave access_key_id null: the provider makes the bastion its own write-only identity (an EIM user allowed s3:PutObject under the prefix, and api:ReadApiLogs to ship the account's API logs there, nothing else), deleted with it. Null keeps the trail on the bastion only, which a replacement destroys."
   type = object({
     bucket        = string
-    access_key_id = string
+    access_key_id = optional(string)
     endpoint      = optional(string)
     prefix        = optional(string, "bastions/")
   })
@@ -61,7 +61,7 @@ variable "audit_bucket" {
 }
 
 variable "audit_secret_access_key" {
-  description = "The secret of audit_bucket.access_key_id. Ephemeral and write-only: it reaches the bastion's first boot and is never in the plan nor the state (give it from an ephemeral resource or the environment)."
+  description = "The secret of audit_bucket.access_key_id, with it (null when the provider makes the key). Ephemeral and write-only: it reaches the bastion's first boot and is never in the plan nor the state (give it from an ephemeral resource or the environment)."
   type        = string
   default     = null
   sensitive   = true

@@ -59,6 +59,7 @@ resource "health_warehouse_storage" "this" {
   }]
 
   allowed_source_ips = local.allowed_source_ips
+  access_logs        = var.access_logs
   tags               = var.tags
 
   compliance_exceptions = length(local.exceptions) > 0 ? local.exceptions : null

@@ -57,3 +57,8 @@ output "cloud_ids" {
   description = "Ids of the cloud objects made for the bucket: on OVHcloud its user and access key."
   value       = health_warehouse_storage.this.cloud_ids
 }
+
+output "access_logs" {
+  description = "Where the bucket's server access logs go (bucket and prefix), or null."
+  value       = health_warehouse_storage.this.access_logs
+}

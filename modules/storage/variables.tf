@@ -48,6 +48,15 @@ variable "noncurrent_version_days" {
   default     = 90
 }
 
+variable "access_logs" {
+  description = "Where the object storage writes a record of every request made on this bucket (S3 server access logging): a bucket of the same account or project and region, which must exist first, and a key prefix. null: no logging."
+  type = object({
+    bucket = string
+    prefix = optional(string, "")
+  })
+  default = null
+}
+
 variable "force_destroy" {
   description = "Delete every object version with the bucket on destroy. Object lock is honoured even so: while any version is locked, nothing is deleted."
   type        = bool

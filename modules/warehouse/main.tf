@@ -125,9 +125,27 @@ locals {
   }
 }
 
+# The audit bucket first: every zone's bucket, its own included, sends its
+# server access logs there (under access-logs/<zone>/), so that who read or
+# wrote what, when and from where is kept as long as the audit trail.
+module "audit_bucket" {
+  source = "../storage"
+
+  name                    = "${local.prefix}-audit"
+  zone                    = "audit"
+  network                 = module.network
+  restrict_to_network     = local.zones.audit.restrict
+  retention_days          = local.zones.audit.retention_days
+  noncurrent_version_days = local.zones.audit.noncurrent_version
+  access_logs             = { bucket = "${local.prefix}-audit", prefix = "access-logs/audit/" }
+  force_destroy           = var.retire
+  tags                    = local.tags
+  compliance_exceptions   = var.compliance_exceptions.storage
+}
+
 module "bucket" {
   source   = "../storage"
-  for_each = local.zones
+  for_each = { for z, v in local.zones : z => v if z != "audit" }
 
   name                    = "${local.prefix}-${each.key}"
   zone                    = each.key
@@ -136,21 +154,37 @@ module "bucket" {
   restrict_to_network     = each.value.restrict
   retention_days          = each.value.retention_days
   noncurrent_version_days = each.value.noncurrent_version
+  access_logs             = { bucket = module.audit_bucket.name, prefix = "access-logs/${each.key}/" }
   force_destroy           = var.retire
   tags                    = local.tags
   compliance_exceptions   = var.compliance_exceptions.storage
 }
 
-# OVHcloud: the bastion ships with the audit bucket's own key, whose secret is
-# read for this run only and handed to a write-only argument: never stored.
-# (On OUTSCALE this would be the account's own keys: the operator passes a key.)
-ephemeral "health_warehouse_storage_credentials" "audit" {
-  count  = local.on_ovh && var.audit_access_key_id == null ? 1 : 0
-  bucket = module.bucket["audit"].id
+moved {
+  from = module.bucket["audit"]
+  to   = module.audit_bucket
 }
 
 locals {
-  ship_audit = local.on_ovh || var.audit_access_key_id != null
+  buckets = merge(module.bucket, { audit = module.audit_bucket })
+}
+
+# The bastion ships its audit trail with a write-only identity. OUTSCALE:
+# the provider makes the bastion its own (an EIM user allowed s3:PutObject
+# under bastions/ only), whose secret goes straight into its user-data.
+# OVHcloud: the audit bucket's own key, whose secret is read for this run
+# only and handed to a write-only argument. Neither is ever stored. A key
+# given in audit_access_key_id takes their place.
+ephemeral "health_warehouse_storage_credentials" "audit" {
+  count  = local.on_ovh && var.audit_access_key_id == null ? 1 : 0
+  bucket = local.buckets["audit"].id
+}
+
+locals {
+  audit_key_id = (
+    var.audit_access_key_id != null ? var.audit_access_key_id :
+    local.on_ovh ? local.buckets["audit"].access_key_id : null
+  )
 }
 
 module "bastion" {
@@ -165,12 +199,12 @@ module "bastion" {
 
   package_mirror = var.package_mirror
 
-  audit_bucket = local.ship_audit ? {
-    bucket        = module.bucket["audit"].name
-    endpoint      = module.bucket["audit"].endpoint
+  audit_bucket = {
+    bucket        = local.buckets["audit"].name
+    endpoint      = local.buckets["audit"].endpoint
     prefix        = "bastions/"
-    access_key_id = var.audit_access_key_id != null ? var.audit_access_key_id : module.bucket["audit"].access_key_id
-  } : null
+    access_key_id = local.audit_key_id
+  }
   audit_secret_access_key = var.audit_access_key_id != null ? var.audit_secret_access_key : one(ephemeral.health_warehouse_storage_credentials.audit[*].secret_access_key)
 
   compliance_exceptions = var.compliance_exceptions.bastion
@@ -183,7 +217,7 @@ locals {
     [for e in local.network_exceptions : merge(e, { subject = module.network.id })],
     [for e in var.compliance_exceptions.key_manager : merge(e, { subject = module.kms.key_manager_id })],
     flatten([for k, id in module.kms.key_ids : [for e in module.kms.compliance_exceptions : merge(e, { subject = id })]]),
-    flatten([for z, b in module.bucket : [for e in b.compliance_exceptions : merge(e, { subject = b.id })]]),
+    flatten([for z, b in local.buckets : [for e in b.compliance_exceptions : merge(e, { subject = b.id })]]),
     [for e in var.compliance_exceptions.bastion : merge(e, { subject = module.bastion.id })],
   )
 }
@@ -193,7 +227,7 @@ data "health_warehouse_compliance" "this" {
   network_ids     = [module.network.id]
   key_manager_ids = [module.kms.key_manager_id]
   kms_key_ids     = values(module.kms.key_ids)
-  bucket_names    = [for z in keys(local.zones) : module.bucket[z].name]
+  bucket_names    = [for z in keys(local.zones) : local.buckets[z].name]
   bastion_ids     = [module.bastion.id]
   exceptions      = [for e in local.exceptions : { control = e.control, subject = e.subject, justification = e.justification }]
 }

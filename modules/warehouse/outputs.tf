@@ -26,14 +26,15 @@ output "bastion_public_ip" {
 }
 
 output "buckets" {
-  description = "The buckets by zone: name, S3 endpoint (path style), encryption (customer-key or provider-managed), object lock retention, and the bucket's own access key id (OVHcloud)."
+  description = "The buckets by zone: name, S3 endpoint (path style), encryption (customer-key or provider-managed), object lock retention, the bucket's own access key id (OVHcloud), and where its server access logs go (the audit bucket, under access-logs/<zone>/)."
   value = {
-    for z, b in module.bucket : z => {
+    for z, b in local.buckets : z => {
       name                       = b.name
       endpoint                   = b.endpoint
       encryption                 = b.encryption_mode
       object_lock_retention_days = b.object_lock_retention_days
       access_key_id              = b.access_key_id
+      access_logs                = b.access_logs
     }
   }
 }
@@ -97,9 +98,9 @@ output "exceptions" {
 }
 
 output "notes" {
-  description = "What the operator should know about this deployment, such as an audit trail left on the bastion."
+  description = "What the operator should know about this deployment, such as what is unverified about the audit trail's shipping."
   value = compact([
-    local.ship_audit ? "" : "The bastion keeps its audit trail on itself: OUTSCALE takes no bucket-scoped key, so pass audit_access_key_id and audit_secret_access_key (a key allowed to write to ${module.bucket["audit"].name}) to ship it to the audit bucket.",
+    local.on_ovh || var.audit_access_key_id != null ? "" : "The bastion ships its audit trail with its own write-only EIM identity (s3:PutObject under ${local.buckets["audit"].name}/bastions/ only). Whether OOS honours EIM policies on a real account is unverified: check once that the bastion's key can write there and cannot read.",
     var.retire ? "Retiring: the keys may be deleted and the buckets emptied. terraform destroy now deletes the keys, which makes the data unreadable for good." : "",
   ])
 }

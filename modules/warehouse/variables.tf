@@ -80,7 +80,7 @@ variable "bucket_prefix" {
 }
 
 variable "audit_access_key_id" {
-  description = "The S3 access key id the bastion ships its audit trail with. OVHcloud: leave null, the bastion uses the audit bucket's own key, whose secret is read for each run and never stored. OUTSCALE: give a key allowed to write to the audit bucket (OOS takes no bucket-scoped key: an EIM user's key if your account's OOS accepts one, else the account's, which reaches every bucket); null leaves the audit trail on the bastion."
+  description = "The S3 access key id the bastion ships its audit trail with; leave null. OUTSCALE: null makes the bastion its own write-only identity (an EIM user allowed s3:PutObject under the audit bucket's bastions/ and api:ReadApiLogs, nothing else), whose secret goes straight into its user-data. OVHcloud: null uses the audit bucket's own key, whose secret is read for each run and never stored. Give a key only to use one of yours instead, with audit_secret_access_key."
   type        = string
   default     = null
 }

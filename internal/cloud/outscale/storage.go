@@ -197,3 +197,18 @@ func (c *Client) SampleObjectEncryption(ctx context.Context, name string) (cloud
 	}
 	return c.store().SampleEncryption(ctx, name, cloud.EncryptionSampleSize, cloud.MaxObjectsListed)
 }
+
+// ReadAuditTrail implements cloud.ObjectStorage, with the account's keys.
+func (c *Client) ReadAuditTrail(ctx context.Context, bucket string, prefixes []string) (cloud.AuditTrail, error) {
+	out := cloud.AuditTrail{Bucket: bucket}
+	if err := c.missingSettings(); err != nil {
+		return out, err
+	}
+	st := c.store()
+	var err error
+	if out.Streams, err = st.Trail(ctx, bucket, prefixes); err != nil {
+		return out, err
+	}
+	out.Created = st.Created(ctx, bucket)
+	return out, nil
+}

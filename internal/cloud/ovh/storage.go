@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud/s3store"
@@ -474,4 +475,24 @@ func (c *Client) SampleObjectEncryption(ctx context.Context, name string) (cloud
 		return cloud.EncryptionSample{}, err
 	}
 	return c.store(keys).SampleEncryption(ctx, name, cloud.EncryptionSampleSize, cloud.MaxObjectsListed)
+}
+
+// ReadAuditTrail implements cloud.ObjectStorage, with the bucket's own key;
+// the bucket's creation date comes from the API.
+func (c *Client) ReadAuditTrail(ctx context.Context, bucket string, prefixes []string) (cloud.AuditTrail, error) {
+	out := cloud.AuditTrail{Bucket: bucket}
+	if err := c.storageSettings(); err != nil {
+		return out, err
+	}
+	_, keys, err := c.bucketKey(ctx, cloud.Bucket{Name: bucket})
+	if err != nil {
+		return out, err
+	}
+	if out.Streams, err = c.store(keys).Trail(ctx, bucket, prefixes); err != nil {
+		return out, err
+	}
+	if got, err := c.getContainer(ctx, bucket); err == nil {
+		out.Created, _ = time.Parse(time.RFC3339, got.CreatedAt)
+	}
+	return out, nil
 }

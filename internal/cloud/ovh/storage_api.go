@@ -32,6 +32,7 @@ const (
 // 2024 schema).
 type container struct {
 	Name       string `json:"name"`
+	CreatedAt  string `json:"createdAt"`
 	OwnerID    int64  `json:"ownerId"`
 	Region     string `json:"region"`
 	Encryption *struct {

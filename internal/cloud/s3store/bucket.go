@@ -25,6 +25,7 @@ type State struct {
 	Lifecycle         []cloud.LifecycleRule
 	Tags              map[string]string // every tag, the provider's included
 	Policy            string            // canonical JSON; "" for none or where the store has none
+	AccessLogs        *cloud.AccessLogs // server access logging; nil when off
 }
 
 // Desired is what a bucket's settings must be.
@@ -34,6 +35,7 @@ type Desired struct {
 	Lifecycle  []cloud.LifecycleRule
 	Tags       map[string]string
 	Policy     string // canonical JSON; used where the store takes bucket policies
+	AccessLogs *cloud.AccessLogs
 }
 
 // CreateBucket makes a bucket, with object lock when asked. When the
@@ -162,6 +164,18 @@ func (c *Client) Observe(ctx context.Context, name string) (State, error) {
 			}
 			return err
 		},
+		func(ctx context.Context) error {
+			return c.call(ctx, "GetBucketLogging", true, func(ctx context.Context) error {
+				out, err := c.api.GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: aws.String(name)})
+				if err != nil {
+					return err
+				}
+				if l := out.LoggingEnabled; l != nil && aws.ToString(l.TargetBucket) != "" {
+					st.AccessLogs = &cloud.AccessLogs{Bucket: aws.ToString(l.TargetBucket), Prefix: aws.ToString(l.TargetPrefix)}
+				}
+				return nil
+			})
+		},
 	}
 	if c.cfg.BucketPolicies {
 		reads = append(reads, func(ctx context.Context) error {
@@ -267,6 +281,14 @@ func (c *Client) Converge(ctx context.Context, name string, want Desired, have S
 			return nil
 		})
 	}
+	if !sameAccessLogs(want.AccessLogs, have.AccessLogs) {
+		steps = append(steps, func(ctx context.Context) error {
+			if err := c.putLogging(ctx, name, want.AccessLogs); err != nil {
+				return fmt.Errorf("setting the server access logging: %w", err)
+			}
+			return nil
+		})
+	}
 	if !sameLifecycle(want.Lifecycle, have.Lifecycle) {
 		steps = append(steps, func(ctx context.Context) error {
 			if err := c.putLifecycle(ctx, name, want.Lifecycle); err != nil {
@@ -333,6 +355,26 @@ func (c *Client) putTags(ctx context.Context, name string, tags map[string]strin
 		_, err := c.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: b, Tagging: &types.Tagging{TagSet: set}})
 		return err
 	})
+}
+
+// putLogging turns the bucket's server access logging on, towards target,
+// or off when target is nil.
+func (c *Client) putLogging(ctx context.Context, name string, target *cloud.AccessLogs) error {
+	status := &types.BucketLoggingStatus{}
+	if target != nil {
+		status.LoggingEnabled = &types.LoggingEnabled{TargetBucket: aws.String(target.Bucket), TargetPrefix: aws.String(target.Prefix)}
+	}
+	return c.call(ctx, "PutBucketLogging", true, func(ctx context.Context) error {
+		_, err := c.api.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String(name), BucketLoggingStatus: status})
+		return err
+	})
+}
+
+func sameAccessLogs(a, b *cloud.AccessLogs) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 func sameLock(a, b *cloud.ObjectLock) bool {
@@ -557,6 +599,7 @@ func DesiredFor(spec cloud.BucketSpec, policy string) Desired {
 		Lifecycle:  spec.Lifecycle,
 		Tags:       cloud.StorageTags(spec),
 		Policy:     policy,
+		AccessLogs: spec.AccessLogs,
 	}
 }
 
@@ -569,6 +612,7 @@ func Apply(b *cloud.Bucket, st State) {
 	b.ObjectLockEnabled = st.ObjectLockEnabled
 	b.ObjectLock = st.LockRule
 	b.Lifecycle = st.Lifecycle
+	b.AccessLogs = st.AccessLogs
 	cloud.SplitTags(b, st.Tags)
 }
 

@@ -57,6 +57,7 @@ type Handler struct {
 	verifier *sigv4.Verifier
 	byKey    map[string]Account
 	actions  map[string]action
+	logs     apiLogBook
 }
 
 // call is one authenticated (or public) API call being served.
@@ -86,15 +87,32 @@ func New(opts Options) *Handler {
 	h.verifier = &sigv4.Verifier{
 		Schemes: []sigv4.Scheme{sigv4.AWS4, sigv4.OSC4},
 		Secret: func(ak string) (string, bool) {
-			a, ok := h.byKey[ak]
-			return a.SecretKey, ok
+			if a, ok := h.byKey[ak]; ok {
+				return a.SecretKey, true
+			}
+			k, ok := LookupEIMKey(h.opts.Store, ak, h.opts.Now())
+			return k.Secret, ok
 		},
 		Now: opts.Now,
 	}
 	h.actions = map[string]action{
 		"ReadAccounts":   {serve: readAccounts},
+		"ReadApiLogs":    {serve: readAPILogs},
 		"ReadRegions":    {public: true, serve: readRegions},
 		"ReadSubregions": {serve: readSubregions},
+
+		"CreateUser":         {serve: createUser},
+		"ReadUsers":          {serve: readUsers},
+		"DeleteUser":         {serve: deleteUser},
+		"CreateAccessKey":    {serve: createAccessKey},
+		"ReadAccessKeys":     {serve: readAccessKeys},
+		"DeleteAccessKey":    {serve: deleteAccessKey},
+		"CreatePolicy":       {serve: createPolicy},
+		"ReadPolicy":         {serve: readPolicy},
+		"DeletePolicy":       {serve: deletePolicy},
+		"LinkPolicy":         {serve: linkPolicy},
+		"UnlinkPolicy":       {serve: unlinkPolicy},
+		"ReadLinkedPolicies": {serve: readLinkedPolicies},
 
 		"CreateNet": {serve: createNet},
 		"ReadNets":  {serve: readNets},
@@ -192,7 +210,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.opts.Faults.Serve(w, r, "outscale:"+name,
 		func(w http.ResponseWriter, status int) { writeError(w, requestID, faultError(status)) },
-		func(w http.ResponseWriter) {
+		func(rw http.ResponseWriter) {
+			start := h.opts.Now()
+			w := &statusWriter{ResponseWriter: rw}
 			// Transient states that have lasted long enough move on
 			// before anything is served (transient.go).
 			if err := h.sweep(); err != nil {
@@ -206,7 +226,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					writeError(w, requestID, authError(err))
 					return
 				}
-				c.account = h.byKey[signed.AccessKey]
+				a, byAccount := h.byKey[signed.AccessKey]
+				if !byAccount {
+					// An EIM user's key: its account, and only what its
+					// policies allow (deny by default).
+					k, _ := LookupEIMKey(h.opts.Store, signed.AccessKey, h.opts.Now())
+					for _, acc := range h.opts.Accounts {
+						if acc.AccountID == k.AccountID {
+							a = acc
+						}
+					}
+					defer h.logCall(r, w, a.AccountID, signed.AccessKey, name, requestID, body, start)
+					if a.AccountID == "" || !eimAllows(k.Policies, name) {
+						// Code and status unverified: OUTSCALE documents
+						// error 4 as "AccessDenied".
+						writeError(w, requestID, &Error{Status: http.StatusUnauthorized, Code: "4", Type: "AccessDenied",
+							Details: "The EIM user " + k.UserName + " is not allowed to call " + name + " by its policies."})
+						return
+					}
+				} else {
+					defer h.logCall(r, w, a.AccountID, signed.AccessKey, name, requestID, body, start)
+				}
+				c.account = a
 			}
 			resp, err := act.serve(c)
 			if err != nil {

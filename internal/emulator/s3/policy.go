@@ -279,12 +279,49 @@ func principalsOf(raw json.RawMessage) ([]string, error) {
 
 // caller is who sent a request, and how.
 type caller struct {
-	owner    string // the account or project: "outscale:<id>" or "ovh:<project>"
-	user     string // OVHcloud user id; "" for an account's own keys
-	policy   string // the OVHcloud user's policy; "" for none
+	owner    string   // the account or project: "outscale:<id>" or "ovh:<project>"
+	user     string   // OVHcloud user id; "" for an account's own keys
+	policy   string   // the OVHcloud user's policy; "" for none
+	policies []string // the OUTSCALE EIM user's linked policy documents
 	secure   bool
 	sourceIP netip.Addr
 	keys     map[string]string // condition keys the request carries (lower case)
+}
+
+// eimDecision evaluates the policies linked to an OUTSCALE EIM user: any
+// matching Deny wins, then any matching Allow. Statements about other
+// services (api:, eim:) match no S3 action; a document that does not parse
+// grants nothing. Whether OOS reads EIM policies this way is unverified:
+// OUTSCALE documents EIM policies for its API and bucket policies for OOS.
+func eimDecision(c caller, action, resource string) decision {
+	out := noMatch
+	for _, doc := range c.policies {
+		var p policyDoc
+		if err := json.Unmarshal([]byte(doc), &p); err != nil {
+			continue
+		}
+		switch evaluate(p.Statement, c, action, resource, false) {
+		case denied:
+			return denied
+		case allowed:
+			out = allowed
+		}
+	}
+	return out
+}
+
+// requester names the caller in access logs: the OVHcloud user, the
+// OUTSCALE EIM user, or the account itself.
+func (c caller) requester() string {
+	switch {
+	case ownerCloud(c.owner) == "ovh":
+		return c.user
+	case c.user != "":
+		return "arn:aws:iam::" + c.accountID() + ":user/" + c.user
+	case c.accountID() != "":
+		return "arn:aws:iam::" + c.accountID() + ":root"
+	}
+	return ""
 }
 
 // accountID is the account part of the owner ("000000000001").

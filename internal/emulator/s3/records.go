@@ -55,7 +55,9 @@ type Bucket struct {
 	Lifecycle         []LifecycleRule `json:"lifecycle,omitempty"`
 	Tags              []Tag           `json:"tags,omitempty"`
 	ACL               string          `json:"acl,omitempty"` // canned ACL; "" is private
-	Seq               int64           `json:"seq"`           // write counter of the bucket's versions
+	// Logging is where the bucket's server access logs go; nil: nowhere.
+	Logging *Logging `json:"logging,omitempty"`
+	Seq     int64    `json:"seq"` // write counter of the bucket's versions
 }
 
 // LockRule is a bucket's default retention.
@@ -205,6 +207,18 @@ func DeleteBucket(tx store.Tx, name string) error {
 	for _, u := range uploads {
 		if err := dropUpload(tx, u); err != nil {
 			return err
+		}
+	}
+	// Access log records not yet delivered to this bucket are lost with it.
+	pending, err := store.List[pendingLogs](tx, CollAccessLogs)
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		if p.Target == name {
+			if err := tx.Delete(CollAccessLogs, p.id()); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.Delete(CollBuckets, name)

@@ -55,11 +55,14 @@ type Credential struct {
 	// Owner is the account or project the key belongs to, and that owns the
 	// buckets it creates: "outscale:<account id>" or "ovh:<project id>".
 	Owner string
-	// User is the OVHcloud Public Cloud user holding the key ("" for an
-	// OUTSCALE account's own keys).
+	// User is the OVHcloud Public Cloud user holding the key, or the
+	// OUTSCALE EIM user ("" for an OUTSCALE account's own keys).
 	User string
 	// Policy is the OVHcloud user's S3 policy, "" for none.
 	Policy string
+	// Policies are the documents of the policies linked to an OUTSCALE EIM
+	// user: its requests are allowed by them alone, deny by default.
+	Policies []string
 }
 
 // Options configure the handler.
@@ -112,10 +115,14 @@ type request struct {
 	region    string // from the signature's scope
 	caller    caller
 	now       time.Time
+	errorCode string // the S3 error answered, for the access log
+	authType  string // AuthHeader or QueryString, for the access log
 }
 
 // ServeHTTP serves requests under Prefix.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	rec := &recordingWriter{ResponseWriter: rw}
+	var w http.ResponseWriter = rec
 	q := &request{h: h, w: w, r: r, requestID: newRequestID(), query: r.URL.Query(), now: h.opts.Now().UTC()}
 	w.Header().Set("X-Amz-Request-Id", q.requestID)
 	w.Header().Set("Server", "emulator-s3")
@@ -148,20 +155,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			cred, _ := h.opts.Credentials(signed.AccessKey)
 			q.region = signed.Region
 			q.caller = callerOf(cred, r)
+			q.authType = "AuthHeader"
+			if signed.Presigned {
+				q.authType = "QueryString"
+			}
+			h.deliverDueLogs(q.now)
 			serve, ok := handlers[op]
 			if !ok {
 				q.fail(errNotImplemented())
-				return
-			}
-			if err := serve(q); err != nil {
+			} else if err := serve(q); err != nil {
 				q.fail(asError(err))
 			}
+			h.logAccess(q, op, rec)
 		})
 }
 
 // callerOf describes who sent r with cred.
 func callerOf(cred Credential, r *http.Request) caller {
-	c := caller{owner: cred.Owner, user: cred.User, policy: cred.Policy, keys: map[string]string{},
+	c := caller{owner: cred.Owner, user: cred.User, policy: cred.Policy, policies: cred.Policies, keys: map[string]string{},
 		secure: !strings.EqualFold(r.Header.Get(TransportHeader), "plain")}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.sourceIP, _ = netip.ParseAddr(host)
@@ -200,6 +211,7 @@ func operation(method, bucket, key string, q url.Values) string {
 			{"versions", map[string]string{"GET": "ListObjectVersions"}},
 			{"delete", map[string]string{"POST": "DeleteObjects"}},
 			{"uploads", map[string]string{"GET": "ListMultipartUploads"}},
+			{"logging", map[string]string{"GET": "GetBucketLogging", "PUT": "PutBucketLogging"}},
 		}
 		for _, s := range subresources {
 			if has(s.name) {
@@ -209,7 +221,7 @@ func operation(method, bucket, key string, q url.Values) string {
 				return "Unsupported"
 			}
 		}
-		for _, other := range []string{"cors", "website", "logging", "notification", "replication",
+		for _, other := range []string{"cors", "website", "notification", "replication",
 			"ownershipControls", "publicAccessBlock", "accelerate", "requestPayment", "intelligent-tiering",
 			"inventory", "metrics", "analytics"} {
 			if has(other) {
@@ -326,6 +338,8 @@ func init() {
 		"AbortMultipartUpload":            (*request).abortMultipartUpload,
 		"ListParts":                       (*request).listParts,
 		"ListMultipartUploads":            (*request).listMultipartUploads,
+		"GetBucketLogging":                (*request).getLogging,
+		"PutBucketLogging":                (*request).putLogging,
 	}
 }
 
@@ -358,6 +372,7 @@ type extraElement struct {
 }
 
 func (q *request) fail(e *Error) {
+	q.errorCode = e.Code
 	for k, v := range e.Header {
 		q.w.Header().Set(k, v)
 	}
@@ -540,7 +555,10 @@ func (q *request) authorize(b *Bucket, action, resource string) error {
 		}
 		return errAccessDenied()
 	default:
-		if b != nil && b.Policy != "" && !ownerAlwaysMay[action] {
+		if c.user != "" && eimDecision(c, action, resource) != allowed {
+			return errAccessDenied() // an EIM user may do what its policies allow, nothing else
+		}
+		if b != nil && b.Policy != "" && (!ownerAlwaysMay[action] || c.user != "") {
 			if p, err := parsePolicy(b.Policy, bucketPolicy, b.Name, false); err == nil &&
 				evaluate(p.Statement, c, action, resource, true) == denied {
 				return errAccessDenied()

@@ -27,6 +27,10 @@ variables {
 
 run "ovh_warehouse" {
   assert {
+    condition     = alltrue([for z, b in output.buckets : b.access_logs.bucket == "mt-wh-ovh-audit" && b.access_logs.prefix == "access-logs/${z}/"])
+    error_message = "every zone's bucket sends its server access logs to the audit bucket: ${jsonencode(output.buckets)}"
+  }
+  assert {
     condition     = output.network.storage_path == "gateway" && output.key_manager.backend == "ovh-okms" && length(output.key_manager.servers) == 0
     error_message = "on OVHcloud the warehouse reaches object storage through its gateway and keeps its keys in OKMS"
   }
@@ -35,7 +39,7 @@ run "ovh_warehouse" {
     error_message = "the raw bucket's objects are reachable from the network's egress address only"
   }
   assert {
-    condition     = !strcontains(jsonencode(module.bucket["audit"].policy), output.network.egress_ips[0])
+    condition     = !strcontains(jsonencode(module.audit_bucket.policy), output.network.egress_ips[0])
     error_message = "the audit bucket is not restricted to the network: the bastion ships from its own address"
   }
   assert {

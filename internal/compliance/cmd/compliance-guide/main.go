@@ -92,6 +92,20 @@ does not hold or has disabled, or an object stored under the cloud's own key, fa
 Plans read neither. Where ` + "`allowed_source_ips`" + ` keeps the report's address from the objects
 (OVHcloud), the control is ` + "`unknown`" + ` and says so.
 
+The audit trail is read as records, not settings. HW-LOG-01 (on the audit bucket) and HW-ADM-03 (on each
+bastion) list what the audit bucket holds under each stream that ships there: every bucket's server
+access logs (` + "`access_logs`" + `) and every bastion's journal (` + "`<prefix><bastion name>/journal/`" + `, as its ship
+script writes it), its journal's verification key (` + "`<prefix><bastion name>/journal-seal/`" + `, shipped once),
+and on OUTSCALE the account's API logs it pulls (` + "`<prefix><bastion name>/api-logs/`" + `).
+The evidence cites each stream's count, newest object key and date, and its retention; the control
+fails, naming the stream, when a stream has no record, when its newest is more than 48 hours old (the
+verification key excepted), or when that record is not under object lock. An audit bucket younger than a day that holds no
+record at all is ` + "`unknown`" + ` (server access logs arrive within hours). On OUTSCALE the bastion's
+user-data says where it ships; OVHcloud returns no user-data, so the report looks for the bastion's
+trail under its name in the report's audit buckets (at the top or one prefix down): found, it is
+cited and a stale one fails; not found, nothing tells the report it should be there, and HW-ADM-03
+stays ` + "`unknown`" + `. At plan time, where nothing is read, both controls judge the settings alone.
+
 ## What the controls can and cannot show
 
 SecNumCloud and HDS mostly bind the cloud provider. A customer's Terraform shows its side: it chose a

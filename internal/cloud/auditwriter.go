@@ -1,0 +1,105 @@
+package cloud
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+)
+
+// A write-only identity for shipping an audit trail: it may put objects
+// under one prefix of one bucket and do nothing else, so that a host that
+// ships its logs (the bastion) cannot read, overwrite-and-hide or delete
+// what it shipped, nor reach any other bucket. Object lock keeps what was
+// written; this identity keeps the host from touching the rest.
+//
+// On OUTSCALE it is an EIM user with one managed policy and one access key
+// (OOS takes no bucket-scoped key otherwise). The secret exists only in
+// CreateAuditWriter's answer: OAPI never shows it again, so the caller
+// hands it straight to what ships (the bastion's user-data) and never
+// stores it. OVHcloud ships with the audit bucket's own user instead.
+
+// AuditWriterSpec asks for a write-only identity.
+type AuditWriterSpec struct {
+	Name   string // what it writes for, such as the bastion's name
+	Bucket string
+	Prefix string // "" for the whole bucket
+}
+
+// AuditWriter is a write-only identity as the cloud holds it.
+type AuditWriter struct {
+	UserName    string
+	UserID      string
+	PolicyID    string // the managed policy's ORN
+	AccessKeyID string
+	// SecretAccessKey is set by CreateAuditWriter only; never log it.
+	SecretAccessKey string
+	// APIEndpoint and APIRegion are where the identity reads the account's
+	// API logs (OUTSCALE ReadApiLogs, which its policy allows), set by
+	// CreateAuditWriter; "" where it reads none.
+	APIEndpoint, APIRegion string
+}
+
+// Keys of the audit writer's ids in a bastion's CloudIDs.
+const (
+	AuditWriterUser      = "audit_writer.user"
+	AuditWriterUserID    = "audit_writer.user_id"
+	AuditWriterPolicyID  = "audit_writer.policy"
+	AuditWriterAccessKey = "audit_writer.access_key"
+)
+
+// IDs are w's ids for CloudIDs, without empty ones.
+func (w AuditWriter) IDs() map[string]string {
+	out := map[string]string{}
+	for k, v := range map[string]string{AuditWriterUser: w.UserName, AuditWriterUserID: w.UserID,
+		AuditWriterPolicyID: w.PolicyID, AuditWriterAccessKey: w.AccessKeyID} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// AuditWriterOf reads the ids IDs wrote; ok is false when there is none.
+func AuditWriterOf(ids map[string]string) (AuditWriter, bool) {
+	w := AuditWriter{UserName: ids[AuditWriterUser], UserID: ids[AuditWriterUserID], PolicyID: ids[AuditWriterPolicyID],
+		AccessKeyID: ids[AuditWriterAccessKey]}
+	return w, w.UserName != "" || w.PolicyID != ""
+}
+
+// AuditWriters makes write-only identities.
+type AuditWriters interface {
+	// CreateAuditWriter makes the identity and its key; on error it
+	// returns what it made, so that DeleteAuditWriter can remove it.
+	// ErrPolicyUnsupported where the cloud has no such identity.
+	CreateAuditWriter(ctx context.Context, spec AuditWriterSpec) (AuditWriter, error)
+	// ReadAuditWriter reads ref back: ErrNotFound when the user, its key
+	// or the link to its policy is gone (it can no longer ship).
+	ReadAuditWriter(ctx context.Context, ref AuditWriter) (AuditWriter, error)
+	// DeleteAuditWriter removes what ref names; what is gone already is fine.
+	DeleteAuditWriter(ctx context.Context, ref AuditWriter) error
+}
+
+// AuditWriterPolicy is the policy of a write-only identity: s3:PutObject
+// (which also covers multipart uploads) on the objects under prefix of
+// bucket, and reading the account's API logs (api:ReadApiLogs, as
+// OUTSCALE's EIM names OAPI actions; that an EIM user so allowed reads the
+// whole account's logs is unverified; the logs go into the audit trail), and
+// nothing else.
+func AuditWriterPolicy(bucket, prefix string) string {
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Sid":      "WriteAuditTrailOnly",
+			"Effect":   "Allow",
+			"Action":   []string{"s3:PutObject"},
+			"Resource": []string{"arn:aws:s3:::" + bucket + "/" + strings.TrimPrefix(prefix, "/") + "*"},
+		}, {
+			"Sid":      "ReadApiLogs",
+			"Effect":   "Allow",
+			"Action":   []string{"api:ReadApiLogs"},
+			"Resource": []string{"*"},
+		}},
+	}
+	out, _ := json.Marshal(doc)
+	return string(out)
+}
