@@ -417,7 +417,9 @@ func trailEvidence(t *TrailFacts) (Status, string) {
 	}
 	age := "of unknown age"
 	if !t.Created.IsZero() {
-		age = "made " + t.Now.Sub(t.Created).Round(time.Minute).String() + " ago"
+		// A date, not an age: the report is read at every plan, and an age
+		// would change it with the clock alone.
+		age = "made " + t.Created.UTC().Format(time.RFC3339)
 	}
 	if empty == len(t.Streams) && t.OtherRecords == 0 && (t.Created.IsZero() || t.Now.Sub(t.Created) < RecordsGrace) {
 		return StatusUnknown, fmt.Sprintf("no record in s3://%s yet (the bucket was %s; server access logs arrive within "+

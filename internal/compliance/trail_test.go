@@ -40,7 +40,7 @@ func TestTrailEvidence(t *testing.T) {
 		{"nothing for days", trail(72*time.Hour, logs(0, 0), bastion(0, 0)), StatusFail,
 			"no record of access logs of wh-raw under s3://wh-audit/access-logs/raw/"},
 		{"the bastion ships nothing", trail(time.Hour, logs(4, time.Hour), bastion(0, 0)), StatusFail,
-			"no record of the audit trail of the bastion wh-bastion under s3://wh-audit/bastions/ (the bucket was made 1h0m0s ago): its shipping is broken"},
+			"no record of the audit trail of the bastion wh-bastion under s3://wh-audit/bastions/ (the bucket was made 2026-12-03T11:00:00Z): its shipping is broken"},
 		{"shipping stopped", trail(30*24*time.Hour, logs(40, 72*time.Hour)), StatusFail, "more than 48h0m0s ago: its shipping stopped"},
 		{"the newest record is not locked", trail(72*time.Hour, stream("access logs of wh-raw", "access-logs/raw/", 2, time.Hour, "", 0)),
 			StatusFail, "is not under retention"},
@@ -100,5 +100,27 @@ func TestTrailEvidence_unreadableBastion(t *testing.T) {
 				t.Fatalf("HW-ADM-03 = %s %q, want %s mentioning %q", f.Status, f.Evidence, c.want, c.evidence)
 			}
 		})
+	}
+}
+
+// The evidence of a trail is the same at every read while the bucket holds
+// the same records: the report is read at every plan, and evidence that
+// moved with the clock would show the report as changed each time.
+func TestTrailEvidence_sameAtEveryRead(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 12, 3, 11, 50, 0, 0, time.UTC)
+	for _, streams := range [][]StreamFacts{
+		{{What: "access logs of wh-raw", Prefix: "access-logs/raw/"}},                                                                                     // young and empty: unknown
+		{{What: "the audit trail of the bastion wh-bastion", Prefix: "bastions/"}, {What: "access logs of wh-raw", Prefix: "access-logs/raw/", Count: 1}}, // broken
+	} {
+		var seen []string
+		for _, later := range []time.Duration{0, 40 * time.Second, 31 * time.Minute} {
+			tr := &TrailFacts{Bucket: "wh-audit", Now: created.Add(5*time.Minute + later), Created: created, Streams: streams, OtherRecords: len(streams) - 1}
+			_, ev := trailEvidence(tr)
+			seen = append(seen, ev)
+		}
+		if seen[0] != seen[1] || seen[1] != seen[2] {
+			t.Errorf("the evidence changed with the clock alone:\n%s\n%s\n%s", seen[0], seen[1], seen[2])
+		}
 	}
 }

@@ -416,8 +416,10 @@ func (d *warehouseComplianceDataSource) customerKeyEvidence(ctx context.Context,
 	case errors.Is(err, cloud.ErrAuth):
 		// allowed_source_ips: the bucket's policy refuses object calls
 		// from anywhere but the warehouse.
-		unreadable("objects", fmt.Sprintf("the objects of the bucket %s could not be sampled from here (%v): read the "+
-			"report from an address allowed_source_ips lists", bk.Name, err))
+		// The error itself is left out: it carries the store's request id,
+		// which would change the report at every read.
+		unreadable("objects", fmt.Sprintf("the objects of the bucket %s could not be sampled from here (the bucket's "+
+			"policy refused the listing: AccessDenied): read the report from an address allowed_source_ips lists", bk.Name))
 	default:
 		return err
 	}

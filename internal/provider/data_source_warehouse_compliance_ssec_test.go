@@ -147,3 +147,48 @@ func writeUnderTheCloudsKey(t *testing.T, emu *emulator.Emulator, cloudName stri
 	}
 	t.Fatalf("no sealed.csv in the emulator's store")
 }
+
+// Where allowed_source_ips keeps the report's address from the objects
+// (OVHcloud), HW-ENC-02 is unknown, and says why in words that do not
+// change from one read to the next: the store's request id is not part of
+// the evidence, or every plan would show the report as changed.
+func TestAccWarehouseCompliance_customerKeySampleRefusedIsStable(t *testing.T) {
+	acctest.Acceptance(t)
+	t.Parallel()
+	emu := acctest.Emulator()
+	name := acctest.RandomName("ssecip")
+	config := acctest.ProviderConfigAt(emu, cloud.OVH) + fmt.Sprintf(`
+resource "health_warehouse_kms_key" "test" {
+  name                  = %[2]q
+  deletion_protection   = false
+  compliance_exceptions = [{ control = "HW-KEY-02", justification = "test key, destroyed at the end of the test" }]
+}
+
+resource "health_warehouse_storage" "test" {
+  name               = "%[1]s-raw"
+  zone               = "raw"
+  encryption         = { mode = "customer-key", kms_key_id = health_warehouse_kms_key.test.id }
+  allowed_source_ips = ["192.0.2.0/24"]
+}
+
+data "health_warehouse_compliance" "test" {
+  bucket_names = [health_warehouse_storage.test.name]
+}
+
+resource "terraform_data" "report" {
+  input = data.health_warehouse_compliance.test.report_markdown
+}
+`, name, acctest.RandomKeyName())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkStorageGone(emu, cloud.OVH, name+"-raw"),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: finding("HW-ENC-02", "health_warehouse_storage", "unknown",
+					"could not be sampled from here (the bucket's policy refused the listing: AccessDenied)"),
+			},
+			{Config: config, PlanOnly: true},
+		},
+	})
+}

@@ -144,6 +144,11 @@ func killDuring(t *testing.T, w *Workspace, kp killPoint) {
 	if !strings.Contains(out.String(), "plugin") {
 		t.Logf("the killed apply said:\n%s", out.String())
 	}
+	// A held call served after its client died (kp.serve) is served once
+	// the hook returns, on the emulator's time: the next apply must find
+	// what it made, as it would on a cloud that answered before the run
+	// resumed.
+	w.Emu.Faults().Settle()
 }
 
 // refusedBesideALease checks that the apply after a kill refused to touch

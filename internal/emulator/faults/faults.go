@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"regexp"
@@ -74,6 +75,10 @@ type Injector struct {
 	counts map[string]int
 	nextID int
 	hook   Hook
+	// held counts the calls the hook has seen and that are not yet served
+	// or dropped; idle is signalled when it falls to zero.
+	held int
+	idle *sync.Cond
 }
 
 // Hook sees every call, in the order calls arrive, before it is served
@@ -101,7 +106,22 @@ type rule struct {
 
 // New returns an injector with no rules.
 func New() *Injector {
-	return &Injector{counts: map[string]int{}}
+	inj := &Injector{counts: map[string]int{}}
+	inj.idle = sync.NewCond(&inj.mu)
+	return inj
+}
+
+// Settle waits until every call the hook has seen is served or dropped. A
+// call the hook held past its client's departure is served (or not) after
+// the hook returns, on the server's own time: a test that killed the client
+// calls Settle before looking at what the call left, or before the next
+// run, which must find it.
+func (inj *Injector) Settle() {
+	inj.mu.Lock()
+	defer inj.mu.Unlock()
+	for inj.held > 0 {
+		inj.idle.Wait()
+	}
 }
 
 // Add validates r and adds it, returning it with its ID set.
@@ -247,8 +267,24 @@ func (inj *Injector) Serve(w http.ResponseWriter, r *http.Request, action string
 	renderError func(w http.ResponseWriter, status int), serve func(w http.ResponseWriter)) {
 	inj.mu.Lock()
 	hook := inj.hook
+	if hook != nil {
+		inj.held++
+	}
 	inj.mu.Unlock()
 	if hook != nil {
+		// Go's server notices a client gone only once the request's body
+		// has been read: read it now, so that the hook's ctx ends when the
+		// client goes away, as Hook promises, whatever the call's body.
+		if body, err := io.ReadAll(r.Body); err == nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		defer func() {
+			inj.mu.Lock()
+			if inj.held--; inj.held == 0 {
+				inj.idle.Broadcast()
+			}
+			inj.mu.Unlock()
+		}()
 		serveIfAbandoned := hook(r.Context(), action)
 		if r.Context().Err() != nil {
 			if serveIfAbandoned {

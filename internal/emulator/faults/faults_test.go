@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -195,5 +196,47 @@ func TestInjector_hookSeesAndHoldsCalls(t *testing.T) {
 			t.Fatalf("serveIfAbandoned = %v: served = %v", serveIfAbandoned, got)
 		}
 		srv.Close()
+	}
+}
+
+// A call the hook held past its client's departure is served afterwards,
+// on the server's time; Settle returns only once it has been: a kill test
+// that applies again at once must find what that call made. The hook's ctx
+// ends when the client goes away even when the call's body was not read.
+func TestSettle_waitsForTheAbandonedCallToBeServed(t *testing.T) {
+	t.Parallel()
+	inj := New()
+	held := make(chan struct{})
+	inj.SetHook(func(ctx context.Context, _ string) bool {
+		close(held)
+		<-ctx.Done()
+		return true
+	})
+	release := make(chan struct{})
+	var served atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inj.Serve(w, r, "ovh:POST /v2/okms/resource/{okmsId}/serviceKey", func(w http.ResponseWriter, status int) { w.WriteHeader(status) },
+			func(http.ResponseWriter) { <-release; served.Store(true) })
+	}))
+	defer srv.Close()
+	go func() {
+		// A body the handler has not read yet: Go's server notices a client
+		// gone only once it is read, so the injector reads it before the hook.
+		if resp, err := srv.Client().Post(srv.URL, "application/json", strings.NewReader(`{"name":"raw"}`)); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-held
+	srv.CloseClientConnections()
+	settled := make(chan struct{})
+	go func() { inj.Settle(); close(settled) }()
+	select {
+	case <-settled:
+		t.Fatal("Settle returned while the abandoned call was still being served")
+	case release <- struct{}{}:
+	}
+	<-settled
+	if !served.Load() {
+		t.Fatal("Settle returned before the abandoned call was served")
 	}
 }
