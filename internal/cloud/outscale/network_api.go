@@ -444,14 +444,24 @@ func (c *Client) readNetAccessPoints(ctx context.Context, filters osc.FiltersNet
 
 // storageServiceID is the service id (pl-…) of object storage in the
 // Region, which security group rules name to let traffic out to it through
-// the Net access point. It is read once per client.
+// the Net access point.
 func (c *Client) storageServiceID(ctx context.Context) (string, error) {
-	c.storageID.Lock()
-	defer c.storageID.Unlock()
-	if c.storageID.id != "" {
-		return c.storageID.id, nil
+	return c.serviceID(ctx, c.storageService())
+}
+
+// apiServiceID is the service id of the OUTSCALE API in the Region.
+func (c *Client) apiServiceID(ctx context.Context) (string, error) {
+	return c.serviceID(ctx, c.apiService())
+}
+
+// serviceID is the service id of the Net access point service name. It is
+// read once per client and name.
+func (c *Client) serviceID(ctx context.Context, name string) (string, error) {
+	c.serviceIDs.Lock()
+	defer c.serviceIDs.Unlock()
+	if id := c.serviceIDs.ids[name]; id != "" {
+		return id, nil
 	}
-	name := c.storageService()
 	services, err := readAll(ctx, c, "ReadNetAccessPointServices", func(ctx context.Context, token string) ([]osc.Service, string, *http.Response, error) {
 		resp, httpResp, err := c.api.NetAccessPointApi.ReadNetAccessPointServices(ctx).ReadNetAccessPointServicesRequest(osc.ReadNetAccessPointServicesRequest{
 			Filters: &osc.FiltersService{ServiceNames: &[]string{name}}, NextPageToken: pageToken(token)}).Execute()
@@ -462,8 +472,11 @@ func (c *Client) storageServiceID(ctx context.Context) (string, error) {
 	}
 	for _, svc := range services {
 		if svc.GetServiceName() == name && svc.GetServiceId() != "" {
-			c.storageID.id = svc.GetServiceId()
-			return c.storageID.id, nil
+			if c.serviceIDs.ids == nil {
+				c.serviceIDs.ids = map[string]string{}
+			}
+			c.serviceIDs.ids[name] = svc.GetServiceId()
+			return svc.GetServiceId(), nil
 		}
 	}
 	return "", fmt.Errorf("the Region offers no Net access point service %s: %w", name, cloud.ErrNotFound)
