@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -411,9 +412,9 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 		}
 	}
 
-	// The rule set follows from the configuration alone.
-	desired, rulesKnown := plan.desiredRules()
-	if rulesKnown {
+	// The rule set follows from the configuration and the cloud.
+	desired, rulesKnown := plan.desiredRules(r.data != nil && cloudAPI(r.data.cloud.Name()))
+	if rulesKnown && r.data != nil {
 		plan.Rules = rulesValue(desired)
 	} else {
 		plan.Rules = types.ListUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
@@ -474,6 +475,13 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 		if !sameNAT {
 			plan.EgressIPs = types.ListUnknown(types.StringType)
 		}
+		if missing := missingAccessPoints(r.data, state); len(missing) > 0 {
+			plan.CloudIDs = types.MapUnknown(types.StringType)
+			resp.Diagnostics.AddWarning("Net Access Point Missing",
+				fmt.Sprintf("The network %s lacks its Net access point to %s (deleted outside Terraform, or made by an "+
+					"earlier version of the provider): this apply makes it again, with a new id in cloud_ids.",
+					state.ID.ValueString(), strings.Join(missing, ", and the one to ")))
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -496,7 +504,7 @@ func (r *warehouseNetworkResource) Create(ctx context.Context, req resource.Crea
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	spec, diags := plan.spec(ctx)
+	spec, diags := plan.spec(ctx, r.data.cloud.Name())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -574,7 +582,7 @@ func (r *warehouseNetworkResource) Update(ctx context.Context, req resource.Upda
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	spec, diags := plan.spec(ctx)
+	spec, diags := plan.spec(ctx, r.data.cloud.Name())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -671,6 +679,26 @@ func outboundFacts(rules []cloud.Rule) []compliance.OutboundRule {
 		}
 	}
 	return out
+}
+
+// missingAccessPoints names what the Net access points an OUTSCALE
+// network's state lacks would reach: object storage, the API.
+func missingAccessPoints(data *providerData, state *networkModel) []string {
+	if data == nil || data.cloud.Name() != cloud.Outscale || state.ID.ValueString() == "" ||
+		state.CloudIDs.IsNull() || state.CloudIDs.IsUnknown() {
+		return nil
+	}
+	ids := stringMap(state.CloudIDs)
+	var missing []string
+	for _, p := range []struct{ key, what string }{
+		{cloud.CloudIDStorageAccessPoint, "object storage (OOS)"},
+		{cloud.CloudIDAPIAccessPoint, "the OUTSCALE API"},
+	} {
+		if ids[p.key] == "" {
+			missing = append(missing, p.what)
+		}
+	}
+	return missing
 }
 
 // tierWithoutGroup says whether a tier of subnets (the state's) has no

@@ -105,10 +105,10 @@ type netState struct {
 	allGroups  []osc.SecurityGroup
 	allTables  []osc.RouteTable
 	// The warehouse's parts, by tier or role.
-	subnets     map[string]osc.Subnet
-	groups      map[string]osc.SecurityGroup
-	tables      map[string]osc.RouteTable
-	internet    *osc.InternetService
+	subnets  map[string]osc.Subnet
+	groups   map[string]osc.SecurityGroup
+	tables   map[string]osc.RouteTable
+	internet *osc.InternetService
 	nat      *osc.NatService
 	natIP    *osc.PublicIp
 	// points are the live Net access points, by their CloudIDs key (see
