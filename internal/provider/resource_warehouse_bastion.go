@@ -454,6 +454,7 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 		}
 	}
 	r.planAuditWriter(&plan, cfg, state, resp)
+	r.checkAPIReach(plan, cfg, &resp.Diagnostics)
 	if state == nil {
 		plan.VMState = types.StringValue(vmStateRunning)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
