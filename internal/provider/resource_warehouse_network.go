@@ -86,13 +86,14 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 			"the bastion, and `data` and `kms` admit the storage and key-manager ports from `compute`.\n\n" +
 			"**Egress is denied by default.** A tier may send traffic only where a rule lets it: to the tiers it talks to " +
 			"(the bastion to the others on SSH, `compute` to `data` on HTTPS and to `kms` on the key manager's port), to " +
-			"object storage on HTTPS from `bastion` (its audit trail), `compute` and `data`, and to the destinations of " +
-			"`egress_allow`. The `kms` tier reaches nothing outside the warehouse unless `egress_allow` says so. The " +
+			"object storage on HTTPS from `bastion` (its audit trail), `compute` and `data`, on OUTSCALE to the API on HTTPS " +
+			"from `bastion` (the API logs it pulls), and to the destinations of `egress_allow`. The `kms` tier reaches nothing outside the warehouse unless `egress_allow` says so. The " +
 			"`rules` attribute shows every rule, both ways, at plan time; control HW-NET-01 fails the plan when a tier " +
 			"could reach `0.0.0.0/0`.\n\n" +
 			"**What each cloud enforces.** On OUTSCALE the rules are security groups, one per tier, made without the rule " +
 			"letting everything out that OUTSCALE gives new groups; object storage is reached through a Net access point " +
-			"to OOS, which the outbound rules name by its service id. On OVHcloud the rules are OpenStack Neutron security " +
+			"to OOS, and the API through a Net access point to the API service (`com.outscale.<region>.api`) on the bastion's " +
+			"route table, which the outbound rules name by their service ids. OVHcloud has no such API service. On OVHcloud the rules are OpenStack Neutron security " +
 			"groups, one per tier (`cloud_ids[\"security_group.<tier>\"]`), made without the two rules letting everything " +
 			"out that Neutron gives new groups, through an OpenStack user of the project made for the network " +
 			"(`cloud_ids[\"openstack_user\"]`, deleted with it; its password is never stored: each provider run gives it a " +
@@ -265,7 +266,8 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 					"destination": schema.StringAttribute{
 						MarkdownDescription: "Outbound rules: where traffic may go, a CIDR block, `tier:<name>`, or " +
 							"`service:object-storage` (the Net access point's OOS service on OUTSCALE, the regional endpoint " +
-							"through the gateway on OVHcloud). Null on inbound rules.",
+							"through the gateway on OVHcloud), or `service:cloud-api` (OUTSCALE only: the Net access point's API " +
+							"service, which the bastion pulls the API logs from). Null on inbound rules.",
 						Computed: true,
 					},
 					"hosts": schema.ListAttribute{
@@ -299,7 +301,8 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 			"cloud_ids": schema.MapAttribute{
 				MarkdownDescription: "Ids of every cloud object behind the network, by role: on OUTSCALE `net`, " +
 					"`subnet.<tier>`, `security_group.<tier>`, `route_table.public`, `route_table.private`, " +
-					"`internet_service`, `public_ip.nat`, `nat_service`, `net_access_point`; on OVHcloud `network`, " +
+					"`internet_service`, `public_ip.nat`, `nat_service`, `net_access_point` (object storage), " +
+					"`net_access_point.api` (the API); on OVHcloud `network`, " +
 					"`network.openstack`, `subnet.<tier>`, `gateway`, `gateway_interface.<tier>`, `security_group.<tier>` " +
 					"(Neutron) and `openstack_user` (the OpenStack user that manages the groups).",
 				Computed:    true,
