@@ -442,20 +442,10 @@ func (c *Client) readNetAccessPoints(ctx context.Context, filters osc.FiltersNet
 	return points, err
 }
 
-// storageServiceID is the service id (pl-…) of object storage in the
-// Region, which security group rules name to let traffic out to it through
-// the Net access point.
-func (c *Client) storageServiceID(ctx context.Context) (string, error) {
-	return c.serviceID(ctx, c.storageService())
-}
-
-// apiServiceID is the service id of the OUTSCALE API in the Region.
-func (c *Client) apiServiceID(ctx context.Context) (string, error) {
-	return c.serviceID(ctx, c.apiService())
-}
-
-// serviceID is the service id of the Net access point service name. It is
-// read once per client and name.
+// serviceID is the service id (pl-…) of the Net access point service name
+// (object storage, the API), which security group rules name to let
+// traffic out to it through the access point. It is read once per client
+// and name.
 func (c *Client) serviceID(ctx context.Context, name string) (string, error) {
 	c.serviceIDs.Lock()
 	defer c.serviceIDs.Unlock()
