@@ -26,6 +26,7 @@ const (
 	PortSSH     = 22   // administration, from the bastion only
 	PortStorage = 443  // object storage over HTTPS, compute → data
 	PortKMS     = 8200 // the key manager's API (OpenBao), compute → kms
+	PortAPI     = 443  // the cloud's API over HTTPS, bastion → ServiceAPI
 )
 
 // Tags every cloud object of a warehouse network carries, where the cloud
@@ -74,6 +75,10 @@ type NetworkSpec struct {
 	Subnets    map[string]string // tier → CIDR, every tier present (see DefaultSubnets)
 	AdminCIDRs []string          // who may reach the bastion on SSH
 	NATEgress  bool              // a route out through NAT, for the destinations EgressAllow lists
+	// CloudAPI opens HTTPS from APITiers to the cloud's API through a
+	// private path (ServiceAPI): set on OUTSCALE only, whose Net access
+	// points offer the API as a service. OVHcloud has no such service.
+	CloudAPI bool
 	// EgressAllow are the destinations outside the warehouse its tiers may
 	// reach; every other outbound flow but the warehouse's own is denied.
 	EgressAllow []EgressRule
@@ -114,7 +119,7 @@ type Network struct {
 	// can remove them all even after a partial create: "net", "subnet.<tier>",
 	// "security_group.<tier>", "route_table.public", "route_table.private",
 	// "internet_service", "public_ip.nat", "nat_service", "net_access_point"
-	// on OUTSCALE; "network", "network.openstack", "subnet.<tier>",
+	// (object storage) and "net_access_point.api" (the API) on OUTSCALE; "network", "network.openstack", "subnet.<tier>",
 	// "gateway", "gateway_interface.<tier>", "security_group.<tier>" and
 	// "openstack_user" on OVHcloud.
 	CloudIDs map[string]string
@@ -148,7 +153,7 @@ type Rule struct {
 	// for the machines of another tier.
 	Source string
 	// Destination, on an outbound rule: where traffic may go, a CIDR,
-	// "tier:<name>", or ServiceObjectStorage.
+	// "tier:<name>", ServiceObjectStorage or ServiceAPI.
 	Destination string
 	// Hosts are the host names an egress_allow entry says are served at
 	// Destination; the cloud knows nothing of them.
@@ -188,6 +193,24 @@ func TierSource(tier string) string { return "tier:" + tier }
 // point (a security group rule names it by its service id), on OVHcloud the
 // regional S3 endpoint, through the gateway.
 const ServiceObjectStorage = "service:object-storage"
+
+// ServiceAPI is the Destination of the outbound rules to the cloud's API
+// over a private path: on OUTSCALE the API service of a Net access point
+// (com.outscale.<region>.api), which a security group rule names by its
+// service id. OVHcloud offers no such service: no rule names it there.
+const ServiceAPI = "service:cloud-api"
+
+// APITiers are the tiers that reach the cloud's API (spec.CloudAPI): the
+// bastion, which pulls the account's API logs (ReadApiLogs) into the audit
+// bucket.
+var APITiers = []string{TierBastion}
+
+// CloudIDs keys of OUTSCALE's Net access points, and what each reaches:
+// a network that lacks one was changed outside Terraform.
+const (
+	CloudIDStorageAccessPoint = "net_access_point"
+	CloudIDAPIAccessPoint     = "net_access_point.api"
+)
 
 // StorageTiers are the tiers that reach object storage on their own: the
 // bastion ships its audit trail there, compute reads and writes research
@@ -362,6 +385,7 @@ func CheckAdminCIDR(cidr string, allowAnywhere bool) error {
 //     the bastion to the other tiers, HTTPS from compute to data, the key
 //     manager's API from compute to kms);
 //   - HTTPS to object storage from StorageTiers;
+//   - HTTPS to the cloud's API from APITiers, when spec.CloudAPI;
 //   - each entry of spec.EgressAllow, from each of its tiers.
 func DesiredRules(spec NetworkSpec) []Rule {
 	var rules []Rule
@@ -386,6 +410,11 @@ func DesiredRules(spec NetworkSpec) []Rule {
 	out(TierCompute, PortKMS, TierSource(TierKMS), "key manager API to the kms tier")
 	for _, tier := range StorageTiers {
 		out(tier, PortStorage, ServiceObjectStorage, "object storage (HTTPS)")
+	}
+	if spec.CloudAPI {
+		for _, tier := range APITiers {
+			out(tier, PortAPI, ServiceAPI, "the cloud's API (HTTPS), to pull the account's API logs")
+		}
 	}
 	for _, e := range spec.EgressAllow {
 		for _, tier := range Tiers {
@@ -474,7 +503,7 @@ func RulePurpose(r Rule) string {
 		!strings.HasPrefix(r.Source, "tier:") {
 		return "SSH from administrators"
 	}
-	for _, d := range DesiredRules(NetworkSpec{}) {
+	for _, d := range DesiredRules(NetworkSpec{CloudAPI: true}) {
 		if d.Key() == r.Key() {
 			return d.Purpose
 		}
@@ -571,6 +600,25 @@ func Reaches(rules []Rule, tier, host string, port int) (Rule, bool) {
 		}
 		if p.Bits() == 0 || (addrErr == nil && p.Contains(addr)) ||
 			slices.ContainsFunc(r.Hosts, func(h string) bool { return strings.EqualFold(h, host) }) {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// ReachesService says whether the outbound rules let tier open a TCP
+// connection on port to service (ServiceObjectStorage, ServiceAPI): a rule
+// naming the service, or a block as wide as the Internet, on tcp (or every
+// protocol) with port in its range. It names the rule that does.
+func ReachesService(rules []Rule, tier, service string, port int) (Rule, bool) {
+	for _, r := range rules {
+		if !r.IsOutbound() || r.Tier != tier {
+			continue
+		}
+		if r.Protocol != "-1" && (r.Protocol != "tcp" || port < r.FromPort || port > r.ToPort) {
+			continue
+		}
+		if r.Destination == service || IsAnywhere(r.Destination) {
 			return r, true
 		}
 	}

@@ -239,3 +239,53 @@ func TestAnnotateRulesRestoresPurposesAndHosts(t *testing.T) {
 		t.Errorf("a rule nobody asked for = %+v", got[1])
 	}
 }
+
+// On a cloud whose network reaches its API privately, the bastion alone
+// gets HTTPS to it, named as the service: no block of addresses, and the
+// purpose survives a read back; without it no rule names the API.
+func TestDesiredRulesLetTheBastionReachTheCloudAPI(t *testing.T) {
+	t.Parallel()
+	with := cloud.DesiredRules(cloud.NetworkSpec{AdminCIDRs: []string{"203.0.113.7/32"}, CloudAPI: true})
+	var api []cloud.Rule
+	for _, r := range with {
+		if r.Peer() == cloud.ServiceAPI {
+			api = append(api, r)
+		}
+	}
+	if len(api) != 1 || api[0].Tier != cloud.TierBastion || !api[0].IsOutbound() || api[0].Protocol != "tcp" ||
+		api[0].FromPort != cloud.PortAPI || api[0].ToPort != cloud.PortAPI {
+		t.Fatalf("rules to the API = %+v, want the bastion's on tcp/443", api)
+	}
+	if got := cloud.RulePurpose(cloud.Rule{Tier: api[0].Tier, Direction: cloud.Outbound, Protocol: "tcp", FromPort: 443, ToPort: 443,
+		Destination: cloud.ServiceAPI}); got != api[0].Purpose {
+		t.Errorf("the purpose read back is %q, want %q", got, api[0].Purpose)
+	}
+	for _, r := range cloud.DesiredRules(cloud.NetworkSpec{AdminCIDRs: []string{"203.0.113.7/32"}}) {
+		if r.Peer() == cloud.ServiceAPI {
+			t.Errorf("without CloudAPI a rule names the API: %+v", r)
+		}
+	}
+}
+
+func TestReachesServiceNamesTheRuleThatLetsATierOut(t *testing.T) {
+	t.Parallel()
+	rules := cloud.DesiredRules(cloud.NetworkSpec{CloudAPI: true, EgressAllow: []cloud.EgressRule{
+		{Name: "web", CIDR: "0.0.0.0/0", FromPort: 8443, Tiers: []string{"kms"}}}})
+	for _, c := range []struct {
+		tier, service string
+		port          int
+		want          string // the purpose of the rule, "" for none
+	}{
+		{"bastion", cloud.ServiceAPI, 443, "the cloud's API (HTTPS), to pull the account's API logs"},
+		{"bastion", cloud.ServiceAPI, 80, ""},
+		{"compute", cloud.ServiceAPI, 443, ""},
+		{"compute", cloud.ServiceObjectStorage, 443, "object storage (HTTPS)"},
+		{"kms", cloud.ServiceAPI, 8443, `egress_allow "web"`},
+		{"kms", cloud.ServiceAPI, 443, ""},
+	} {
+		r, ok := cloud.ReachesService(rules, c.tier, c.service, c.port)
+		if ok != (c.want != "") || r.Purpose != c.want {
+			t.Errorf("ReachesService(%s, %s:%d) = %q, %v; want %q", c.tier, c.service, c.port, r.Purpose, ok, c.want)
+		}
+	}
+}

@@ -111,6 +111,10 @@ func TestAccWarehouseCompliance_evidenceFromTheCloud(t *testing.T) {
 			// security groups, as OUTSCALE's from its security groups.
 		} else {
 			tls = finding("HW-STO-03", "health_warehouse_storage", "excepted", "no statement of the bucket policy denies")
+			// The bastion's rule to the API, through its Net access point,
+			// is not the Internet.
+			egress = finding("HW-NET-01", "health_warehouse_network", "pass",
+				"9 outbound rules, to tier:compute, tier:data, tier:kms, service:cloud-api, service:object-storage only")
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,

@@ -235,7 +235,9 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 						"Rotate the key by changing it (a new key has a new id). **On OUTSCALE, leave it out** (with " +
 						"`secret_access_key`): the provider makes the bastion its own write-only identity, an EIM user whose " +
 						"only policy allows `s3:PutObject` under `prefix` of `bucket` and reading the account's API logs " +
-						"(`api:ReadApiLogs`, which the bastion pulls into `<prefix><name>/api-logs/`), and its access key; the secret goes " +
+						"(`api:ReadApiLogs`, which the bastion pulls into `<prefix><name>/api-logs/`: the plan fails unless " +
+						"`network_rules` let the bastion tier reach the API, as the network's rule to `service:cloud-api` does), " +
+						"and its access key; the secret goes " +
 						"straight into the user-data, never into the plan, the state or a log, and the identity is deleted " +
 						"with the bastion (ids in `cloud_ids`). A key or link to the policy deleted outside Terraform " +
 						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`).",
@@ -454,6 +456,7 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 		}
 	}
 	r.planAuditWriter(&plan, cfg, state, resp)
+	r.checkAPIReach(plan, cfg, &resp.Diagnostics)
 	if state == nil {
 		plan.VMState = types.StringValue(vmStateRunning)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -48,6 +49,52 @@ func (r *warehouseBastionResource) planAuditWriter(plan *bastionModel, cfg basti
 	case !dedicated && had:
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("audit_bucket"))
 	}
+}
+
+// checkAPIReach fails the plan when the bastion will pull the account's API
+// logs (OUTSCALE, audit_bucket without access_key_id: its own identity
+// pulls them) but no outbound rule of network_rules lets the bastion tier
+// reach the API on HTTPS: the pull would fail on the machine, and HW-ADM-03
+// with it. The network's rule to cloud.ServiceAPI does; so does an
+// egress_allow entry whose hosts name the API's host, or a block as wide as
+// the Internet. A network_rules with no outbound rule of the bastion tier
+// comes from a network made before they existed, which lets everything
+// out: nothing is checked.
+func (r *warehouseBastionResource) checkAPIReach(plan bastionModel, cfg bastionModel, diags *diag.Diagnostics) {
+	if r.data == nil || r.data.cloud.Name() != cloud.Outscale || plan.NetworkRules.IsUnknown() || plan.NetworkRules.IsNull() {
+		return
+	}
+	b := auditBucketOf(cfg.AuditBucket)
+	if b == nil || !b.AccessKeyID.IsNull() {
+		return // no shipping, or a key of the user's, which does not pull the API logs
+	}
+	rules := rulesFromValue(plan.NetworkRules)
+	var outbound []string
+	for _, rule := range rules {
+		if rule.IsOutbound() && rule.Tier == cloud.TierBastion {
+			outbound = append(outbound, rule.Destination+" "+portWords(rule))
+		}
+	}
+	if len(outbound) == 0 {
+		return
+	}
+	host := "api." + r.data.cloud.Region() + ".outscale.com"
+	if _, ok := cloud.ReachesService(rules, cloud.TierBastion, cloud.ServiceAPI, cloud.PortAPI); ok {
+		return
+	}
+	if _, ok := cloud.Reaches(rules, cloud.TierBastion, host, cloud.PortAPI); ok {
+		return
+	}
+	diags.AddAttributeError(path.Root("audit_bucket"), "OUTSCALE API Not Reachable From the Bastion",
+		fmt.Sprintf("audit_bucket: without access_key_id the bastion ships with its own identity, which also pulls the "+
+			"account's API logs from the OUTSCALE API (%s, HTTPS) into the audit bucket; but egress is denied by default and "+
+			"no outbound rule of network_rules lets the %s tier reach it: the rule needed is %s outbound tcp/%d to %s. "+
+			"The bastion tier reaches: %s. Without it the pull fails and the compliance report fails HW-ADM-03.\n\n"+
+			"Set network_rules to the rules of a health_warehouse_network applied with this provider version, which opens "+
+			"that rule (through a Net access point to the API); or add to the network's egress_allow an entry with the "+
+			"API's address block, from_port = %d, tiers including %q and hosts = [%q].",
+			host, cloud.TierBastion, cloud.TierBastion, cloud.PortAPI, cloud.ServiceAPI, strings.Join(outbound, ", "),
+			cloud.PortAPI, cloud.TierBastion, host))
 }
 
 // readAuditWriter checks the bastion's write-only identity: one whose user,

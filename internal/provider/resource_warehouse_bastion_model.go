@@ -240,7 +240,7 @@ func networkRuleAttributes() map[string]schema.Attribute {
 		"from_port":   schema.Int64Attribute{MarkdownDescription: "First port of the range.", Required: true},
 		"to_port":     schema.Int64Attribute{MarkdownDescription: "Last port of the range.", Required: true},
 		"source":      schema.StringAttribute{MarkdownDescription: "Inbound: a CIDR block, or `tier:<name>`.", Optional: true},
-		"destination": schema.StringAttribute{MarkdownDescription: "Outbound: a CIDR block, `tier:<name>`, or `service:object-storage`.", Optional: true},
+		"destination": schema.StringAttribute{MarkdownDescription: "Outbound: a CIDR block, `tier:<name>`, `service:object-storage`, or `service:cloud-api` (OUTSCALE's API).", Optional: true},
 		"hosts": schema.ListAttribute{
 			MarkdownDescription: "Outbound: the host names the network's `egress_allow` says are served at `destination`.",
 			Optional:            true,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -85,13 +86,14 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 			"the bastion, and `data` and `kms` admit the storage and key-manager ports from `compute`.\n\n" +
 			"**Egress is denied by default.** A tier may send traffic only where a rule lets it: to the tiers it talks to " +
 			"(the bastion to the others on SSH, `compute` to `data` on HTTPS and to `kms` on the key manager's port), to " +
-			"object storage on HTTPS from `bastion` (its audit trail), `compute` and `data`, and to the destinations of " +
-			"`egress_allow`. The `kms` tier reaches nothing outside the warehouse unless `egress_allow` says so. The " +
+			"object storage on HTTPS from `bastion` (its audit trail), `compute` and `data`, on OUTSCALE to the API on HTTPS " +
+			"from `bastion` (the API logs it pulls), and to the destinations of `egress_allow`. The `kms` tier reaches nothing outside the warehouse unless `egress_allow` says so. The " +
 			"`rules` attribute shows every rule, both ways, at plan time; control HW-NET-01 fails the plan when a tier " +
 			"could reach `0.0.0.0/0`.\n\n" +
 			"**What each cloud enforces.** On OUTSCALE the rules are security groups, one per tier, made without the rule " +
 			"letting everything out that OUTSCALE gives new groups; object storage is reached through a Net access point " +
-			"to OOS, which the outbound rules name by its service id. On OVHcloud the rules are OpenStack Neutron security " +
+			"to OOS, and the API through a Net access point to the API service (`com.outscale.<region>.api`) on the bastion's " +
+			"route table, which the outbound rules name by their service ids. OVHcloud has no such API service. On OVHcloud the rules are OpenStack Neutron security " +
 			"groups, one per tier (`cloud_ids[\"security_group.<tier>\"]`), made without the two rules letting everything " +
 			"out that Neutron gives new groups, through an OpenStack user of the project made for the network " +
 			"(`cloud_ids[\"openstack_user\"]`, deleted with it; its password is never stored: each provider run gives it a " +
@@ -264,7 +266,8 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 					"destination": schema.StringAttribute{
 						MarkdownDescription: "Outbound rules: where traffic may go, a CIDR block, `tier:<name>`, or " +
 							"`service:object-storage` (the Net access point's OOS service on OUTSCALE, the regional endpoint " +
-							"through the gateway on OVHcloud). Null on inbound rules.",
+							"through the gateway on OVHcloud), or `service:cloud-api` (OUTSCALE only: the Net access point's API " +
+							"service, which the bastion pulls the API logs from). Null on inbound rules.",
 						Computed: true,
 					},
 					"hosts": schema.ListAttribute{
@@ -298,7 +301,8 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 			"cloud_ids": schema.MapAttribute{
 				MarkdownDescription: "Ids of every cloud object behind the network, by role: on OUTSCALE `net`, " +
 					"`subnet.<tier>`, `security_group.<tier>`, `route_table.public`, `route_table.private`, " +
-					"`internet_service`, `public_ip.nat`, `nat_service`, `net_access_point`; on OVHcloud `network`, " +
+					"`internet_service`, `public_ip.nat`, `nat_service`, `net_access_point` (object storage), " +
+					"`net_access_point.api` (the API); on OVHcloud `network`, " +
 					"`network.openstack`, `subnet.<tier>`, `gateway`, `gateway_interface.<tier>`, `security_group.<tier>` " +
 					"(Neutron) and `openstack_user` (the OpenStack user that manages the groups).",
 				Computed:    true,
@@ -411,9 +415,9 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 		}
 	}
 
-	// The rule set follows from the configuration alone.
-	desired, rulesKnown := plan.desiredRules()
-	if rulesKnown {
+	// The rule set follows from the configuration and the cloud.
+	desired, rulesKnown := plan.desiredRules(r.data != nil && cloudAPI(r.data.cloud.Name()))
+	if rulesKnown && r.data != nil {
 		plan.Rules = rulesValue(desired)
 	} else {
 		plan.Rules = types.ListUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
@@ -474,6 +478,13 @@ func (r *warehouseNetworkResource) ModifyPlan(ctx context.Context, req resource.
 		if !sameNAT {
 			plan.EgressIPs = types.ListUnknown(types.StringType)
 		}
+		if missing := missingAccessPoints(r.data, state); len(missing) > 0 {
+			plan.CloudIDs = types.MapUnknown(types.StringType)
+			resp.Diagnostics.AddWarning("Net Access Point Missing",
+				fmt.Sprintf("The network %s lacks its Net access point to %s (deleted outside Terraform, or made by an "+
+					"earlier version of the provider): this apply makes it again, with a new id in cloud_ids.",
+					state.ID.ValueString(), strings.Join(missing, ", and the one to ")))
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -496,7 +507,7 @@ func (r *warehouseNetworkResource) Create(ctx context.Context, req resource.Crea
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	spec, diags := plan.spec(ctx)
+	spec, diags := plan.spec(ctx, r.data.cloud.Name())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -574,7 +585,7 @@ func (r *warehouseNetworkResource) Update(ctx context.Context, req resource.Upda
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	spec, diags := plan.spec(ctx)
+	spec, diags := plan.spec(ctx, r.data.cloud.Name())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -671,6 +682,26 @@ func outboundFacts(rules []cloud.Rule) []compliance.OutboundRule {
 		}
 	}
 	return out
+}
+
+// missingAccessPoints names what the Net access points an OUTSCALE
+// network's state lacks would reach: object storage, the API.
+func missingAccessPoints(data *providerData, state *networkModel) []string {
+	if data == nil || data.cloud.Name() != cloud.Outscale || state.ID.ValueString() == "" ||
+		state.CloudIDs.IsNull() || state.CloudIDs.IsUnknown() {
+		return nil
+	}
+	ids := stringMap(state.CloudIDs)
+	var missing []string
+	for _, p := range []struct{ key, what string }{
+		{cloud.CloudIDStorageAccessPoint, "object storage (OOS)"},
+		{cloud.CloudIDAPIAccessPoint, "the OUTSCALE API"},
+	} {
+		if ids[p.key] == "" {
+			missing = append(missing, p.what)
+		}
+	}
+	return missing
 }
 
 // tierWithoutGroup says whether a tier of subnets (the state's) has no

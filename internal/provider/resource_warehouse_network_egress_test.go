@@ -38,6 +38,7 @@ func TestAccWarehouseNetwork_egressDeniedByDefault(t *testing.T) {
 		emu := acctest.PrivateEmulator(t)
 		name := acctest.RandomName("net")
 		rules := tfjsonpath.New("rules")
+		api := apiRules(cloudName)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
@@ -46,15 +47,15 @@ func TestAccWarehouseNetwork_egressDeniedByDefault(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(1),
 						outboundRule("bastion", "tcp", 22, 22, "tier:compute", "SSH to the compute tier", knownvalue.Null())),
-					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(4),
+					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(4+api),
 						outboundRule("bastion", "tcp", 443, 443, "service:object-storage", "object storage (HTTPS)", knownvalue.Null())),
-					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(8),
+					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(8+api),
 						outboundRule("compute", "tcp", 8200, 8200, "tier:kms", "key manager API to the kms tier", knownvalue.Null())),
 					// The kms tier's rules are its two inbound ones.
-					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(13).AtMapKey("direction"), knownvalue.StringExact("inbound")),
+					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(13+api).AtMapKey("direction"), knownvalue.StringExact("inbound")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(14)),
+					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(14+api)),
 				},
 				Check: checkOutboundInTheCloud(emu, cloudName, map[string]int{
 					cloud.TierBastion: 4, cloud.TierCompute: 3, cloud.TierData: 1, cloud.TierKMS: 0}),
@@ -68,6 +69,16 @@ func TestAccWarehouseNetwork_egressDeniedByDefault(t *testing.T) {
 // gathers the destinations of one port range under one rule), on OVHcloud
 // how many Neutron rules (checkNeutronGroups), and
 // that none lets traffic out to 0.0.0.0/0.
+// apiRules is how many rules the network opens to the cloud's API
+// (cloud.ServiceAPI): the bastion's on OUTSCALE, none on OVHcloud. It
+// sorts among the bastion's outbound HTTPS rules, before object storage.
+func apiRules(cloudName string) int {
+	if cloudName == cloud.Outscale {
+		return len(cloud.APITiers)
+	}
+	return 0
+}
+
 func checkOutboundInTheCloud(emu *emulator.Emulator, cloudName string, want map[string]int) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		if emu == nil {
@@ -93,6 +104,9 @@ func checkOutboundInTheCloud(emu *emulator.Emulator, cloudName string, want map[
 				return err
 			}
 			n := 0
+			if tier == cloud.TierBastion {
+				n -= apiRules(cloudName) // the network's own, to the API
+			}
 			for _, r := range doc.OutboundRules {
 				if slices.Contains(r.IpRanges, cloud.Anywhere) {
 					return fmt.Errorf("the %s tier's security group lets everything out: %s", tier, obj.Doc)
@@ -128,6 +142,7 @@ func TestAccWarehouseNetwork_egressAllow(t *testing.T) {
   }]
 `
 		hosts := knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("deb.debian.org")})
+		api := apiRules(cloudName)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 			CheckDestroy:             acctest.CheckDestroy(emu, cloudName, name),
@@ -137,17 +152,17 @@ func TestAccWarehouseNetwork_egressAllow(t *testing.T) {
 					Config: networkConfig(emu, cloudName, name, "10.61.0.0/16", mirror),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(17)),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(17+api)),
 						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(4),
 							outboundRule("bastion", "tcp", 443, 443, "198.51.100.0/24", `egress_allow "debian-mirror"`, hosts)),
-						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(7),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(7+api),
 							outboundRule("compute", "udp", 123, 123, "192.0.2.123/32", `egress_allow "ntp"`, knownvalue.Null())),
-						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(16),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(16+api),
 							outboundRule("kms", "tcp", 443, 443, "198.51.100.0/24", `egress_allow "debian-mirror"`, hosts)),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(17)),
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(16),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(17+api)),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(16+api),
 							outboundRule("kms", "tcp", 443, 443, "198.51.100.0/24", `egress_allow "debian-mirror"`, hosts)),
 					},
 					Check: checkOutboundInTheCloud(emu, cloudName, map[string]int{
@@ -159,7 +174,7 @@ func TestAccWarehouseNetwork_egressAllow(t *testing.T) {
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14)),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14+api)),
 					},
 					Check: checkOutboundInTheCloud(emu, cloudName, map[string]int{cloud.TierKMS: 0}),
 				},
@@ -210,7 +225,7 @@ func TestAccWarehouseNetwork_egressDrift(t *testing.T) {
 					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14)),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14+apiRules(cloud.Outscale))),
 				},
 				Check: checkOutboundInTheCloud(emu, cloud.Outscale, map[string]int{cloud.TierCompute: 3, cloud.TierKMS: 0}),
 			},
@@ -271,7 +286,7 @@ func TestAccWarehouseNetwork_egressToTheWholeInternet(t *testing.T) {
 				{
 					Config: networkConfig(emu, cloudName, name, "10.63.0.0/16", anywhere+exception),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(6),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(6+apiRules(cloudName)),
 							outboundRule("compute", "tcp", 443, 443, "0.0.0.0/0", `egress_allow "web"`, knownvalue.Null())),
 					}},
 				},

@@ -248,13 +248,18 @@ func egressFromValue(v types.List) ([]cloud.EgressRule, bool) {
 	return out, true
 }
 
-// desiredRules is the rule set the model's configuration opens, with
-// false when part of it is unknown.
-func (m *networkModel) desiredRules() ([]cloud.Rule, bool) {
+// desiredRules is the rule set the model's configuration opens on a cloud
+// whose network reaches its API privately (cloudAPI: OUTSCALE), with false
+// when part of it is unknown.
+func (m *networkModel) desiredRules(cloudAPI bool) ([]cloud.Rule, bool) {
 	admin, adminKnown := knownStrings(m.AdminCIDRs)
 	egress, egressKnown := egressFromValue(m.EgressAllow)
-	return cloud.DesiredRules(cloud.NetworkSpec{AdminCIDRs: admin, EgressAllow: egress}), adminKnown && egressKnown
+	return cloud.DesiredRules(cloud.NetworkSpec{AdminCIDRs: admin, EgressAllow: egress, CloudAPI: cloudAPI}), adminKnown && egressKnown
 }
+
+// cloudAPI says whether the network of cloudName reaches the cloud's API
+// through a private path (see cloud.NetworkSpec.CloudAPI): OUTSCALE only.
+func cloudAPI(cloudName string) bool { return cloudName == cloud.Outscale }
 
 func stringMap(v types.Map) map[string]string {
 	out := map[string]string{}
@@ -285,8 +290,8 @@ func stringListValue(items []string) types.List {
 	return types.ListValueMust(types.StringType, elems)
 }
 
-// spec is what the plan asks the cloud for.
-func (m *networkModel) spec(_ context.Context) (cloud.NetworkSpec, diag.Diagnostics) {
+// spec is what the plan asks the cloud called cloudName for.
+func (m *networkModel) spec(_ context.Context, cloudName string) (cloud.NetworkSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	admin, _ := knownStrings(m.AdminCIDRs)
 	egress, _ := egressFromValue(m.EgressAllow)
@@ -302,6 +307,7 @@ func (m *networkModel) spec(_ context.Context) (cloud.NetworkSpec, diag.Diagnost
 		AdminCIDRs:  admin,
 		NATEgress:   m.NATEgress.ValueBool(),
 		EgressAllow: egress,
+		CloudAPI:    cloudAPI(cloudName),
 		Tags:        stringMap(m.Tags),
 	}, diags
 }
@@ -357,8 +363,9 @@ func (m *networkModel) setComputed(n cloud.Network) {
 	}
 	m.Subnets = types.MapValueMust(types.ObjectType{AttrTypes: subnetAttrTypes}, subnets)
 	// The cloud keeps no purposes nor host names: the configuration's
-	// rules give them back to the rules they asked for.
-	desired, _ := m.desiredRules()
+	// rules give them back to the rules they asked for (the API's rule
+	// exists only where the cloud has it).
+	desired, _ := m.desiredRules(true)
 	m.Rules = rulesValue(cloud.AnnotateRules(n.Rules, desired))
 	if n.RulesEnforcement != "" {
 		m.RulesEnforcement = types.StringValue(n.RulesEnforcement)

@@ -25,7 +25,9 @@ import (
 //     default route to a NAT service in the bastion's subnet when the
 //     network has NAT egress (the NAT service holds a public IP of its own);
 //   - a Net access point to object storage (OOS) on both route tables, so
-//     that storage traffic never leaves OUTSCALE's network.
+//     that storage traffic never leaves OUTSCALE's network, and one to the
+//     OUTSCALE API on the bastion's route table, for the API logs the
+//     bastion pulls (see accessPointKinds).
 //
 // Every object carries the Name, health:network and health:client-token
 // tags and the user's tags; subnets and groups carry health:tier, route
@@ -71,6 +73,9 @@ func newNetState() *netState {
 		groups:  map[string]osc.SecurityGroup{},
 		tables:  map[string]osc.RouteTable{},
 		ids:     map[string]string{},
+		points:  map[string]*osc.NetAccessPoint{},
+		// The service ids, read before any rule is opened.
+		serviceIDs: map[string]string{},
 	}
 }
 
@@ -89,9 +94,9 @@ func (s *netState) partial(spec cloud.NetworkSpec, region string) cloud.Network 
 //  3. the rules of the groups, inbound and outbound, the default rule
 //     letting everything out of a new group removed; the public default route (its table and the
 //     internet service), the subnets' links (subnets and tables), the NAT
-//     service (the bastion's subnet and the IP) and the Net access point
+//     service (the bastion's subnet and the IP) and the Net access points
 //     (the tables);
-//  4. the waits for the NAT service and the access point, together, then
+//  4. the waits for the NAT service and the access points, together, then
 //     the private default route through the NAT service.
 //
 // Every object is recorded in s as soon as it exists, whatever happens to
@@ -117,11 +122,7 @@ func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec,
 	}
 	parts = append(parts,
 		func(ctx context.Context) error { return c.makeInternetService(ctx, s, t) },
-		func(ctx context.Context) error {
-			id, err := c.storageServiceID(ctx)
-			s.record(func() { s.storageID = id })
-			return err
-		})
+		func(ctx context.Context) error { return c.readServiceIDs(ctx, s) })
 	if spec.NATEgress {
 		parts = append(parts, func(ctx context.Context) error { return c.allocateNATIP(ctx, s, t) })
 	}
@@ -133,7 +134,9 @@ func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec,
 		// syncing the rules removes it.
 		func(ctx context.Context) error { return c.syncRules(ctx, s, cloud.DesiredRules(spec)) },
 		func(ctx context.Context) error { return c.routeToInternet(ctx, s) },
-		func(ctx context.Context) error { return c.startAccessPoint(ctx, s, t) },
+	}
+	for _, k := range accessPointKinds {
+		links = append(links, func(ctx context.Context) error { return c.startAccessPoint(ctx, s, t, k) })
 	}
 	for _, tier := range cloud.Tiers {
 		links = append(links, func(ctx context.Context) error { return c.linkSubnet(ctx, s, tier) })
@@ -144,7 +147,10 @@ func (c *Client) build(ctx context.Context, s *netState, spec cloud.NetworkSpec,
 	if err := cloud.Parallel(ctx, links...); err != nil {
 		return err
 	}
-	waits := []func(ctx context.Context) error{func(ctx context.Context) error { return c.waitAccessPoint(ctx, s) }}
+	var waits []func(ctx context.Context) error
+	for _, k := range accessPointKinds {
+		waits = append(waits, func(ctx context.Context) error { return c.waitAccessPoint(ctx, s, k) })
+	}
 	if spec.NATEgress {
 		waits = append(waits, func(ctx context.Context) error { return c.finishNAT(ctx, s) })
 	}
@@ -539,29 +545,29 @@ func ownedBy(tags []osc.ResourceTag, token string) bool {
 	return token != "" && tagValue(tags, cloud.TagClientToken) == token
 }
 
-// startAccessPoint gives both route tables a private path to object
-// storage; waitAccessPoint waits until it is ready.
-func (c *Client) startAccessPoint(ctx context.Context, s *netState, t tagger) error {
+// startAccessPoint makes the Net access point k on its route tables: a
+// private path to its service; waitAccessPoint waits until it is ready.
+func (c *Client) startAccessPoint(ctx context.Context, s *netState, t tagger, k accessPointKind) error {
 	var tables []string
 	s.mu.Lock()
-	for _, role := range routeTableRoles {
+	for _, role := range k.roles {
 		if rt, ok := s.tables[role]; ok {
 			tables = append(tables, rt.GetRouteTableId())
 		}
 	}
 	s.mu.Unlock()
-	service := c.storageService()
+	service := c.service(k)
 	nap, err := c.createNetAccessPoint(ctx, s.id(keyNet), service, tables)
 	if err != nil {
 		return fmt.Errorf("creating the Net access point to %s in the Net %s: %w", service, s.id(keyNet), err)
 	}
 	id := nap.GetNetAccessPointId()
-	s.record(func() { s.accessPoint, s.ids[keyNetAccessPoint] = &nap, id })
-	return c.createTags(ctx, []string{id}, t.tags(t.name("storage"), nil))
+	s.record(func() { s.points[k.key], s.ids[k.key] = &nap, id })
+	return c.createTags(ctx, []string{id}, t.tags(t.name(k.part), nil))
 }
 
-func (c *Client) waitAccessPoint(ctx context.Context, s *netState) error {
-	id := s.id(keyNetAccessPoint)
+func (c *Client) waitAccessPoint(ctx context.Context, s *netState, k accessPointKind) error {
+	id := s.id(k.key)
 	return cloud.WaitFor(ctx, c.retry, "the Net access point "+id+" to become available", func(ctx context.Context) (bool, error) {
 		points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetAccessPointIds: ids(id)})
 		if err != nil {
@@ -578,6 +584,24 @@ func (c *Client) waitAccessPoint(ctx context.Context, s *netState) error {
 		default:
 			return false, fmt.Errorf("the Net access point %s is %s instead of becoming available", id, state)
 		}
+	})
+}
+
+// restoreAccessPoints makes again the Net access points the network lacks
+// (deleted out of band, or a network made before the API's existed), on
+// the route tables that exist, and waits until they are ready.
+func (c *Client) restoreAccessPoints(ctx context.Context, s *netState, t tagger) error {
+	var missing []accessPointKind
+	for _, k := range accessPointKinds {
+		if s.points[k.key] == nil {
+			missing = append(missing, k)
+		}
+	}
+	return cloud.Each(ctx, missing, func(ctx context.Context, k accessPointKind) error {
+		if err := c.startAccessPoint(ctx, s, t, k); err != nil {
+			return err
+		}
+		return c.waitAccessPoint(ctx, s, k)
 	})
 }
 

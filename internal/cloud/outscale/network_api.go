@@ -442,16 +442,16 @@ func (c *Client) readNetAccessPoints(ctx context.Context, filters osc.FiltersNet
 	return points, err
 }
 
-// storageServiceID is the service id (pl-…) of object storage in the
-// Region, which security group rules name to let traffic out to it through
-// the Net access point. It is read once per client.
-func (c *Client) storageServiceID(ctx context.Context) (string, error) {
-	c.storageID.Lock()
-	defer c.storageID.Unlock()
-	if c.storageID.id != "" {
-		return c.storageID.id, nil
+// serviceID is the service id (pl-…) of the Net access point service name
+// (object storage, the API), which security group rules name to let
+// traffic out to it through the access point. It is read once per client
+// and name.
+func (c *Client) serviceID(ctx context.Context, name string) (string, error) {
+	c.serviceIDs.Lock()
+	defer c.serviceIDs.Unlock()
+	if id := c.serviceIDs.ids[name]; id != "" {
+		return id, nil
 	}
-	name := c.storageService()
 	services, err := readAll(ctx, c, "ReadNetAccessPointServices", func(ctx context.Context, token string) ([]osc.Service, string, *http.Response, error) {
 		resp, httpResp, err := c.api.NetAccessPointApi.ReadNetAccessPointServices(ctx).ReadNetAccessPointServicesRequest(osc.ReadNetAccessPointServicesRequest{
 			Filters: &osc.FiltersService{ServiceNames: &[]string{name}}, NextPageToken: pageToken(token)}).Execute()
@@ -462,8 +462,11 @@ func (c *Client) storageServiceID(ctx context.Context) (string, error) {
 	}
 	for _, svc := range services {
 		if svc.GetServiceName() == name && svc.GetServiceId() != "" {
-			c.storageID.id = svc.GetServiceId()
-			return c.storageID.id, nil
+			if c.serviceIDs.ids == nil {
+				c.serviceIDs.ids = map[string]string{}
+			}
+			c.serviceIDs.ids[name] = svc.GetServiceId()
+			return svc.GetServiceId(), nil
 		}
 	}
 	return "", fmt.Errorf("the Region offers no Net access point service %s: %w", name, cloud.ErrNotFound)

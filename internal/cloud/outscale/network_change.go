@@ -14,7 +14,8 @@ import (
 
 // UpdateNetwork implements cloud.Networks: it brings the network to spec in
 // place, re-creating the tiers' subnets, groups and links deleted out of
-// band, then the rules, NAT egress and tags, and reads the result back.
+// band, then the rules, the Net access points, NAT egress and tags, and
+// reads the result back.
 func (c *Client) UpdateNetwork(ctx context.Context, current cloud.Network, spec cloud.NetworkSpec) (cloud.Network, error) {
 	s, err := c.readState(ctx, current)
 	if err != nil {
@@ -64,6 +65,9 @@ func (c *Client) update(ctx context.Context, s *netState, t tagger, recordedIP s
 		}
 	}
 	if err := c.syncRules(ctx, s, cloud.DesiredRules(t.spec)); err != nil {
+		return err
+	}
+	if err := c.restoreAccessPoints(ctx, s, t); err != nil {
 		return err
 	}
 	switch {
@@ -157,8 +161,10 @@ func (s *netState) objects(t tagger) []taggedObject {
 	if s.natIP != nil {
 		add(s.natIP.GetPublicIpId(), t.name("nat"), nil, s.natIP.GetTags())
 	}
-	if s.accessPoint != nil {
-		add(s.accessPoint.GetNetAccessPointId(), t.name("storage"), nil, s.accessPoint.GetTags())
+	for _, k := range accessPointKinds {
+		if ap := s.points[k.key]; ap != nil {
+			add(ap.GetNetAccessPointId(), t.name(k.part), nil, ap.GetTags())
+		}
 	}
 	return out
 }

@@ -20,8 +20,49 @@ const (
 	keyInternetService = "internet_service"
 	keyNatPublicIP     = "public_ip.nat"
 	keyNatService      = "nat_service"
-	keyNetAccessPoint  = "net_access_point"
+	keyNetAccessPoint  = cloud.CloudIDStorageAccessPoint
+	keyAPIAccessPoint  = cloud.CloudIDAPIAccessPoint
 )
+
+// accessPointKind is one of the network's Net access points: the
+// CloudIDs key it is recorded under, the rule peer that names its service,
+// the part of its Name tag, and the route tables it is on.
+type accessPointKind struct {
+	key   string
+	peer  string // cloud.ServiceObjectStorage or cloud.ServiceAPI
+	part  string
+	roles []string
+}
+
+// accessPointKinds are the network's Net access points: object storage on
+// both route tables, the API on the route tables of cloud.APITiers (the
+// bastion's public one).
+var accessPointKinds = []accessPointKind{
+	{key: keyNetAccessPoint, peer: cloud.ServiceObjectStorage, part: "storage", roles: routeTableRoles},
+	{key: keyAPIAccessPoint, peer: cloud.ServiceAPI, part: "api", roles: tierRoles(cloud.APITiers)},
+}
+
+// tierRoles are the route tables the tiers' subnets are linked to.
+func tierRoles(tiers []string) []string {
+	var out []string
+	for _, role := range routeTableRoles {
+		for _, tier := range tiers {
+			if routeTableRole(tier) == role {
+				out = append(out, role)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// service is the Net access point service of k in the client's Region.
+func (c *Client) service(k accessPointKind) string {
+	if k.peer == cloud.ServiceAPI {
+		return c.apiService()
+	}
+	return c.storageService()
+}
 
 func keySubnet(tier string) string        { return "subnet." + tier }
 func keySecurityGroup(tier string) string { return "security_group." + tier }
@@ -64,16 +105,19 @@ type netState struct {
 	allGroups  []osc.SecurityGroup
 	allTables  []osc.RouteTable
 	// The warehouse's parts, by tier or role.
-	subnets     map[string]osc.Subnet
-	groups      map[string]osc.SecurityGroup
-	tables      map[string]osc.RouteTable
-	internet    *osc.InternetService
-	nat         *osc.NatService
-	natIP       *osc.PublicIp
-	accessPoint *osc.NetAccessPoint
-	// storageID is the service id (pl-…) of object storage, which outbound
-	// rules to cloud.ServiceObjectStorage name.
-	storageID string
+	subnets  map[string]osc.Subnet
+	groups   map[string]osc.SecurityGroup
+	tables   map[string]osc.RouteTable
+	internet *osc.InternetService
+	nat      *osc.NatService
+	natIP    *osc.PublicIp
+	// points are the live Net access points, by their CloudIDs key (see
+	// accessPointKinds).
+	points map[string]*osc.NetAccessPoint
+	// serviceIDs are the service ids (pl-…) of object storage and of the
+	// API by rule peer (cloud.ServiceObjectStorage, cloud.ServiceAPI),
+	// which outbound rules to them name.
+	serviceIDs map[string]string
 	// ids are the Network's CloudIDs.
 	ids map[string]string
 }
@@ -119,7 +163,8 @@ func (c *Client) readState(ctx context.Context, ref cloud.Network) (*netState, e
 	if len(nets) == 0 {
 		return nil, fmt.Errorf("the Net %s does not exist: %w", id, cloud.ErrNotFound)
 	}
-	s := &netState{net: nets[0], ids: map[string]string{keyNet: id}}
+	s := &netState{net: nets[0], ids: map[string]string{keyNet: id}, points: map[string]*osc.NetAccessPoint{},
+		serviceIDs: map[string]string{}}
 	known := map[string]string{}
 	for key, v := range ref.CloudIDs {
 		known[v] = key
@@ -218,27 +263,28 @@ func (c *Client) readState(ctx context.Context, ref cloud.Network) (*netState, e
 			}
 			return nil
 		},
+		func(ctx context.Context) error { return c.readServiceIDs(ctx, s) },
 		func(ctx context.Context) error {
-			storageID, err := c.storageServiceID(ctx)
-			if err != nil {
-				return err
+			services := make([]string, 0, len(accessPointKinds))
+			for _, k := range accessPointKinds {
+				services = append(services, c.service(k))
 			}
-			s.record(func() { s.storageID = storageID })
-			return nil
-		},
-		func(ctx context.Context) error {
-			points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetIds: ids(id), ServiceNames: ids(c.storageService())})
+			points, err := c.readNetAccessPoints(ctx, osc.FiltersNetAccessPoint{NetIds: ids(id), ServiceNames: &services})
 			if err != nil {
 				return fmt.Errorf("reading the Net access points of the Net %s: %w", id, err)
 			}
-			var live []osc.NetAccessPoint
-			for _, p := range points {
-				if state := p.GetState(); state != "deleting" && state != "deleted" {
-					live = append(live, p)
+			for _, k := range accessPointKinds {
+				// One being deleted (out of band, say) no longer carries
+				// traffic: the network lacks it.
+				var live []osc.NetAccessPoint
+				for _, p := range points {
+					if state := p.GetState(); p.GetServiceName() == c.service(k) && state != "deleting" && state != "deleted" {
+						live = append(live, p)
+					}
 				}
-			}
-			if ap := pickOne(live, func(x osc.NetAccessPoint) string { return x.GetNetAccessPointId() }, ref.CloudIDs[keyNetAccessPoint]); ap != nil {
-				s.record(func() { s.accessPoint, s.ids[keyNetAccessPoint] = ap, ap.GetNetAccessPointId() })
+				if ap := pickOne(live, func(x osc.NetAccessPoint) string { return x.GetNetAccessPointId() }, ref.CloudIDs[k.key]); ap != nil {
+					s.record(func() { s.points[k.key], s.ids[k.key] = ap, ap.GetNetAccessPointId() })
+				}
 			}
 			return nil
 		})
@@ -248,10 +294,33 @@ func (c *Client) readState(ctx context.Context, ref cloud.Network) (*netState, e
 	return s, nil
 }
 
+// readServiceIDs records in s the service ids of the access points'
+// services.
+func (c *Client) readServiceIDs(ctx context.Context, s *netState) error {
+	for _, k := range accessPointKinds {
+		id, err := c.serviceID(ctx, c.service(k))
+		if err != nil {
+			return err
+		}
+		s.record(func() { s.serviceIDs[k.peer] = id })
+	}
+	return nil
+}
+
 // storageService is the Net access point service of object storage (OOS)
 // in the configured Region.
 func (c *Client) storageService() string {
 	return "com.outscale." + c.cfg.Region + ".oos"
+}
+
+// apiService is the Net access point service of the OUTSCALE API in the
+// configured Region, which ReadNetAccessPointServices documents beside
+// OOS (the OAPI spec's example). That it carries the traffic of
+// https://api.<region>.outscale.com, the bastion's API logs pull, once
+// its route is on the bastion's route table is unverified on a real
+// account.
+func (c *Client) apiService() string {
+	return "com.outscale." + c.cfg.Region + ".api"
 }
 
 // activeNatServices drops the NAT services on their way out: a "deleting"
@@ -411,8 +480,8 @@ func (s *netState) tierOfGroup(id string) string {
 
 // rules are the inbound and outbound rules of the tiers' security groups,
 // sorted. A rule naming a group that is not a tier's keeps the group's id
-// as its peer, and a service other than object storage its service id, so
-// that they show as opened outside this configuration.
+// as its peer, and a service other than object storage and the API its
+// service id, so that they show as opened outside this configuration.
 func (s *netState) rules() []cloud.Rule {
 	var out []cloud.Rule
 	for tier, g := range s.groups {
@@ -433,8 +502,11 @@ func (s *netState) rules() []cloud.Rule {
 					}
 				}
 				for _, id := range r.GetServiceIds() {
-					if id == s.storageID && s.storageID != "" {
-						id = cloud.ServiceObjectStorage
+					for peer, serviceID := range s.serviceIDs {
+						if id == serviceID && serviceID != "" {
+							id = peer
+							break
+						}
 					}
 					peers = append(peers, id)
 				}
@@ -471,11 +543,12 @@ func (s *netState) ruleSpec(r cloud.Rule) (osc.SecurityGroupRule, error) {
 			return spec, fmt.Errorf("the rule %s names the %s tier, whose security group does not exist", r.Key(), tier)
 		}
 		spec.SecurityGroupsMembers = &[]osc.SecurityGroupsMember{{SecurityGroupId: osc.PtrString(g.GetSecurityGroupId())}}
-	case peer == cloud.ServiceObjectStorage:
-		if s.storageID == "" {
-			return spec, fmt.Errorf("the rule %s names object storage, whose service id was not read", r.Key())
+	case peer == cloud.ServiceObjectStorage || peer == cloud.ServiceAPI:
+		id := s.serviceIDs[peer]
+		if id == "" {
+			return spec, fmt.Errorf("the rule %s names %s, whose service id was not read", r.Key(), peer)
 		}
-		spec.ServiceIds = &[]string{s.storageID}
+		spec.ServiceIds = &[]string{id}
 	case strings.HasPrefix(peer, "sg-"):
 		spec.SecurityGroupsMembers = &[]osc.SecurityGroupsMember{{SecurityGroupId: osc.PtrString(peer)}}
 	case strings.HasPrefix(peer, "pl-"):

@@ -97,7 +97,8 @@ func assertNothingLeft(t *testing.T, emu *emulator.Emulator) {
 
 var cloudIDKeys = []string{"net", "subnet.bastion", "subnet.compute", "subnet.data", "subnet.kms",
 	"security_group.bastion", "security_group.compute", "security_group.data", "security_group.kms",
-	"route_table.public", "route_table.private", "internet_service", "public_ip.nat", "nat_service", "net_access_point"}
+	"route_table.public", "route_table.private", "internet_service", "public_ip.nat", "nat_service", "net_access_point",
+	"net_access_point.api"}
 
 func TestNetwork_createAndRead(t *testing.T) {
 	t.Parallel()
@@ -481,7 +482,7 @@ func TestNetwork_throttlingDuringCreate(t *testing.T) {
 		count[o.Collection]++
 	}
 	want := map[string]int{"outscale.nets": 1, "outscale.subnets": 4, "outscale.security_groups": 5, "outscale.route_tables": 3,
-		"outscale.internet_services": 1, "outscale.public_ips": 2, "outscale.nat_services": 1, "outscale.net_access_points": 1}
+		"outscale.internet_services": 1, "outscale.public_ips": 3, "outscale.nat_services": 1, "outscale.net_access_points": 2}
 	if !reflect.DeepEqual(count, want) {
 		t.Errorf("objects = %v, want %v", count, want)
 	}

@@ -73,11 +73,11 @@ type Client struct {
 	// declared dead (see cloud.Lease).
 	now      func() time.Time
 	takeOver []string
-	// storageID caches the service id of object storage (see
-	// storageServiceID): it never changes in a Region.
-	storageID struct {
+	// serviceIDs caches the service ids of the Net access point services
+	// by name (see serviceID): they never change in a Region.
+	serviceIDs struct {
 		sync.Mutex
-		id string
+		ids map[string]string
 	}
 }
 

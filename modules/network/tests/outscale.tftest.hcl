@@ -40,6 +40,12 @@ run "outscale_defaults" {
     condition     = contains([for r in output.rules : r.destination if r.tier == "data" && r.direction == "outbound"], "service:object-storage")
     error_message = "the data tier reaches object storage"
   }
+  assert {
+    condition = [for r in output.rules : r.destination if r.destination == "service:cloud-api"] == ["service:cloud-api"] && alltrue([
+      for r in output.rules : r.tier == "bastion" && r.direction == "outbound" && r.from_port == 443 if r.destination == "service:cloud-api"
+    ])
+    error_message = "the bastion tier alone reaches the OUTSCALE API (its API logs), on HTTPS through the Net access point"
+  }
 }
 
 run "outscale_egress_allow" {

@@ -29,4 +29,8 @@ run "ovh_defaults" {
     condition     = output.rules_enforcement == "security-groups" && length(output.egress_ips) == 1
     error_message = "OVHcloud enforces the rules with Neutron security groups and leaves through its gateway's address"
   }
+  assert {
+    condition     = length([for r in output.rules : r if r.destination == "service:cloud-api"]) == 0
+    error_message = "OVHcloud has no private path to its API: no rule names it"
+  }
 }
