@@ -472,8 +472,8 @@ func newOutOfBand(t *testing.T, emu *emulator.Emulator) *outOfBand {
 	return &outOfBand{t: t, token: resp.Header.Get("X-Subject-Token"), neutron: emu.URL() + "/neutron/" + emulator.DefaultOVHRegion + "/"}
 }
 
-// post sends a Neutron POST and returns the created object's id.
-func (o *outOfBand) post(path, key string, attrs map[string]any) string {
+// post sends a Neutron POST and checks that the object was created.
+func (o *outOfBand) post(path, key string, attrs map[string]any) {
 	o.t.Helper()
 	raw, _ := json.Marshal(map[string]any{key: attrs})
 	req, err := http.NewRequest(http.MethodPost, o.neutron+"v2.0/"+path, bytes.NewReader(raw))
@@ -491,8 +491,9 @@ func (o *outOfBand) post(path, key string, attrs map[string]any) string {
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
 		o.t.Fatalf("POST %s: HTTP %d, %v", path, resp.StatusCode, err)
 	}
-	id, _ := out[key]["id"].(string)
-	return id
+	if id, _ := out[key]["id"].(string); id == "" {
+		o.t.Fatalf("POST %s: no %s.id in the answer", path, key)
+	}
 }
 
 // A rule added to a tier's group through Neutron shows in the next read
