@@ -21,18 +21,23 @@ import (
 // customerKeyReportConfig is a key, a raw bucket under the key kmsKeyID
 // names (an HCL expression), and the bucket's compliance report.
 func customerKeyReportConfig(emu *emulator.Emulator, cloudName, name, kmsKeyID string) string {
-	var bucket []string
-	if cloudName == cloud.Outscale {
-		bucket = append(bucket, `{ control = "HW-STO-03", justification = "OOS cannot deny plain HTTP" }`)
-	}
-	exceptions := "[" + strings.Join(bucket, ", ") + "]"
-	return acctest.ProviderConfigAt(emu, cloudName) + fmt.Sprintf(`
+	return customerKeyBucketConfig(emu, cloudName, name, kmsKeyID) + fmt.Sprintf(`
 resource "health_warehouse_kms_key" "test" {
-  name                  = %[1]q
+  name                  = %q
   deletion_protection   = false
   compliance_exceptions = [{ control = "HW-KEY-02", justification = "test key, destroyed at the end of the test" }]
 }
+`, name)
+}
 
+// customerKeyBucketConfig is a raw bucket under the key kmsKeyID names (an
+// HCL expression), and the bucket's compliance report, without the key.
+func customerKeyBucketConfig(emu *emulator.Emulator, cloudName, name, kmsKeyID string) string {
+	exceptions := "[]"
+	if cloudName == cloud.Outscale {
+		exceptions = `[{ control = "HW-STO-03", justification = "OOS cannot deny plain HTTP" }]`
+	}
+	return acctest.ProviderConfigAt(emu, cloudName) + fmt.Sprintf(`
 resource "health_warehouse_storage" "test" {
   name                  = "%[1]s-raw"
   zone                  = "raw"

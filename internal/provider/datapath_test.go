@@ -147,41 +147,17 @@ func sseC(key []byte) (alg, b64, sum *string) {
 		aws.String(base64.StdEncoding.EncodeToString(digest[:]))
 }
 
+// dataPathConfig is customerKeyReportConfig; without the key resource, the
+// bucket names the key by var.kms_key_id (the retired key's id).
 func dataPathConfig(emu *emulator.Emulator, cloudName, name string, withKey bool) string {
-	key, kmsKeyID := "", "var.kms_key_id"
 	if withKey {
-		key = fmt.Sprintf(`
-resource "health_warehouse_kms_key" "test" {
-  name                  = %q
-  deletion_protection   = false
-  compliance_exceptions = [{ control = "HW-KEY-02", justification = "retired by this test" }]
-}
-`, name)
-		kmsKeyID = "health_warehouse_kms_key.test.id"
+		return customerKeyReportConfig(emu, cloudName, name, "health_warehouse_kms_key.test.id")
 	}
-	exceptions := "[]"
-	if cloudName == cloud.Outscale {
-		exceptions = `[{ control = "HW-STO-03", justification = "OOS cannot deny plain HTTP" }]`
-	}
-	return acctest.ProviderConfigAt(emu, cloudName) + key + fmt.Sprintf(`
+	return customerKeyBucketConfig(emu, cloudName, name, "var.kms_key_id") + `
 variable "kms_key_id" {
-  type    = string
-  default = ""
+  type = string
 }
-
-resource "health_warehouse_storage" "test" {
-  name                  = "%[1]s-raw"
-  zone                  = "raw"
-  force_destroy         = true
-  encryption            = { mode = "customer-key", kms_key_id = %[2]s }
-  compliance_exceptions = %[3]s
-}
-
-data "health_warehouse_compliance" "test" {
-  bucket_names = [health_warehouse_storage.test.name]
-  exceptions   = %[3]s
-}
-`, name, kmsKeyID, exceptions)
+`
 }
 
 // The data path under the customer's key, step by step, on both clouds,
