@@ -40,6 +40,7 @@ type Cloud interface {
 	ObjectStorage
 	Bastions
 	AuditWriters
+	DataGateways
 }
 
 // Identity describes the account behind the configured credentials.

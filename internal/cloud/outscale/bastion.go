@@ -38,6 +38,21 @@ const (
 	keyPublicIPLink = "public_ip.link"
 )
 
+// machineRole is what a VM made here is for: the bastion (public, in the
+// bastion tier) or a data gateway (private, in the data tier). Both are
+// made, read and deleted the same way.
+type machineRole struct {
+	kind   string // in messages: "bastion", "data gateway"
+	tag    string // the tag holding the machine's name
+	tier   string
+	public bool // a public IP of its own, linked to it
+}
+
+var (
+	roleBastion     = machineRole{kind: "bastion", tag: cloud.TagBastion, tier: cloud.TierBastion, public: true}
+	roleDataGateway = machineRole{kind: "data gateway", tag: cloud.TagDataGateway, tier: cloud.TierData}
+)
+
 // imagesAccountAlias owns OUTSCALE's official OMIs.
 const imagesAccountAlias = "Outscale"
 
@@ -104,6 +119,17 @@ func (c *Client) ResolveImage(ctx context.Context, image string) (cloud.Image, e
 // name whose lease has expired, and refuses to go on beside one whose
 // lease runs (see cloud.Lease).
 func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
+	return c.createMachine(ctx, roleBastion, spec)
+}
+
+// CreateDataGateway implements cloud.DataGateways, as CreateBastion
+// without the public IP.
+func (c *Client) CreateDataGateway(ctx context.Context, spec cloud.DataGatewaySpec) (cloud.DataGateway, error) {
+	return c.createMachine(ctx, roleDataGateway, cloud.BastionSpec{Name: spec.Name, Network: spec.Network, Type: spec.Type,
+		ImageID: spec.ImageID, UserData: spec.UserData, Tags: spec.Tags, ClientToken: spec.ClientToken})
+}
+
+func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud.BastionSpec) (cloud.Bastion, error) {
 	b := cloud.Bastion{Name: spec.Name, NetworkID: spec.Network.ID, ImageID: spec.ImageID, Type: spec.Type, Tags: spec.Tags,
 		CloudIDs: map[string]string{}}
 	var lease cloud.Lease
@@ -111,29 +137,32 @@ func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (clo
 		defer c.creating.Start(spec.ClientToken)()
 		lease = cloud.NewLease(ctx, spec.ClientToken, c.now())
 	}
-	if err := c.removeLeftoverBastions(ctx, spec.Name); err != nil {
-		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	if err := c.removeLeftoverMachines(ctx, role, spec.Name); err != nil {
+		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
-	if err := c.buildBastion(ctx, &b, spec, lease); err != nil {
-		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	if err := c.buildMachine(ctx, role, &b, spec, lease); err != nil {
+		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
 	if spec.ClientToken != "" {
-		made := []string{b.CloudIDs[keyVM], b.CloudIDs[keyPublicIP]}
+		made := []string{b.CloudIDs[keyVM]}
+		if ip := b.CloudIDs[keyPublicIP]; ip != "" {
+			made = append(made, ip)
+		}
 		if err := c.deleteTags(ctx, made, map[string]string{cloud.TagCreating: lease.Tag()}); err != nil {
-			return b, fmt.Errorf("creating the bastion %s: marking it made: %w", spec.Name, err)
+			return b, fmt.Errorf("creating the %s %s: marking it made: %w", role.kind, spec.Name, err)
 		}
 	}
-	read, err := c.ReadBastion(ctx, b)
+	read, err := c.readMachine(ctx, role, b)
 	if err != nil {
-		return b, fmt.Errorf("reading the bastion %s back after creating it: %w", spec.Name, err)
+		return b, fmt.Errorf("reading the %s %s back after creating it: %w", role.kind, spec.Name, err)
 	}
 	return read, nil
 }
 
-func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.BastionSpec, lease cloud.Lease) error {
-	sub, ok := spec.Network.Subnets[cloud.TierBastion]
+func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Bastion, spec cloud.BastionSpec, lease cloud.Lease) error {
+	sub, ok := spec.Network.Subnets[role.tier]
 	if !ok || sub.ID == "" || sub.SecurityGroupID == "" {
-		return fmt.Errorf("the network %s has no bastion subnet with its security group (was it changed outside Terraform?)", spec.Network.ID)
+		return fmt.Errorf("the network %s has no %s subnet with its security group (was it changed outside Terraform?)", spec.Network.ID, role.tier)
 	}
 	req := osc.CreateVmsRequest{
 		ImageId:                     spec.ImageID,
@@ -159,9 +188,12 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	}
 	id := vm.GetVmId()
 	b.ID, b.CloudIDs[keyVM] = id, id
-	t := bastionTagger{name: spec.Name, network: spec.Network.Name, token: spec.ClientToken, lease: lease, user: spec.Tags}
+	t := bastionTagger{role: role, name: spec.Name, network: spec.Network.Name, token: spec.ClientToken, lease: lease, user: spec.Tags}
 	if err := c.createTags(ctx, []string{id}, t.creating(t.vm(spec.HostKeyFingerprint))); err != nil {
 		return err
+	}
+	if !role.public {
+		return c.waitVM(ctx, id, vmRunning)
 	}
 	// The address is allocated while the VM boots.
 	var ip osc.PublicIp
@@ -191,6 +223,7 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 
 // bastionTagger computes the tags of the bastion's objects.
 type bastionTagger struct {
+	role                 machineRole
 	name, network, token string
 	lease                cloud.Lease // the mark of the create in progress
 	user                 map[string]string
@@ -202,7 +235,7 @@ func (t bastionTagger) base() map[string]string {
 		out[k] = v
 	}
 	out[cloud.TagName] = t.name
-	out[cloud.TagBastion] = t.name
+	out[t.role.tag] = t.name
 	if t.network != "" {
 		out[cloud.TagNetwork] = t.network
 	}
@@ -230,13 +263,13 @@ func (t bastionTagger) vm(fingerprint string) map[string]string {
 
 func (t bastionTagger) publicIP() map[string]string { return t.base() }
 
-// removeLeftoverBastions deletes the VMs and public IPs of bastions called
+// removeLeftoverMachines deletes the VMs and public IPs of machines of role called
 // name that a create which died left behind: they still carry
 // cloud.TagCreating, whose lease has expired. Those whose lease runs may
 // be another live run's: they are left alone, and the create refused
 // (cloud.InProgressError).
-func (c *Client) removeLeftoverBastions(ctx context.Context, name string) error {
-	byName := &[]string{cloud.TagBastion + "=" + name}
+func (c *Client) removeLeftoverMachines(ctx context.Context, role machineRole, name string) error {
+	byName := &[]string{role.tag + "=" + name}
 	marked := &[]string{cloud.TagCreating}
 	var vms []osc.Vm
 	var ips []osc.PublicIp
@@ -262,12 +295,12 @@ func (c *Client) removeLeftoverBastions(ctx context.Context, name string) error 
 	var live *cloud.InProgressError
 	leftover := func(tags []osc.ResourceTag, id string) *cloud.Bastion {
 		lease := cloud.ParseLeaseTag(tagValue(tags, cloud.TagCreating))
-		if tagValue(tags, cloud.TagBastion) != name || c.creating.Running(lease.Token) {
+		if tagValue(tags, role.tag) != name || c.creating.Running(lease.Token) {
 			return nil
 		}
 		if !lease.Abandoned(c.now(), c.takeOver) {
 			if live == nil {
-				live = &cloud.InProgressError{Kind: "bastion", Name: name, Lease: lease}
+				live = &cloud.InProgressError{Kind: role.kind, Name: name, Lease: lease}
 			}
 			live.Objects = append(live.Objects, id)
 			return nil
@@ -336,9 +369,18 @@ func vmID(ref cloud.Bastion) string {
 // to the VM; the one the last state recorded is kept in CloudIDs while it
 // exists, linked or not, so that Repair and Delete find it.
 func (c *Client) ReadBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bastion, error) {
+	return c.readMachine(ctx, roleBastion, ref)
+}
+
+// ReadDataGateway implements cloud.DataGateways.
+func (c *Client) ReadDataGateway(ctx context.Context, ref cloud.DataGateway) (cloud.DataGateway, error) {
+	return c.readMachine(ctx, roleDataGateway, ref)
+}
+
+func (c *Client) readMachine(ctx context.Context, role machineRole, ref cloud.Bastion) (cloud.Bastion, error) {
 	id := vmID(ref)
 	if id == "" {
-		return cloud.Bastion{}, fmt.Errorf("the bastion has no VM id: %w", cloud.ErrNotFound)
+		return cloud.Bastion{}, fmt.Errorf("the %s has no VM id: %w", role.kind, cloud.ErrNotFound)
 	}
 	vms, err := c.readVMs(ctx, osc.FiltersVm{VmIds: &[]string{id}})
 	if err != nil {
@@ -354,7 +396,7 @@ func (c *Client) ReadBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bast
 	tags := tagMap(vm.GetTags())
 	b := cloud.Bastion{
 		ID:        id,
-		Name:      tags[cloud.TagBastion],
+		Name:      tags[role.tag],
 		NetworkID: vm.GetNetId(),
 		State:     vm.GetState(),
 		Running:   vm.GetState() == vmRunning || vm.GetState() == vmPending,
@@ -379,6 +421,9 @@ func (c *Client) ReadBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bast
 			b.UserDataSHA256 = hex.EncodeToString(sum[:])
 		}
 	}
+	if !role.public {
+		return b, nil
+	}
 	linked, err := c.readPublicIPsOfVM(ctx, id)
 	if err != nil {
 		return cloud.Bastion{}, fmt.Errorf("reading the public IP of the VM %s: %w", id, err)
@@ -401,7 +446,16 @@ func (c *Client) ReadBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bast
 
 // RepairBastion implements cloud.Bastions.
 func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bastion, error) {
-	b, err := c.ReadBastion(ctx, ref)
+	return c.repairMachine(ctx, roleBastion, ref)
+}
+
+// RepairDataGateway implements cloud.DataGateways.
+func (c *Client) RepairDataGateway(ctx context.Context, ref cloud.DataGateway) (cloud.DataGateway, error) {
+	return c.repairMachine(ctx, roleDataGateway, ref)
+}
+
+func (c *Client) repairMachine(ctx context.Context, role machineRole, ref cloud.Bastion) (cloud.Bastion, error) {
+	b, err := c.readMachine(ctx, role, ref)
 	if err != nil {
 		return ref, err
 	}
@@ -419,7 +473,7 @@ func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Ba
 			return b, err
 		}
 	}
-	if b.PublicIP == "" {
+	if role.public && b.PublicIP == "" {
 		ipID := b.CloudIDs[keyPublicIP]
 		if ipID == "" {
 			ip, err := c.createPublicIP(ctx)
@@ -428,7 +482,7 @@ func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Ba
 			}
 			ipID = ip.GetPublicIpId()
 			b.CloudIDs[keyPublicIP] = ipID
-			t := bastionTagger{name: b.Name, user: b.Tags}
+			t := bastionTagger{role: role, name: b.Name, user: b.Tags}
 			if err := c.createTags(ctx, []string{ipID}, t.publicIP()); err != nil {
 				return b, err
 			}
@@ -437,13 +491,22 @@ func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Ba
 			return b, fmt.Errorf("linking the public IP %s to the VM %s again: %w", ipID, b.ID, err)
 		}
 	}
-	return c.ReadBastion(ctx, b)
+	return c.readMachine(ctx, role, b)
 }
 
 // UpdateBastionTags implements cloud.Bastions: the user's tags on the VM
 // and its public IP, the provider's left as they are.
 func (c *Client) UpdateBastionTags(ctx context.Context, ref cloud.Bastion, name string, tags map[string]string) (cloud.Bastion, error) {
-	b, err := c.ReadBastion(ctx, ref)
+	return c.updateMachineTags(ctx, roleBastion, ref, name, tags)
+}
+
+// UpdateDataGatewayTags implements cloud.DataGateways.
+func (c *Client) UpdateDataGatewayTags(ctx context.Context, ref cloud.DataGateway, name string, tags map[string]string) (cloud.DataGateway, error) {
+	return c.updateMachineTags(ctx, roleDataGateway, ref, name, tags)
+}
+
+func (c *Client) updateMachineTags(ctx context.Context, role machineRole, ref cloud.Bastion, name string, tags map[string]string) (cloud.Bastion, error) {
+	b, err := c.readMachine(ctx, role, ref)
 	if err != nil {
 		return ref, err
 	}
@@ -460,14 +523,14 @@ func (c *Client) UpdateBastionTags(ctx context.Context, ref cloud.Bastion, name 
 	if err := c.deleteTags(ctx, objects, stale); err != nil {
 		return b, err
 	}
-	desired := map[string]string{cloud.TagName: name, cloud.TagBastion: name}
+	desired := map[string]string{cloud.TagName: name, role.tag: name}
 	for k, v := range tags {
 		desired[k] = v
 	}
 	if err := c.createTags(ctx, objects, desired); err != nil {
 		return b, err
 	}
-	return c.ReadBastion(ctx, b)
+	return c.readMachine(ctx, role, b)
 }
 
 // DeleteBastion implements cloud.Bastions: the VM first (its termination
@@ -494,6 +557,11 @@ func (c *Client) DeleteBastion(ctx context.Context, b cloud.Bastion) error {
 		}
 	}
 	return nil
+}
+
+// DeleteDataGateway implements cloud.DataGateways, as DeleteBastion.
+func (c *Client) DeleteDataGateway(ctx context.Context, ref cloud.DataGateway) error {
+	return c.DeleteBastion(ctx, ref)
 }
 
 // AuditStorage implements cloud.Bastions: OOS in the account's Region.

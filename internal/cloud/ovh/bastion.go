@@ -34,6 +34,20 @@ const (
 	keyFloatingIP = "floating_ip"
 )
 
+// machineRole is what an instance made here is for: the bastion (a
+// floating IP, in the bastion tier) or a data gateway (private, in the
+// data tier). Both are made, read and deleted the same way.
+type machineRole struct {
+	kind   string // in messages: "bastion", "data gateway"
+	tier   string
+	public bool // a floating IP through the network's gateway
+}
+
+var (
+	roleBastion     = machineRole{kind: "bastion", tier: cloud.TierBastion, public: true}
+	roleDataGateway = machineRole{kind: "data gateway", tier: cloud.TierData}
+)
+
 // imageNames are the names OVHcloud gives its public images of each family.
 var imageNames = map[string]string{
 	cloud.ImageDebian12: "Debian 12",
@@ -94,6 +108,17 @@ func (c *Client) flavorID(ctx context.Context, name string) (string, error) {
 
 // CreateBastion implements cloud.Bastions.
 func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
+	return c.createMachine(ctx, roleBastion, spec)
+}
+
+// CreateDataGateway implements cloud.DataGateways, as CreateBastion
+// without the floating IP.
+func (c *Client) CreateDataGateway(ctx context.Context, spec cloud.DataGatewaySpec) (cloud.DataGateway, error) {
+	return c.createMachine(ctx, roleDataGateway, cloud.BastionSpec{Name: spec.Name, Network: spec.Network, Type: spec.Type,
+		ImageID: spec.ImageID, UserData: spec.UserData, Tags: spec.Tags, ClientToken: spec.ClientToken})
+}
+
+func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud.BastionSpec) (cloud.Bastion, error) {
 	if err := c.networkSettings(); err != nil {
 		return cloud.Bastion{}, err
 	}
@@ -104,28 +129,28 @@ func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (clo
 		provisional = provisionalName(spec.Name, cloud.NewLease(ctx, spec.ClientToken, c.now()))
 		defer c.creating.Start(provisional)()
 	}
-	if err := c.removeLeftoverInstances(ctx, spec.Name); err != nil {
-		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	if err := c.removeLeftoverInstances(ctx, role, spec.Name); err != nil {
+		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
-	if err := c.buildBastion(ctx, &b, spec, provisional); err != nil {
-		return b, fmt.Errorf("creating the bastion %s: %w", spec.Name, err)
+	if err := c.buildMachine(ctx, role, &b, spec, provisional); err != nil {
+		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
 	read, err := c.ReadBastion(ctx, b)
 	if err != nil {
-		return b, fmt.Errorf("reading the bastion %s back after creating it: %w", spec.Name, err)
+		return b, fmt.Errorf("reading the %s %s back after creating it: %w", role.kind, spec.Name, err)
 	}
 	return read, nil
 }
 
-func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.BastionSpec, name string) error {
-	sub, ok := spec.Network.Subnets[cloud.TierBastion]
+func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Bastion, spec cloud.BastionSpec, name string) error {
+	sub, ok := spec.Network.Subnets[role.tier]
 	openstackID, gatewayID := spec.Network.CloudIDs[keyOpenstack], spec.Network.CloudIDs[keyGateway]
 	switch {
 	case !ok || sub.ID == "":
-		return fmt.Errorf("the network %s has no bastion subnet (was it changed outside Terraform?)", spec.Network.ID)
+		return fmt.Errorf("the network %s has no %s subnet (was it changed outside Terraform?)", spec.Network.ID, role.tier)
 	case openstackID == "":
 		return fmt.Errorf("the network %s is not in the region %s", spec.Network.ID, c.cfg.Region)
-	case gatewayID == "":
+	case role.public && gatewayID == "":
 		return fmt.Errorf("the network %s has no gateway: the bastion's floating IP is reached through it (nat_egress = true)", spec.Network.ID)
 	}
 	flavorID, err := c.flavorID(ctx, spec.Type)
@@ -136,8 +161,10 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 	body.Name, body.BillingPeriod, body.Bulk = name, "hourly", 1
 	body.Flavor.ID, body.BootFrom.ImageID, body.UserData = flavorID, spec.ImageID, string(spec.UserData)
 	body.Network.Private.Network.ID, body.Network.Private.Network.SubnetID = openstackID, sub.ID
-	body.Network.Private.Gateway.ID = gatewayID
-	body.Network.Private.FloatingIPCreate.Description = spec.Name
+	if role.public {
+		body.Network.Private.Gateway = &idOnly{ID: gatewayID}
+		body.Network.Private.FloatingIPCreate = &description{Description: spec.Name}
+	}
 	// The provisional name finds an instance made despite a lost answer.
 	var op operation
 	err = c.retry.Recover(ctx, func(ctx context.Context) error {
@@ -203,16 +230,18 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 		}
 		return err
 	}
-	ip, _ := in.privateIP()
-	fip, err := c.floatingIPOf(ctx, ip)
-	if err != nil {
-		return err
+	if role.public {
+		ip, _ := in.privateIP()
+		fip, err := c.floatingIPOf(ctx, ip)
+		if err != nil {
+			return err
+		}
+		if fip == nil {
+			return fmt.Errorf("the instance %s is active but no floating IP reaches its address %s", b.ID, ip)
+		}
+		b.CloudIDs[keyFloatingIP] = fip.ID
 	}
-	if fip == nil {
-		return fmt.Errorf("the instance %s is active but no floating IP reaches its address %s", b.ID, ip)
-	}
-	b.CloudIDs[keyFloatingIP] = fip.ID
-	if err := c.putInSecurityGroup(ctx, spec.Network, cloud.TierBastion, b.ID); err != nil {
+	if err := c.putInSecurityGroup(ctx, spec.Network, role.tier, b.ID); err != nil {
 		return err
 	}
 	// The provisional name goes last: until then, a create that dies
@@ -226,11 +255,11 @@ func (c *Client) buildBastion(ctx context.Context, b *cloud.Bastion, spec cloud.
 }
 
 // removeLeftoverInstances deletes the instances (and their floating IPs)
-// that a create of the bastion name which died left under their
+// that a create of the machine name which died left under their
 // provisional name, once their lease has expired. One whose lease runs may
 // be another live run's: it is left alone, and the create refused
 // (cloud.InProgressError).
-func (c *Client) removeLeftoverInstances(ctx context.Context, name string) error {
+func (c *Client) removeLeftoverInstances(ctx context.Context, role machineRole, name string) error {
 	all, err := c.listInstances(ctx)
 	if err != nil {
 		return fmt.Errorf("looking for what an interrupted create of %s left: %w", name, err)
@@ -241,7 +270,7 @@ func (c *Client) removeLeftoverInstances(ctx context.Context, name string) error
 			continue
 		}
 		if !lease.Abandoned(c.now(), c.takeOver) {
-			return &cloud.InProgressError{Kind: "bastion", Name: name, Lease: lease,
+			return &cloud.InProgressError{Kind: role.kind, Name: name, Lease: lease,
 				Objects: []string{in.ID + " (instance " + in.Name + " and its floating IP)"}}
 		}
 		if err := c.DeleteBastion(ctx, cloud.Bastion{ID: in.ID, Name: in.Name, CloudIDs: map[string]string{keyInstance: in.ID}}); err != nil {
@@ -344,6 +373,28 @@ func (c *Client) ReadBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bast
 	return b, nil
 }
 
+// ReadDataGateway implements cloud.DataGateways, as ReadBastion (a
+// gateway has no floating IP to find).
+func (c *Client) ReadDataGateway(ctx context.Context, ref cloud.DataGateway) (cloud.DataGateway, error) {
+	return c.ReadBastion(ctx, ref)
+}
+
+// RepairDataGateway implements cloud.DataGateways: it starts an instance
+// stopped out of band.
+func (c *Client) RepairDataGateway(ctx context.Context, ref cloud.DataGateway) (cloud.DataGateway, error) {
+	return c.repairMachine(ctx, roleDataGateway, ref)
+}
+
+// UpdateDataGatewayTags implements cloud.DataGateways, as UpdateBastionTags.
+func (c *Client) UpdateDataGatewayTags(ctx context.Context, ref cloud.DataGateway, name string, tags map[string]string) (cloud.DataGateway, error) {
+	return c.UpdateBastionTags(ctx, ref, name, tags)
+}
+
+// DeleteDataGateway implements cloud.DataGateways, as DeleteBastion.
+func (c *Client) DeleteDataGateway(ctx context.Context, ref cloud.DataGateway) error {
+	return c.DeleteBastion(ctx, ref)
+}
+
 // networkOfOpenstackID finds the private network (pn-…) whose OpenStack
 // network in the region is openstackID, or "".
 func (c *Client) networkOfOpenstackID(ctx context.Context, openstackID string) string {
@@ -361,6 +412,10 @@ func (c *Client) networkOfOpenstackID(ctx context.Context, openstackID string) s
 
 // RepairBastion implements cloud.Bastions.
 func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Bastion, error) {
+	return c.repairMachine(ctx, roleBastion, ref)
+}
+
+func (c *Client) repairMachine(ctx context.Context, role machineRole, ref cloud.Bastion) (cloud.Bastion, error) {
 	b, err := c.ReadBastion(ctx, ref)
 	if err != nil {
 		return ref, err
@@ -373,7 +428,7 @@ func (c *Client) RepairBastion(ctx context.Context, ref cloud.Bastion) (cloud.Ba
 			return b, err
 		}
 	}
-	if b.PublicIP == "" {
+	if role.public && b.PublicIP == "" {
 		var op operation
 		if known := b.CloudIDs[keyFloatingIP]; known != "" {
 			op, err = c.associateFloatingIP(ctx, b.ID, known, b.PrivateIP)

@@ -111,18 +111,22 @@ type instanceCreation struct {
 	Network  struct {
 		Public  bool `json:"public"`
 		Private struct {
-			FloatingIPCreate struct {
-				Description string `json:"description"`
-			} `json:"floatingIpCreate"`
-			Gateway struct {
-				ID string `json:"id"`
-			} `json:"gateway"`
+			FloatingIPCreate *description `json:"floatingIpCreate,omitempty"`
+			Gateway          *idOnly      `json:"gateway,omitempty"`
 			Network struct {
 				ID       string `json:"id"`
 				SubnetID string `json:"subnetId"`
 			} `json:"network"`
 		} `json:"private"`
 	} `json:"network"`
+}
+
+type description struct {
+	Description string `json:"description"`
+}
+
+type idOnly struct {
+	ID string `json:"id"`
 }
 
 type idHolder struct {
