@@ -113,7 +113,7 @@ type instanceCreation struct {
 		Private struct {
 			FloatingIPCreate *description `json:"floatingIpCreate,omitempty"`
 			Gateway          *idOnly      `json:"gateway,omitempty"`
-			Network struct {
+			Network          struct {
 				ID       string `json:"id"`
 				SubnetID string `json:"subnetId"`
 			} `json:"network"`
