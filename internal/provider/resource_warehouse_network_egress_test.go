@@ -55,7 +55,7 @@ func TestAccWarehouseNetwork_egressDeniedByDefault(t *testing.T) {
 					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(13+api).AtMapKey("direction"), knownvalue.StringExact("inbound")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(14+api)),
+					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(16+api)),
 				},
 				Check: checkOutboundInTheCloud(emu, cloudName, map[string]int{
 					cloud.TierBastion: 4, cloud.TierCompute: 3, cloud.TierData: 1, cloud.TierKMS: 0}),
@@ -174,7 +174,7 @@ func TestAccWarehouseNetwork_egressAllow(t *testing.T) {
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14+api)),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(16+api)),
 					},
 					Check: checkOutboundInTheCloud(emu, cloudName, map[string]int{cloud.TierKMS: 0}),
 				},
@@ -225,7 +225,7 @@ func TestAccWarehouseNetwork_egressDrift(t *testing.T) {
 					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14+apiRules(cloud.Outscale))),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(16+apiRules(cloud.Outscale))),
 				},
 				Check: checkOutboundInTheCloud(emu, cloud.Outscale, map[string]int{cloud.TierCompute: 3, cloud.TierKMS: 0}),
 			},

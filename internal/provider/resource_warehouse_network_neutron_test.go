@@ -191,7 +191,7 @@ func TestAccWarehouseNetwork_ovhSecurityGroups(t *testing.T) {
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules_enforcement"), knownvalue.StringExact(cloud.EnforcedBySecurityGroups)),
-					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(14)),
+					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(16)),
 					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("cloud_ids").AtMapKey("openstack_user"), knownvalue.NotNull()),
 				},
 				Check: checkNeutronGroups(emu, defaultInbound, defaultOutbound),
@@ -209,7 +209,7 @@ func TestAccWarehouseNetwork_ovhSecurityGroups(t *testing.T) {
 					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(14)),
+					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(16)),
 					statecheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("203.0.113.7/32")),
 				},
 				Check: checkNeutronGroups(emu, defaultInbound, defaultOutbound),

@@ -25,13 +25,13 @@ resource "health_warehouse_data_gateway" "raw" {
   client_secret_access_key = var.gateway_client_secret
   client_secret_version    = 1
 
-  # rclone's release, checked against the SHA-256 its SHA256SUMS gives
-  # (https://downloads.rclone.org/v1.71.1/SHA256SUMS, signed by the rclone
-  # team), from a mirror of yours that the data tier reaches.
+  # rclone's release from a mirror of yours that the data tier reaches
+  # (the zip is <mirror>/v1.71.1/rclone-v1.71.1-linux-amd64.zip), checked
+  # against the release's SHA-256. Left out: rclone's download site.
   rclone = {
     version = "1.71.1"
     mirror  = "https://mirror.cohort-2026.example/rclone"
-    sha256  = "0000000000000000000000000000000000000000000000000000000000000000"
+    sha256  = "417e3da236f3a12d292da4e7287d67b1df558b8c2b280d092e563958ed724be7"
   }
 
   tags = {
