@@ -201,11 +201,12 @@ func (r *warehouseDataGatewayResource) Schema(ctx context.Context, _ resource.Sc
 				PlanModifiers: []planmodifier.Set{replaceSetUnlessAdopting()},
 			},
 			"port": schema.Int64Attribute{
-				MarkdownDescription: "The TCP port the gateway serves HTTPS on (default 8443)." + replaced,
-				Optional:            true,
-				Computed:            true,
-				Default:             int64default.StaticInt64(defaultGatewayPort),
-				Validators:          []validator.Int64{int64validator.Between(1024, 65535)},
+				MarkdownDescription: "The TCP port the gateway serves HTTPS on: 443 (default), the port the network's rules " +
+					"open from `compute` to `data`, or 1024 to 65535 (then open it in the network's rules too)." + replaced,
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(defaultGatewayPort),
+				Validators: []validator.Int64{int64validator.Any(int64validator.OneOf(cloud.PortStorage), int64validator.Between(1024, 65535))},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplaceIfConfigured()},
 			},
 			"rclone": schema.SingleNestedAttribute{
@@ -261,9 +262,11 @@ func (r *warehouseDataGatewayResource) Schema(ctx context.Context, _ resource.Sc
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"tls_certificate": schema.StringAttribute{
-				MarkdownDescription: "The gateway's TLS certificate (PEM), made by the provider for `private_ip` and `name`: " +
-					"give it to clients as their CA bundle (`AWS_CA_BUNDLE`, `--ca-cert`) so that they trust this gateway only.",
+			"tls_ca_certificate": schema.StringAttribute{
+				MarkdownDescription: "The CA (PEM) of the gateway's TLS certificate: give it to clients as their CA bundle " +
+					"(`AWS_CA_BUNDLE`, `--ca-cert`). The provider makes a CA for each gateway, constrained to its name and " +
+					"`private_ip`, has it sign the gateway's certificate and forgets its key: nobody, the provider included, " +
+					"can make another certificate that the gateway's clients would trust.",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -481,14 +484,19 @@ func (r *warehouseDataGatewayResource) Create(ctx context.Context, req resource.
 		resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Issue the Gateway's Key Credential", err))
 		return
 	}
+	address, err := c.DataGatewayAddress(ctx, n)
+	if err != nil {
+		resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Find an Address for the Gateway", err))
+		return
+	}
 	rc, _ := rcloneOf(plan.Rclone)
 	in := gatewayInput{
-		Name: plan.Name.ValueString(), Cloud: c.Name(), Network: n, Clients: stringsOfSet(plan.Clients),
+		Name: plan.Name.ValueString(), Cloud: c.Name(), Network: n, PrivateIP: address, Clients: stringsOfSet(plan.Clients),
 		Port: int(plan.Port.ValueInt64()), Bucket: planned.Name.ValueString(), Endpoint: planned.Endpoint.ValueString(),
 		Region: planned.Region.ValueString(), AccessKeyID: planned.AccessKeyID.ValueString(), SecretAccessKey: secret,
 		Key: key, Credential: cred, ClientAccessKeyID: plan.ClientAccessKeyID.ValueString(),
 		ClientSecretAccessKey: cfg.ClientSecretAccessKey.ValueString(), Rclone: rc,
-		PackageMirror: packageMirrorOf(plan.PackageMirror), Image: plan.Image.ValueString(), KMS: r.data.kmsSettings(),
+		PackageMirror: packageMirrorOf(plan.PackageMirror),
 	}
 	rendered, err := renderGateway(in)
 	if err != nil {
@@ -497,8 +505,8 @@ func (r *warehouseDataGatewayResource) Create(ctx context.Context, req resource.
 	}
 	vmType := cloud.BastionType(c.Name(), plan.Size.ValueString())
 	g, err := c.CreateDataGateway(ctx, cloud.DataGatewaySpec{Name: plan.Name.ValueString(), Network: n, Type: vmType,
-		ImageID: image.ID, UserData: rendered.UserData, Tags: stringMap(plan.Tags), ClientToken: newClientToken()})
-	plan.TLSCertificate = types.StringValue(rendered.Certificate)
+		ImageID: image.ID, UserData: rendered.UserData, PrivateIP: address, Tags: stringMap(plan.Tags), ClientToken: newClientToken()})
+	plan.TLSCACertificate = types.StringValue(rendered.CACertificate)
 	plan.UserDataSHA256 = types.StringValue(bastion.SHA256(rendered.UserData))
 	plan.ImageID, plan.VMType = types.StringValue(image.ID), types.StringValue(vmType)
 	ids := cred.IDs()

@@ -34,7 +34,7 @@ type dataGatewayModel struct {
 	VMState               types.String   `tfsdk:"vm_state"`
 	PrivateIP             types.String   `tfsdk:"private_ip"`
 	Endpoint              types.String   `tfsdk:"endpoint"`
-	TLSCertificate        types.String   `tfsdk:"tls_certificate"`
+	TLSCACertificate      types.String   `tfsdk:"tls_ca_certificate"`
 	DataKeyObject         types.String   `tfsdk:"data_key_object"`
 	UserDataSHA256        types.String   `tfsdk:"user_data_sha256"`
 	CloudIDs              types.Map      `tfsdk:"cloud_ids"`
@@ -56,9 +56,7 @@ var rcloneAttrTypes = map[string]attr.Type{
 }
 
 // Defaults of the data gateway.
-const (
-	defaultGatewayPort = 8443
-)
+const defaultGatewayPort = cloud.PortStorage
 
 // defaultGatewayClients are the tiers that may reach a gateway unless told
 // otherwise: the research workloads.
@@ -144,7 +142,7 @@ func (m *dataGatewayModel) setFromCloud(g cloud.DataGateway) {
 	m.VMState = types.StringValue(state)
 	m.PrivateIP = types.StringValue(g.PrivateIP)
 	if g.PrivateIP != "" && !m.Port.IsNull() && !m.Port.IsUnknown() {
-		m.Endpoint = types.StringValue(fmt.Sprintf("https://%s:%d", g.PrivateIP, m.Port.ValueInt64()))
+		m.Endpoint = types.StringValue(gatewayEndpoint(g.PrivateIP, m.Port.ValueInt64()))
 	} else if m.Endpoint.IsUnknown() {
 		m.Endpoint = types.StringNull()
 	}
@@ -174,4 +172,12 @@ func (m *dataGatewayModel) setFromCloud(g cloud.DataGateway) {
 			*v = types.StringNull()
 		}
 	}
+}
+
+// gatewayEndpoint is the URL clients reach a gateway at.
+func gatewayEndpoint(ip string, port int64) string {
+	if port == cloud.PortStorage {
+		return "https://" + ip
+	}
+	return fmt.Sprintf("https://%s:%d", ip, port)
 }

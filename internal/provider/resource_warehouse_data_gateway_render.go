@@ -2,10 +2,10 @@ package provider
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -21,6 +21,7 @@ var gatewayAccessKeyPattern = regexp.MustCompile(`^[A-Za-z0-9]{16,128}$`)
 type gatewayInput struct {
 	Name, Cloud                  string
 	Network                      cloud.Network
+	PrivateIP                    string
 	Clients                      []string
 	Port                         int
 	Bucket, Endpoint, Region     string
@@ -33,11 +34,10 @@ type gatewayInput struct {
 	PackageMirror                *bastion.PackageMirror
 }
 
-// renderedGateway is the gateway's user-data and the certificate clients
-// pin.
+// renderedGateway is the gateway's user-data and the CA clients pin.
 type renderedGateway struct {
-	UserData    []byte
-	Certificate string
+	UserData      []byte
+	CACertificate string
 }
 
 // renderGateway renders the gateway's first boot, with a TLS certificate
@@ -53,13 +53,7 @@ func renderGateway(in gatewayInput) (renderedGateway, error) {
 		return renderedGateway{}, fmt.Errorf("clients: the network %s has none of the tiers %s", in.Network.ID, strings.Join(in.Clients, ", "))
 	}
 	slices.Sort(sources)
-	var addrs []netip.Addr
-	if sub, ok := in.Network.Subnets[cloud.TierData]; ok {
-		if p, err := netip.ParsePrefix(sub.CIDR); err == nil {
-			addrs = append(addrs, p.Addr()) // replaced below by the gateway's address when known
-		}
-	}
-	tlsPair, err := gateway.IssueTLS(in.Name, nil)
+	issued, err := gateway.IssueTLS(in.Name, in.PrivateIP, time.Now())
 	if err != nil {
 		return renderedGateway{}, err
 	}
@@ -69,12 +63,11 @@ func renderGateway(in gatewayInput) (renderedGateway, error) {
 			SecretAccessKey: in.SecretAccessKey},
 		Client:         gateway.ClientKey{AccessKeyID: in.ClientAccessKeyID, SecretAccessKey: in.ClientSecretAccessKey},
 		Port:           in.Port,
-		TLS:            tlsPair,
+		TLS:            issued.TLS,
 		AllowedSources: sources,
 		Rclone:         gateway.Rclone{Version: in.Rclone.Version, Mirror: in.Rclone.Mirror, SHA256: in.Rclone.SHA256},
 		PackageMirror:  in.PackageMirror,
 	}
-	_ = addrs
 	switch in.Cloud {
 	case cloud.Outscale:
 		cfg.OpenBao = &gateway.OpenBao{Address: in.Credential.Endpoint, CACertPEM: in.Credential.CACertPEM,
@@ -94,7 +87,7 @@ func renderGateway(in gatewayInput) (renderedGateway, error) {
 	if err != nil {
 		return renderedGateway{}, err
 	}
-	return renderedGateway{UserData: data, Certificate: tlsPair.CertPEM}, nil
+	return renderedGateway{UserData: data, CACertificate: issued.CACertPEM}, nil
 }
 
 // defaultRclone is the rclone release a gateway runs unless told otherwise.
