@@ -144,14 +144,14 @@ bao_token() {
   mv -f "$token_file.new" "$token_file"
   printf '%s' "$token"
 }
-bao_datakey() {
+openbao_datakey() {
   local resp
   resp=$(bao POST "$BAO_MOUNT/datakey/wrapped/$BAO_KEY" "$1" -H 'Content-Type: application/json' --data '{"bits":256}') || unreachable OpenBao "$BAO_ADDR"
   [ "$(status_of "$resp")" = 200 ] ||
     fail "OpenBao made no data key under $BAO_MOUNT/$BAO_KEY (HTTP $(status_of "$resp"): $(errors_of "$(body_of "$resp")"))"
   body_of "$resp" | jq -er '.data.ciphertext'
 }
-bao_unwrap() {
+openbao_unwrap() {
   local resp body
   body=$(jq -nc --arg c "$2" '{ciphertext: $c}')
   resp=$(bao POST "$BAO_MOUNT/decrypt/$BAO_KEY" "$1" -H 'Content-Type: application/json' --data "$body") || unreachable OpenBao "$BAO_ADDR"
