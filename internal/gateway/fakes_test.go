@@ -146,8 +146,8 @@ func (f *fakeCloud) openBao(w http.ResponseWriter, r *http.Request, body []byte)
 	token := r.Header.Get("X-Vault-Token")
 	path := strings.TrimPrefix(r.URL.Path, "/v1/")
 	denied := func() { writeJSON(w, http.StatusForbidden, map[string]any{"errors": []string{"permission denied"}}) }
-	switch {
-	case path == "sys/wrapping/unwrap":
+	switch path {
+	case "sys/wrapping/unwrap":
 		f.calls["unwrap"]++
 		if token != testWrappingToken || f.wrapUsed {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []string{"wrapping token is not valid or does not exist"}})
@@ -156,14 +156,14 @@ func (f *fakeCloud) openBao(w http.ResponseWriter, r *http.Request, body []byte)
 		f.wrapUsed = true
 		writeJSON(w, http.StatusOK, map[string]any{"auth": map[string]any{"client_token": testBaoToken, "renewable": true,
 			"lease_duration": 86400, "policies": []string{"wh-gateway-gateway"}}})
-	case path == "auth/token/renew-self":
+	case "auth/token/renew-self":
 		f.calls["renew"]++
 		if token != testBaoToken {
 			denied()
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"auth": map[string]any{"client_token": testBaoToken, "lease_duration": 86400}})
-	case path == "transit/datakey/wrapped/"+testTransitKey:
+	case "transit/datakey/wrapped/" + testTransitKey:
 		f.calls["datakey"]++
 		var req struct{ Bits int }
 		if token != testBaoToken {
@@ -176,7 +176,7 @@ func (f *fakeCloud) openBao(w http.ResponseWriter, r *http.Request, body []byte)
 		}
 		wrapped, _ := f.newDataKey("vault:v1:")
 		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"ciphertext": wrapped, "key_version": 1}})
-	case path == "transit/decrypt/"+testTransitKey:
+	case "transit/decrypt/" + testTransitKey:
 		f.calls["decrypt"]++
 		var req struct{ Ciphertext string }
 		if token != testBaoToken {

@@ -96,8 +96,8 @@ env > "$RECORD/rclone.env"
 `
 
 // recordingWrapper records a program's command line, then runs the real one.
-func recordingWrapper(real string) string {
-	return "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$RECORD/cmdlines\"\nexec " + real + " \"$@\"\n"
+func recordingWrapper(program string) string {
+	return "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$RECORD/cmdlines\"\nexec " + program + " \"$@\"\n"
 }
 
 func needTools(t *testing.T) map[string]string {
@@ -203,15 +203,17 @@ func (m *machine) rclone() (args []string, env map[string]string, ok bool) {
 // records aside) that hold s.
 func (m *machine) filesHolding(s string) []string {
 	var found []string
-	_ = filepath.WalkDir(m.dir, func(path string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(m.dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasPrefix(path, m.record) {
-			return nil
+			return err
 		}
-		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), s) {
+		b, err := os.ReadFile(path)
+		if err == nil && strings.Contains(string(b), s) {
 			found = append(found, path)
 		}
-		return nil
+		return err
 	})
+	must(m.t, err)
 	return found
 }
 
