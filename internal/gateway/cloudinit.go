@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -145,7 +146,7 @@ func Render(cfg Config) ([]byte, error) {
 		file(PathSysctl, "0644", Sysctl(), false),
 		file(bastion.PathAutoUpgrades, "0644", bastion.AutoUpgrades(), true),
 		file(PathUnattended, "0644", UnattendedUpgrades(), true),
-		file(bastion.PathAptSandbox, "0644", bastion.AptSandbox(), true),
+		file(PathAptSandbox, "0644", bastion.AptSandbox(), true),
 	}
 	for name, secret := range credentials(cfg) {
 		files = append(files, file(PathCredentials+"/"+name, "0600", secret, false))
@@ -206,4 +207,35 @@ done
 echo "health-gateway: the data gateway did not start; its messages:" >&2
 journalctl -u health-gateway.service -b -n 20 --no-pager -o cat >&2
 exit 1`, cfg.port(), cfg.port())
+}
+
+// ErrNotAGateway: the user-data was not rendered by this package.
+var ErrNotAGateway = errors.New("the user-data is not a warehouse data gateway's")
+
+// Recover reads the spec file back from a gateway's user-data, leaving the
+// secrets in it alone: for imports, and to tell what a gateway runs.
+func Recover(userData []byte) (Spec, error) {
+	if !strings.HasPrefix(string(userData), "#cloud-config") {
+		return Spec{}, ErrNotAGateway
+	}
+	var doc struct {
+		WriteFiles []writeFile `yaml:"write_files"`
+	}
+	if err := yaml.Unmarshal(userData, &doc); err != nil {
+		return Spec{}, fmt.Errorf("%w: %v", ErrNotAGateway, err)
+	}
+	for _, f := range doc.WriteFiles {
+		if f.Path != PathSpec {
+			continue
+		}
+		var s Spec
+		if err := json.Unmarshal([]byte(f.Content), &s); err != nil {
+			return Spec{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotAGateway, PathSpec, err)
+		}
+		if !strings.HasPrefix(s.Renderer, "terraform-provider-health/gateway/") {
+			return Spec{}, ErrNotAGateway
+		}
+		return s, nil
+	}
+	return Spec{}, ErrNotAGateway
 }

@@ -24,6 +24,7 @@ const (
 	PathJournald    = "/etc/systemd/journald.conf.d/90-health-gateway.conf"
 	PathUnattended  = "/etc/apt/apt.conf.d/52health-gateway-unattended-upgrades"
 	PathSysctl      = "/etc/sysctl.d/90-health-gateway.conf"
+	PathAptSandbox  = "/etc/apt/apt.conf.d/53health-gateway-sandbox"
 	// PathState is the service's state directory (StateDirectory=): the
 	// OpenBao token the wrapping token unwrapped to, readable by the
 	// service's user only.

@@ -342,3 +342,28 @@ func TestIssueTLS(t *testing.T) {
 		t.Error("the CA's private key came out")
 	}
 }
+
+// An imported gateway's settings come back from its user-data, without a
+// secret; another renderer's user-data is not taken for a gateway's.
+func TestRecover(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, cloud.OVH, testEndpoint, "")
+	raw, err := Render(cfg)
+	must(t, err)
+	spec, err := Recover(raw)
+	must(t, err)
+	if spec.Name != "wh-gateway" || spec.Bucket != testBucket || spec.KMS != "okms" || spec.KMSKey != testServiceKeyID ||
+		spec.Port != DefaultPort || spec.WrappedKey != ".health-keys/wh-gateway.key" || spec.RcloneSHA256 != testRcloneSHA256 ||
+		!slices.Equal(spec.AllowedSources, cfg.AllowedSources) || spec.ClientKeyID != "GWCLIENT0001" {
+		t.Errorf("recovered %+v", spec)
+	}
+	js, _ := json.Marshal(spec)
+	for _, secret := range secretsOf(cfg) {
+		if strings.Contains(string(js), secret) {
+			t.Errorf("the spec holds a secret (%.10s…)", secret)
+		}
+	}
+	if _, err := Recover([]byte("#cloud-config\nwrite_files: []\n")); err != ErrNotAGateway {
+		t.Errorf("an empty cloud-config: %v", err)
+	}
+}

@@ -312,6 +312,13 @@ func TestStartScript_openBao(t *testing.T) {
 		t.Fatalf("renew: exit %d, renewals %d\n%s", code, f.count("renew"), out)
 	}
 
+	// A token revoked (or expired while the gateway was off): the restart says so.
+	must(t, os.WriteFile(filepath.Join(m.state, "openbao-token"), []byte("hvs.revoked"), 0o600))
+	if code, out := m.start(); code != 1 || !strings.Contains(out, "OpenBao refused the gateway's token (HTTP 403") ||
+		!strings.Contains(out, "replace the gateway") {
+		t.Fatalf("a revoked token: exit %d\n%s", code, out)
+	}
+
 	// Someone else's first boot with the same user-data: the wrapping token is used.
 	other := newMachine(t, r, f, tools)
 	code, out := other.start()
