@@ -35,14 +35,26 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/keymanager"
 )
 
-// DefaultPort is the port the gateway's S3 server listens on (HTTPS).
-const DefaultPort = 8443
+// DefaultPort is the port the gateway's S3 server listens on (HTTPS):
+// 443, which the network's rules open from the compute tier to the data
+// tier. rclone binds it with CAP_NET_BIND_SERVICE, its only capability.
+const DefaultPort = cloud.PortStorage
 
-// Limits of the listen port: above the privileged ports, since rclone runs
-// without any capability.
+// Limits of any other listen port: above the privileged ports.
 const (
 	MinPort = 1024
 	MaxPort = 65535
+)
+
+// DefaultRcloneVersion and DefaultRcloneSHA256 pin the rclone release a
+// gateway installs unless told otherwise: rclone-v1.71.1-linux-amd64.zip.
+// Its SHA-256 was not read from the release's signed SHA256SUMS (out of
+// reach when this was written) but found identical in two independent
+// public pins of that archive: GNU Guix's package definition (as a Nix
+// base-32 hash) and an Ansible role's checksum list.
+const (
+	DefaultRcloneVersion = "1.71.1"
+	DefaultRcloneSHA256  = "417e3da236f3a12d292da4e7287d67b1df558b8c2b280d092e563958ed724be7"
 )
 
 // MinRcloneVersion is the first rclone release with `serve s3`.
@@ -250,8 +262,8 @@ func Check(cfg Config) []Problem {
 
 	checkCredential(add, "client_access_key_id", cfg.Client.AccessKeyID, 1)
 	checkCredential(add, "client_secret_access_key", cfg.Client.SecretAccessKey, MinClientSecretLength)
-	if p := cfg.port(); p < MinPort || p > MaxPort {
-		add("port", "%d is outside %d to %d: the S3 server runs without privileges, above the system ports", p, MinPort, MaxPort)
+	if p := cfg.port(); p != DefaultPort && (p < MinPort || p > MaxPort) {
+		add("port", "%d is neither %d nor within %d to %d: the S3 server binds no other system port", p, DefaultPort, MinPort, MaxPort)
 	}
 	if cfg.TLS.CertPEM == "" || cfg.TLS.KeyPEM == "" {
 		add("tls", "the gateway's certificate and key are missing: the provider makes them (IssueTLS) before rendering")

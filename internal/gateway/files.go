@@ -139,8 +139,7 @@ UMask=0077
 LimitCORE=0
 MemorySwapMax=0
 NoNewPrivileges=yes
-CapabilityBoundingSet=
-AmbientCapabilities=
+` + capabilities(cfg) + `
 ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
@@ -161,6 +160,15 @@ SystemCallArchitectures=native
 [Install]
 WantedBy=multi-user.target
 `
+}
+
+// capabilities are the unit's capability lines: none, or the one to bind a
+// port below 1024.
+func capabilities(cfg Config) string {
+	if cfg.port() < MinPort {
+		return "CapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE"
+	}
+	return "CapabilityBoundingSet=\nAmbientCapabilities="
 }
 
 // credentialNames are the credentials of cfg, in a fixed order.

@@ -111,7 +111,8 @@ func TestRender_unit(t *testing.T) {
 	cfg := testConfig(t, cloud.Outscale, testEndpoint, caOf(t))
 	unit := render(t, cfg).files[PathUnit]
 	for _, want := range []string{"User=" + ServiceUser, "ExecStart=" + PathStart + " serve", "StateDirectory=health-gateway",
-		"LimitCORE=0", "MemorySwapMax=0", "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n",
+		"LimitCORE=0", "MemorySwapMax=0", "NoNewPrivileges=yes", "ProtectSystem=strict",
+		"CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n", "AmbientCapabilities=CAP_NET_BIND_SERVICE\n",
 		fmt.Sprintf("RestartPreventExitStatus=%d", ExitIntercepted), "StandardError=journal+console"} {
 		if !strings.Contains(unit, want) {
 			t.Errorf("the unit lacks %q", want)
@@ -121,6 +122,11 @@ func TestRender_unit(t *testing.T) {
 		if !strings.Contains(unit, "LoadCredential="+name+":"+PathCredentials+"/"+name+"\n") {
 			t.Errorf("the unit does not load %s", name)
 		}
+	}
+	// On a port above 1024, rclone keeps no capability at all.
+	cfg.Port = 8443
+	if high := render(t, cfg).files[PathUnit]; !strings.Contains(high, "CapabilityBoundingSet=\nAmbientCapabilities=\n") {
+		t.Errorf("on port 8443 the unit still grants capabilities:\n%s", high)
 	}
 	if strings.Contains(unit, CredOKMSSecret) {
 		t.Error("an OUTSCALE gateway loads an OKMS secret")

@@ -237,7 +237,7 @@ func checkServed(t *testing.T, m *machine, want string, secrets ...string) {
 		t.Fatalf("rclone's SSE-C key is %q, want the KMS's plaintext %q", got, want)
 	}
 	joined := strings.Join(args, " ")
-	for _, wantArg := range []string{"serve s3 gateway:", "--s3-sse-customer-algorithm AES256", "--addr :8443",
+	for _, wantArg := range []string{"serve s3 gateway:", "--s3-sse-customer-algorithm AES256", "--addr :443",
 		"--log-level INFO", "--exclude /" + testBucket + "/.health-keys/**"} {
 		if !strings.Contains(joined, wantArg) {
 			t.Errorf("rclone's arguments lack %q: %v", wantArg, args)

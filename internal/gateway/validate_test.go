@@ -26,7 +26,7 @@ func TestCheck_refusals(t *testing.T) {
 		{"old rclone", cloud.OVH, func(c *Config) { c.Rclone.Version = "1.60.1" }, "rclone_version", []string{"1.60.1", "serve s3", MinRcloneVersion}},
 		{"rclone version with v", cloud.OVH, func(c *Config) { c.Rclone.Version = "v1.71.2" }, "rclone_version", []string{`"v1.71.2"`, "without the v"}},
 		{"mirror with credentials", cloud.OVH, func(c *Config) { c.Rclone.Mirror = "https://u:p@mirror.example.eu/rclone" }, "rclone_mirror", []string{"credentials"}},
-		{"port too low", cloud.OVH, func(c *Config) { c.Port = 443 }, "port", []string{"443", "1024 to 65535"}},
+		{"port too low", cloud.OVH, func(c *Config) { c.Port = 80 }, "port", []string{"80", "443", "1024 to 65535"}},
 		{"port too high", cloud.OVH, func(c *Config) { c.Port = 70000 }, "port", []string{"70000", "1024 to 65535"}},
 		{"empty bucket secret", cloud.OVH, func(c *Config) { c.Bucket.SecretAccessKey = "" }, "bucket.secret_access_key", []string{"empty"}},
 		{"empty client secret", cloud.OVH, func(c *Config) { c.Client.SecretAccessKey = "" }, "client_secret_access_key", []string{"empty"}},
@@ -93,8 +93,8 @@ func TestCheck_accepts(t *testing.T) {
 		if problems := Check(cfg); len(problems) > 0 {
 			t.Errorf("%s: %v", cloudName, problems)
 		}
-		if r := render(t, cfg); !strings.Contains(r.files[PathEnv], "GATEWAY_PORT=8443\n") {
-			t.Errorf("%s: the default port is not 8443", cloudName)
+		if r := render(t, cfg); !strings.Contains(r.files[PathEnv], "GATEWAY_PORT=443\n") {
+			t.Errorf("%s: the default port is not 443", cloudName)
 		}
 	}
 }

@@ -197,3 +197,17 @@ func bastionFirewallRules(rules []cloud.Rule) []cloud.Rule {
 	}
 	return out
 }
+
+type replaceObject struct{}
+
+func replaceObjectUnlessAdopting() planmodifier.Object { return replaceObject{} }
+
+func (replaceObject) Description(context.Context) string               { return replaceDescription }
+func (m replaceObject) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+func (replaceObject) PlanModifyObject(_ context.Context, req planmodifier.ObjectRequest, resp *planmodifier.ObjectResponse) {
+	keep, replace := replacement(req.StateValue, req.PlanValue, req.ConfigValue, !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull())
+	if keep {
+		resp.PlanValue = req.StateValue
+	}
+	resp.RequiresReplace = replace
+}

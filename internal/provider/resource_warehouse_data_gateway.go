@@ -23,6 +23,7 @@ import (
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/gateway"
 )
 
 var (
@@ -211,7 +212,7 @@ func (r *warehouseDataGatewayResource) Schema(ctx context.Context, _ resource.Sc
 			},
 			"rclone": schema.SingleNestedAttribute{
 				MarkdownDescription: "The rclone release the gateway runs, and where it comes from. Default: the release the " +
-					"provider was tested with, from `downloads.rclone.org`, checked against its pinned SHA-256. The distributions' " +
+					"provider was tested with (" + gateway.DefaultRcloneVersion + "), from `downloads.rclone.org`, checked against its pinned SHA-256. The distributions' " +
 					"own rclone packages are too old for `serve s3` (1.65 and later). Use a mirror of your own inside the " +
 					"warehouse's reach, to keep the data tier off the Internet; the network's `egress_allow` must let the `data` " +
 					"tier reach it." + replaced,
@@ -219,8 +220,8 @@ func (r *warehouseDataGatewayResource) Schema(ctx context.Context, _ resource.Sc
 				Computed: true,
 				Attributes: map[string]schema.Attribute{
 					"version": schema.StringAttribute{MarkdownDescription: "The release, such as `1.71.1`.", Required: true},
-					"mirror": schema.StringAttribute{MarkdownDescription: "The base URL the release's zip is under: the zip " +
-						"is `<mirror>/v<version>/rclone-v<version>-linux-amd64.zip`.", Required: true,
+					"mirror": schema.StringAttribute{MarkdownDescription: "The URL of the directory holding " +
+						"`rclone-v<version>-linux-amd64.zip`, such as `https://downloads.rclone.org/v1.71.1`.", Required: true,
 						Validators: []validator.String{mirrorURL{}}},
 					"sha256": schema.StringAttribute{MarkdownDescription: "The zip's SHA-256, checked before anything is " +
 						"unpacked.", Required: true},

@@ -26,11 +26,11 @@ resource "health_warehouse_data_gateway" "raw" {
   client_secret_version    = 1
 
   # rclone's release from a mirror of yours that the data tier reaches
-  # (the zip is <mirror>/v1.71.1/rclone-v1.71.1-linux-amd64.zip), checked
-  # against the release's SHA-256. Left out: rclone's download site.
+  # (holding rclone-v1.71.1-linux-amd64.zip), checked against the
+  # release's SHA-256. Left out: rclone's own download site.
   rclone = {
     version = "1.71.1"
-    mirror  = "https://mirror.cohort-2026.example/rclone"
+    mirror  = "https://mirror.cohort-2026.example/rclone/v1.71.1"
     sha256  = "417e3da236f3a12d292da4e7287d67b1df558b8c2b280d092e563958ed724be7"
   }
 
