@@ -204,11 +204,11 @@ func (r *warehouseDataGatewayResource) Schema(ctx context.Context, _ resource.Sc
 			"port": schema.Int64Attribute{
 				MarkdownDescription: "The TCP port the gateway serves HTTPS on: 443 (default), the port the network's rules " +
 					"open from `compute` to `data`, or 1024 to 65535 (then open it in the network's rules too)." + replaced,
-				Optional:   true,
-				Computed:   true,
-				Default:    int64default.StaticInt64(defaultGatewayPort),
-				Validators: []validator.Int64{int64validator.Any(int64validator.OneOf(cloud.PortStorage), int64validator.Between(1024, 65535))},
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplaceIfConfigured()},
+				Optional:      true,
+				Computed:      true,
+				Default:       int64default.StaticInt64(defaultGatewayPort),
+				Validators:    []validator.Int64{int64validator.Any(int64validator.OneOf(cloud.PortStorage), int64validator.Between(1024, 65535))},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplaceIfConfigured()},
 			},
 			"rclone": schema.SingleNestedAttribute{
 				MarkdownDescription: "The rclone release the gateway runs, and where it comes from. Default: the release the " +
