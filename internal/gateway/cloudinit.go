@@ -215,27 +215,40 @@ var ErrNotAGateway = errors.New("the user-data is not a warehouse data gateway's
 // Recover reads the spec file back from a gateway's user-data, leaving the
 // secrets in it alone: for imports, and to tell what a gateway runs.
 func Recover(userData []byte) (Spec, error) {
-	if !strings.HasPrefix(string(userData), "#cloud-config") {
+	files, err := WrittenFiles(userData)
+	if err != nil {
+		return Spec{}, err
+	}
+	content, ok := files[PathSpec]
+	if !ok {
 		return Spec{}, ErrNotAGateway
+	}
+	var s Spec
+	if err := json.Unmarshal([]byte(content), &s); err != nil {
+		return Spec{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotAGateway, PathSpec, err)
+	}
+	if !strings.HasPrefix(s.Renderer, "terraform-provider-health/gateway/") {
+		return Spec{}, ErrNotAGateway
+	}
+	return s, nil
+}
+
+// WrittenFiles are the files a gateway's user-data writes, by path: what
+// the machine holds after its first boot (secrets included), for tests
+// that run the rendered scripts and for auditors holding the user-data.
+func WrittenFiles(userData []byte) (map[string]string, error) {
+	if !strings.HasPrefix(string(userData), "#cloud-config") {
+		return nil, ErrNotAGateway
 	}
 	var doc struct {
 		WriteFiles []writeFile `yaml:"write_files"`
 	}
 	if err := yaml.Unmarshal(userData, &doc); err != nil {
-		return Spec{}, fmt.Errorf("%w: %v", ErrNotAGateway, err)
+		return nil, fmt.Errorf("%w: %v", ErrNotAGateway, err)
 	}
+	out := make(map[string]string, len(doc.WriteFiles))
 	for _, f := range doc.WriteFiles {
-		if f.Path != PathSpec {
-			continue
-		}
-		var s Spec
-		if err := json.Unmarshal([]byte(f.Content), &s); err != nil {
-			return Spec{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotAGateway, PathSpec, err)
-		}
-		if !strings.HasPrefix(s.Renderer, "terraform-provider-health/gateway/") {
-			return Spec{}, ErrNotAGateway
-		}
-		return s, nil
+		out[f.Path] = f.Content
 	}
-	return Spec{}, ErrNotAGateway
+	return out, nil
 }
