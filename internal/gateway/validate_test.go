@@ -99,6 +99,25 @@ func TestCheck_accepts(t *testing.T) {
 	}
 }
 
+// Plain HTTP is taken on a loopback host only (the local emulator), which
+// no gateway reaches but itself.
+func TestCheck_plainHTTPOnLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	ca := caOf(t)
+	for _, host := range []string{"127.0.0.1:4566", "localhost:4566", "[::1]:4566"} {
+		cfg := testConfig(t, cloud.Outscale, testEndpoint, ca)
+		cfg.Bucket.Endpoint, cfg.OpenBao.Address = "http://"+host+"/s3", "http://"+host+"/openbao"
+		if problems := Check(cfg); len(problems) > 0 {
+			t.Errorf("%s: %v", host, problems)
+		}
+	}
+	cfg := testConfig(t, cloud.Outscale, testEndpoint, ca)
+	cfg.Bucket.Endpoint = "http://127.0.0.1.example.net/s3"
+	if problems := Check(cfg); len(problems) != 1 || problems[0].Attribute != "bucket.endpoint" {
+		t.Errorf("a host name that only looks like a loopback address: %v", problems)
+	}
+}
+
 // User-data beyond what the cloud takes is refused before the VM is made:
 // 65535 bytes (base64) on OVHcloud, 500 KiB on OUTSCALE.
 func TestRender_userDataLimits(t *testing.T) {
