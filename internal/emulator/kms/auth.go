@@ -357,13 +357,15 @@ func (h *Handler) tokenStore(w http.ResponseWriter, c *caller, method, op string
 		}
 	}
 	write := method == http.MethodPost || method == http.MethodPut
+	// Outside the transaction: the store's transactions do not nest.
+	sudo := h.allowed(c, "auth/token/"+op, capSudo)
 	var status int
 	var resp any
 	err := h.opts.Store.Update(func(tx store.Tx) error {
 		var err error
 		switch {
 		case (op == "create" || op == "create-orphan") && write:
-			status, resp, err = h.createToken(tx, c, op == "create-orphan", params)
+			status, resp, err = h.createToken(tx, c, sudo, op == "create-orphan", params)
 		case op == "lookup-self" && (method == http.MethodGet || write):
 			status, resp = http.StatusOK, tokenEnvelope(h.lookupData(c.token, c.raw, c))
 		case op == "lookup-accessor" && write:
@@ -438,7 +440,7 @@ var displayNameSanitize = regexp.MustCompile(`([^a-zA-Z0-9-]+)`)
 
 // createToken is handleCreateCommon without roles, batch tokens or
 // entities.
-func (h *Handler) createToken(tx store.Tx, c *caller, orphanPath bool, params map[string]any) (int, any, error) {
+func (h *Handler) createToken(tx store.Tx, c *caller, sudo, orphanPath bool, params map[string]any) (int, any, error) {
 	policies, err := stringList(params, "policies")
 	if err != nil {
 		return 0, nil, err
@@ -455,7 +457,6 @@ func (h *Handler) createToken(tx store.Tx, c *caller, orphanPath bool, params ma
 	if orphanPath {
 		path += "-orphan"
 	}
-	sudo := h.allowed(c, path, capSudo)
 	parent := c.policies()
 	if len(policies) == 0 {
 		policies = slices.Clone(parent)
