@@ -110,13 +110,13 @@ func TestPolicies_badPolicyIsRefused(t *testing.T) {
 	t.Parallel()
 	b := start(t)
 	for policy, want := range map[string]string{
-		`path "transit/*" { capabilities = ["read"`:            "failed to parse policy",
-		`path "transit/*" { capabilities = ["rotate"] }`:       `invalid capability "rotate"`,
-		`path "transit/*" { capability = ["read"] }`:           `invalid key "capability"`,
-		`paths "transit/*" { capabilities = ["read"] }`:        `invalid key "paths"`,
-		`path "transit/+*" { capabilities = ["read"] }`:        "'+*' is forbidden",
-		`path "transit/*" { policy = "everything" }`:           `invalid policy "everything"`,
-		`path "transit/*" { capabilities = "read" }`:           "failed to parse policy",
+		`path "transit/*" { capabilities = ["read"`:           "failed to parse policy",
+		`path "transit/*" { capabilities = ["rotate"] }`:      `invalid capability "rotate"`,
+		`path "transit/*" { capability = ["read"] }`:          `invalid key "capability"`,
+		`paths "transit/*" { capabilities = ["read"] }`:       `invalid key "paths"`,
+		`path "transit/+*" { capabilities = ["read"] }`:       "'+*' is forbidden",
+		`path "transit/*" { policy = "everything" }`:          `invalid policy "everything"`,
+		`path "transit/*" { capabilities = "read" }`:          "failed to parse policy",
 		`path "transit/keys" { capabilities = ["read"] } x=1`: `invalid key "x"`,
 	} {
 		expectError(t, b.do(http.MethodPut, "/v1/sys/policies/acl/bad", map[string]any{"policy": policy}), http.StatusBadRequest, want)
