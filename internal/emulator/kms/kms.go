@@ -20,7 +20,12 @@
 //	POST   /v1/transit/rewrap/:name         ciphertext or batch_input, to the latest (or key_version)
 //	POST   /v1/transit/datakey/:type/:name  type plaintext or wrapped; bits 128, 256 or 512
 //
+// and the token store, ACL policies and response wrapping that auth.go
+// describes (sys/policies/acl, auth/token, sys/wrapping).
+//
 // Requests carry the token in X-Vault-Token (or Authorization: Bearer).
+// The configured tokens are root tokens; the tokens the server makes may
+// do only what their policies allow.
 // Keys are stored in the shared store, collection "openbao.transit_keys",
 // one document per key, so the control API lists them and tests can change
 // or delete them out of band.
