@@ -171,6 +171,8 @@ func (c *Client) ReadKeyCredential(ctx context.Context, ref cloud.KeyCredential)
 	case !slices.Equal(token.Policies, []string{ref.PolicyID}):
 		return out, gone(fmt.Sprintf("its token holds the policies %v rather than %s alone", token.Policies, ref.PolicyID))
 	}
+	// OpenBao answers a policy's text as it was written (policy.Raw in its
+	// source; unverified on a server): compared as it is.
 	policy, err := c.readACLPolicy(ctx, ob, ref.PolicyID)
 	switch {
 	case errors.Is(err, cloud.ErrNotFound):

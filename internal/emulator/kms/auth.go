@@ -44,6 +44,14 @@ import (
 // wrapping token that sys/wrapping/unwrap trades for the answer once,
 // before it expires on the emulator's clock.
 //
+// Taken from OpenBao's source: the 403 "permission denied", "invalid
+// accessor", "wrapping token is not valid or does not exist", the sudo
+// rules of token creation and their texts, the policy parser's checks.
+// Unverified (guessed): the exact texts of a bad wrap TTL, of writing the
+// root policy and of renewing a token that is not renewable; whether
+// writing a policy that does not exist yet asks for create rather than
+// update (the emulator asks update outside the transit engine).
+//
 // The store holds tokens under the SHA-256 of the token, never the token
 // itself, and the answer a wrapping token wraps is sealed with a key derived
 // from that wrapping token: what the store shows cannot be used.
