@@ -91,7 +91,8 @@ func TestKeyCredential_lifecycle(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("datakey: %d %v", status, dk)
 	}
-	ciphertext := dk["data"].(map[string]any)["ciphertext"]
+	data, _ := dk["data"].(map[string]any)
+	ciphertext := data["ciphertext"]
 	if status, _ := baoAs(t, emu, tok, http.MethodPost, "transit/decrypt/wh-raw", map[string]any{"ciphertext": ciphertext}); status != http.StatusOK {
 		t.Fatalf("decrypt: %d", status)
 	}
@@ -150,7 +151,7 @@ func TestKeyCredential_driftAndConflicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kc.SecretExpires.Sub(time.Now()) < 59*time.Minute {
+	if time.Until(kc.SecretExpires) < 59*time.Minute {
 		t.Fatalf("the default wrap TTL: expires %s", kc.SecretExpires)
 	}
 	openBao(t, emu, http.MethodPut, "sys/policies/acl/"+kc.PolicyID, map[string]any{
@@ -193,7 +194,8 @@ func TestKeyCredential_runbookPolicySuffices(t *testing.T) {
 		t.Fatalf("making the provider's token: %d %v", status, made)
 	}
 	cfg := kmsConfig(emu)
-	cfg.KMSToken = made["auth"].(map[string]any)["client_token"].(string)
+	auth, _ := made["auth"].(map[string]any)
+	cfg.KMSToken, _ = auth["client_token"].(string)
 	c := kmsClient(t, cfg, nil)
 	kc, err := c.IssueKeyCredential(ctx, cloud.KeyCredentialSpec{Name: "scoped", Key: key})
 	if err != nil {

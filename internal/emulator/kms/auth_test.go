@@ -19,9 +19,11 @@ import (
 // statuses and error texts (vault/token_store.go, vault/policy.go,
 // vault/wrapping.go).
 
-// doWrapped sends a request with the token tok and, when wrapTTL is not
-// empty, asks for a wrapped answer.
-func (b *bench) doWrapped(method, path string, body any, tok, wrapTTL string) answer {
+// doWrapped posts a request with the root token and asks for an answer
+// wrapped for wrapTTL.
+func (b *bench) doWrapped(path string, body any, wrapTTL string) answer {
+	tok := token
+	method := http.MethodPost
 	b.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -233,9 +235,9 @@ func TestWrapping_scopedTokenMakesDataKeysOnItsKeyOnly(t *testing.T) {
 	expectStatus(t, b.do(http.MethodPost, "/v1/transit/keys/k2", nil), http.StatusOK)
 	expectStatus(t, b.do(http.MethodPut, "/v1/sys/policies/acl/gateway", map[string]any{"policy": gatewayPolicy}), http.StatusNoContent)
 
-	wrapped := b.doWrapped(http.MethodPost, "/v1/auth/token/create-orphan", map[string]any{
+	wrapped := b.doWrapped("/v1/auth/token/create-orphan", map[string]any{
 		"policies": []string{"gateway"}, "no_default_policy": true, "period": "24h",
-	}, token, "1h")
+	}, "1h")
 	expectStatus(t, wrapped, http.StatusOK)
 	info := sub(t, wrapped.body, "wrap_info")
 	wrapping, _ := info["token"].(string)
@@ -301,14 +303,14 @@ func TestWrapping_scopedTokenMakesDataKeysOnItsKeyOnly(t *testing.T) {
 func TestWrapping_expiresOnTheClock(t *testing.T) {
 	t.Parallel()
 	b := start(t)
-	wrapped := b.doWrapped(http.MethodPost, "/v1/auth/token/create", map[string]any{"ttl": "1h"}, token, "300")
+	wrapped := b.doWrapped("/v1/auth/token/create", map[string]any{"ttl": "1h"}, "300")
 	wrapping, _ := sub(t, wrapped.body, "wrap_info")["token"].(string)
 	b.clock.Advance(5 * time.Minute)
 	expectError(t, b.unwrap(wrapping), http.StatusBadRequest, "wrapping token is not valid or does not exist")
 
 	// Any answer can be wrapped, and a stored wrapped answer reveals nothing.
 	expectStatus(t, b.do(http.MethodPost, "/v1/transit/keys/k1", nil), http.StatusOK)
-	dk := b.doWrapped(http.MethodPost, "/v1/transit/datakey/plaintext/k1", map[string]any{}, token, "1m")
+	dk := b.doWrapped("/v1/transit/datakey/plaintext/k1", map[string]any{}, "1m")
 	wrapping, _ = sub(t, dk.body, "wrap_info")["token"].(string)
 	if sub(t, dk.body, "wrap_info")["wrapped_accessor"] != "" {
 		t.Fatalf("a data key's wrap_info names an accessor: %s", dk.raw)
@@ -327,7 +329,7 @@ func TestWrapping_expiresOnTheClock(t *testing.T) {
 		t.Fatalf("unwrapped data key %s", out.raw)
 	}
 	// Errors are not wrapped.
-	expectError(t, b.doWrapped(http.MethodPost, "/v1/transit/decrypt/k1", map[string]any{"ciphertext": "nope"}, token, "1m"),
+	expectError(t, b.doWrapped("/v1/transit/decrypt/k1", map[string]any{"ciphertext": "nope"}, "1m"),
 		http.StatusBadRequest, "invalid ciphertext")
 }
 

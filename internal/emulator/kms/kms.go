@@ -130,20 +130,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			wrapTTL := r.Header.Get(WrapTTLHeader)
-			out := http.ResponseWriter(w)
-			var rec *recorder
-			if wrapTTL != "" && rel != "sys/wrapping/unwrap" && rel != "sys/wrapping/lookup" {
-				rec = newRecorder()
-				out = rec
+			if wrapTTL == "" || rel == "sys/wrapping/unwrap" || rel == "sys/wrapping/lookup" {
+				h.dispatch(w, c, method, r.Method, path, body)
+				return
 			}
-			h.dispatch(out, c, method, r.Method, path, body)
-			if rec != nil {
-				if rec.status == http.StatusOK && rec.body.Len() > 0 {
-					h.wrap(w, wrapTTL, rel, rec.body.Bytes())
-					return
-				}
-				rec.flush(w)
+			rec := newRecorder()
+			h.dispatch(rec, c, method, r.Method, path, body)
+			if rec.status == http.StatusOK && rec.body.Len() > 0 {
+				h.wrap(w, wrapTTL, rel, rec.body.Bytes())
+				return
 			}
+			rec.flush(w)
 		})
 }
 
