@@ -117,7 +117,7 @@ func TestOVHIAM_serviceAccountDenyByDefault(t *testing.T) {
 	}
 	policy := o.call("POST", "/v2/iam/policy", map[string]any{
 		"name": "gw-datakeys", "description": "data keys of one KMS", "identities": []string{urn},
-		"resources": []map[string]string{{"urn": "urn:v1:eu:resource:okms:" + emulator.DefaultOVHOKMSID}},
+		"resources":   []map[string]string{{"urn": "urn:v1:eu:resource:okms:" + emulator.DefaultOVHOKMSID}},
 		"permissions": map[string]any{"allow": []map[string]string{{"action": ovh.ActionDataKeyCreate}, {"action": ovh.ActionDataKeyDecrypt}}},
 	}, admin)
 	if policy.status != 200 {
