@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -323,12 +324,22 @@ func ovhClientToken(t *testing.T, emu *emulator.Emulator, id, secret string) str
 
 func ovhBearerGet(t *testing.T, u, token string) int {
 	t.Helper()
+	status, _ := ovhBearerRead(t, u, token)
+	return status
+}
+
+func ovhBearerRead(t *testing.T, u, token string) (int, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
 }
