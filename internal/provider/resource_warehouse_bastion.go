@@ -240,7 +240,11 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 						"and its access key; the secret goes " +
 						"straight into the user-data, never into the plan, the state or a log, and the identity is deleted " +
 						"with the bastion (ids in `cloud_ids`). A key or link to the policy deleted outside Terraform " +
-						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`).",
+						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`): the " +
+						"provider then makes the bastion its own read-only OAuth2 service account, whose only IAM policy allows " +
+						"`account:apiovh:me/logs/audit/get` on the account, which the bastion pulls the account's audit logs with " +
+						"into `<prefix><name>/account-logs/`; its client secret goes straight into the user-data, it is deleted " +
+						"with the bastion (ids in `cloud_ids`), and its policy deleted or changed outside Terraform replaces the bastion.",
 						Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 					"secret_access_key": schema.StringAttribute{
 						MarkdownDescription: "The secret of `access_key_id`, with it. Write-only: never in the plan nor the state. " +
