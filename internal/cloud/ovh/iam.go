@@ -249,13 +249,22 @@ func tokenURL(endpoint string) string {
 }
 
 // accountURN is the account as an IAM resource (OVHcloud's service-account
-// guide grants /me actions on urn:v1:eu:resource:account:<nic>).
+// guide grants /me actions on urn:v1:eu:resource:account:<nic>), in the
+// region its identities name (eu unless they say otherwise).
 func (c *Client) accountURN(ctx context.Context) (string, error) {
 	var details struct {
-		Account string `json:"account"`
+		Account    string   `json:"account"`
+		Identities []string `json:"identities"`
 	}
 	if err := c.call(ctx, http.MethodGet, "/auth/details", "/auth/details", nil, &details); err != nil {
 		return "", err
 	}
-	return "urn:v1:eu:resource:account:" + details.Account, nil
+	region := "eu"
+	for _, id := range details.Identities {
+		if parts := strings.Split(id, ":"); len(parts) > 3 && parts[0] == "urn" && parts[1] == "v1" && parts[2] != "" {
+			region = parts[2]
+			break
+		}
+	}
+	return "urn:v1:" + region + ":resource:account:" + details.Account, nil
 }
