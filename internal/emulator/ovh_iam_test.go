@@ -217,3 +217,64 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return raw
 }
+
+// ovh/terraform-provider-ovh's ovh_me_api_oauth2_client and ovh_iam_policy
+// make these calls with these bodies: create (callbackUrls always sent,
+// empty for CLIENT_CREDENTIALS), read, update (callbackUrls, description,
+// name), delete; policies listed as objects, updated with PUT answering the
+// policy.
+func TestOVHIAM_officialProviderCalls(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	o := ovhIAM{t: t, url: emu.URL()}
+	admin := o.bearer(emulator.DefaultOVHClientID, emulator.DefaultOVHClientSecret)
+	made := o.call("POST", "/1.0/me/api/oauth2/client",
+		map[string]any{"callbackUrls": []string{}, "description": "ci", "flow": "CLIENT_CREDENTIALS", "name": "tf-ci"}, admin)
+	id, _ := made.json(t)["clientId"].(string)
+	if made.status != 200 || id == "" {
+		t.Fatalf("create: %d %s", made.status, made.body)
+	}
+	if r := o.call("PUT", "/1.0/me/api/oauth2/client/"+id, map[string]any{"callbackUrls": []string{}, "description": "ci runner", "name": "tf-ci"}, admin); r.status != 200 {
+		t.Fatalf("update: %d %s", r.status, r.body)
+	}
+	got := o.call("GET", "/1.0/me/api/oauth2/client/"+id, nil, admin).json(t)
+	for k, want := range map[string]any{"clientId": id, "description": "ci runner", "flow": "CLIENT_CREDENTIALS", "name": "tf-ci"} {
+		if got[k] != want {
+			t.Fatalf("read: %s = %v, want %v (%v)", k, got[k], want, got)
+		}
+	}
+	if urls, ok := got["callbackUrls"].([]any); !ok || len(urls) != 0 {
+		t.Fatalf("read: callbackUrls %v", got["callbackUrls"])
+	}
+	if r := o.call("GET", "/1.0/me/api/oauth2/client", nil, admin); r.status != 200 || !strings.Contains(string(r.body), id) {
+		t.Fatalf("list: %d %s", r.status, r.body)
+	}
+	policy := map[string]any{"name": "tf-ci-read", "description": "", "identities": []string{got["identity"].(string)}, //nolint:forcetypeassert // checked by the read above
+		"resources":         []map[string]string{{"urn": "urn:v1:eu:resource:account:" + emulator.DefaultOVHNicHandle}},
+		"permissions":       map[string]any{"allow": []map[string]string{{"action": "account:apiovh:me/get"}}, "except": []any{}, "deny": []any{}},
+		"permissionsGroups": []any{}}
+	p := o.call("POST", "/v2/iam/policy", policy, admin)
+	pid, _ := p.json(t)["id"].(string)
+	if p.status != 200 || pid == "" {
+		t.Fatalf("policy: %d %s", p.status, p.body)
+	}
+	policy["description"] = "read me"
+	if r := o.call("PUT", "/v2/iam/policy/"+pid, policy, admin); r.status != 200 || r.json(t)["description"] != "read me" || r.json(t)["updatedAt"] == nil {
+		t.Fatalf("policy update: %d %s", r.status, r.body)
+	}
+	var list []map[string]any
+	if r := o.call("GET", "/v2/iam/policy", nil, admin); r.status != 200 || json.Unmarshal(r.body, &list) != nil || len(list) != 1 || list[0]["id"] != pid {
+		t.Fatalf("policy list: %d %s", r.status, r.body)
+	}
+	if r := o.call("GET", "/v2/iam/policy/"+pid+"?details=true", nil, admin); r.status != 200 {
+		t.Fatalf("policy read with details: %d %s", r.status, r.body)
+	}
+	for _, path := range []string{"/v2/iam/policy/" + pid, "/1.0/me/api/oauth2/client/" + id} {
+		if r := o.call("DELETE", path, nil, admin); r.status != 200 {
+			t.Fatalf("delete %s: %d %s", path, r.status, r.body)
+		}
+		if r := o.call("GET", path, nil, admin); r.status != 404 {
+			t.Fatalf("read %s after delete: %d %s", path, r.status, r.body)
+		}
+	}
+}
