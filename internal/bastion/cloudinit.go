@@ -98,6 +98,9 @@ type SpecBucket struct {
 	AccessKeyID string `json:"access_key_id"`
 	// APILogsEndpoint is where the shipper pulls the API logs from; "" for none.
 	APILogsEndpoint string `json:"api_logs_endpoint,omitempty"`
+	// AccountLogsEndpoint is where the shipper reads the OVHcloud account's
+	// audit logs from; "" for none.
+	AccountLogsEndpoint string `json:"account_logs_endpoint,omitempty"`
 }
 
 // SpecHostKey is the public half of the host key.
@@ -207,7 +210,7 @@ func Render(cfg Config) ([]byte, error) {
 
 	if cfg.AuditBucket != nil {
 		packages = append(packages, "rclone")
-		if cfg.AuditBucket.APILogsEndpoint != "" {
+		if cfg.AuditBucket.APILogsEndpoint != "" || cfg.AuditBucket.AccountLogs != nil {
 			packages = append(packages, "curl", "jq")
 		}
 		files = append(files,
@@ -315,6 +318,9 @@ func specOf(cfg Config) Spec {
 	if b := cfg.AuditBucket; b != nil {
 		s.AuditBucket = &SpecBucket{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Bucket, Prefix: b.Prefix, AccessKeyID: b.AccessKeyID,
 			APILogsEndpoint: b.APILogsEndpoint}
+		if b.AccountLogs != nil {
+			s.AuditBucket.AccountLogsEndpoint = b.AccountLogs.Endpoint
+		}
 	}
 	return s
 }

@@ -16,7 +16,11 @@ import (
 // (OOS takes no bucket-scoped key otherwise). The secret exists only in
 // CreateAuditWriter's answer: OAPI never shows it again, so the caller
 // hands it straight to what ships (the bastion's user-data) and never
-// stores it. OVHcloud ships with the audit bucket's own user instead.
+// stores it. OVHcloud ships with the audit bucket's own user instead, and
+// its audit writer is a read-only identity: an OAuth2 service account whose
+// IAM policy allows reading the account's audit logs (GET /me/logs/audit)
+// and nothing else, which the bastion pulls into the audit trail. Its
+// client secret likewise exists only in CreateAuditWriter's answer.
 
 // AuditWriterSpec asks for a write-only identity, or with Access
 // AccessReadWrite a read-write one.
@@ -42,6 +46,10 @@ const (
 )
 
 // AuditWriter is a write-only identity as the cloud holds it.
+//
+// On OVHcloud UserName is the service account's name, UserID and
+// AccessKeyID its OAuth2 client id, PolicyID its IAM policy's id and
+// SecretAccessKey its client secret.
 type AuditWriter struct {
 	UserName    string
 	UserID      string
@@ -51,8 +59,11 @@ type AuditWriter struct {
 	SecretAccessKey string
 	// APIEndpoint and APIRegion are where the identity reads the account's
 	// API logs (OUTSCALE ReadApiLogs, which its policy allows), set by
-	// CreateAuditWriter; "" where it reads none.
+	// CreateAuditWriter; "" where it reads none. On OVHcloud APIEndpoint is
+	// the API (ending in /1.0) it reads the account's audit logs from, and
+	// TokenURL the OAuth2 token endpoint it authenticates at.
 	APIEndpoint, APIRegion string
+	TokenURL               string
 }
 
 // Keys of the audit writer's ids in a bastion's CloudIDs.

@@ -440,7 +440,13 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 		// Where it ships is unknown too: its records are looked for in
 		// the report's audit buckets, under its host name.
 		if b.Name != "" {
-			sources.search(s.Name, b.Name)
+			var extra []compliance.StreamFacts
+			if d.data.cloud.Name() == cloud.OVH {
+				// Bastions made before the account-log readers pull none:
+				// the stream counts where it is found.
+				extra = append(extra, accountLogsStream(b.Name))
+			}
+			sources.search(s.Name, b.Name, extra...)
 		}
 		return s, nil
 	}
@@ -466,6 +472,9 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 		if a.APILogsEndpoint != "" {
 			streams = append(streams, compliance.StreamFacts{What: "the OUTSCALE API logs pulled by the bastion " + host,
 				Prefix: host + "/api-logs/"})
+		}
+		if a.AccountLogsEndpoint != "" {
+			streams = append(streams, accountLogsStream(host))
 		}
 		for _, st := range streams {
 			st.Prefix = a.Prefix + st.Prefix

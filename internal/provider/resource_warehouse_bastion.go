@@ -240,7 +240,11 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 						"and its access key; the secret goes " +
 						"straight into the user-data, never into the plan, the state or a log, and the identity is deleted " +
 						"with the bastion (ids in `cloud_ids`). A key or link to the policy deleted outside Terraform " +
-						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`).",
+						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`): the " +
+						"provider then makes the bastion its own read-only OAuth2 service account, whose only IAM policy allows " +
+						"`account:apiovh:me/logs/audit/get` on the account, which the bastion pulls the account's audit logs with " +
+						"into `<prefix><name>/account-logs/`; its client secret goes straight into the user-data, it is deleted " +
+						"with the bastion (ids in `cloud_ids`), and its policy deleted or changed outside Terraform replaces the bastion.",
 						Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 					"secret_access_key": schema.StringAttribute{
 						MarkdownDescription: "The secret of `access_key_id`, with it. Write-only: never in the plan nor the state. " +
@@ -540,9 +544,11 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 	if b := auditBucketOf(cfg.AuditBucket); b != nil {
 		endpoint, region := c.AuditStorage()
 		planned := auditBucket{Bucket: b.Bucket, Endpoint: b.Endpoint, Region: b.Region, Prefix: b.Prefix, AccessKeyID: b.AccessKeyID}
-		if b.AccessKeyID.IsNull() {
-			// The bastion's own write-only identity, whose secret goes
-			// straight into the user-data.
+		// On OUTSCALE without a key: the bastion's own write-only identity.
+		// On OVHcloud, which ships with the bucket's own key: the bastion's
+		// own read-only service account for the account's audit logs. Either
+		// secret goes straight into the user-data.
+		if b.AccessKeyID.IsNull() || c.Name() == cloud.OVH {
 			w, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: plan.Name.ValueString(), Bucket: b.Bucket.ValueString(),
 				Prefix: stringOr(b.Prefix, "")})
 			if err != nil {
@@ -550,14 +556,16 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 				if _, made := cloud.AuditWriterOf(w.IDs()); made {
 					if err := c.DeleteAuditWriter(ctx, w); err != nil {
 						resp.Diagnostics.AddWarning("Audit Writer Left Behind", fmt.Sprintf("Removing what was made of the "+
-							"audit writer %s failed: %s. Delete the EIM user and its policy by hand.", w.UserName, err))
+							"audit writer %s failed: %s. %s", w.UserName, err, auditWriterByHand(c.Name())))
 					}
 				}
 				return
 			}
 			writer = &w
-			planned.AccessKeyID = types.StringValue(w.AccessKeyID)
-			b.SecretAccessKey = types.StringValue(w.SecretAccessKey)
+			if b.AccessKeyID.IsNull() {
+				planned.AccessKeyID = types.StringValue(w.AccessKeyID)
+				b.SecretAccessKey = types.StringValue(w.SecretAccessKey)
+			}
 			plan.CloudIDs = stringMapValue(w.IDs())
 		}
 		if planned.Endpoint.IsNull() || planned.Endpoint.IsUnknown() {
@@ -572,7 +580,11 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 		bc.AuditBucket = &bastion.AuditBucket{Endpoint: planned.Endpoint.ValueString(), Region: planned.Region.ValueString(),
 			Bucket: planned.Bucket.ValueString(), Prefix: planned.Prefix.ValueString(), AccessKeyID: planned.AccessKeyID.ValueString(),
 			SecretAccessKey: b.SecretAccessKey.ValueString()}
-		if writer != nil {
+		switch {
+		case writer != nil && c.Name() == cloud.OVH:
+			bc.AuditBucket.AccountLogs = &bastion.AccountLogsReader{Endpoint: writer.APIEndpoint, TokenURL: writer.TokenURL,
+				ClientID: writer.AccessKeyID, ClientSecret: writer.SecretAccessKey}
+		case writer != nil:
 			// Its own identity also pulls the account's API logs.
 			bc.AuditBucket.APILogsEndpoint, bc.AuditBucket.APILogsRegion = writer.APIEndpoint, writer.APIRegion
 		}
@@ -603,7 +615,7 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 			if writer != nil {
 				if err := c.DeleteAuditWriter(ctx, *writer); err != nil {
 					resp.Diagnostics.AddWarning("Audit Writer Left Behind", fmt.Sprintf("Removing the audit writer %s "+
-						"failed: %s. Delete the EIM user and its policy by hand.", writer.UserName, err))
+						"failed: %s. %s", writer.UserName, err, auditWriterByHand(c.Name())))
 				}
 			}
 			return
