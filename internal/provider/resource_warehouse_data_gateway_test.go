@@ -100,11 +100,11 @@ func gatewayUserData(emu *emulator.Emulator, cloudName, id string) ([]byte, erro
 	return []byte(raw), nil
 }
 
-// tlsFront puts an HTTPS proxy in front of the emulator, since the gateway
+// emulatorBehindTLS puts an HTTPS proxy in front of the emulator, since the gateway
 // speaks HTTPS only; the Host header goes through unchanged, so that
 // signatures made for the proxy's address hold. It returns the proxy's
 // URL and CA.
-func tlsFront(t *testing.T, emu *emulator.Emulator) (string, string) {
+func emulatorBehindTLS(t *testing.T, emu *emulator.Emulator) (string, string) {
 	t.Helper()
 	target, err := url.Parse(emu.URL())
 	if err != nil {
@@ -150,7 +150,7 @@ func TestAccWarehouseDataGateway_dataPath(t *testing.T) {
 		emu := acctest.PrivateEmulator(t)
 		name := acctest.RandomName("gw")
 		bucket := name + "-raw"
-		front, ca := tlsFront(t, emu)
+		front, ca := emulatorBehindTLS(t, emu)
 		ctx := context.Background()
 		var first string // the first gateway's id, and its credential
 		var credential string

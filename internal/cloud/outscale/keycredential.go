@@ -123,6 +123,7 @@ func (c *Client) IssueKeyCredential(ctx context.Context, spec cloud.KeyCredentia
 		return out, fmt.Errorf("creating the token of the key credential %s: the wrapped answer names no token accessor", name)
 	}
 	out.ID, out.Secret, out.Endpoint = info.WrappedAccessor, info.Token, strings.TrimSuffix(c.cfg.KMSAddress, "/")
+	out.CACertPEM, out.Mount = c.cfg.KMSCACert, ob.mount
 	created := info.CreationTime
 	if created.IsZero() {
 		created = time.Now()

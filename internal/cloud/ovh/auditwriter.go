@@ -18,6 +18,10 @@ import (
 // spec.Bucket and spec.Prefix are not the reader's business: it writes
 // nothing.
 func (c *Client) CreateAuditWriter(ctx context.Context, spec cloud.AuditWriterSpec) (cloud.AuditWriter, error) {
+	if spec.Access != cloud.AccessWriteOnly {
+		return cloud.AuditWriter{}, fmt.Errorf("a bucket identity of its own is made on OUTSCALE only: on OVHcloud, give the "+
+			"bucket's own key (health_warehouse_storage_credentials): %w", cloud.ErrPolicyUnsupported)
+	}
 	account, err := c.accountURN(ctx)
 	if err != nil {
 		return cloud.AuditWriter{}, fmt.Errorf("reading the account: %w", err)

@@ -31,7 +31,7 @@ func (c *Client) IssueKeyCredential(ctx context.Context, spec cloud.KeyCredentia
 		fmt.Sprintf("terraform-provider-health: data keys of the key %s of the KMS %s", spec.Key.ID, o.ID),
 		[]string{okmsURN(o)}, []string{actionDataKeyCreate, actionDataKeyDecrypt})
 	out := cloud.KeyCredential{ID: sa.ClientID, PolicyID: sa.PolicyID, KeyID: spec.Key.ID, Secret: sa.Secret,
-		Endpoint: o.RestEndpoint, TokenURL: tokenURL(c.endpoint)}
+		Endpoint: o.RestEndpoint, TokenURL: tokenURL(c.endpoint), KMSID: o.ID}
 	if err != nil {
 		out.Secret = ""
 		return out, err
