@@ -85,10 +85,17 @@ func HopClientConfig(name string) string {
 // OpenForwarding lists the settings of an sshd_config, outside Match
 // blocks, that let a connection through the bastion without a session on
 // it, hence without a recording: TCP forwarding (ssh -J, -W, -L, -R, -D),
-// Unix sockets, tunnels, X11. Absent directives count with sshd's
-// defaults. Empty: every way through is a session. Agent forwarding is not
-// a way through: it carries signatures, not the target's traffic.
+// Unix sockets, tunnels, X11. Empty: every way through is a session.
 func OpenForwarding(sshdConfig string) []string {
+	_, open := ForwardingSettings(sshdConfig)
+	return open
+}
+
+// ForwardingSettings reads the forwarding settings of an sshd_config
+// outside Match blocks, absent directives counting with sshd's defaults,
+// and says which of them are open. Agent forwarding is not a way through:
+// it carries signatures, not the target's traffic.
+func ForwardingSettings(sshdConfig string) (settings, open []string) {
 	values := map[string]string{}
 	for _, l := range strings.Split(sshdConfig, "\n") {
 		l = strings.TrimSpace(l)
@@ -105,9 +112,8 @@ func OpenForwarding(sshdConfig string) []string {
 		}
 	}
 	if values["disableforwarding"] == "yes" {
-		return nil
+		return []string{"DisableForwarding yes"}, nil
 	}
-	var open []string
 	for _, d := range []struct{ name, deflt string }{
 		{"AllowTcpForwarding", "yes"},
 		{"AllowStreamLocalForwarding", "yes"},
@@ -118,9 +124,10 @@ func OpenForwarding(sshdConfig string) []string {
 		if !set {
 			v = d.deflt
 		}
+		settings = append(settings, d.name+" "+v)
 		if v != "no" {
 			open = append(open, d.name+" "+v)
 		}
 	}
-	return open
+	return settings, open
 }
