@@ -174,7 +174,7 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 				PlanModifiers: []planmodifier.String{replaceUnlessAdopting()},
 			},
 			"session_recording": schema.BoolAttribute{
-				MarkdownDescription: "Record every interactive session on the bastion (default `true`): with tlog in `openssh` " +
+				MarkdownDescription: "Record every session on the bastion, interactive or given a command (default `true`): with tlog in `openssh` " +
 					"mode, into the journal, which administrators cannot write to (what the terminal shows; keystrokes are not " +
 					"recorded, so that codes and passwords typed to other hosts are not); with ovh-ttyrec in `the-bastion` " +
 					"mode. Sessions given a command (`ssh bastion -t ssh target`, the recorded hop of `ssh_config`) are " +
