@@ -290,7 +290,8 @@ func TestAccWarehouseBastion_import(t *testing.T) {
 		importAction := plancheck.ResourceActionNoop
 		if cloudName == cloud.OVH {
 			ignore = append(ignore, "admins", "mfa", "session_recording", "idle_timeout", "allowed_targets", "network_rules",
-				"mode", "size", "image", "package_mirror", "host_public_key", "host_key_fingerprint", "known_hosts", "user_data_sha256", "tags")
+				"mode", "size", "image", "package_mirror", "host_public_key", "host_key_fingerprint", "known_hosts", "user_data_sha256", "tags",
+				"tier_access")
 			importAction = plancheck.ResourceActionUpdate
 		}
 		resource.Test(t, resource.TestCase{
