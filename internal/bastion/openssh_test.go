@@ -66,7 +66,7 @@ func startSSHD(t *testing.T) testSSHD {
 	n, _ := strconv.Atoi(port)
 	cfg.Targets = []Target{{Tier: "compute", CIDR: "127.0.0.0/8", Ports: []PortRange{{n, n}}}}
 	hostKey := filepath.Join(dir, "host_key")
-	writeTestFile(t, hostKey, cfg.HostKey.PrivatePEM, 0o600)
+	writeTestFile(t, hostKey, cfg.HostKey.PrivatePEM)
 	out, err := exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-C", "admin@test", "-f", filepath.Join(dir, "admin")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)
@@ -79,7 +79,7 @@ func startSSHD(t *testing.T) testSSHD {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeTestFile(t, filepath.Join(dir, "authorized_keys"), AuthorizedKeysLine(MFANone, key, me.Username)+"\n", 0o600)
+	writeTestFile(t, filepath.Join(dir, "authorized_keys"), AuthorizedKeysLine(MFANone, key, me.Username)+"\n")
 
 	var conf strings.Builder
 	fmt.Fprintf(&conf, "Port %s\nListenAddress 127.0.0.1\nHostKey %s\nPidFile none\nAuthorizedKeysFile %s\n", port, hostKey,
@@ -103,7 +103,7 @@ func startSSHD(t *testing.T) testSSHD {
 		t.Fatalf("only %d forwarding directives found in the rendered sshd_config", taken)
 	}
 	serverConfig := filepath.Join(dir, "sshd_config")
-	writeTestFile(t, serverConfig, conf.String(), 0o600)
+	writeTestFile(t, serverConfig, conf.String())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, sshd, "-D", "-e", "-f", serverConfig)
@@ -125,11 +125,11 @@ func startSSHD(t *testing.T) testSSHD {
 	}
 
 	knownHosts := filepath.Join(dir, "known_hosts")
-	writeTestFile(t, knownHosts, KnownHostsLine([]string{"[127.0.0.1]:" + port, "test-bastion", "test-target"}, cfg.HostKey.Public)+"\n", 0o600)
+	writeTestFile(t, knownHosts, KnownHostsLine([]string{"[127.0.0.1]:" + port, "test-bastion", "test-target"}, cfg.HostKey.Public)+"\n")
 	clientConfig := filepath.Join(dir, "ssh_config")
 	writeTestFile(t, clientConfig, fmt.Sprintf("Host *\n  HostName 127.0.0.1\n  Port %s\n  User %s\n  IdentityFile %s\n  IdentitiesOnly yes\n"+
 		"  UserKnownHostsFile %s\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  HostKeyAlias test-bastion\n"+
-		"  BatchMode yes\n  ExitOnForwardFailure yes\n  ConnectTimeout 30\n", port, me.Username, filepath.Join(dir, "admin"), knownHosts), 0o600)
+		"  BatchMode yes\n  ExitOnForwardFailure yes\n  ConnectTimeout 30\n", port, me.Username, filepath.Join(dir, "admin"), knownHosts))
 	return testSSHD{dir: dir, clientConfig: clientConfig, port: port, stderr: stderr}
 }
 
@@ -265,7 +265,7 @@ func TestSSHClientConfig_realClientResolvesTheHop(t *testing.T) {
 	ssh := tooltest.Require(t, "ssh", "openssh-client")
 	path := filepath.Join(t.TempDir(), "ssh_config")
 	writeTestFile(t, path, SSHClientConfig("wh-bastion", "203.0.113.9", []Target{
-		{Tier: "compute", CIDR: "10.40.64.0/22"}, {Tier: "kms", CIDR: "10.40.255.0/26"}}), 0o600)
+		{Tier: "compute", CIDR: "10.40.64.0/22"}, {Tier: "kms", CIDR: "10.40.255.0/26"}}))
 	resolve := func(host string) map[string]string {
 		t.Helper()
 		out, err := exec.Command(ssh, "-G", "-F", path, host).CombinedOutput()
@@ -313,7 +313,7 @@ func TestHopClientConfig_realClientAccepts(t *testing.T) {
 	t.Parallel()
 	ssh := tooltest.Require(t, "ssh", "openssh-client")
 	path := filepath.Join(t.TempDir(), "ssh_config")
-	writeTestFile(t, path, HopClientConfig("wh-bastion"), 0o600)
+	writeTestFile(t, path, HopClientConfig("wh-bastion"))
 	out, err := exec.Command(ssh, "-G", "-F", path, "10.40.64.5").CombinedOutput()
 	if err != nil {
 		t.Fatalf("ssh -G refuses the bastion's ssh_config: %v\n%s", err, out)
@@ -325,9 +325,9 @@ func TestHopClientConfig_realClientAccepts(t *testing.T) {
 	}
 }
 
-func writeTestFile(t *testing.T, path, content string, mode os.FileMode) {
+func writeTestFile(t *testing.T, path, content string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -340,7 +340,11 @@ func freePort(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("%v is not a TCP address", l.Addr())
+	}
+	return strconv.Itoa(addr.Port)
 }
 
 // syncBuffer collects a process's output, line by line, for failure messages.

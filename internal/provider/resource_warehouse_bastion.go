@@ -824,7 +824,7 @@ func (r *warehouseBastionResource) refreshClientOutputs(ctx context.Context, m *
 	case ip == oldIP && !m.SSHConfig.IsNull() && !m.SSHConfig.IsUnknown():
 		// Unchanged.
 	case !m.SSHConfig.IsNull() && !m.SSHConfig.IsUnknown() && oldIP != "":
-		m.SSHConfig = types.StringValue(strings.Replace(m.SSHConfig.ValueString(), "HostName "+oldIP+"\n", "HostName "+ip+"\n", -1))
+		m.SSHConfig = types.StringValue(strings.ReplaceAll(m.SSHConfig.ValueString(), "HostName "+oldIP+"\n", "HostName "+ip+"\n"))
 		if !m.HostPublicKey.IsNull() {
 			m.KnownHosts = types.StringValue(bastion.KnownHostsLine([]string{ip, m.Name.ValueString()}, m.HostPublicKey.ValueString()))
 		}
