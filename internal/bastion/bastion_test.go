@@ -137,7 +137,7 @@ func TestSSHDConfig_secondFactors(t *testing.T) {
 		t.Fatalf("TOTP: no Match block for the pending group:\n%s", totp)
 	}
 	for _, want := range []string{"AuthenticationMethods publickey", "ForceCommand /usr/bin/sudo -n " + PathMFAEnroll,
-		"DisableForwarding yes"} {
+		"DisableForwarding yes", "SetEnv " + EnrolmentTlogEnv} {
 		if !strings.Contains(match, want) {
 			t.Errorf("TOTP: the pending group's block lacks %q:\n%s", want, match)
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -102,6 +103,13 @@ func startSSHD(t *testing.T) testSSHD {
 	if taken < 7 {
 		t.Fatalf("only %d forwarding directives found in the rendered sshd_config", taken)
 	}
+	// The environment the TOTP enrolment's Match block sets, given to the
+	// current user here, to see what a session really receives.
+	for _, l := range sshdLines(SSHDConfig(testConfig(t, MFATOTP))) {
+		if strings.HasPrefix(l, "SetEnv ") {
+			fmt.Fprintf(&conf, "Match User %s\n    %s\n", me.Username, l)
+		}
+	}
 	serverConfig := filepath.Join(dir, "sshd_config")
 	writeTestFile(t, serverConfig, conf.String())
 
@@ -151,6 +159,15 @@ func TestOpenSSH_sessionRunsForwardingRefused(t *testing.T) {
 	// A session with a command runs: the recorded hop is one.
 	if out, errOut, err := s.ssh(noAgent, "test-bastion", "echo", "session-ok"); err != nil || strings.TrimSpace(out) != "session-ok" {
 		t.Fatalf("a session with a command does not run: %v\n%s%s\nsshd:\n%s", err, out, errOut, s.stderr)
+	}
+	// The TOTP enrolment's session gets the tlog settings that keep its
+	// output (the secret) out of the recording, intact through sshd's quoting.
+	env, envErr, err := s.ssh(noAgent, "test-bastion", "printenv", "TLOG_REC_SESSION_CONF_TEXT")
+	var tlog struct {
+		Log map[string]bool `json:"log"`
+	}
+	if err != nil || json.Unmarshal([]byte(env), &tlog) != nil || tlog.Log["output"] || tlog.Log["input"] || len(tlog.Log) != 2 {
+		t.Errorf("the enrolment's tlog settings reach the session as %q (%v): %s", env, err, envErr)
 	}
 	// ssh -W and ssh -J (which is -W on the jump host) are refused.
 	for name, args := range map[string][]string{

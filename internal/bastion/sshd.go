@@ -85,6 +85,14 @@ const (
 	PathPlainShell     = "/bin/bash"
 )
 
+// EnrolmentTlogEnv is the SetEnv argument, quoted as sshd_config takes it,
+// that keeps tlog from recording what the TOTP enrolment shows: sshd sets
+// TLOG_REC_SESSION_CONF_TEXT, which tlog-rec-session reads over its
+// configuration file (tlog-rec-session(8)); that tlog merges it into the
+// file's "log" object rather than replacing the object is unverified,
+// hence both keys.
+const EnrolmentTlogEnv = `"TLOG_REC_SESSION_CONF_TEXT={\"log\": {\"input\": false, \"output\": false}}"`
+
 // AuthenticationMethods is what sshd demands of an enrolled administrator
 // for a second factor.
 func AuthenticationMethods(mfa string) string {
@@ -203,6 +211,10 @@ func SSHDConfig(cfg Config) string {
 		line("    AuthenticationMethods publickey")
 		line("    ForceCommand /usr/bin/sudo -n %s", PathMFAEnroll)
 		line("    DisableForwarding yes")
+		line("    # The enrolment shows the TOTP secret and its QR code: tlog keeps the session's")
+		line("    # timing and window sizes, not what it shows, so that the secret never reaches")
+		line("    # the journal nor the audit bucket. sshd's SetEnv cannot be overridden by the client.")
+		line("    SetEnv %s", EnrolmentTlogEnv)
 	}
 	return b.String()
 }
