@@ -17,6 +17,9 @@ func TierKnownHostsFile(name string) string { return "~/.ssh/known_hosts.d/healt
 
 // HopCommand is the command a recorded hop runs on the bastion: ssh to the
 // host named on the administrator's command line (%n), with a terminal.
+// sshd runs it through the login shell, tlog-rec-session -c, which records
+// it as it records an interactive shell (tlog-rec-session(8); unverified on
+// the images themselves: tlog is not run by the tests).
 const HopCommand = "ssh -tt -- %n"
 
 // AgentRestriction is the ssh-add command, run once per target (and again
