@@ -103,7 +103,7 @@ func SudoersEnroll() string {
 
 // AuditRules are auditd's rules: changes to the files that decide who gets
 // in, every command administrators run, and every connection they open
-// (ProxyJump hops included: the forwarding sshd process runs as them).
+// (the recorded hops' ssh to the tiers' hosts included).
 func AuditRules() string {
 	return `## Written at first boot by terraform-provider-health.
 ## Who may log in, and how.

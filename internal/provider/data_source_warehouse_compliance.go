@@ -462,6 +462,7 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 		return compliance.Subject{}, err
 	}
 	s.Bastion.MFA, s.Bastion.SessionRecording = rec.Spec.MFA, rec.Spec.SessionRecording
+	setTierAccessFacts(s.Bastion, rec)
 	if a := rec.Spec.AuditBucket; a != nil {
 		s.Bastion.AuditBucket = a.Bucket
 		host := rec.Spec.Name
@@ -482,6 +483,16 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 		}
 	}
 	return s, nil
+}
+
+// setTierAccessFacts says, from a bastion's user-data, how its tiers are
+// reached and what its sshd_config forwards: read back from the cloud,
+// not taken from the state.
+func setTierAccessFacts(f *compliance.BastionFacts, rec bastion.Recovered) {
+	f.TierAccess = rec.EffectiveTierAccess()
+	if rec.SSHDConfig != "" {
+		f.SSHDForwarding, f.OpenForwarding = bastion.ForwardingSettings(rec.SSHDConfig)
+	}
 }
 
 // keyManager reads a key manager: the controls on it are about where it is.

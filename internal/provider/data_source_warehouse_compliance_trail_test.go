@@ -266,6 +266,13 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 					return nil
 				})
 		}
+		// OUTSCALE's user-data also tells what the bastion's sshd forwards:
+		// nothing, every way to the tiers is a recorded session.
+		tierAccessCited := finding("HW-ADM-03", "health_warehouse_bastion", admPass, "tier_access = recorded-hop (sshd_config read back: "+
+			"AllowTcpForwarding no, AllowStreamLocalForwarding no, PermitTunnel no, X11Forwarding no)")
+		if cloudName == cloud.OVH {
+			tierAccessCited = finding("HW-ADM-03", "health_warehouse_bastion", admPass, "does not return the bastion's user-data")
+		}
 		missing := []resource.TestCheckFunc{
 			finding("HW-ADM-03", "health_warehouse_bastion", admMissing, ""),
 			unlock,
@@ -298,7 +305,7 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 					finding("HW-ADM-03", "health_warehouse_bastion", admPass, found),
 					finding("HW-ADM-03", "health_warehouse_bastion", admPass, "the journal verification key of the bastion "+host+
 						": 1 record under s3://"+audit+"/bastions/"+host+"/journal-seal/"),
-					apiLogsCited,
+					apiLogsCited, tierAccessCited,
 					resource.TestCheckResourceAttr(reportAddr, "compliant", "true")),
 			},
 			{

@@ -108,6 +108,12 @@ trail under its name in the report's audit buckets (at the top or one prefix dow
 cited and a stale one fails; not found, nothing tells the report it should be there, and HW-ADM-03
 stays ` + "`unknown`" + `. At plan time, where nothing is read, both controls judge the settings alone.
 
+HW-ADM-03 also checks that no way through the bastion escapes the recording. On OUTSCALE it reads the
+bastion's ` + "`sshd_config`" + ` back from the user-data and fails while it forwards without a session
+(` + "`AllowTcpForwarding`, `AllowStreamLocalForwarding`, `PermitTunnel`, `X11Forwarding`" + ` other than ` + "`no`" + `),
+as bastions made before the recorded hop do for ` + "`ssh -J`" + `; it cites those settings when they are all
+` + "`no`" + `. At plan time it judges ` + "`tier_access`" + `. OVHcloud returns no user-data: there it stays ` + "`unknown`" + `.
+
 ## What the controls can and cannot show
 
 SecNumCloud and HDS mostly bind the cloud provider. A customer's Terraform shows its side: it chose a
