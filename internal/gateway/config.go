@@ -233,8 +233,9 @@ func Check(cfg Config) []Problem {
 
 	if o := cfg.OpenBao; o != nil {
 		checkHTTPS(add, "openbao.address", o.Address)
-		if _, err := keymanager.Certificates(o.CACertPEM); err != nil {
-			add("openbao.ca_cert_pem", "not a PEM bundle of certificates (%v): the gateway trusts the key manager's CA only", err)
+		if _, err := keymanager.Certificates(o.CACertPEM); err != nil && !(o.CACertPEM == "" && plainLoopback(o.Address)) {
+			add("openbao.ca_cert_pem", "not a PEM bundle of certificates (%v): the gateway trusts the key manager's CA only; "+
+				"give the provider the key manager's ca_cert_pem (outscale.kms_ca_cert, or HEALTH_KMS_CACERT)", err)
 		}
 		if !mountPattern.MatchString(o.Mount) {
 			add("openbao.mount", "%q is not a mount path such as %s", o.Mount, keymanager.DefaultMount)
@@ -323,6 +324,13 @@ func checkHTTPS(add func(attr, format string, args ...any), attr, u string) {
 	if p, _ := url.Parse(u); p.Scheme != "https" && !isLoopback(p.Hostname()) {
 		add(attr, "%q is plain HTTP: the gateway sends credentials and data keys there, so it must be https://", u)
 	}
+}
+
+// plainLoopback says whether u is a plain http:// URL of a loopback host,
+// which needs no CA.
+func plainLoopback(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme == "http" && isLoopback(p.Hostname())
 }
 
 // isLoopback says whether host names this machine itself.

@@ -130,8 +130,13 @@ func bootGateway(t *testing.T, emu *emulator.Emulator, cloudName, id, front, ca 
 	override := map[string]string{"BAO_CACERT": "$ca"}
 	for _, l := range strings.Split(files[gateway.PathEnv], "\n") {
 		k, v, _ := strings.Cut(l, "=")
-		if strings.HasPrefix(v, emu.URL()) {
+		switch {
+		case strings.HasPrefix(v, emu.URL()):
 			override[k] = front + strings.TrimPrefix(v, emu.URL())
+		case k == "OKMS_ENDPOINT":
+			// The API names OKMS's regional host; the emulator serves
+			// its data plane under its own address.
+			override[k] = front + strings.TrimPrefix(emu.OKMSDataPlane(), emu.URL())
 		}
 	}
 	return gatewaytest.New(t, ud, override, map[string]string{"ca": ca}), nil
@@ -148,7 +153,7 @@ func TestAccWarehouseDataGateway_dataPath(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emulatorOnly(t, "replays the gateway's first boot from the user-data the emulator holds")
 		emu := acctest.PrivateEmulator(t)
-		name := acctest.RandomName("gw")
+		name := "wh-gw-" + cloudName
 		bucket := name + "-raw"
 		front, ca := emulatorBehindTLS(t, emu)
 		ctx := context.Background()
@@ -220,7 +225,8 @@ func TestAccWarehouseDataGateway_dataPath(t *testing.T) {
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
+			CheckDestroy: resource.ComposeAggregateTestCheckFunc(acctest.CheckNothingLeft(emu, cloudName),
+				noKeyCredentialLeft(emu, cloudName)),
 			Steps: []resource.TestStep{
 				{
 					Config: gatewayConfig(emu, cloudName, name, "10.64.0.0/16"),
@@ -278,6 +284,27 @@ func TestAccWarehouseDataGateway_dataPath(t *testing.T) {
 			},
 		})
 	})
+}
+
+// noKeyCredentialLeft is a CheckDestroy: no ACL policy of a key credential
+// is left in OpenBao (OVHcloud's service accounts and IAM policies are in
+// the ovh.* collections CheckNothingLeft reads).
+func noKeyCredentialLeft(emu *emulator.Emulator, cloudName string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if cloudName != cloud.Outscale {
+			return nil
+		}
+		left, err := emu.Control().Objects(context.Background(), "openbao.policies")
+		if err != nil {
+			return err
+		}
+		for _, o := range left {
+			if strings.HasPrefix(o.ID, "health-kc-") {
+				return fmt.Errorf("the key credential's policy %s is left in OpenBao", o.ID)
+			}
+		}
+		return nil
+	}
 }
 
 // revokeKeyCredential revokes a gateway's credential as an operator would:
