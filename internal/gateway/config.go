@@ -233,7 +233,7 @@ func Check(cfg Config) []Problem {
 
 	if o := cfg.OpenBao; o != nil {
 		checkHTTPS(add, "openbao.address", o.Address)
-		if _, err := keymanager.Certificates(o.CACertPEM); err != nil && !(o.CACertPEM == "" && plainLoopback(o.Address)) {
+		if _, err := keymanager.Certificates(o.CACertPEM); err != nil && (o.CACertPEM != "" || !plainLoopback(o.Address)) {
 			add("openbao.ca_cert_pem", "not a PEM bundle of certificates (%v): the gateway trusts the key manager's CA only; "+
 				"give the provider the key manager's ca_cert_pem (outscale.kms_ca_cert, or HEALTH_KMS_CACERT)", err)
 		}

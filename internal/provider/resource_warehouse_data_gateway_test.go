@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1" //nolint:gosec // OVH's request signature is SHA-1 by definition
-	"encoding/hex"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -272,8 +272,8 @@ func TestAccWarehouseDataGateway_dataPath(t *testing.T) {
 					},
 				},
 				{
-					ResourceName:  gatewayAddr,
-					ImportState:   true,
+					ResourceName: gatewayAddr,
+					ImportState:  true,
 					ImportStateCheck: func(states []*terraform.InstanceState) error {
 						if len(states) != 1 || states[0].Attributes["name"] != name+"-gw" || states[0].Attributes["vm_state"] != "running" {
 							return fmt.Errorf("imported: %+v", states)
