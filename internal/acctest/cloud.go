@@ -241,8 +241,8 @@ func Disappear(e *emulator.Emulator, cloudName, addr string) resource.TestCheckF
 			}
 			return c.DeleteBastion(ctx, cloud.Bastion{ID: b.ID, Name: b.Name})
 		case "health_warehouse_data_gateway":
-		_, err = c.ReadDataGateway(ctx, cloud.DataGateway{ID: id, Name: a["name"], CloudIDs: ids})
-	case "health_warehouse_key_manager":
+			_, err = c.ReadDataGateway(ctx, cloud.DataGateway{ID: id, Name: a["name"], CloudIDs: ids})
+		case "health_warehouse_key_manager":
 			if c.KeyManagerBackend() == cloud.BackendOKMS {
 				return fmt.Errorf("%s is the account's KMS, which a test cannot delete", addr)
 			}
