@@ -735,7 +735,7 @@ func TestAccWarehouseBastion_admin_cidrs_follow(t *testing.T) {
 						plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionReplace),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(19+apiRules(cloudName))),
+						statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(21+apiRules(cloudName))),
 					},
 				},
 			},

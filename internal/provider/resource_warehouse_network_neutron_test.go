@@ -125,8 +125,8 @@ func checkNeutronGroups(emu *emulator.Emulator, inbound, outbound map[string]int
 // The default warehouse's rules per tier (the admin CIDR is one; object
 // storage resolves to the emulator's one address).
 var (
-	defaultInbound  = map[string]int{cloud.TierBastion: 1, cloud.TierCompute: 1, cloud.TierData: 2, cloud.TierKMS: 2}
-	defaultOutbound = map[string]int{cloud.TierBastion: 4, cloud.TierCompute: 3, cloud.TierData: 1, cloud.TierKMS: 0}
+	defaultInbound  = map[string]int{cloud.TierBastion: 1, cloud.TierCompute: 1, cloud.TierData: 2, cloud.TierKMS: 3}
+	defaultOutbound = map[string]int{cloud.TierBastion: 4, cloud.TierCompute: 3, cloud.TierData: 2, cloud.TierKMS: 0}
 )
 
 // driftNeutron changes the tiers' groups as an operator would with the
