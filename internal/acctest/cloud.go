@@ -106,6 +106,8 @@ func checkGone(ctx context.Context, c sweep.Client, rs *terraform.ResourceState)
 		_, err = c.ReadNetwork(ctx, cloud.Network{ID: id, Name: a["name"], CloudIDs: ids})
 	case "health_warehouse_bastion":
 		_, err = c.ReadBastion(ctx, cloud.Bastion{ID: id, Name: a["name"], CloudIDs: ids})
+	case "health_warehouse_data_gateway":
+		_, err = c.ReadDataGateway(ctx, cloud.DataGateway{ID: id, Name: a["name"], CloudIDs: ids})
 	case "health_warehouse_key_manager":
 		if c.KeyManagerBackend() == cloud.BackendOKMS {
 			return nil // the account's KMS: destroying the resource forgets it
@@ -155,6 +157,11 @@ func Named(ctx context.Context, c sweep.Client, base string) ([]string, error) {
 	if bastions, err := c.FindBastions(ctx, base); found("bastion", err) {
 		for _, b := range bastions {
 			add("bastion", b.Name, firstID(b.ID, b.CloudIDs))
+		}
+	}
+	if gateways, err := c.FindDataGateways(ctx, base); found("data gateway", err) {
+		for _, g := range gateways {
+			add("data gateway", g.Name, firstID(g.ID, g.CloudIDs))
 		}
 	}
 	if clusters, err := c.FindKeyManagers(ctx, base); found("key manager", err) {
@@ -233,6 +240,8 @@ func Disappear(e *emulator.Emulator, cloudName, addr string) resource.TestCheckF
 				return err
 			}
 			return c.DeleteBastion(ctx, cloud.Bastion{ID: b.ID, Name: b.Name})
+		case "health_warehouse_data_gateway":
+			_, err = c.ReadDataGateway(ctx, cloud.DataGateway{ID: id, Name: a["name"], CloudIDs: ids})
 		case "health_warehouse_key_manager":
 			if c.KeyManagerBackend() == cloud.BackendOKMS {
 				return fmt.Errorf("%s is the account's KMS, which a test cannot delete", addr)

@@ -87,10 +87,10 @@ func TestSSHDConfig_securityRelevantLines(t *testing.T) {
 				"HostbasedAuthentication":      "no",
 				"AllowGroups":                  GroupAdmins,
 				"AuthorizedKeysFile":           "/etc/ssh/authorized_keys/%u",
-				"AllowTcpForwarding":           "local",
-				"PermitOpen":                   "*:22",
+				"AllowTcpForwarding":           "no",
+				"PermitOpen":                   "none",
 				"PermitListen":                 "none",
-				"AllowAgentForwarding":         "no",
+				"AllowAgentForwarding":         "yes",
 				"AllowStreamLocalForwarding":   "no",
 				"PermitTunnel":                 "no",
 				"X11Forwarding":                "no",
@@ -99,7 +99,7 @@ func TestSSHDConfig_securityRelevantLines(t *testing.T) {
 				"HostKeyAlgorithms":            "ssh-ed25519",
 				"HostKey":                      PathHostKey,
 				"LogLevel":                     "VERBOSE",
-				"ChannelTimeout":               "session=900s direct-tcpip=900s",
+				"ChannelTimeout":               "session=900s",
 				"AuthenticationMethods":        AuthenticationMethods(mfa),
 				"KbdInteractiveAuthentication": map[string]string{MFATOTP: "yes", MFAFIDO2: "no", MFANone: "no"}[mfa],
 			} {
@@ -131,13 +131,13 @@ func TestSSHDConfig_secondFactors(t *testing.T) {
 	if got := directive(t, totp, "AuthenticationMethods"); got != "publickey,keyboard-interactive:pam" {
 		t.Errorf("TOTP: AuthenticationMethods %q does not demand the key then the code", got)
 	}
-	// Those still enrolling get the key alone, to a forced command, no forwarding.
+	// Those still enrolling get the key alone, to a forced command, no forwarding, not even their agent.
 	_, match, ok := strings.Cut(totp, "Match Group "+GroupMFAPending)
 	if !ok {
 		t.Fatalf("TOTP: no Match block for the pending group:\n%s", totp)
 	}
 	for _, want := range []string{"AuthenticationMethods publickey", "ForceCommand /usr/bin/sudo -n " + PathMFAEnroll,
-		"AllowTcpForwarding no", "PermitOpen none"} {
+		"DisableForwarding yes", "SetEnv " + EnrolmentTlogEnv} {
 		if !strings.Contains(match, want) {
 			t.Errorf("TOTP: the pending group's block lacks %q:\n%s", want, match)
 		}
@@ -160,16 +160,18 @@ func TestSSHDConfig_secondFactors(t *testing.T) {
 	}
 }
 
-func TestSSHDConfig_forwardingFollowsTheTargets(t *testing.T) {
+// sshd forwards nothing, whatever the targets: the tiers are reached by a
+// recorded hop, which the firewall limits to the targets' blocks and ports.
+func TestSSHDConfig_forwardsNothingWhateverTheTargets(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t, MFATOTP)
-	cfg.Targets = nil
-	if got := directive(t, SSHDConfig(cfg), "PermitOpen"); got != "none" {
-		t.Errorf("no target: PermitOpen = %q, want none", got)
-	}
 	cfg.Targets = []Target{{Tier: "kms", CIDR: "10.0.3.0/24", Ports: []PortRange{{22, 22}, {8200, 8201}}}}
-	if got := directive(t, SSHDConfig(cfg), "PermitOpen"); got != "*:22 *:8200 *:8201" {
-		t.Errorf("PermitOpen = %q", got)
+	conf := SSHDConfig(cfg)
+	if open := OpenForwarding(conf); len(open) != 0 {
+		t.Errorf("the bastion forwards around the recording: %v\n%s", open, conf)
+	}
+	if got := directive(t, conf, "PermitOpen"); got != "none" {
+		t.Errorf("PermitOpen = %q, want none", got)
 	}
 	fw := NftablesConfig(cfg)
 	for _, want := range []string{"ip daddr 10.0.3.0/24 tcp dport 22 accept", "ip daddr 10.0.3.0/24 tcp dport 8200-8201 accept"} {
@@ -179,6 +181,29 @@ func TestSSHDConfig_forwardingFollowsTheTargets(t *testing.T) {
 	}
 	if strings.Contains(fw, "10.40.64.0/18") {
 		t.Errorf("the firewall still lets the bastion reach a tier left out:\n%s", fw)
+	}
+}
+
+// OpenForwarding reads what earlier renderers wrote as open, and sshd's
+// defaults where a directive is absent.
+func TestOpenForwarding(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		conf string
+		want []string
+	}{
+		"proxyjump renderer": {"AllowTcpForwarding local\nPermitOpen *:22\nAllowStreamLocalForwarding no\nPermitTunnel no\nX11Forwarding no\n",
+			[]string{"AllowTcpForwarding local"}},
+		"sshd defaults":      {"Port 22\n", []string{"AllowTcpForwarding yes", "AllowStreamLocalForwarding yes"}},
+		"disable forwarding": {"DisableForwarding yes\nAllowTcpForwarding yes\n", nil},
+		"first value wins":   {"AllowTcpForwarding no\nAllowTcpForwarding yes\nAllowStreamLocalForwarding no\n", nil},
+		"match ignored":      {"AllowTcpForwarding no\nAllowStreamLocalForwarding no\nMatch User x\n  AllowTcpForwarding yes\n", nil},
+		"tunnel and x11": {"AllowTcpForwarding no\nAllowStreamLocalForwarding no\nPermitTunnel point-to-point\nX11Forwarding yes\n",
+			[]string{"PermitTunnel point-to-point", "X11Forwarding yes"}},
+	} {
+		if got := OpenForwarding(c.conf); !slices.Equal(got, c.want) {
+			t.Errorf("%s: OpenForwarding = %v, want %v", name, got, c.want)
+		}
 	}
 }
 
@@ -324,6 +349,7 @@ func TestRender_userData(t *testing.T) {
 	for path, mode := range map[string]string{
 		PathSSHDConfig: "0600", PathPAMSSHD: "0644", PathNftables: "0600", PathShipEnv: "0600", PathSudoersEnroll: "0440",
 		PathAuthorizedKeys + "/alice": "0644", PathAuthorizedKeys + "/bob": "0644", PathSpec: "0644", PathTlogConfig: "0644",
+		PathSSHClientConfig: "0644",
 	} {
 		f, ok := files[path]
 		if !ok {
@@ -334,7 +360,7 @@ func TestRender_userData(t *testing.T) {
 			t.Errorf("%s: %v %v, want root:root %s", path, f["owner"], f["permissions"], mode)
 		}
 	}
-	if c := text(t, files[PathAuthorizedKeys+"/alice"]["content"]); !strings.HasPrefix(c, "restrict,port-forwarding,pty ssh-ed25519 ") {
+	if c := text(t, files[PathAuthorizedKeys+"/alice"]["content"]); !strings.HasPrefix(c, "restrict,agent-forwarding,pty ssh-ed25519 ") {
 		t.Errorf("alice's authorized key: %q", c)
 	}
 	// Only the listed administrators: no default user, each in the groups.
@@ -404,6 +430,43 @@ func TestRecover_roundTrip(t *testing.T) {
 	}
 }
 
+// The user-data tells how the tiers are reached, and its sshd_config, so
+// that the provider and the compliance report can read the posture back;
+// a bastion rendered before the recorded hop reads as ProxyJump.
+func TestRecover_tierAccess(t *testing.T) {
+	t.Parallel()
+	raw, err := Render(testConfig(t, MFATOTP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Recover(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.EffectiveTierAccess(); got != TierAccessRecordedHop || rec.Spec.TierAccess != TierAccessRecordedHop {
+		t.Errorf("tier access %q (spec %q), want %q", got, rec.Spec.TierAccess, TierAccessRecordedHop)
+	}
+	if rec.SSHDConfig == "" || len(OpenForwarding(rec.SSHDConfig)) != 0 {
+		t.Errorf("the recovered sshd_config forwards %v:\n%s", OpenForwarding(rec.SSHDConfig), rec.SSHDConfig)
+	}
+	if !strings.Contains(string(raw), "StrictHostKeyChecking accept-new") {
+		t.Error("the bastion's ssh client configuration is not written")
+	}
+	legacy := Recovered{Spec: Spec{Mode: ModeOpenSSH}}
+	if got := legacy.EffectiveTierAccess(); got != TierAccessProxyJump {
+		t.Errorf("a spec without tier_access reads as %q, want %q", got, TierAccessProxyJump)
+	}
+	tb := testConfig(t, MFATOTP)
+	tb.Mode = ModeTheBastion
+	raw, err = Render(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err = Recover(raw); err != nil || rec.EffectiveTierAccess() != TierAccessTheBastion || rec.SSHDConfig != "" {
+		t.Errorf("the-bastion: %q, sshd_config %q (%v)", rec.EffectiveTierAccess(), rec.SSHDConfig, err)
+	}
+}
+
 func TestHostKey_pinning(t *testing.T) {
 	t.Parallel()
 	hk, err := GenerateHostKey("wh-bastion")
@@ -434,12 +497,24 @@ func TestSSHClientConfig(t *testing.T) {
 	for _, want := range []string{
 		"Host wh-bastion\n  HostName 203.0.113.9\n",
 		"  UserKnownHostsFile ~/.ssh/known_hosts.d/health-wh-bastion\n  StrictHostKeyChecking yes\n",
-		"Host 10.40.64.* 10.40.65.* 10.40.66.* 10.40.67.*\n  ProxyJump wh-bastion\n",
-		"Host 10.40.255.*\n  ProxyJump wh-bastion\n",
+		"Host 10.40.64.* 10.40.65.* 10.40.66.* 10.40.67.*\n  HostName 203.0.113.9\n  HostKeyAlias wh-bastion\n",
+		"Host 10.40.255.*\n  HostName 203.0.113.9\n",
+		"  ForwardAgent yes\n  RequestTTY force\n  RemoteCommand ssh -tt -- %n\n",
+		"#   ssh-add -H ~/.ssh/known_hosts.d/health-wh-bastion -H ~/.ssh/known_hosts.d/health-wh-bastion-tiers " +
+			"-h wh-bastion -h \"wh-bastion><address>\" <your key file>\n",
 	} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("ssh_config lacks %q:\n%s", want, conf)
 		}
+	}
+	// Nothing jumps: the bastion refuses it, and a jump is not recorded.
+	if strings.Contains(conf, "ProxyJump") || strings.Contains(conf, "ProxyCommand") {
+		t.Errorf("ssh_config still jumps through the bastion:\n%s", conf)
+	}
+	// The bastion's own block forwards no agent: a plain session needs none.
+	bastionBlock, _, _ := strings.Cut(conf, "\n\n")
+	if !strings.Contains(bastionBlock, "ForwardAgent no") {
+		t.Errorf("the bastion's block forwards the agent:\n%s", bastionBlock)
 	}
 }
 

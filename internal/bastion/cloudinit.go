@@ -60,19 +60,23 @@ type writeFile struct {
 // /etc/health-bastion/bastion.json: for auditors on the host, and for the
 // provider to recover a bastion it imports. It holds no secret.
 type Spec struct {
-	Renderer         string      `json:"renderer"`
-	Name             string      `json:"name"`
-	NetworkID        string      `json:"network_id"`
-	Cloud            string      `json:"cloud"`
-	Mode             string      `json:"mode"`
-	Size             string      `json:"size"`
-	Image            string      `json:"image"`
-	MFA              string      `json:"mfa"`
-	SessionRecording bool        `json:"session_recording"`
-	IdleTimeoutSec   int         `json:"idle_timeout_seconds"`
-	Admins           []SpecAdmin `json:"admins"`
-	AllowedTargets   []string    `json:"allowed_targets"`
-	AuditBucket      *SpecBucket `json:"audit_bucket,omitempty"`
+	Renderer         string `json:"renderer"`
+	Name             string `json:"name"`
+	NetworkID        string `json:"network_id"`
+	Cloud            string `json:"cloud"`
+	Mode             string `json:"mode"`
+	Size             string `json:"size"`
+	Image            string `json:"image"`
+	MFA              string `json:"mfa"`
+	SessionRecording bool   `json:"session_recording"`
+	// TierAccess is how administrators reach the tiers' hosts (TierAccess*);
+	// absent in bastions rendered before the recorded hop, which forward
+	// ssh -J (TierAccessProxyJump).
+	TierAccess     string      `json:"tier_access,omitempty"`
+	IdleTimeoutSec int         `json:"idle_timeout_seconds"`
+	Admins         []SpecAdmin `json:"admins"`
+	AllowedTargets []string    `json:"allowed_targets"`
+	AuditBucket    *SpecBucket `json:"audit_bucket,omitempty"`
 	// PackageMirror is the apt mirror the bastion was given; absent, the
 	// image's own sources.
 	PackageMirror *PackageMirror `json:"package_mirror,omitempty"`
@@ -98,6 +102,9 @@ type SpecBucket struct {
 	AccessKeyID string `json:"access_key_id"`
 	// APILogsEndpoint is where the shipper pulls the API logs from; "" for none.
 	APILogsEndpoint string `json:"api_logs_endpoint,omitempty"`
+	// AccountLogsEndpoint is where the shipper reads the OVHcloud account's
+	// audit logs from; "" for none.
+	AccountLogsEndpoint string `json:"account_logs_endpoint,omitempty"`
 }
 
 // SpecHostKey is the public half of the host key.
@@ -114,7 +121,7 @@ type SpecTarget struct {
 
 // RendererVersion names the renderer in the spec file, so that a bastion
 // tells which rules it was born with.
-const RendererVersion = "terraform-provider-health/bastion/1"
+const RendererVersion = "terraform-provider-health/bastion/2"
 
 // Render renders the user-data of a bastion: a #cloud-config document.
 // The result holds the private host key (and the audit bucket's secret):
@@ -182,7 +189,8 @@ func Render(cfg Config) ([]byte, error) {
 			cc.Users = append(cc.Users, user{Name: a.Name, Gecos: "warehouse administrator", Groups: groups, Shell: shell, LockPasswd: true})
 			files = append(files, file(PathAuthorizedKeys+"/"+a.Name, "0644", AuthorizedKeysLine(cfg.MFA, key, a.Name)+"\n", false))
 		}
-		files = append(files, file(PathSSHDConfig, "0600", SSHDConfig(cfg), true))
+		files = append(files, file(PathSSHDConfig, "0600", SSHDConfig(cfg), true),
+			file(PathSSHClientConfig, "0644", HopClientConfig(cfg.Name), true))
 		if cfg.MFA == MFATOTP {
 			files = append(files,
 				file(PathPAMSSHD, "0644", PAMSSHD("the bastion "+cfg.Name), true),
@@ -207,7 +215,7 @@ func Render(cfg Config) ([]byte, error) {
 
 	if cfg.AuditBucket != nil {
 		packages = append(packages, "rclone")
-		if cfg.AuditBucket.APILogsEndpoint != "" {
+		if cfg.AuditBucket.APILogsEndpoint != "" || cfg.AuditBucket.AccountLogs != nil {
 			packages = append(packages, "curl", "jq")
 		}
 		files = append(files,
@@ -291,6 +299,7 @@ func specOf(cfg Config) Spec {
 		Image:            cfg.Image,
 		MFA:              cfg.MFA,
 		SessionRecording: cfg.SessionRecording,
+		TierAccess:       TierAccess(cfg.Mode),
 		IdleTimeoutSec:   int(cfg.IdleTimeout.Seconds()),
 		Admins:           []SpecAdmin{},
 		AllowedTargets:   []string{},
@@ -315,6 +324,9 @@ func specOf(cfg Config) Spec {
 	if b := cfg.AuditBucket; b != nil {
 		s.AuditBucket = &SpecBucket{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Bucket, Prefix: b.Prefix, AccessKeyID: b.AccessKeyID,
 			APILogsEndpoint: b.APILogsEndpoint}
+		if b.AccountLogs != nil {
+			s.AuditBucket.AccountLogsEndpoint = b.AccountLogs.Endpoint
+		}
 	}
 	return s
 }
@@ -329,6 +341,21 @@ func SHA256(userData []byte) string {
 type Recovered struct {
 	Spec          Spec
 	HostPublicKey string
+	// SSHDConfig is the sshd_config the user-data writes; "" in
+	// the-bastion mode, where The Bastion writes its own.
+	SSHDConfig string
+}
+
+// EffectiveTierAccess is how the recovered bastion is reached through,
+// reading a spec file without it as the ProxyJump of earlier renderers.
+func (r Recovered) EffectiveTierAccess() string {
+	switch {
+	case r.Spec.TierAccess != "":
+		return r.Spec.TierAccess
+	case r.Spec.Mode == ModeTheBastion:
+		return TierAccessTheBastion
+	}
+	return TierAccessProxyJump
 }
 
 // ErrNotABastion: the user-data was not rendered by this package.
@@ -352,18 +379,25 @@ func Recover(userData []byte) (Recovered, error) {
 	if err := yaml.Unmarshal(userData, &doc); err != nil {
 		return Recovered{}, fmt.Errorf("%w: %v", ErrNotABastion, err)
 	}
+	var rec Recovered
+	found := false
 	for _, f := range doc.WriteFiles {
-		if f.Path != PathSpec {
-			continue
+		switch f.Path {
+		case PathSSHDConfig:
+			rec.SSHDConfig = f.Content
+		case PathSpec:
+			var s Spec
+			if err := json.Unmarshal([]byte(f.Content), &s); err != nil {
+				return Recovered{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotABastion, PathSpec, err)
+			}
+			if !strings.HasPrefix(s.Renderer, "terraform-provider-health/bastion/") {
+				return Recovered{}, ErrNotABastion
+			}
+			rec.Spec, rec.HostPublicKey, found = s, doc.SSHKeys.Public, true
 		}
-		var s Spec
-		if err := json.Unmarshal([]byte(f.Content), &s); err != nil {
-			return Recovered{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotABastion, PathSpec, err)
-		}
-		if !strings.HasPrefix(s.Renderer, "terraform-provider-health/bastion/") {
-			return Recovered{}, ErrNotABastion
-		}
-		return Recovered{Spec: s, HostPublicKey: doc.SSHKeys.Public}, nil
+	}
+	if found {
+		return rec, nil
 	}
 	return Recovered{}, ErrNotABastion
 }

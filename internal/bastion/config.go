@@ -124,6 +124,19 @@ type AuditBucket struct {
 	// shipper pulls the account's API logs from (ReadApiLogs) with the
 	// same key, into <prefix><name>/api-logs/; "" pulls none.
 	APILogsEndpoint, APILogsRegion string
+	// AccountLogs is the OVHcloud service account the shipper reads the
+	// account's audit logs with (GET /me/logs/audit), into
+	// <prefix><name>/account-logs/; nil pulls none.
+	AccountLogs *AccountLogsReader
+}
+
+// AccountLogsReader is a read-only OVHcloud service account: OAuth2 client
+// credentials whose IAM policy allows reading the account's audit logs only.
+type AccountLogsReader struct {
+	Endpoint     string // the API, ending in /1.0
+	TokenURL     string // the OAuth2 token endpoint
+	ClientID     string
+	ClientSecret string // never logged; lives in the user-data only
 }
 
 // Config is everything the bastion's first boot needs.

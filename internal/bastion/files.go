@@ -103,7 +103,7 @@ func SudoersEnroll() string {
 
 // AuditRules are auditd's rules: changes to the files that decide who gets
 // in, every command administrators run, and every connection they open
-// (ProxyJump hops included: the forwarding sshd process runs as them).
+// (the recorded hops' ssh to the tiers' hosts included).
 func AuditRules() string {
 	return `## Written at first boot by terraform-provider-health.
 ## Who may log in, and how.
@@ -322,6 +322,31 @@ if [ -n "${OSC_API_LOGS_ENDPOINT:-}" ]; then
   echo "$before" > "$state/api-logs.after"
   rclone move "$spool" "$dest/api-logs" --include 'api-logs-*.json' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
 fi
+# The OVHcloud account's audit logs (GET /me/logs/audit: logins, IAM changes)
+# newer than the last pull, read with the bastion's own service account, whose
+# IAM policy allows account:apiovh:me/logs/audit/get only, into account-logs/:
+# a file every run, empty or not, shows the pull works. The client secret goes
+# to curl on stdin, never on a command line that other users can read. The
+# route takes no time filter: records are kept when their createdAt sorts after
+# the newest one already pulled (fixed-width UTC times; the real API's format is
+# unverified).
+if [ -n "${OVH_ACCOUNT_LOGS_ENDPOINT:-}" ]; then
+  printf 'user = "%s:%s"\n' "$OVH_ACCOUNT_LOGS_CLIENT_ID" "$OVH_ACCOUNT_LOGS_CLIENT_SECRET" |
+    curl --config - --silent --show-error --fail -d grant_type=client_credentials -d scope=all \
+      -o "$state/account-logs.token" "$OVH_ACCOUNT_LOGS_TOKEN_URL"
+  chmod 0600 "$state/account-logs.token"
+  printf 'header = "Authorization: Bearer %s"\n' "$(jq -r .access_token "$state/account-logs.token")" |
+    curl --config - --silent --show-error --fail -o "$state/account-logs.all" "$OVH_ACCOUNT_LOGS_ENDPOINT/me/logs/audit"
+  rm -f "$state/account-logs.token"
+  after=$(cat "$state/account-logs.after" 2>/dev/null || echo "")
+  out="$spool/account-logs-$stamp.json"
+  jq -c --arg a "$after" '[.[] | select(.createdAt > $a)] | sort_by(.createdAt)' "$state/account-logs.all" > "$out.part"
+  mv "$out.part" "$out"
+  newest=$(jq -r 'if length > 0 then .[-1].createdAt else "" end' "$out")
+  if [ -n "$newest" ]; then echo "$newest" > "$state/account-logs.after"; fi
+  rm -f "$state/account-logs.all"
+  rclone move "$spool" "$dest/account-logs" --include 'account-logs-*.json' --s3-no-check-bucket --no-check-dest --s3-no-head --quiet
+fi
 `)
 	return b.String()
 }
@@ -334,7 +359,7 @@ func ShipEnv(a AuditBucket) string {
 	if region == "" {
 		region = "other-v2-signature"
 	}
-	return strings.Join([]string{
+	lines := []string{
 		"# Written at first boot by terraform-provider-health. Root only: it holds the bucket's secret.",
 		"AUDIT_BUCKET=" + quote(a.Bucket),
 		"AUDIT_PREFIX=" + quote(a.Prefix),
@@ -347,8 +372,15 @@ func ShipEnv(a AuditBucket) string {
 		"RCLONE_CONFIG_AUDIT_SECRET_ACCESS_KEY=" + quote(a.SecretAccessKey),
 		"OSC_API_LOGS_ENDPOINT=" + quote(a.APILogsEndpoint),
 		"OSC_API_LOGS_REGION=" + quote(a.APILogsRegion),
-		"",
-	}, "\n")
+	}
+	if r := a.AccountLogs; r != nil {
+		lines = append(lines,
+			"OVH_ACCOUNT_LOGS_ENDPOINT="+quote(r.Endpoint),
+			"OVH_ACCOUNT_LOGS_TOKEN_URL="+quote(r.TokenURL),
+			"OVH_ACCOUNT_LOGS_CLIENT_ID="+quote(r.ClientID),
+			"OVH_ACCOUNT_LOGS_CLIENT_SECRET="+quote(r.ClientSecret))
+	}
+	return strings.Join(append(lines, ""), "\n")
 }
 
 // ShipService runs the shipping once.

@@ -49,7 +49,7 @@ func FuzzParseAdminKey(f *testing.F) {
 				t.Fatalf("the authorized_keys line %q does not read back as the key of %q: %v", line, text, err)
 			}
 			for _, o := range options {
-				if !strings.HasPrefix(o, "restrict") && o != "port-forwarding" && o != "pty" && o != "verify-required" {
+				if !strings.HasPrefix(o, "restrict") && o != "agent-forwarding" && o != "pty" && o != "verify-required" {
 					t.Fatalf("the line for %q carries the option %q", text, o)
 				}
 			}

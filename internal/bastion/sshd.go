@@ -2,7 +2,6 @@ package bastion
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +85,14 @@ const (
 	PathPlainShell     = "/bin/bash"
 )
 
+// EnrolmentTlogEnv is the SetEnv argument, quoted as sshd_config takes it,
+// that keeps tlog from recording what the TOTP enrolment shows: sshd sets
+// TLOG_REC_SESSION_CONF_TEXT, which tlog-rec-session reads over its
+// configuration file (tlog-rec-session(8)); that tlog merges it into the
+// file's "log" object rather than replacing the object is unverified,
+// hence both keys.
+const EnrolmentTlogEnv = `"TLOG_REC_SESSION_CONF_TEXT={\"log\": {\"input\": false, \"output\": false}}"`
+
 // AuthenticationMethods is what sshd demands of an enrolled administrator
 // for a second factor.
 func AuthenticationMethods(mfa string) string {
@@ -164,13 +171,16 @@ func SSHDConfig(cfg Config) string {
 	line("AuthenticationMethods %s", AuthenticationMethods(cfg.MFA))
 	line("AllowGroups %s", GroupAdmins)
 	line("")
-	line("# Forwarding: ProxyJump (ssh -J) to the allowed tiers only. sshd limits the")
-	line("# ports; the host firewall (nftables) limits the destinations to the tiers' blocks.")
-	line("AllowTcpForwarding local")
-	line("PermitOpen %s", permitOpen(cfg.Targets))
+	line("# Forwarding: none. Every way to a tier is a session on this host, recorded,")
+	line("# that runs ssh to the target (see the provider's documentation): ProxyJump")
+	line("# (ssh -J), -W, -L, -R, -D, sockets and tunnels would carry traffic no recording")
+	line("# sees. DisableForwarding is not used: it would take agent forwarding too, which")
+	line("# the recorded hop needs (the administrator's agent, restricted by destination).")
+	line("AllowTcpForwarding no")
+	line("PermitOpen none")
 	line("PermitListen none")
 	line("GatewayPorts no")
-	line("AllowAgentForwarding no")
+	line("AllowAgentForwarding yes")
 	line("AllowStreamLocalForwarding no")
 	line("PermitTunnel no")
 	line("X11Forwarding no")
@@ -181,7 +191,7 @@ func SSHDConfig(cfg Config) string {
 	line("# Sessions: idle ones close after %s.", cfg.IdleTimeout)
 	line("ClientAliveInterval 60")
 	line("ClientAliveCountMax 3")
-	line("ChannelTimeout session=%s direct-tcpip=%s", idle, idle)
+	line("ChannelTimeout session=%s", idle)
 	line("UnusedConnectionTimeout %s", idle)
 	line("TCPKeepAlive no")
 	line("Compression no")
@@ -194,44 +204,20 @@ func SSHDConfig(cfg Config) string {
 	if cfg.MFA == MFATOTP {
 		line("")
 		line("# Administrators who have not enrolled their TOTP yet may only enrol: the key")
-		line("# alone lets them in, to a forced command, with no forwarding. Enrolling removes")
-		line("# them from the group; from then on the code is required.")
+		line("# alone lets them in, to a forced command, with no forwarding at all (their")
+		line("# agent included). Enrolling removes them from the group; from then on the")
+		line("# code is required.")
 		line("Match Group %s", GroupMFAPending)
 		line("    AuthenticationMethods publickey")
 		line("    ForceCommand /usr/bin/sudo -n %s", PathMFAEnroll)
-		line("    AllowTcpForwarding no")
-		line("    PermitOpen none")
+		line("    DisableForwarding yes")
+		line("    # The enrolment shows the TOTP secret and its QR code: tlog keeps the session's")
+		line("    # timing and window sizes, not what it shows, so that the secret never reaches")
+		line("    # the journal nor the audit bucket. sshd's SetEnv cannot be overridden by the client.")
+		line("    SetEnv %s", EnrolmentTlogEnv)
 	}
 	return b.String()
 }
-
-// permitOpen lists "*:port" for every port the targets allow. PermitOpen
-// takes host names or addresses, not blocks, so the destinations are left
-// to the host firewall.
-func permitOpen(targets []Target) string {
-	var ports []int
-	for _, t := range targets {
-		for _, r := range t.Ports {
-			for p := r.From; p <= r.To && p-r.From < maxPortsPerRange; p++ {
-				if !slices.Contains(ports, p) {
-					ports = append(ports, p)
-				}
-			}
-		}
-	}
-	if len(ports) == 0 {
-		return "none"
-	}
-	slices.Sort(ports)
-	out := make([]string, len(ports))
-	for i, p := range ports {
-		out[i] = "*:" + strconv.Itoa(p)
-	}
-	return strings.Join(out, " ")
-}
-
-// maxPortsPerRange bounds the expansion of a port range into PermitOpen.
-const maxPortsPerRange = 64
 
 // durationSeconds writes a duration as sshd takes it ("900s").
 func durationSeconds(d time.Duration) string {
@@ -240,10 +226,11 @@ func durationSeconds(d time.Duration) string {
 
 // AuthorizedKeysLine is an administrator's line in the root-owned
 // authorized_keys file: restrict (no forwarding, no pty, no agent, no X11,
-// no ~/.ssh/rc), then only local forwarding and a pty back. With FIDO2,
-// verify-required is set on the key too.
+// no ~/.ssh/rc), then a pty and the agent back: the agent is how the
+// recorded hop authenticates to the target, and no port forwarding is
+// given back. With FIDO2, verify-required is set on the key too.
 func AuthorizedKeysLine(mfa string, key AdminKey, name string) string {
-	options := "restrict,port-forwarding,pty"
+	options := "restrict,agent-forwarding,pty"
 	if key.SecurityKey && mfa == MFAFIDO2 {
 		options += ",verify-required"
 	}

@@ -107,7 +107,8 @@ func TestSSHDConfig_sshdAccepts(t *testing.T) {
 			}
 			effective := string(out)
 			for _, want := range []string{
-				"passwordauthentication no", "permitrootlogin no", "allowtcpforwarding local", "permitopen *:22",
+				"passwordauthentication no", "permitrootlogin no", "allowtcpforwarding no", "permitopen none",
+				"allowstreamlocalforwarding no", "permittunnel no", "x11forwarding no", "allowagentforwarding yes",
 				"authenticationmethods " + AuthenticationMethods(cfg.MFA), "hostkeyalgorithms ssh-ed25519",
 				"ciphers " + strings.Join(Ciphers, ","), "macs " + strings.Join(MACs, ","),
 			} {

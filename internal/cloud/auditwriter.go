@@ -16,16 +16,40 @@ import (
 // (OOS takes no bucket-scoped key otherwise). The secret exists only in
 // CreateAuditWriter's answer: OAPI never shows it again, so the caller
 // hands it straight to what ships (the bastion's user-data) and never
-// stores it. OVHcloud ships with the audit bucket's own user instead.
+// stores it. OVHcloud ships with the audit bucket's own user instead, and
+// its audit writer is a read-only identity: an OAuth2 service account whose
+// IAM policy allows reading the account's audit logs (GET /me/logs/audit)
+// and nothing else, which the bastion pulls into the audit trail. Its
+// client secret likewise exists only in CreateAuditWriter's answer.
 
-// AuditWriterSpec asks for a write-only identity.
+// AuditWriterSpec asks for a write-only identity, or with Access
+// AccessReadWrite a read-write one.
 type AuditWriterSpec struct {
 	Name   string // what it writes for, such as the bastion's name
 	Bucket string
 	Prefix string // "" for the whole bucket
+	// Access is "" (AccessWriteOnly) for the audit trail's write-only
+	// identity, or AccessReadWrite for a machine that keeps and serves the
+	// objects of one bucket (the data gateway).
+	Access string
 }
 
+// Accesses of an identity made by CreateAuditWriter.
+const (
+	// AccessWriteOnly puts objects under the prefix, and reads the
+	// account's API logs (AuditWriterPolicy).
+	AccessWriteOnly = ""
+	// AccessReadWrite gets, puts, lists and deletes the objects of the
+	// bucket (under the prefix), multipart uploads included, and nothing
+	// else (BucketReadWritePolicy).
+	AccessReadWrite = "read-write"
+)
+
 // AuditWriter is a write-only identity as the cloud holds it.
+//
+// On OVHcloud UserName is the service account's name, UserID and
+// AccessKeyID its OAuth2 client id, PolicyID its IAM policy's id and
+// SecretAccessKey its client secret.
 type AuditWriter struct {
 	UserName    string
 	UserID      string
@@ -35,8 +59,11 @@ type AuditWriter struct {
 	SecretAccessKey string
 	// APIEndpoint and APIRegion are where the identity reads the account's
 	// API logs (OUTSCALE ReadApiLogs, which its policy allows), set by
-	// CreateAuditWriter; "" where it reads none.
+	// CreateAuditWriter; "" where it reads none. On OVHcloud APIEndpoint is
+	// the API (ending in /1.0) it reads the account's audit logs from, and
+	// TokenURL the OAuth2 token endpoint it authenticates at.
 	APIEndpoint, APIRegion string
+	TokenURL               string
 }
 
 // Keys of the audit writer's ids in a bastion's CloudIDs.
@@ -98,6 +125,35 @@ func AuditWriterPolicy(bucket, prefix string) string {
 			"Effect":   "Allow",
 			"Action":   []string{"api:ReadApiLogs"},
 			"Resource": []string{"*"},
+		}},
+	}
+	out, _ := json.Marshal(doc)
+	return string(out)
+}
+
+// BucketReadWritePolicy is the policy of a read-write identity: get, put
+// (multipart uploads included: s3:PutObject covers their creation, parts
+// and completion), delete, abort and list the parts of the objects under
+// prefix of bucket, and list the bucket and its uploads, and nothing else:
+// no other bucket, no bucket configuration (policy, lifecycle, object
+// lock), no retention change, no API logs. Listing is of the whole bucket
+// (S3's s3:prefix condition is not used: whether OOS honours it is
+// unverified), so a prefix bounds what it reads and writes, not the names
+// it sees.
+func BucketReadWritePolicy(bucket, prefix string) string {
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Sid":    "ReadWriteObjects",
+			"Effect": "Allow",
+			"Action": []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
+				"s3:ListMultipartUploadParts"},
+			"Resource": []string{"arn:aws:s3:::" + bucket + "/" + strings.TrimPrefix(prefix, "/") + "*"},
+		}, {
+			"Sid":      "ListBucket",
+			"Effect":   "Allow",
+			"Action":   []string{"s3:ListBucket", "s3:ListBucketMultipartUploads"},
+			"Resource": []string{"arn:aws:s3:::" + bucket},
 		}},
 	}
 	out, _ := json.Marshal(doc)

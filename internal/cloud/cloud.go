@@ -41,6 +41,7 @@ type Cloud interface {
 	Bastions
 	AuditWriters
 	DataGateways
+	KeyCredentials
 }
 
 // Identity describes the account behind the configured credentials.

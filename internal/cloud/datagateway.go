@@ -25,7 +25,10 @@ type DataGatewaySpec struct {
 	Type     string // the cloud's VM type or flavor name (see BastionType)
 	ImageID  string
 	UserData []byte // rendered cloud-init: holds credentials; never logged
-	Tags     map[string]string
+	// PrivateIP is the address the VM takes in the data subnet, chosen
+	// beforehand (DataGatewayAddress) so that its TLS certificate names it.
+	PrivateIP string
+	Tags      map[string]string
 	// ClientToken makes the create idempotent and marks its lease.
 	ClientToken string
 }
@@ -35,6 +38,9 @@ type DataGateway = Bastion
 
 // DataGateways is the data gateway block.
 type DataGateways interface {
+	// DataGatewayAddress picks a free address in the network's data subnet
+	// for a new gateway (see FreeAddresses).
+	DataGatewayAddress(ctx context.Context, network Network) (string, error)
 	// CreateDataGateway makes the VM in the data tier and waits until it
 	// runs. On error it returns what it made (see blocks.go).
 	CreateDataGateway(ctx context.Context, spec DataGatewaySpec) (DataGateway, error)

@@ -63,6 +63,10 @@ type KeyCredential struct {
 	// SecretExpires is when an unused Secret stops working (the wrapping
 	// token's end); zero when it does not expire.
 	SecretExpires time.Time
+	// What else the machine needs to reach the key: the CA the key
+	// manager's certificate chains to and the transit engine's mount
+	// (OpenBao); the KMS's id (OKMS).
+	CACertPEM, Mount, KMSID string
 }
 
 // Keys of a key credential's ids in a resource's CloudIDs.

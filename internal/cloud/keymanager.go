@@ -57,9 +57,18 @@ const keyManagerFirstHost = 10
 // the servers of a cluster, skipping used: from the subnet's 10th address
 // on, then from its 4th (OUTSCALE reserves the first four and the last).
 func KeyManagerAddresses(cidr string, used []string, count int) ([]string, error) {
+	return FreeAddresses(TierKMS, cidr, used, count, "servers")
+}
+
+// FreeAddresses picks count private addresses in the subnet cidr of tier for
+// machines the provider makes at an address it chooses (so that their TLS
+// certificates can name it), skipping used: from the subnet's 10th address
+// on, then from its 4th (OUTSCALE reserves the first four and the last;
+// OVHcloud's gateway holds the second). what names the machines in errors.
+func FreeAddresses(tier, cidr string, used []string, count int, what string) ([]string, error) {
 	p, err := netip.ParsePrefix(cidr)
 	if err != nil || !p.Addr().Is4() {
-		return nil, fmt.Errorf("the kms subnet's block %q is not an IPv4 CIDR block", cidr)
+		return nil, fmt.Errorf("the %s subnet's block %q is not an IPv4 CIDR block", tier, cidr)
 	}
 	p = p.Masked()
 	taken := map[netip.Addr]bool{}
@@ -87,7 +96,7 @@ func KeyManagerAddresses(cidr string, used []string, count int) ([]string, error
 		}
 	}
 	if len(out) < count {
-		return nil, fmt.Errorf("the kms subnet %s has %d free addresses, and %d servers need one each: %w", cidr, len(out), count, ErrQuota)
+		return nil, fmt.Errorf("the %s subnet %s has %d free addresses, and %d %s need one each: %w", tier, cidr, len(out), count, what, ErrQuota)
 	}
 	return out, nil
 }

@@ -378,12 +378,13 @@ func CheckAdminCIDR(cidr string, allowAnywhere bool) error {
 //   - bastion: SSH from each admin CIDR;
 //   - compute, data, kms: SSH from the bastion;
 //   - data: HTTPS (the storage path) from compute;
-//   - kms: the key manager's API from compute.
+//   - kms: the key manager's API from compute, and from data (the data
+//     gateway makes and unwraps its data key there).
 //
 // Outbound traffic is denied unless a rule lets it out:
 //   - every flow between tiers above, from the tier it starts in (SSH from
 //     the bastion to the other tiers, HTTPS from compute to data, the key
-//     manager's API from compute to kms);
+//     manager's API from compute and data to kms);
 //   - HTTPS to object storage from StorageTiers;
 //   - HTTPS to the cloud's API from APITiers, when spec.CloudAPI;
 //   - each entry of spec.EgressAllow, from each of its tiers.
@@ -408,6 +409,8 @@ func DesiredRules(spec NetworkSpec) []Rule {
 	out(TierCompute, PortStorage, TierSource(TierData), "object storage (HTTPS) to the data tier")
 	in(TierKMS, PortKMS, TierSource(TierCompute), "key manager API from compute")
 	out(TierCompute, PortKMS, TierSource(TierKMS), "key manager API to the kms tier")
+	in(TierKMS, PortKMS, TierSource(TierData), "key manager API from data (the data gateway's data keys)")
+	out(TierData, PortKMS, TierSource(TierKMS), "key manager API to the kms tier (the data gateway's data keys)")
 	for _, tier := range StorageTiers {
 		out(tier, PortStorage, ServiceObjectStorage, "object storage (HTTPS)")
 	}

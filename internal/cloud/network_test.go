@@ -106,8 +106,10 @@ func TestDesiredRulesOpenOnlyWhatTheTiersNeed(t *testing.T) {
 		"data|inbound|tcp|22|22|tier:bastion",
 		"data|inbound|tcp|443|443|tier:compute",
 		"data|outbound|tcp|443|443|service:object-storage",
+		"data|outbound|tcp|8200|8200|tier:kms",
 		"kms|inbound|tcp|22|22|tier:bastion",
 		"kms|inbound|tcp|8200|8200|tier:compute",
+		"kms|inbound|tcp|8200|8200|tier:data",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rules =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -392,7 +392,9 @@ var catalogue = []Control{
 		ID:    "HW-ADM-03",
 		Title: "Administrative sessions are recorded",
 		Rationale: "The bastion is a supervised rebound host: what an administrator did must be replayable, " +
-			"especially for interventions by people outside the data controller.",
+			"especially for interventions by people outside the data controller. That holds only if every way through " +
+			"the bastion is a recorded session: a bastion that forwards connections (ssh -J) lets administrators reach " +
+			"the tiers' hosts leaving only who connected, when and to where.",
 		Sources: []Source{{Ref: "SecNumCloud 3.2 §9.7 d), §12.13 a)", Summary: "Remote interventions from outside " +
 			"the EU, or by people not vetted, go through a rebound host where vetted staff supervise them in real " +
 			"time, and their actions are logged.", URL: urlSecNumCloud, Binds: "provider", Verified: true,
@@ -400,7 +402,8 @@ var catalogue = []Control{
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindBastion},
 		Attribute: "session_recording",
-		Fix:       "Set session_recording = true, and audit_bucket to the warehouse's audit bucket.",
+		Fix: "Set session_recording = true, and audit_bucket to the warehouse's audit bucket. A bastion made before the " +
+			"recorded hop forwards ssh -J, which no recording sees: the next apply replaces it with one that forwards nothing.",
 		check: func(_ string, s Subject) (Status, string) {
 			if s.unknown("session_recording") {
 				if s.Bastion.Trail == nil {
@@ -417,16 +420,46 @@ var catalogue = []Control{
 			if !s.Bastion.SessionRecording {
 				return StatusFail, "session_recording = false"
 			}
+			if hole := unrecordedPath(s.Bastion); hole != "" {
+				return StatusFail, "session_recording = true, " + hole
+			}
+			ev := "session_recording = true" + tierAccessEvidence(s.Bastion)
 			if s.Bastion.AuditBucket == "" {
-				return StatusPass, "session_recording = true, recordings kept on the bastion only (no audit_bucket)"
+				return StatusPass, ev + ", recordings kept on the bastion only (no audit_bucket)"
 			}
 			if s.Bastion.Trail == nil {
-				return StatusPass, "session_recording = true, shipped to " + s.Bastion.AuditBucket
+				return StatusPass, ev + ", shipped to " + s.Bastion.AuditBucket
 			}
 			status, records := trailEvidence(s.Bastion.Trail)
-			return status, "session_recording = true, shipped to " + s.Bastion.AuditBucket + "; " + records
+			return status, ev + ", shipped to " + s.Bastion.AuditBucket + "; " + records
 		},
 	},
+}
+
+// unrecordedPath says how traffic gets through the bastion without a
+// session, hence without a recording; "" when it cannot.
+func unrecordedPath(b *BastionFacts) string {
+	switch {
+	case len(b.OpenForwarding) > 0:
+		return "but its sshd_config forwards without a session (" + strings.Join(b.OpenForwarding, ", ") +
+			"): connections through it with ssh -J, -W or -L to the tiers carry no recording"
+	case b.TierAccess == "proxy-jump":
+		return "but the tiers are reached with ssh -J through it (tier_access = proxy-jump), which no recording sees"
+	}
+	return ""
+}
+
+// tierAccessEvidence says how the tiers are reached, and the sshd
+// settings read back that keep it so.
+func tierAccessEvidence(b *BastionFacts) string {
+	ev := ""
+	if b.TierAccess != "" {
+		ev = ", tier_access = " + b.TierAccess
+	}
+	if b.SSHDForwarding != nil {
+		ev += " (sshd_config read back: " + strings.Join(b.SSHDForwarding, ", ") + ")"
+	}
+	return ev
 }
 
 // checkEgress is HW-NET-01.

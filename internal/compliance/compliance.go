@@ -301,6 +301,15 @@ type BastionFacts struct {
 	MFA              string // "totp", "fido2" or "none"
 	SessionRecording bool
 	AuditBucket      string // where recordings are shipped; "" keeps them on the VM only
+	// TierAccess is how the tiers' hosts are reached through the bastion:
+	// "recorded-hop" or "the-bastion" (sessions, recorded), "proxy-jump"
+	// (ssh -J: forwarded, unrecorded); "" when not told.
+	TierAccess string
+	// SSHDForwarding are the forwarding settings of the bastion's
+	// sshd_config as read back from the cloud ("AllowTcpForwarding no",
+	// …); nil when it was not read. OpenForwarding are those that let
+	// traffic through without a session, hence without a recording.
+	SSHDForwarding, OpenForwarding []string
 	// Trail is what the audit bucket holds of this bastion's shipping,
 	// read from the cloud; nil at plan time.
 	Trail *TrailFacts

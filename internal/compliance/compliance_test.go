@@ -52,6 +52,11 @@ func TestControls(t *testing.T) {
 	bastion := func(mfa string, recording bool) Subject {
 		return Subject{Kind: KindBastion, Name: "bastion", Region: qualified, Bastion: &BastionFacts{MFA: mfa, SessionRecording: recording}}
 	}
+	reached := func(tierAccess string, sshd, open []string) Subject {
+		s := bastion("totp", true)
+		s.Bastion.TierAccess, s.Bastion.SSHDForwarding, s.Bastion.OpenForwarding = tierAccess, sshd, open
+		return s
+	}
 	changed := func(zone string, change func(b *BucketFacts)) *BucketFacts { return with(goodBucket(zone), change) }
 
 	for _, c := range []struct {
@@ -145,6 +150,15 @@ func TestControls(t *testing.T) {
 
 		{"recording on", "HW-ADM-03", ProfileSecNumCloud, bastion("totp", true), StatusPass, "session_recording = true"},
 		{"recording off", "HW-ADM-03", ProfileSecNumCloud, bastion("totp", false), StatusFail, "session_recording = false"},
+		{"tiers through a recorded hop, read back", "HW-ADM-03", ProfileSecNumCloud, reached("recorded-hop",
+			[]string{"AllowTcpForwarding no", "AllowStreamLocalForwarding no", "PermitTunnel no", "X11Forwarding no"}, nil), StatusPass,
+			"session_recording = true, tier_access = recorded-hop (sshd_config read back: AllowTcpForwarding no, AllowStreamLocalForwarding no"},
+		{"tiers through a recorded hop, planned", "HW-ADM-03", ProfileSecNumCloud, reached("recorded-hop", nil, nil), StatusPass,
+			"tier_access = recorded-hop"},
+		{"ssh -J forwarded by sshd", "HW-ADM-03", ProfileSecNumCloud, reached("proxy-jump",
+			[]string{"AllowTcpForwarding local", "AllowStreamLocalForwarding no", "PermitTunnel no", "X11Forwarding no"},
+			[]string{"AllowTcpForwarding local"}), StatusFail, "forwards without a session (AllowTcpForwarding local)"},
+		{"ssh -J told by the state", "HW-ADM-03", ProfileHDS, reached("proxy-jump", nil, nil), StatusFail, "tier_access = proxy-jump"},
 	} {
 		t.Run(c.control+" "+c.name, func(t *testing.T) {
 			t.Parallel()

@@ -245,7 +245,8 @@ func TestRender_serverFiles(t *testing.T) {
 	if opts, _ := audit["options"].([]map[string]any); len(opts) != 1 || opts[0]["file_path"] != PathAuditLog {
 		t.Errorf("audit device: %v", audit)
 	}
-	// Terraform's policy reaches the transit keys and nothing else.
+	// Terraform's policy reaches the transit keys, and the key credentials'
+	// policies and tokens, and nothing else.
 	var policy struct {
 		Path map[string]struct {
 			Capabilities []string `hcl:"capabilities"`
@@ -254,7 +255,12 @@ func TestRender_serverFiles(t *testing.T) {
 	if err := hcl.Decode(&policy, files[PathPolicy]); err != nil {
 		t.Fatal(err)
 	}
-	if len(policy.Path) != 1 || !slices.Equal(policy.Path["transit/keys/*"].Capabilities, []string{"create", "read", "update", "delete"}) {
+	crud := []string{"create", "read", "update", "delete"}
+	if len(policy.Path) != 5 || !slices.Equal(policy.Path["transit/keys/*"].Capabilities, crud) ||
+		!slices.Equal(policy.Path["sys/policies/acl/health-kc-*"].Capabilities, crud) ||
+		!slices.Equal(policy.Path["auth/token/create-orphan"].Capabilities, []string{"update", "sudo"}) ||
+		!slices.Equal(policy.Path["auth/token/lookup-accessor"].Capabilities, []string{"update"}) ||
+		!slices.Equal(policy.Path["auth/token/revoke-accessor"].Capabilities, []string{"update"}) {
 		t.Errorf("policy: %+v", policy)
 	}
 	// The pinned release, and no automatic reboot (it would seal OpenBao).

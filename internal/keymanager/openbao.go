@@ -191,14 +191,36 @@ bao version
 }
 
 // TerraformPolicy is the policy of the token Terraform manages keys with
-// (health_warehouse_kms_key): the transit engine's keys, and nothing else:
-// no encryption or decryption, no export, nothing under sys/.
+// (health_warehouse_kms_key): the transit engine's keys; and the machines'
+// key credentials (the data gateway's): the ACL policies named health-kc-*,
+// and orphan tokens made, looked up and revoked by accessor. No encryption
+// or decryption, no export, no other policy. sudo on create-orphan is what
+// OpenBao asks of a token that gives a period, or a policy it does not
+// hold itself, to the token it makes: with it, this token can make a token
+// with any policy but root, so keep it as secret as the keys' deletion
+// right it already carries.
 func TerraformPolicy(mount string) string {
 	return `# The policy of the token Terraform manages the warehouse's keys with
 # (health_warehouse_kms_key): create, read, configure, rotate and delete the
-# transit engine's keys. No encrypt or decrypt, no export, nothing under sys/.
+# transit engine's keys. No encrypt or decrypt, no export.
 path "` + mount + `/keys/*" {
   capabilities = ["create", "read", "update", "delete"]
+}
+
+# The machines' key credentials: one ACL policy per machine, named
+# health-kc-<name>, and the machine's own orphan periodic token, handed out
+# response-wrapped, read and revoked by its accessor.
+path "sys/policies/acl/health-kc-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "auth/token/create-orphan" {
+  capabilities = ["update", "sudo"]
+}
+path "auth/token/lookup-accessor" {
+  capabilities = ["update"]
+}
+path "auth/token/revoke-accessor" {
+  capabilities = ["update"]
 }
 `
 }

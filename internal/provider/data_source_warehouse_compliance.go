@@ -440,7 +440,13 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 		// Where it ships is unknown too: its records are looked for in
 		// the report's audit buckets, under its host name.
 		if b.Name != "" {
-			sources.search(s.Name, b.Name)
+			var extra []compliance.StreamFacts
+			if d.data.cloud.Name() == cloud.OVH {
+				// Bastions made before the account-log readers pull none:
+				// the stream counts where it is found.
+				extra = append(extra, accountLogsStream(b.Name))
+			}
+			sources.search(s.Name, b.Name, extra...)
 		}
 		return s, nil
 	}
@@ -456,6 +462,7 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 		return compliance.Subject{}, err
 	}
 	s.Bastion.MFA, s.Bastion.SessionRecording = rec.Spec.MFA, rec.Spec.SessionRecording
+	setTierAccessFacts(s.Bastion, rec)
 	if a := rec.Spec.AuditBucket; a != nil {
 		s.Bastion.AuditBucket = a.Bucket
 		host := rec.Spec.Name
@@ -467,12 +474,25 @@ func (d *warehouseComplianceDataSource) bastion(ctx context.Context, id string, 
 			streams = append(streams, compliance.StreamFacts{What: "the OUTSCALE API logs pulled by the bastion " + host,
 				Prefix: host + "/api-logs/"})
 		}
+		if a.AccountLogsEndpoint != "" {
+			streams = append(streams, accountLogsStream(host))
+		}
 		for _, st := range streams {
 			st.Prefix = a.Prefix + st.Prefix
 			sources.add(a.Bucket, s.Name, st)
 		}
 	}
 	return s, nil
+}
+
+// setTierAccessFacts says, from a bastion's user-data, how its tiers are
+// reached and what its sshd_config forwards: read back from the cloud,
+// not taken from the state.
+func setTierAccessFacts(f *compliance.BastionFacts, rec bastion.Recovered) {
+	f.TierAccess = rec.EffectiveTierAccess()
+	if rec.SSHDConfig != "" {
+		f.SSHDForwarding, f.OpenForwarding = bastion.ForwardingSettings(rec.SSHDConfig)
+	}
 }
 
 // keyManager reads a key manager: the controls on it are about where it is.

@@ -104,7 +104,7 @@ func TestAccWarehouseCompliance_evidenceFromTheCloud(t *testing.T) {
 		tls := finding("HW-STO-03", "health_warehouse_storage", "pass", "bucket user's policy denies")
 		adm := finding("HW-ADM-01", "health_warehouse_network", "pass", "203.0.113.7/32")
 		egress := finding("HW-NET-01", "health_warehouse_network", "pass",
-			"8 outbound rules, to tier:compute, tier:data, tier:kms, service:object-storage only")
+			"9 outbound rules, to tier:compute, tier:data, tier:kms, service:object-storage only")
 		if cloudName == cloud.OVH {
 			rotation = finding("HW-KEY-01", "health_warehouse_kms_key", "unknown", "keeps no rotation period")
 			// The network's rules, both ways, are read from its Neutron
@@ -114,7 +114,7 @@ func TestAccWarehouseCompliance_evidenceFromTheCloud(t *testing.T) {
 			// The bastion's rule to the API, through its Net access point,
 			// is not the Internet.
 			egress = finding("HW-NET-01", "health_warehouse_network", "pass",
-				"9 outbound rules, to tier:compute, tier:data, tier:kms, service:cloud-api, service:object-storage only")
+				"10 outbound rules, to tier:compute, tier:data, tier:kms, service:cloud-api, service:object-storage only")
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,

@@ -38,9 +38,10 @@ func (t *trailSources) add(bucket, bastion string, s compliance.StreamFacts) {
 }
 
 // search looks for the trail of the bastion subject, shipped under
-// <any prefix><host>/, in the report's audit buckets.
-func (t *trailSources) search(bastion, host string) {
-	for _, st := range bastionStreams(host) {
+// <any prefix><host>/, in the report's audit buckets; extra are streams
+// the bastion may ship besides its own (OVHcloud's account audit logs).
+func (t *trailSources) search(bastion, host string, extra ...compliance.StreamFacts) {
+	for _, st := range append(bastionStreams(host), extra...) {
 		st.Prefix = cloud.AnyTopLevel + st.Prefix
 		t.searched = append(t.searched, trailStream{bastion: bastion, searched: true, facts: st})
 	}
@@ -54,6 +55,13 @@ func bastionStreams(host string) []compliance.StreamFacts {
 		{What: "the audit trail of the bastion " + host, Prefix: host + "/journal/"},
 		{What: "the journal verification key of the bastion " + host, Prefix: host + "/journal-seal/", Once: true},
 	}
+}
+
+// accountLogsStream is the OVHcloud account's audit logs that a bastion
+// pulls with its read-only service account (bastion.ShipScript).
+func accountLogsStream(host string) compliance.StreamFacts {
+	return compliance.StreamFacts{What: "the OVHcloud account's audit logs pulled by the bastion " + host,
+		Prefix: host + "/account-logs/"}
 }
 
 // readTrails reads each audit bucket's streams once and sets the evidence

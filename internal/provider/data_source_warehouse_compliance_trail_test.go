@@ -159,6 +159,21 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 					return fmt.Errorf("shipping the API logs: HTTP %d", st)
 				}
 			}
+			if cloudName == cloud.OVH {
+				// The account's audit logs, pulled with the bastion's own
+				// read-only service account from its user-data.
+				id, secret, err := ovhAccountLogReader(emu, s)
+				if err != nil {
+					return err
+				}
+				status, logs := ovhBearerRead(t, emu.URL()+"/1.0/me/logs/audit", ovhClientToken(t, emu, id, secret))
+				if status != 200 || (stamp == "20261203T110000Z" && !strings.Contains(string(logs), `"type":"POLICY_CREATED"`)) {
+					return fmt.Errorf("the account's audit logs with the reader: HTTP %d %s", status, logs)
+				}
+				if st := shipper.do(t, "PUT", "/"+audit+"/bastions/"+host+"/account-logs/account-logs-"+stamp+".json", string(logs)); st != 200 {
+					return fmt.Errorf("shipping the account's audit logs: HTTP %d", st)
+				}
+			}
 			if withKey {
 				key := "/" + audit + "/bastions/" + host + "/journal-seal/journal-verification-key-" + stamp + ".txt"
 				if st := shipper.do(t, "PUT", key, "1a2b3c-4d5e6f-7a8b9c-0d1e2f/1b3f7-35a4e900"); st != 200 {
@@ -234,16 +249,29 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 			admPass, admMissing = "unknown", "unknown"
 		}
 		// On OUTSCALE the bastion's identity also pulls the account's API
-		// logs into the trail; OVHcloud's audit logs are not pulled.
+		// logs into the trail; on OVHcloud its service account pulls the
+		// account's audit logs.
 		apiLogsCited := finding("HW-ADM-03", "health_warehouse_bastion", admPass, "the OUTSCALE API logs pulled by the bastion "+host+
 			": 1 record under s3://"+audit+"/bastions/"+host+"/api-logs/, the newest bastions/"+host+"/api-logs/api-logs-20261203T110000Z-0.json")
 		if cloudName == cloud.OVH {
-			apiLogsCited = func(s *terraform.State) error {
-				if err := finding("HW-ADM-03", "health_warehouse_bastion", admPass, "API logs")(s); err == nil {
-					return fmt.Errorf("API logs cited on OVHcloud")
-				}
-				return nil
-			}
+			accountLogs := "the OVHcloud account's audit logs pulled by the bastion " + host + ": 1 record under s3://" + audit +
+				"/bastions/" + host + "/account-logs/, the newest bastions/" + host + "/account-logs/account-logs-20261203T110000Z.json"
+			apiLogsCited = resource.ComposeTestCheckFunc(
+				finding("HW-ADM-03", "health_warehouse_bastion", admPass, accountLogs),
+				finding("HW-LOG-01", "health_warehouse_storage", "pass", accountLogs),
+				func(s *terraform.State) error {
+					if err := finding("HW-ADM-03", "health_warehouse_bastion", admPass, "API logs")(s); err == nil {
+						return fmt.Errorf("API logs cited on OVHcloud")
+					}
+					return nil
+				})
+		}
+		// OUTSCALE's user-data also tells what the bastion's sshd forwards:
+		// nothing, every way to the tiers is a recorded session.
+		tierAccessCited := finding("HW-ADM-03", "health_warehouse_bastion", admPass, "tier_access = recorded-hop (sshd_config read back: "+
+			"AllowTcpForwarding no, AllowStreamLocalForwarding no, PermitTunnel no, X11Forwarding no)")
+		if cloudName == cloud.OVH {
+			tierAccessCited = finding("HW-ADM-03", "health_warehouse_bastion", admPass, "does not return the bastion's user-data")
 		}
 		missing := []resource.TestCheckFunc{
 			finding("HW-ADM-03", "health_warehouse_bastion", admMissing, ""),
@@ -277,7 +305,7 @@ func TestAccWarehouseCompliance_auditTrailEvidence(t *testing.T) {
 					finding("HW-ADM-03", "health_warehouse_bastion", admPass, found),
 					finding("HW-ADM-03", "health_warehouse_bastion", admPass, "the journal verification key of the bastion "+host+
 						": 1 record under s3://"+audit+"/bastions/"+host+"/journal-seal/"),
-					apiLogsCited,
+					apiLogsCited, tierAccessCited,
 					resource.TestCheckResourceAttr(reportAddr, "compliant", "true")),
 			},
 			{

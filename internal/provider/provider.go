@@ -342,6 +342,7 @@ func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
 		NewWarehouseStorageResource,
 		NewWarehouseBastionResource,
 		NewWarehouseKeyManagerResource,
+		NewWarehouseDataGatewayResource,
 	}
 }
 

@@ -71,7 +71,9 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			"It replaces Azure Bastion, and goes further where it can: the SSH host key is made by the provider and " +
 			"published (`known_hosts`), so administrators never trust a key on first use, and the recordings and keys " +
 			"stay in the customer's hands.\n\n" +
-			"Administrators reach the other tiers with `ssh -J` (`ssh_config` is ready to use). The bastion is configured " +
+			"Administrators reach the other tiers through a recorded hop: a session on the bastion, recorded, that runs " +
+			"`ssh` to the target with their agent, restricted by destination (`ssh_config` is ready to use; see `tier_access` " +
+			"for why `ssh -J`, `scp`, `sftp` and port forwards through the bastion are refused). The bastion is configured " +
 			"once, at first boot, by cloud-init: changing the administrators, the second factor or anything that shapes " +
 			"the machine replaces it (the plan says so); only `tags` change in place. A VM stopped, or an address " +
 			"unlinked, outside Terraform is set right by the next apply.\n\n" +
@@ -172,18 +174,29 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 				PlanModifiers: []planmodifier.String{replaceUnlessAdopting()},
 			},
 			"session_recording": schema.BoolAttribute{
-				MarkdownDescription: "Record every interactive session on the bastion (default `true`): with tlog in `openssh` " +
+				MarkdownDescription: "Record every session on the bastion, interactive or given a command (default `true`): with tlog in `openssh` " +
 					"mode, into the journal, which administrators cannot write to (what the terminal shows; keystrokes are not " +
 					"recorded, so that codes and passwords typed to other hosts are not); with ovh-ttyrec in `the-bastion` " +
-					"mode. Connections made with `ssh -J` are end-to-end encrypted to the target: the bastion records who " +
-					"opened them, when and to where (auditd), not what they carry." + replaced,
+					"mode. Sessions given a command (`ssh bastion -t ssh target`, the recorded hop of `ssh_config`) are " +
+					"recorded like interactive ones: sshd runs the command through the login shell, tlog-rec-session, as " +
+					"`-c`. The bastion forwards nothing, so no connection through it escapes the recording (`tier_access`)." + replaced,
 				Optional:      true,
 				Computed:      true,
 				Default:       booldefault.StaticBool(true),
 				PlanModifiers: []planmodifier.Bool{replaceBoolUnlessAdopting()},
 			},
+			"tier_access": schema.StringAttribute{
+				MarkdownDescription: "How administrators reach the tiers' hosts through the bastion. `recorded-hop` " +
+					"(`openssh` mode): the bastion forwards nothing — no `ssh -J`, `-W`, `-L`, `-R`, `-D`, no socket, tunnel " +
+					"or X11 forwarding, no SFTP —, and the way to a tier host is a session on the bastion, recorded like any " +
+					"other, that runs `ssh` to the target with your agent forwarded (see `ssh_config`). `the-bastion`: The " +
+					"Bastion opens the connections itself and records them. `proxy-jump`: read back from a bastion made by an " +
+					"earlier version of this provider, which forwards `ssh -J` connections that no recording sees; a state " +
+					"without this attribute counts as one. Either plans the bastion's replacement.",
+				Computed: true,
+			},
 			"idle_timeout": schema.StringAttribute{
-				MarkdownDescription: "How long an idle session or forwarded connection stays open, such as `15m` (default) " +
+				MarkdownDescription: "How long an idle session stays open, such as `15m` (default) " +
 					"or `1h`; between 1 minute and 12 hours." + replaced,
 				Optional:      true,
 				Computed:      true,
@@ -193,8 +206,8 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"allowed_targets": schema.SetAttribute{
 				MarkdownDescription: "The tiers administrators may reach through the bastion: some of `compute`, `data`, " +
-					"`kms` (default: all three). sshd forwards only to the ports the network's rules open to the bastion " +
-					"tier, and the bastion's firewall only to these tiers' blocks." + replaced,
+					"`kms` (default: all three). The bastion's firewall lets the recorded hops reach these tiers' blocks only, " +
+					"on the ports the network's rules open to the bastion tier; `ssh_config` has a block for each." + replaced,
 				Optional:      true,
 				Computed:      true,
 				ElementType:   types.StringType,
@@ -240,7 +253,11 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 						"and its access key; the secret goes " +
 						"straight into the user-data, never into the plan, the state or a log, and the identity is deleted " +
 						"with the bastion (ids in `cloud_ids`). A key or link to the policy deleted outside Terraform " +
-						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`).",
+						"replaces the bastion. On OVHcloud, give the audit bucket's own key (`health_warehouse_storage_credentials`): the " +
+						"provider then makes the bastion its own read-only OAuth2 service account, whose only IAM policy allows " +
+						"`account:apiovh:me/logs/audit/get` on the account, which the bastion pulls the account's audit logs with " +
+						"into `<prefix><name>/account-logs/`; its client secret goes straight into the user-data, it is deleted " +
+						"with the bastion (ids in `cloud_ids`), and its policy deleted or changed outside Terraform replaces the bastion.",
 						Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 					"secret_access_key": schema.StringAttribute{
 						MarkdownDescription: "The secret of `access_key_id`, with it. Write-only: never in the plan nor the state. " +
@@ -251,7 +268,7 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "`openssh` (default): the distribution's OpenSSH, hardened by the provider (ANSSI's " +
-					"OpenSSH guidance), forwarding with `ssh -J`, TOTP or FIDO2, tlog recordings. `the-bastion`: OVHcloud's " +
+					"OpenSSH guidance), no forwarding, the tiers reached through recorded hops, TOTP or FIDO2, tlog recordings. `the-bastion`: OVHcloud's " +
 					"open-source [The Bastion](https://github.com/ovh/the-bastion), installed at first boot from its latest " +
 					"release: per-account and group access rules, every session (interactive or not) recorded with " +
 					"ovh-ttyrec, its own MFA (TOTP, required for every account with `mfa = \"totp\"`); the listed " +
@@ -334,7 +351,15 @@ func (r *warehouseBastionResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"ssh_config": schema.StringAttribute{
 				MarkdownDescription: "A ready `ssh_config`: a `Host` block for the bastion with strict host key checking " +
-					"against `known_hosts`, and a `ProxyJump` block for each allowed tier.",
+					"against `known_hosts`, and for each allowed tier a block matching its addresses (`Host 10.0.1.*`) that goes " +
+					"through a recorded hop: `ssh 10.0.1.5` connects to the bastion (`HostName`, `HostKeyAlias`), forwards " +
+					"your agent (`ForwardAgent yes`), asks for a terminal (`RequestTTY force`) and runs `ssh -tt -- 10.0.1.5` " +
+					"there (`RemoteCommand`), inside the recording. Your login on the target is your login on the bastion. " +
+					"Restrict your agent first, once per target, so that a root on the bastion cannot use it anywhere else " +
+					"(OpenSSH 8.9 or later): `ssh-add -H <bastion known_hosts> -H <tiers known_hosts> -h <bastion> -h " +
+					"\"<bastion>><address>\" <key>`, with the target's host key pinned in the tiers' file (the comments in the " +
+					"file give the paths). `scp`, `sftp`, `ssh -J` and port forwards through the bastion are refused: data " +
+					"moves through object storage, not through the bastion.",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -435,9 +460,13 @@ func (r *warehouseBastionResource) ModifyPlan(ctx context.Context, req resource.
 		}
 	}
 	r.planPackageMirror(&plan, cfg, state, resp)
+	if planTierAccess(&plan, state) {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("tier_access"))
+	}
 	// The compliance profile's controls, on what the plan says.
 	subject := compliance.Subject{Kind: compliance.KindBastion, Name: plan.Name.ValueString(),
-		Bastion: &compliance.BastionFacts{MFA: plan.MFA.ValueString(), SessionRecording: plan.SessionRecording.ValueBool()}}
+		Bastion: &compliance.BastionFacts{MFA: plan.MFA.ValueString(), SessionRecording: plan.SessionRecording.ValueBool(),
+			TierAccess: plan.TierAccess.ValueString()}}
 	if b := auditBucketOf(plan.AuditBucket); b != nil {
 		subject.Bastion.AuditBucket = b.Bucket.ValueString()
 	}
@@ -540,9 +569,11 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 	if b := auditBucketOf(cfg.AuditBucket); b != nil {
 		endpoint, region := c.AuditStorage()
 		planned := auditBucket{Bucket: b.Bucket, Endpoint: b.Endpoint, Region: b.Region, Prefix: b.Prefix, AccessKeyID: b.AccessKeyID}
-		if b.AccessKeyID.IsNull() {
-			// The bastion's own write-only identity, whose secret goes
-			// straight into the user-data.
+		// On OUTSCALE without a key: the bastion's own write-only identity.
+		// On OVHcloud, which ships with the bucket's own key: the bastion's
+		// own read-only service account for the account's audit logs. Either
+		// secret goes straight into the user-data.
+		if b.AccessKeyID.IsNull() || c.Name() == cloud.OVH {
 			w, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: plan.Name.ValueString(), Bucket: b.Bucket.ValueString(),
 				Prefix: stringOr(b.Prefix, "")})
 			if err != nil {
@@ -550,14 +581,16 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 				if _, made := cloud.AuditWriterOf(w.IDs()); made {
 					if err := c.DeleteAuditWriter(ctx, w); err != nil {
 						resp.Diagnostics.AddWarning("Audit Writer Left Behind", fmt.Sprintf("Removing what was made of the "+
-							"audit writer %s failed: %s. Delete the EIM user and its policy by hand.", w.UserName, err))
+							"audit writer %s failed: %s. %s", w.UserName, err, auditWriterByHand(c.Name())))
 					}
 				}
 				return
 			}
 			writer = &w
-			planned.AccessKeyID = types.StringValue(w.AccessKeyID)
-			b.SecretAccessKey = types.StringValue(w.SecretAccessKey)
+			if b.AccessKeyID.IsNull() {
+				planned.AccessKeyID = types.StringValue(w.AccessKeyID)
+				b.SecretAccessKey = types.StringValue(w.SecretAccessKey)
+			}
 			plan.CloudIDs = stringMapValue(w.IDs())
 		}
 		if planned.Endpoint.IsNull() || planned.Endpoint.IsUnknown() {
@@ -572,7 +605,11 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 		bc.AuditBucket = &bastion.AuditBucket{Endpoint: planned.Endpoint.ValueString(), Region: planned.Region.ValueString(),
 			Bucket: planned.Bucket.ValueString(), Prefix: planned.Prefix.ValueString(), AccessKeyID: planned.AccessKeyID.ValueString(),
 			SecretAccessKey: b.SecretAccessKey.ValueString()}
-		if writer != nil {
+		switch {
+		case writer != nil && c.Name() == cloud.OVH:
+			bc.AuditBucket.AccountLogs = &bastion.AccountLogsReader{Endpoint: writer.APIEndpoint, TokenURL: writer.TokenURL,
+				ClientID: writer.AccessKeyID, ClientSecret: writer.SecretAccessKey}
+		case writer != nil:
 			// Its own identity also pulls the account's API logs.
 			bc.AuditBucket.APILogsEndpoint, bc.AuditBucket.APILogsRegion = writer.APIEndpoint, writer.APIRegion
 		}
@@ -603,7 +640,7 @@ func (r *warehouseBastionResource) Create(ctx context.Context, req resource.Crea
 			if writer != nil {
 				if err := c.DeleteAuditWriter(ctx, *writer); err != nil {
 					resp.Diagnostics.AddWarning("Audit Writer Left Behind", fmt.Sprintf("Removing the audit writer %s "+
-						"failed: %s. Delete the EIM user and its policy by hand.", writer.UserName, err))
+						"failed: %s. %s", writer.UserName, err, auditWriterByHand(c.Name())))
 				}
 			}
 			return
@@ -645,6 +682,15 @@ func (m *bastionModel) setFromCloud(b cloud.Bastion) {
 	}
 	if b.UserDataSHA256 != "" {
 		m.UserDataSHA256 = types.StringValue(b.UserDataSHA256)
+	}
+	if b.UserData != nil {
+		// What the bastion was made with, where the cloud tells it.
+		if rec, err := bastion.Recover(b.UserData); err == nil {
+			m.TierAccess = types.StringValue(rec.EffectiveTierAccess())
+		}
+	}
+	if m.TierAccess.IsUnknown() {
+		m.TierAccess = types.StringNull()
 	}
 	ids := map[string]string{}
 	if !m.CloudIDs.IsUnknown() {
@@ -790,7 +836,7 @@ func (r *warehouseBastionResource) refreshClientOutputs(ctx context.Context, m *
 	case ip == oldIP && !m.SSHConfig.IsNull() && !m.SSHConfig.IsUnknown():
 		// Unchanged.
 	case !m.SSHConfig.IsNull() && !m.SSHConfig.IsUnknown() && oldIP != "":
-		m.SSHConfig = types.StringValue(strings.Replace(m.SSHConfig.ValueString(), "HostName "+oldIP+"\n", "HostName "+ip+"\n", 1))
+		m.SSHConfig = types.StringValue(strings.ReplaceAll(m.SSHConfig.ValueString(), "HostName "+oldIP+"\n", "HostName "+ip+"\n"))
 		if !m.HostPublicKey.IsNull() {
 			m.KnownHosts = types.StringValue(bastion.KnownHostsLine([]string{ip, m.Name.ValueString()}, m.HostPublicKey.ValueString()))
 		}
@@ -869,6 +915,9 @@ func (r *warehouseBastionResource) Update(ctx context.Context, req resource.Upda
 	}
 	if plan.NetworkRules.IsUnknown() {
 		plan.NetworkRules = state.NetworkRules
+	}
+	if plan.TierAccess.IsUnknown() {
+		plan.TierAccess = types.StringValue(bastion.TierAccess(plan.Mode.ValueString()))
 	}
 	switch {
 	case plan.AuditBucket.IsUnknown() || (!plan.AuditBucket.IsNull() && !state.AuditBucket.IsNull()):

@@ -15,10 +15,12 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
 
-// planAuditWriter plans the bastion's own write-only identity: asked for
-// where audit_bucket gives no key. OVHcloud has none (the audit bucket's
-// key ships there); a writer broken outside Terraform, or a switch between
-// a given key and the bastion's own, replaces the bastion.
+// planAuditWriter plans the bastion's own identity: on OUTSCALE a
+// write-only one, asked for where audit_bucket gives no key; on OVHcloud
+// (where the audit bucket's key ships) a read-only service account for the
+// account's audit logs, made with every shipping bastion. A writer broken
+// outside Terraform, or a switch between a given key and the bastion's own,
+// replaces the bastion.
 func (r *warehouseBastionResource) planAuditWriter(plan *bastionModel, cfg bastionModel, state *bastionModel, resp *resource.ModifyPlanResponse) {
 	b := auditBucketOf(cfg.AuditBucket)
 	if b == nil || b.AccessKeyID.IsUnknown() {
@@ -36,6 +38,17 @@ func (r *warehouseBastionResource) planAuditWriter(plan *bastionModel, cfg basti
 		return
 	}
 	w, had := cloud.AuditWriterOf(stringMap(state.CloudIDs))
+	if r.data != nil && r.data.cloud.Name() == cloud.OVH {
+		// The bastion's account-log reader broken outside Terraform
+		// (readAuditWriter forgot its client id): a new bastion gets a new
+		// one. A bastion made before readers existed has none and is left
+		// as it is: it ships, without the account's audit logs.
+		if had && w.AccessKeyID == "" {
+			plan.CloudIDs = types.MapUnknown(types.StringType)
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("cloud_ids"))
+		}
+		return
+	}
 	switch {
 	case dedicated && (!had || w.AccessKeyID == ""):
 		// No writer yet (the key was given before), or its key is gone.
@@ -97,8 +110,9 @@ func (r *warehouseBastionResource) checkAPIReach(plan bastionModel, cfg bastionM
 			cloud.PortAPI, cloud.TierBastion, host))
 }
 
-// readAuditWriter checks the bastion's write-only identity: one whose user,
-// key or policy link is gone can no longer ship, and the next plan
+// readAuditWriter checks the bastion's own identity: one whose user, key
+// or policy link is gone (OUTSCALE), or whose service account or policy is
+// gone or changed (OVHcloud), can no longer do its work, and the next plan
 // replaces the bastion.
 func (r *warehouseBastionResource) readAuditWriter(ctx context.Context, m *bastionModel, diags *diag.Diagnostics) {
 	ids := stringMap(m.CloudIDs)
@@ -110,11 +124,28 @@ func (r *warehouseBastionResource) readAuditWriter(ctx context.Context, m *basti
 	switch {
 	case errors.Is(err, cloud.ErrNotFound):
 		diags.AddWarning("Bastion's Audit Writer Broken",
-			fmt.Sprintf("The bastion %s can no longer ship its audit trail: %s. The next apply replaces the bastion, "+
-				"with a new write-only identity.", m.ID.ValueString(), err))
+			fmt.Sprintf("The bastion %s can no longer %s: %s. The next apply replaces the bastion, with a new identity.",
+				m.ID.ValueString(), auditWriterWork(r.data.cloud.Name()), err))
 		delete(ids, cloud.AuditWriterAccessKey)
 		m.CloudIDs = stringMapValue(ids)
 	case err != nil:
 		diags.Append(cloudErrorDiagnostic("Unable to Read the Bastion's Audit Writer "+w.UserName, err))
 	}
+}
+
+// auditWriterByHand says what to delete by hand when removing an audit
+// writer failed.
+func auditWriterByHand(cloudName string) string {
+	if cloudName == cloud.OVH {
+		return "Delete the OAuth2 client (/me/api/oauth2/client) and its IAM policy by hand."
+	}
+	return "Delete the EIM user and its policy by hand."
+}
+
+// auditWriterWork is what the bastion's identity does.
+func auditWriterWork(cloudName string) string {
+	if cloudName == cloud.OVH {
+		return "read the account's audit logs into its audit trail"
+	}
+	return "ship its audit trail"
 }

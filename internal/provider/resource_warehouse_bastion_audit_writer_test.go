@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -189,4 +190,156 @@ func TestAccWarehouseBastion_auditWriterNeedsKeyOnOVH(t *testing.T) {
 			ExpectError: regexp.MustCompile(`Missing Audit Bucket Key`),
 		}},
 	})
+}
+
+// ovhAccountLogReader reads the account-log reader the bastion's user-data
+// holds, as the VM reads it at first boot: its client id and secret.
+func ovhAccountLogReader(emu *emulator.Emulator, s *terraform.State) (string, string, error) {
+	id := s.RootModule().Resources[bastionAddr].Primary.ID
+	o, found, err := emu.Control().Object(context.Background(), "ovh.instances", id)
+	if err != nil || !found {
+		return "", "", fmt.Errorf("the instance %s: found %v, %v", id, found, err)
+	}
+	var vm struct {
+		UserData string `json:"user_data"`
+	}
+	if err := json.Unmarshal(o.Doc, &vm); err != nil {
+		return "", "", err
+	}
+	cid := regexp.MustCompile(`OVH_ACCOUNT_LOGS_CLIENT_ID='([^']+)'`).FindStringSubmatch(vm.UserData)
+	secret := regexp.MustCompile(`OVH_ACCOUNT_LOGS_CLIENT_SECRET='([^']+)'`).FindStringSubmatch(vm.UserData)
+	if cid == nil || secret == nil {
+		return "", "", fmt.Errorf("the user-data of %s holds no account-log reader", id)
+	}
+	return cid[1], secret[1], nil
+}
+
+// On OVHcloud the bastion ships with the audit bucket's own key and gets
+// its own read-only service account for the account's audit logs: its
+// secret is in the user-data only, its token reads the audit logs and
+// nothing else; its policy deleted out of band replaces the bastion;
+// destroy removes it.
+func TestAccWarehouseBastion_accountLogReaderOnOVH(t *testing.T) {
+	emu := acctest.PrivateEmulator(t)
+	if emu == nil {
+		t.Skip("reads the user-data and the service accounts from the emulator's store")
+	}
+	t.Setenv("TF_VAR_audit_secret", "audit-bucket-secret-0001")
+	name := acctest.RandomName("ar")
+	config := `
+variable "audit_secret" {
+  type      = string
+  sensitive = true
+}
+` + bastionConfig(emu, cloud.OVH, name, "10.59.0.0/16", admins("alice", adminKey(t, "alice@laptop")), `
+  audit_bucket = {
+    bucket            = "wh-audit"
+    access_key_id     = "AKIAWHAUDIT00000001"
+    secret_access_key = var.audit_secret
+  }`)
+	var firstClient string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		CheckDestroy:             acctest.CheckNothingLeft(emu, cloud.OVH),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("audit_bucket").AtMapKey("access_key_id"),
+						knownvalue.StringExact("AKIAWHAUDIT00000001")),
+					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("cloud_ids").AtMapKey(cloud.AuditWriterAccessKey),
+						knownvalue.StringRegexp(regexp.MustCompile(`^EU\.[0-9a-f]{16}$`))),
+					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("cloud_ids").AtMapKey(cloud.AuditWriterPolicyID),
+						knownvalue.NotNull()),
+				},
+				Check: func(s *terraform.State) error {
+					id, secret, err := ovhAccountLogReader(emu, s)
+					if err != nil {
+						return err
+					}
+					firstClient = id
+					if got := s.RootModule().Resources[bastionAddr].Primary.Attributes["cloud_ids."+cloud.AuditWriterAccessKey]; got != id {
+						return fmt.Errorf("the state's reader %s is not the user-data's %s", got, id)
+					}
+					for k, v := range s.RootModule().Resources[bastionAddr].Primary.Attributes {
+						if strings.Contains(v, secret) {
+							return fmt.Errorf("the state's %s holds the reader's secret", k)
+						}
+					}
+					token := ovhClientToken(t, emu, id, secret)
+					for path, want := range map[string]int{"/1.0/me/logs/audit": 200, "/1.0/cloud/project": 403, "/1.0/me/api/oauth2/client": 403} {
+						if got := ovhBearerGet(t, emu.URL()+path, token); got != want {
+							return fmt.Errorf("GET %s with the reader's token: HTTP %d, want %d", path, got, want)
+						}
+					}
+					return nil
+				},
+			},
+			{
+				// The policy deleted out of band: the bastion can no longer
+				// read the audit logs, and the next plan replaces it.
+				Config: config,
+				PreConfig: func() {
+					objs, err := emu.Control().Objects(context.Background(), "ovh.iam_policies")
+					if err != nil || len(objs) != 1 {
+						t.Fatalf("IAM policies: %v %v", objs, err)
+					}
+					if err := emu.Control().DeleteObject(context.Background(), "ovh.iam_policies", objs[0].ID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionReplace),
+				}},
+				Check: func(s *terraform.State) error {
+					id, _, err := ovhAccountLogReader(emu, s)
+					if err == nil && id == firstClient {
+						err = fmt.Errorf("the replaced bastion reads with the broken reader %s", id)
+					}
+					return err
+				},
+			},
+			{Config: config, PlanOnly: true},
+		},
+	})
+}
+
+func ovhClientToken(t *testing.T, emu *emulator.Emulator, id, secret string) string {
+	t.Helper()
+	resp, err := http.PostForm(emu.URL()+"/auth/oauth2/token", map[string][]string{
+		"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.AccessToken == "" {
+		t.Fatalf("the reader's token: HTTP %d %v", resp.StatusCode, err)
+	}
+	return out.AccessToken
+}
+
+func ovhBearerGet(t *testing.T, u, token string) int {
+	t.Helper()
+	status, _ := ovhBearerRead(t, u, token)
+	return status
+}
+
+func ovhBearerRead(t *testing.T, u, token string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
 }

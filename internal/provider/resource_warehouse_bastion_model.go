@@ -35,6 +35,7 @@ type bastionModel struct {
 	Admins             types.List     `tfsdk:"admins"`
 	MFA                types.String   `tfsdk:"mfa"`
 	SessionRecording   types.Bool     `tfsdk:"session_recording"`
+	TierAccess         types.String   `tfsdk:"tier_access"`
 	IdleTimeout        types.String   `tfsdk:"idle_timeout"`
 	AllowedTargets     types.Set      `tfsdk:"allowed_targets"`
 	NetworkRules       types.List     `tfsdk:"network_rules"`
@@ -287,6 +288,32 @@ func targetsOf(n cloud.Network, tiers []string) []bastion.Target {
 		}
 	}
 	return out
+}
+
+// planTierAccess plans how the tiers are reached, and whether that
+// replaces the bastion: one made before the recorded hop forwards ssh -J,
+// unrecorded, and its state has no tier_access (or, on OUTSCALE, the value
+// read back from its user-data is proxy-jump). A bastion being adopted
+// after an import on OVHcloud, whose API returns no user-data, is taken as
+// declared, like its other inputs.
+func planTierAccess(plan, state *bastionModel) (replace bool) {
+	if plan.Mode.IsUnknown() {
+		plan.TierAccess = types.StringUnknown()
+		return false
+	}
+	want := bastion.TierAccess(plan.Mode.ValueString())
+	plan.TierAccess = types.StringValue(want)
+	if state == nil || state.Admins.IsNull() {
+		return false
+	}
+	current := state.TierAccess.ValueString()
+	if state.TierAccess.IsNull() || state.TierAccess.IsUnknown() {
+		current = bastion.TierAccessProxyJump
+		if state.Mode.ValueString() == bastion.ModeTheBastion {
+			current = bastion.TierAccessTheBastion
+		}
+	}
+	return current != want
 }
 
 // clientOutputs sets known_hosts and ssh_config from the public IP and the

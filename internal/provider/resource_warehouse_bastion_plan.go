@@ -6,6 +6,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
 
 // The bastion's inputs are applied once, at first boot: a change replaces
@@ -158,9 +160,10 @@ func auditBucketReplaced(state, plan types.Object) bool {
 }
 
 // replaceInboundRules is replaceList for network_rules: the bastion's
-// firewall is made from the inbound rules, so only a change in those
-// replaces it; a change in the outbound rules alone (the security groups
-// enforce them) is recorded in place.
+// firewall is made from the inbound rules into the bastion tier and from
+// the bastion tier, so only a change in those replaces it; a change in
+// other rules (the outbound ones, or those between other tiers, which the
+// security groups enforce) is recorded in place.
 type replaceInboundRules struct{}
 
 func replaceRulesUnlessAdopting() planmodifier.List { return replaceInboundRules{} }
@@ -177,8 +180,34 @@ func (replaceInboundRules) PlanModifyList(_ context.Context, req planmodifier.Li
 		resp.PlanValue = req.StateValue
 	}
 	if replace && !req.PlanValue.IsUnknown() &&
-		sameRules(inboundRules(rulesFromValue(req.StateValue)), inboundRules(rulesFromValue(req.PlanValue))) {
+		sameRules(bastionFirewallRules(rulesFromValue(req.StateValue)), bastionFirewallRules(rulesFromValue(req.PlanValue))) {
 		replace = false
+	}
+	resp.RequiresReplace = replace
+}
+
+// bastionFirewallRules are the rules a bastion's firewall is made from (see
+// firewallOf): inbound into the bastion tier, or from it.
+func bastionFirewallRules(rules []cloud.Rule) []cloud.Rule {
+	var out []cloud.Rule
+	for _, r := range inboundRules(rules) {
+		if r.Tier == cloud.TierBastion || r.Source == cloud.TierSource(cloud.TierBastion) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+type replaceObject struct{}
+
+func replaceObjectUnlessAdopting() planmodifier.Object { return replaceObject{} }
+
+func (replaceObject) Description(context.Context) string               { return replaceDescription }
+func (m replaceObject) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+func (replaceObject) PlanModifyObject(_ context.Context, req planmodifier.ObjectRequest, resp *planmodifier.ObjectResponse) {
+	keep, replace := replacement(req.StateValue, req.PlanValue, req.ConfigValue, !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull())
+	if keep {
+		resp.PlanValue = req.StateValue
 	}
 	resp.RequiresReplace = replace
 }

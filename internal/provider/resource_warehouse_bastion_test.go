@@ -133,6 +133,7 @@ func TestAccWarehouseBastion_basic(t *testing.T) {
 						knownvalue.StringExact(cloud.BastionType(cloudName, cloud.SizeSmall))),
 					plancheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("mfa"), knownvalue.StringExact("totp")),
 					plancheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("allowed_targets"), knownvalue.SetSizeExact(3)),
+					plancheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("tier_access"), knownvalue.StringExact("recorded-hop")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("vm_state"), knownvalue.StringExact("running")),
@@ -147,8 +148,10 @@ func TestAccWarehouseBastion_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("host_public_key"),
 						knownvalue.StringRegexp(regexp.MustCompile(`^ssh-ed25519 AAAA`))),
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("ssh_config"),
-						knownvalue.StringRegexp(regexp.MustCompile(`(?s)Host `+regexp.QuoteMeta(name)+`-bastion\n  HostName \d.*StrictHostKeyChecking yes.*ProxyJump `+
-							regexp.QuoteMeta(name)+`-bastion`))),
+						knownvalue.StringRegexp(regexp.MustCompile(`(?s)Host `+regexp.QuoteMeta(name)+`-bastion\n  HostName \d.*StrictHostKeyChecking yes.*`+
+							`Host 10\.50\.\d+\.\*.*HostKeyAlias `+regexp.QuoteMeta(name)+`-bastion.*ForwardAgent yes\n  RequestTTY force\n  `+
+							`RemoteCommand ssh -tt -- %n\n`))),
+					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("tier_access"), knownvalue.StringExact("recorded-hop")),
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("user_data_sha256"),
 						knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
 					statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("image_id"), knownvalue.NotNull()),
@@ -287,7 +290,8 @@ func TestAccWarehouseBastion_import(t *testing.T) {
 		importAction := plancheck.ResourceActionNoop
 		if cloudName == cloud.OVH {
 			ignore = append(ignore, "admins", "mfa", "session_recording", "idle_timeout", "allowed_targets", "network_rules",
-				"mode", "size", "image", "package_mirror", "host_public_key", "host_key_fingerprint", "known_hosts", "user_data_sha256", "tags")
+				"mode", "size", "image", "package_mirror", "host_public_key", "host_key_fingerprint", "known_hosts", "user_data_sha256", "tags",
+				"tier_access")
 			importAction = plancheck.ResourceActionUpdate
 		}
 		resource.Test(t, resource.TestCase{
@@ -731,7 +735,7 @@ func TestAccWarehouseBastion_admin_cidrs_follow(t *testing.T) {
 						plancheck.ExpectResourceAction(bastionAddr, plancheck.ResourceActionReplace),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(19+apiRules(cloudName))),
+						statecheck.ExpectKnownValue(bastionAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(21+apiRules(cloudName))),
 					},
 				},
 			},

@@ -1023,7 +1023,7 @@ func TestAccWarehouseKeyManager_update(t *testing.T) {
 						plancheck.ExpectResourceAction(keyManagerAddr, plancheck.ResourceActionUpdate),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(19+apiRules(cloudName))),
+						statecheck.ExpectKnownValue(keyManagerAddr, tfjsonpath.New("network_rules"), knownvalue.ListSizeExact(21+apiRules(cloudName))),
 					},
 				},
 				{

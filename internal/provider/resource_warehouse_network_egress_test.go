@@ -51,14 +51,14 @@ func TestAccWarehouseNetwork_egressDeniedByDefault(t *testing.T) {
 						outboundRule("bastion", "tcp", 443, 443, "service:object-storage", "object storage (HTTPS)", knownvalue.Null())),
 					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(8+api),
 						outboundRule("compute", "tcp", 8200, 8200, "tier:kms", "key manager API to the kms tier", knownvalue.Null())),
-					// The kms tier's rules are its two inbound ones.
+					// The kms tier's rules are its three inbound ones.
 					plancheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(13+api).AtMapKey("direction"), knownvalue.StringExact("inbound")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(14+api)),
+					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(16+api)),
 				},
 				Check: checkOutboundInTheCloud(emu, cloudName, map[string]int{
-					cloud.TierBastion: 4, cloud.TierCompute: 3, cloud.TierData: 1, cloud.TierKMS: 0}),
+					cloud.TierBastion: 4, cloud.TierCompute: 3, cloud.TierData: 2, cloud.TierKMS: 0}),
 			}},
 		})
 	})
@@ -152,21 +152,21 @@ func TestAccWarehouseNetwork_egressAllow(t *testing.T) {
 					Config: networkConfig(emu, cloudName, name, "10.61.0.0/16", mirror),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(17+api)),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(19+api)),
 						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(4),
 							outboundRule("bastion", "tcp", 443, 443, "198.51.100.0/24", `egress_allow "debian-mirror"`, hosts)),
 						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(7+api),
 							outboundRule("compute", "udp", 123, 123, "192.0.2.123/32", `egress_allow "ntp"`, knownvalue.Null())),
-						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(16+api),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(18+api),
 							outboundRule("kms", "tcp", 443, 443, "198.51.100.0/24", `egress_allow "debian-mirror"`, hosts)),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(17+api)),
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(16+api),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(19+api)),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules").AtSliceIndex(18+api),
 							outboundRule("kms", "tcp", 443, 443, "198.51.100.0/24", `egress_allow "debian-mirror"`, hosts)),
 					},
 					Check: checkOutboundInTheCloud(emu, cloudName, map[string]int{
-						cloud.TierBastion: 5, cloud.TierCompute: 4, cloud.TierData: 1, cloud.TierKMS: 1}),
+						cloud.TierBastion: 5, cloud.TierCompute: 4, cloud.TierData: 2, cloud.TierKMS: 1}),
 				},
 				{
 					Config: networkConfig(emu, cloudName, name, "10.61.0.0/16", ""),
@@ -174,7 +174,7 @@ func TestAccWarehouseNetwork_egressAllow(t *testing.T) {
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14+api)),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(16+api)),
 					},
 					Check: checkOutboundInTheCloud(emu, cloudName, map[string]int{cloud.TierKMS: 0}),
 				},
@@ -225,7 +225,7 @@ func TestAccWarehouseNetwork_egressDrift(t *testing.T) {
 					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14+apiRules(cloud.Outscale))),
+					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(16+apiRules(cloud.Outscale))),
 				},
 				Check: checkOutboundInTheCloud(emu, cloud.Outscale, map[string]int{cloud.TierCompute: 3, cloud.TierKMS: 0}),
 			},

@@ -125,8 +125,8 @@ func checkNeutronGroups(emu *emulator.Emulator, inbound, outbound map[string]int
 // The default warehouse's rules per tier (the admin CIDR is one; object
 // storage resolves to the emulator's one address).
 var (
-	defaultInbound  = map[string]int{cloud.TierBastion: 1, cloud.TierCompute: 1, cloud.TierData: 2, cloud.TierKMS: 2}
-	defaultOutbound = map[string]int{cloud.TierBastion: 4, cloud.TierCompute: 3, cloud.TierData: 1, cloud.TierKMS: 0}
+	defaultInbound  = map[string]int{cloud.TierBastion: 1, cloud.TierCompute: 1, cloud.TierData: 2, cloud.TierKMS: 3}
+	defaultOutbound = map[string]int{cloud.TierBastion: 4, cloud.TierCompute: 3, cloud.TierData: 2, cloud.TierKMS: 0}
 )
 
 // driftNeutron changes the tiers' groups as an operator would with the
@@ -191,7 +191,7 @@ func TestAccWarehouseNetwork_ovhSecurityGroups(t *testing.T) {
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules_enforcement"), knownvalue.StringExact(cloud.EnforcedBySecurityGroups)),
-					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(14)),
+					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(16)),
 					statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("cloud_ids").AtMapKey("openstack_user"), knownvalue.NotNull()),
 				},
 				Check: checkNeutronGroups(emu, defaultInbound, defaultOutbound),
@@ -209,7 +209,7 @@ func TestAccWarehouseNetwork_ovhSecurityGroups(t *testing.T) {
 					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(14)),
+					statecheck.ExpectKnownValue(networkAddr, rules, knownvalue.ListSizeExact(16)),
 					statecheck.ExpectKnownValue(networkAddr, rules.AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("203.0.113.7/32")),
 				},
 				Check: checkNeutronGroups(emu, defaultInbound, defaultOutbound),

@@ -53,7 +53,7 @@ func TestAccWarehouseNetwork_basic(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionCreate),
 					// What will be opened is visible before apply.
-					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14+apiRules(cloudName))),
+					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(16+apiRules(cloudName))),
 					plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("subnet_cidrs"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"bastion": knownvalue.StringExact("10.40.0.0/18"),
 						"compute": knownvalue.StringExact("10.40.64.0/18"),
@@ -117,7 +117,7 @@ resource "health_warehouse_network" "test" {
 `,
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(15+apiRules(cloudName))),
+						plancheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(17+apiRules(cloudName))),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("name"), knownvalue.StringExact(name+"-renamed")),
@@ -447,7 +447,7 @@ func TestAccWarehouseNetwork_drift(t *testing.T) {
 						plancheck.ExpectResourceAction(networkAddr, plancheck.ResourceActionUpdate),
 					}},
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(14+apiRules(cloudName))),
+						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("rules"), knownvalue.ListSizeExact(16+apiRules(cloudName))),
 						statecheck.ExpectKnownValue(networkAddr, tfjsonpath.New("subnets"), knownvalue.MapSizeExact(4)),
 					},
 				},

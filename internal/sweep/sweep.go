@@ -40,6 +40,7 @@ type Client interface {
 	cloud.Cloud
 	FindNetworks(ctx context.Context, prefix string) ([]cloud.Network, error)
 	FindBastions(ctx context.Context, prefix string) ([]cloud.Bastion, error)
+	FindDataGateways(ctx context.Context, prefix string) ([]cloud.DataGateway, error)
 	FindKeyManagers(ctx context.Context, prefix string) ([]cloud.KeyManagerCluster, error)
 	FindKeys(ctx context.Context, prefix string) ([]cloud.Key, error)
 	FindBuckets(ctx context.Context, prefix string) ([]cloud.Bucket, error)
@@ -100,6 +101,7 @@ func NewClient(cloudName, region string, getenv func(string) string, requestsPer
 const (
 	Storage    = "health_warehouse_storage"
 	Bastion    = "health_warehouse_bastion"
+	Gateway    = "health_warehouse_data_gateway"
 	KMSKey     = "health_warehouse_kms_key"
 	KeyManager = "health_warehouse_key_manager"
 	Network    = "health_warehouse_network"
@@ -124,7 +126,14 @@ var kinds = []kind{
 		found, err := c.FindBastions(ctx, prefix)
 		return each(ctx, found, err, func(b cloud.Bastion) string { return describe("bastion", b.Name, b.CloudIDs) }, c.DeleteBastion)
 	}},
-	{name: KMSKey, dependencies: []string{Storage}, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
+	{name: Gateway, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
+		// The gateway's VM; its key credential and bucket identity are named
+		// after it, and go with their key manager's and the account's sweep.
+		found, err := c.FindDataGateways(ctx, prefix)
+		return each(ctx, found, err, func(g cloud.DataGateway) string { return describe("data gateway", g.Name, g.CloudIDs) },
+			c.DeleteDataGateway)
+	}},
+	{name: KMSKey, dependencies: []string{Storage, Gateway}, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
 		found, err := c.FindKeys(ctx, prefix)
 		var missing *cloud.MissingSettingsError
 		if errors.As(err, &missing) {
@@ -139,7 +148,7 @@ var kinds = []kind{
 		return each(ctx, found, err, func(k cloud.KeyManagerCluster) string { return describe("key manager", k.Name, k.CloudIDs) },
 			c.DeleteKeyManager)
 	}},
-	{name: Network, dependencies: []string{Bastion, KeyManager}, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
+	{name: Network, dependencies: []string{Bastion, Gateway, KeyManager}, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
 		found, err := c.FindNetworks(ctx, prefix)
 		return each(ctx, found, err, func(n cloud.Network) string { return describe("network", n.Name, n.CloudIDs) }, c.DeleteNetwork)
 	}},

@@ -46,6 +46,14 @@ func warehouse(t *testing.T, c sweep.Client, name, cidr string) {
 		UserData: []byte("#cloud-config\n"), ClientToken: token(name, "bastion")}); err != nil {
 		t.Fatal(err)
 	}
+	address, err := c.DataGatewayAddress(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateDataGateway(ctx, cloud.DataGatewaySpec{Name: name + "-gw", Network: n, Type: vmType, ImageID: image.ID,
+		UserData: []byte("#cloud-config\n"), PrivateIP: address, ClientToken: token(name, "gateway")}); err != nil {
+		t.Fatal(err)
+	}
 	addresses, err := c.KeyManagerAddresses(ctx, n, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +215,7 @@ func TestRun_goesOnPastFailures(t *testing.T) {
 	if err == nil {
 		t.Fatal("a run without a client succeeded")
 	}
-	for _, name := range []string{sweep.Storage, sweep.Bastion, sweep.KMSKey, sweep.KeyManager, sweep.Network} {
+	for _, name := range []string{sweep.Storage, sweep.Bastion, sweep.Gateway, sweep.KMSKey, sweep.KeyManager, sweep.Network} {
 		if !strings.Contains(err.Error(), name+" in outscale: no credentials for outscale") {
 			t.Errorf("the error does not report %s: %v", name, err)
 		}
@@ -236,8 +244,10 @@ func TestSweepers_dependencies(t *testing.T) {
 	before(sweep.KeyManager, sweep.Network)
 	before(sweep.KMSKey, sweep.KeyManager)
 	before(sweep.Storage, sweep.KMSKey)
-	if len(order) != 5 {
-		t.Errorf("ran %v, want each of the five once", order)
+	before(sweep.Gateway, sweep.Network)
+	before(sweep.Gateway, sweep.KMSKey)
+	if len(order) != 6 {
+		t.Errorf("ran %v, want each of the six once", order)
 	}
 }
 

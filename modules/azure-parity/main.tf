@@ -63,7 +63,7 @@ locals {
     bastion_sku                                = var.bastion_sku != "Developer" ? null : "There is no shared (Developer) bastion: the warehouse has its own."
     bastion_copy_paste_enabled                 = var.bastion_copy_paste_enabled != false ? null : "SSH sessions run in the administrator's own terminal, whose clipboard the bastion cannot control."
     bastion_file_copy_enabled                  = var.bastion_file_copy_enabled != true ? null : "The bastion has no SFTP subsystem: files do not transit through it."
-    bastion_tunneling_enabled                  = var.bastion_tunneling_enabled != false ? null : "Administrators always reach the tiers through the bastion with ssh -J."
+    bastion_tunneling_enabled                  = var.bastion_tunneling_enabled != false ? null : "Administrators always reach the tiers through a recorded hop on the bastion; it forwards no connection."
     bastion_shareable_link_enabled             = var.bastion_shareable_link_enabled != true ? null : "There are no shareable links: each administrator logs in with their own key and second factor."
     bastion_kerberos_enabled                   = var.bastion_kerberos_enabled != true ? null : "Administrators authenticate with SSH keys and a second factor, not Kerberos."
     bastion_session_recording_enabled          = var.bastion_session_recording_enabled != false ? null : "Sessions are always recorded (HW-ADM-03)."

@@ -281,7 +281,7 @@ variable "bastion_file_copy_enabled" {
 }
 
 variable "bastion_tunneling_enabled" {
-  description = "azurerm_bastion_host.tunneling_enabled. false is reported: administrators always reach the tiers with ssh -J through the bastion."
+  description = "azurerm_bastion_host.tunneling_enabled. false is reported: the bastion forwards no connection, administrators reach the tiers through a recorded hop on it."
   type        = bool
   default     = null
 }

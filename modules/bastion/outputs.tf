@@ -24,7 +24,7 @@ output "host_key_fingerprint" {
 }
 
 output "ssh_config" {
-  description = "A ready ssh_config: the bastion's Host block, and a ProxyJump block for each allowed tier."
+  description = "A ready ssh_config: the bastion's Host block, and for each allowed tier a block reaching its addresses through a recorded hop (a session on the bastion running ssh to the target; the bastion forwards nothing, ssh -J is refused)."
   value       = health_warehouse_bastion.this.ssh_config
 }
 

@@ -38,7 +38,7 @@ variable "size" {
 }
 
 variable "allowed_targets" {
-  description = "The tiers administrators may reach through the bastion with ssh -J: some of compute, data, kms."
+  description = "The tiers administrators may reach through the bastion, by a recorded hop: some of compute, data, kms."
   type        = set(string)
   default     = ["compute", "data", "kms"]
 }

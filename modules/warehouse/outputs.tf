@@ -1,5 +1,5 @@
 output "bastion" {
-  description = "How administrators reach the warehouse: the bastion's public IP, its host key pinned in a known_hosts line, and a ready ssh_config (ProxyJump to the tiers)."
+  description = "How administrators reach the warehouse: the bastion's public IP, its host key pinned in a known_hosts line, and a ready ssh_config (recorded hops to the tiers)."
   value = {
     public_ip            = module.bastion.public_ip
     known_hosts          = module.bastion.known_hosts

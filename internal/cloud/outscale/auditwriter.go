@@ -19,7 +19,9 @@ import (
 // A write-only identity for the audit trail (cloud.AuditWriters): an EIM
 // user "health-audit-<name>-<random>", a managed policy of the same name
 // allowing s3:PutObject under the audit prefix only, linked to it, and one
-// access key. The random part keeps a create that died from colliding
+// access key. With cloud.AccessReadWrite the same machinery makes a
+// read-write identity on one bucket (the data gateway's): the user is
+// "health-rw-<name>-<random>" and its policy cloud.BucketReadWritePolicy. The random part keeps a create that died from colliding
 // with the next one; what it left is named in the partial state, and
 // removed by the next destroy or replacement.
 //
@@ -32,15 +34,34 @@ import (
 var notUserNameRune = regexp.MustCompile(`[^A-Za-z0-9+=,.@_-]+`)
 
 // auditWriterName is the EIM user and policy name for spec, within the
-// 64 characters a user name takes.
-func auditWriterName(name string) string {
+// 64 characters a user name takes: health-audit-… for the write-only
+// identity, health-rw-… for a read-write one.
+func auditWriterName(name, access string) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	base := notUserNameRune.ReplaceAllString(name, "-")
 	if len(base) > 40 {
 		base = base[:40]
 	}
-	return "health-audit-" + base + "-" + hex.EncodeToString(b[:])
+	kind := "audit"
+	if access == cloud.AccessReadWrite {
+		kind = "rw"
+	}
+	return "health-" + kind + "-" + base + "-" + hex.EncodeToString(b[:])
+}
+
+// auditWriterPolicy is the document and description of spec's policy.
+func auditWriterPolicy(spec cloud.AuditWriterSpec) (document, description string, err error) {
+	switch spec.Access {
+	case cloud.AccessWriteOnly:
+		return cloud.AuditWriterPolicy(spec.Bucket, spec.Prefix),
+			"Write-only: s3:PutObject under s3://" + spec.Bucket + "/" + spec.Prefix + " (terraform-provider-health)", nil
+	case cloud.AccessReadWrite:
+		return cloud.BucketReadWritePolicy(spec.Bucket, spec.Prefix),
+			"Read-write: the objects under s3://" + spec.Bucket + "/" + spec.Prefix + " only (terraform-provider-health)", nil
+	}
+	return "", "", fmt.Errorf("%w: the access %q is neither %q nor %q", cloud.ErrInvalid, spec.Access,
+		cloud.AccessWriteOnly, cloud.AccessReadWrite)
 }
 
 // CreateAuditWriter implements cloud.AuditWriters.
@@ -49,7 +70,11 @@ func (c *Client) CreateAuditWriter(ctx context.Context, spec cloud.AuditWriterSp
 	if err := c.missingSettings(); err != nil {
 		return w, err
 	}
-	name := auditWriterName(spec.Name)
+	document, description, err := auditWriterPolicy(spec)
+	if err != nil {
+		return w, err
+	}
+	name := auditWriterName(spec.Name, spec.Access)
 	user, err := do(ctx, c, "CreateUser", false, func(ctx context.Context) (osc.CreateUserResponse, *http.Response, error) {
 		return c.api.UserApi.CreateUser(ctx).CreateUserRequest(osc.CreateUserRequest{UserName: name, Path: ptr("/health/")}).Execute()
 	})
@@ -59,8 +84,8 @@ func (c *Client) CreateAuditWriter(ctx context.Context, spec cloud.AuditWriterSp
 	w.UserName, w.UserID = name, user.User.GetUserId()
 	policy, err := do(ctx, c, "CreatePolicy", false, func(ctx context.Context) (osc.CreatePolicyResponse, *http.Response, error) {
 		return c.api.PolicyApi.CreatePolicy(ctx).CreatePolicyRequest(osc.CreatePolicyRequest{PolicyName: name,
-			Document:    cloud.AuditWriterPolicy(spec.Bucket, spec.Prefix),
-			Description: ptr("Write-only: s3:PutObject under s3://" + spec.Bucket + "/" + spec.Prefix + " (terraform-provider-health)"),
+			Document:    document,
+			Description: ptr(description),
 		}).Execute()
 	})
 	if err != nil {
@@ -79,7 +104,10 @@ func (c *Client) CreateAuditWriter(ctx context.Context, spec cloud.AuditWriterSp
 		return w, fmt.Errorf("creating the access key of the EIM user %s: %w", name, err)
 	}
 	w.AccessKeyID, w.SecretAccessKey = key.AccessKey.GetAccessKeyId(), key.AccessKey.GetSecretKey()
-	w.APIEndpoint, w.APIRegion = c.apiEndpoint(), c.cfg.Region
+	if spec.Access == cloud.AccessWriteOnly {
+		// Only the write-only identity reads the API logs.
+		w.APIEndpoint, w.APIRegion = c.apiEndpoint(), c.cfg.Region
+	}
 	return w, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 	"github.com/sovhealth/terraform-provider-health/internal/emulator"
@@ -78,5 +79,105 @@ func TestAuditWriter_writeOnlyAndRemovedWhole(t *testing.T) {
 	b, _ := c.ReadBucket(ctx, cloud.Bucket{Name: "wh-osc-writer-audit"})
 	if err := c.DeleteBucket(ctx, b, true); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The data gateway's read-write identity: the objects of one bucket, read,
+// written (multipart too), listed and deleted; no other bucket, no bucket
+// configuration, no API logs.
+func TestAuditWriter_readWriteOnOneBucket(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := storageClient(t, emu)
+	ctx := context.Background()
+	for _, b := range []string{"wh-osc-rw-data", "wh-osc-rw-other"} {
+		if _, err := c.CreateBucket(ctx, bucketSpec(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: "gw", Bucket: "wh-osc-rw-data", Access: "read-only"}); !errors.Is(err, cloud.ErrInvalid) {
+		t.Fatalf("an unknown access: %v", err)
+	}
+	w, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: "wh-gateway", Bucket: "wh-osc-rw-data", Access: cloud.AccessReadWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(w.UserName, "health-rw-wh-gateway-") || w.AccessKeyID == "" || w.SecretAccessKey == "" || w.APIEndpoint != "" {
+		t.Fatalf("writer: %+v", w)
+	}
+	gw := s3.New(s3.Options{Region: emulator.DefaultOutscaleRegion, BaseEndpoint: aws.String(emu.S3Endpoint()), UsePathStyle: true,
+		Credentials:                credentials.NewStaticCredentialsProvider(w.AccessKeyID, w.SecretAccessKey, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired, Retryer: aws.NopRetryer{}})
+	denied := func(what string, err error) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+			t.Errorf("%s: %v, want AccessDenied", what, err)
+		}
+	}
+	for _, bucket := range []string{"wh-osc-rw-data", "wh-osc-rw-other"} {
+		_, putErr := gw.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("obj"),
+			Body: bytes.NewReader([]byte("payload"))})
+		_, getErr := gw.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("obj")})
+		_, listErr := gw.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+		up, mpErr := gw.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("big")})
+		_, delErr := gw.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("obj")})
+		if bucket != "wh-osc-rw-data" {
+			denied("put in another bucket", putErr)
+			denied("get in another bucket", getErr)
+			denied("list another bucket", listErr)
+			denied("multipart upload in another bucket", mpErr)
+			denied("delete in another bucket", delErr)
+			continue
+		}
+		for what, err := range map[string]error{"put": putErr, "get": getErr, "list": listErr, "create multipart upload": mpErr, "delete": delErr} {
+			if err != nil {
+				t.Errorf("%s in its bucket: %v", what, err)
+			}
+		}
+		if mpErr != nil {
+			continue
+		}
+		part, err := gw.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("big"), UploadId: up.UploadId,
+			PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte("part one"))})
+		if err != nil {
+			t.Fatalf("upload part: %v", err)
+		}
+		if _, err := gw.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(bucket), Key: aws.String("big"), UploadId: up.UploadId}); err != nil {
+			t.Errorf("list parts: %v", err)
+		}
+		if _, err := gw.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Errorf("list uploads: %v", err)
+		}
+		if _, err := gw.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("big"),
+			UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+				{ETag: part.ETag, PartNumber: aws.Int32(1)}}}}); err != nil {
+			t.Errorf("complete: %v", err)
+		}
+		other, err := gw.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("aborted")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gw.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("aborted"),
+			UploadId: other.UploadId}); err != nil {
+			t.Errorf("abort: %v", err)
+		}
+		// The bucket's configuration is not its to read or change.
+		_, err = gw.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(`{"Statement":[]}`)})
+		denied("put bucket policy", err)
+		_, err = gw.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+		denied("get bucket policy", err)
+		_, err = gw.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)})
+		denied("delete bucket", err)
+	}
+	if _, err := c.ReadAuditWriter(ctx, w); err != nil {
+		t.Fatalf("read back: %v", err)
+	}
+	if err := c.DeleteAuditWriter(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	for _, coll := range []string{"outscale.eim_users", "outscale.eim_policies", "outscale.access_keys"} {
+		if objs, err := emu.Control().Objects(ctx, coll); err != nil || len(objs) != 0 {
+			t.Fatalf("%s after delete: %d left, %v", coll, len(objs), err)
+		}
 	}
 }

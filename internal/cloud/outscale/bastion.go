@@ -119,17 +119,41 @@ func (c *Client) ResolveImage(ctx context.Context, image string) (cloud.Image, e
 // name whose lease has expired, and refuses to go on beside one whose
 // lease runs (see cloud.Lease).
 func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
-	return c.createMachine(ctx, roleBastion, spec)
+	return c.createMachine(ctx, roleBastion, spec, "")
 }
 
 // CreateDataGateway implements cloud.DataGateways, as CreateBastion
 // without the public IP.
 func (c *Client) CreateDataGateway(ctx context.Context, spec cloud.DataGatewaySpec) (cloud.DataGateway, error) {
 	return c.createMachine(ctx, roleDataGateway, cloud.BastionSpec{Name: spec.Name, Network: spec.Network, Type: spec.Type,
-		ImageID: spec.ImageID, UserData: spec.UserData, Tags: spec.Tags, ClientToken: spec.ClientToken})
+		ImageID: spec.ImageID, UserData: spec.UserData, Tags: spec.Tags, ClientToken: spec.ClientToken}, spec.PrivateIP)
 }
 
-func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud.BastionSpec) (cloud.Bastion, error) {
+// DataGatewayAddress implements cloud.DataGateways: a free address of the
+// data subnet, among those its VMs do not hold.
+func (c *Client) DataGatewayAddress(ctx context.Context, network cloud.Network) (string, error) {
+	sub, ok := network.Subnets[cloud.TierData]
+	if !ok || sub.ID == "" || sub.CIDR == "" {
+		return "", fmt.Errorf("the network %s has no data subnet (was it changed outside Terraform?)", network.ID)
+	}
+	vms, err := c.readVMs(ctx, osc.FiltersVm{SubnetIds: &[]string{sub.ID}})
+	if err != nil {
+		return "", fmt.Errorf("listing the VMs of the data subnet %s: %w", sub.ID, err)
+	}
+	var used []string
+	for _, vm := range vms {
+		if vm.GetState() != vmTerminated {
+			used = append(used, vm.GetPrivateIp())
+		}
+	}
+	free, err := cloud.FreeAddresses(cloud.TierData, sub.CIDR, used, 1, "data gateways")
+	if err != nil {
+		return "", err
+	}
+	return free[0], nil
+}
+
+func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud.BastionSpec, privateIP string) (cloud.Bastion, error) {
 	b := cloud.Bastion{Name: spec.Name, NetworkID: spec.Network.ID, ImageID: spec.ImageID, Type: spec.Type, Tags: spec.Tags,
 		CloudIDs: map[string]string{}}
 	var lease cloud.Lease
@@ -140,7 +164,7 @@ func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud
 	if err := c.removeLeftoverMachines(ctx, role, spec.Name); err != nil {
 		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
-	if err := c.buildMachine(ctx, role, &b, spec, lease); err != nil {
+	if err := c.buildMachine(ctx, role, &b, spec, lease, privateIP); err != nil {
 		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
 	if spec.ClientToken != "" {
@@ -159,7 +183,7 @@ func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud
 	return read, nil
 }
 
-func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Bastion, spec cloud.BastionSpec, lease cloud.Lease) error {
+func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Bastion, spec cloud.BastionSpec, lease cloud.Lease, privateIP string) error {
 	sub, ok := spec.Network.Subnets[role.tier]
 	if !ok || sub.ID == "" || sub.SecurityGroupID == "" {
 		return fmt.Errorf("the network %s has no %s subnet with its security group (was it changed outside Terraform?)", spec.Network.ID, role.tier)
@@ -175,6 +199,9 @@ func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Ba
 	}
 	if spec.ClientToken != "" {
 		req.ClientToken = ptr(spec.ClientToken)
+	}
+	if privateIP != "" {
+		req.PrivateIps = &[]string{privateIP}
 	}
 	vm, err := c.createVM(ctx, req)
 	if err != nil {

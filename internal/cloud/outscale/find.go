@@ -118,6 +118,24 @@ func (c *Client) FindBastions(ctx context.Context, prefix string) ([]cloud.Basti
 	return out, nil
 }
 
+// FindDataGateways returns the data gateways whose name starts with
+// prefix: each VM tagged cloud.TagDataGateway that is not terminated.
+func (c *Client) FindDataGateways(ctx context.Context, prefix string) ([]cloud.DataGateway, error) {
+	vms, err := c.readVMs(ctx, osc.FiltersVm{TagKeys: &[]string{cloud.TagDataGateway}})
+	if err != nil {
+		return nil, fmt.Errorf("listing the VMs of data gateways: %w", err)
+	}
+	var out []cloud.DataGateway
+	for _, vm := range vms {
+		name := tagValue(vm.GetTags(), cloud.TagDataGateway)
+		if strings.HasPrefix(name, prefix) && vm.GetState() != vmTerminated {
+			out = append(out, cloud.DataGateway{ID: vm.GetVmId(), Name: name, State: vm.GetState(),
+				CloudIDs: map[string]string{keyVM: vm.GetVmId()}})
+		}
+	}
+	return out, nil
+}
+
 // FindKeyManagers returns the key managers whose name starts with prefix:
 // each cluster's security group tagged cloud.TagKeyManager, with its VMs,
 // then the servers tagged with such a name that no group of it holds.

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -161,12 +162,44 @@ func (ob *openBao) keyPath(name string, sub ...string) string {
 type envelope struct {
 	Data     json.RawMessage `json:"data"`
 	Warnings []string        `json:"warnings"`
+	WrapInfo *wrapInfo       `json:"wrap_info"`
+}
+
+// wrapInfo is a response-wrapped answer's wrap_info.
+type wrapInfo struct {
+	Token           string    `json:"token"`
+	Accessor        string    `json:"accessor"`
+	TTL             int64     `json:"ttl"`
+	CreationTime    time.Time `json:"creation_time"`
+	CreationPath    string    `json:"creation_path"`
+	WrappedAccessor string    `json:"wrapped_accessor"`
 }
 
 // baoCall runs one request to the key manager: rate limiting, retries,
 // error classification and one log line per attempt. path is relative to
 // /v1/; out receives the answer's data, when not nil.
 func (c *Client) baoCall(ctx context.Context, ob *openBao, idempotent bool, method, path string, body, out any) error {
+	return c.baoRequest(ctx, ob, baoOptions{idempotent: idempotent}, method, path, body, out)
+}
+
+// baoWrapped is baoCall asking for the answer response-wrapped for ttl
+// (X-Vault-Wrap-TTL): it returns the wrap_info, whose token is a secret.
+func (c *Client) baoWrapped(ctx context.Context, ob *openBao, idempotent bool, method, path string, body any,
+	ttl time.Duration) (wrapInfo, error) {
+	var info wrapInfo
+	err := c.baoRequest(ctx, ob, baoOptions{idempotent: idempotent, wrapTTL: ttl, wrapped: &info}, method, path, body, nil)
+	return info, err
+}
+
+// baoOptions are a request's options beyond its method, path and body.
+type baoOptions struct {
+	idempotent bool
+	wrapTTL    time.Duration // > 0: ask for a wrapped answer into wrapped
+	wrapped    *wrapInfo
+}
+
+func (c *Client) baoRequest(ctx context.Context, ob *openBao, opts baoOptions, method, path string, body, out any) error {
+	idempotent := opts.idempotent
 	operation := method + " " + path
 	attempt := 0
 	return c.retry.Do(ctx, idempotent, func(ctx context.Context) error {
@@ -175,6 +208,9 @@ func (c *Client) baoCall(ctx context.Context, ob *openBao, idempotent bool, meth
 			return err
 		}
 		req := ob.api.NewRequest(method, "/v1/"+path)
+		if opts.wrapTTL > 0 {
+			req.WrapTTL = strconv.FormatInt(int64(opts.wrapTTL/time.Second), 10) + "s"
+		}
 		if body != nil {
 			if err := req.SetJSONBody(body); err != nil {
 				return err
@@ -188,7 +224,15 @@ func (c *Client) baoCall(ctx context.Context, ob *openBao, idempotent bool, meth
 			defer resp.Body.Close() //nolint:errcheck // read-only body
 		}
 		apiErr := classifyOpenBao(operation, status, err)
-		if apiErr == nil && out != nil && status != http.StatusNoContent {
+		if apiErr == nil && opts.wrapped != nil {
+			var env envelope
+			if decodeErr := resp.DecodeJSON(&env); decodeErr != nil || env.WrapInfo == nil || env.WrapInfo.Token == "" {
+				apiErr = &cloud.APIError{Cloud: openBaoCloud, Operation: operation, Status: status,
+					Message: "the answer is not response-wrapped"}
+			} else {
+				*opts.wrapped = *env.WrapInfo
+			}
+		} else if apiErr == nil && out != nil && status != http.StatusNoContent {
 			var env envelope
 			if decodeErr := resp.DecodeJSON(&env); decodeErr != nil {
 				apiErr = &cloud.APIError{Cloud: openBaoCloud, Operation: operation, Status: status,
@@ -227,6 +271,7 @@ var openBaoNotFound = []string{
 	"could not delete policy; not found", // DELETE keys/:name
 	"no existing key named",              // POST keys/:name/config
 	"key not found",                      // POST keys/:name/rotate
+	"invalid accessor",                   // POST auth/token/lookup-accessor, revoke-accessor
 }
 
 // classifyOpenBao turns the outcome of one request into nil or a

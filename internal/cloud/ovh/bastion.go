@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -108,17 +109,45 @@ func (c *Client) flavorID(ctx context.Context, name string) (string, error) {
 
 // CreateBastion implements cloud.Bastions.
 func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
-	return c.createMachine(ctx, roleBastion, spec)
+	return c.createMachine(ctx, roleBastion, spec, "")
 }
 
 // CreateDataGateway implements cloud.DataGateways, as CreateBastion
 // without the floating IP.
 func (c *Client) CreateDataGateway(ctx context.Context, spec cloud.DataGatewaySpec) (cloud.DataGateway, error) {
 	return c.createMachine(ctx, roleDataGateway, cloud.BastionSpec{Name: spec.Name, Network: spec.Network, Type: spec.Type,
-		ImageID: spec.ImageID, UserData: spec.UserData, Tags: spec.Tags, ClientToken: spec.ClientToken})
+		ImageID: spec.ImageID, UserData: spec.UserData, Tags: spec.Tags, ClientToken: spec.ClientToken}, spec.PrivateIP)
 }
 
-func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud.BastionSpec) (cloud.Bastion, error) {
+// DataGatewayAddress implements cloud.DataGateways: a free address of the
+// data subnet, among those the private network's Neutron ports hold.
+func (c *Client) DataGatewayAddress(ctx context.Context, network cloud.Network) (string, error) {
+	sub, ok := network.Subnets[cloud.TierData]
+	userID, err := strconv.ParseInt(network.CloudIDs[keyOpenstackUser], 10, 64)
+	switch {
+	case !ok || sub.ID == "" || sub.CIDR == "":
+		return "", fmt.Errorf("the network %s has no data subnet (was it changed outside Terraform?)", network.ID)
+	case err != nil || network.CloudIDs[keyOpenstack] == "":
+		return "", fmt.Errorf("the network %s has no OpenStack user or network in %s (apply the network again)", network.ID, c.cfg.Region)
+	}
+	all, err := c.portsOfNetwork(ctx, userID, network.CloudIDs[keyOpenstack])
+	if err != nil {
+		return "", fmt.Errorf("listing the ports of the private network %s: %w", network.ID, err)
+	}
+	var used []string
+	for _, p := range all {
+		for _, ip := range p.FixedIPs {
+			used = append(used, ip.IPAddress)
+		}
+	}
+	free, err := cloud.FreeAddresses(cloud.TierData, sub.CIDR, used, 1, "data gateways")
+	if err != nil {
+		return "", err
+	}
+	return free[0], nil
+}
+
+func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud.BastionSpec, privateIP string) (cloud.Bastion, error) {
 	if err := c.networkSettings(); err != nil {
 		return cloud.Bastion{}, err
 	}
@@ -132,7 +161,7 @@ func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud
 	if err := c.removeLeftoverInstances(ctx, role, spec.Name); err != nil {
 		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
-	if err := c.buildMachine(ctx, role, &b, spec, provisional); err != nil {
+	if err := c.buildMachine(ctx, role, &b, spec, provisional, privateIP); err != nil {
 		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
 	read, err := c.ReadBastion(ctx, b)
@@ -142,7 +171,7 @@ func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud
 	return read, nil
 }
 
-func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Bastion, spec cloud.BastionSpec, name string) error {
+func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Bastion, spec cloud.BastionSpec, name, privateIP string) error {
 	sub, ok := spec.Network.Subnets[role.tier]
 	openstackID, gatewayID := spec.Network.CloudIDs[keyOpenstack], spec.Network.CloudIDs[keyGateway]
 	switch {
@@ -161,6 +190,7 @@ func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Ba
 	body.Name, body.BillingPeriod, body.Bulk = name, "hourly", 1
 	body.Flavor.ID, body.BootFrom.ImageID, body.UserData = flavorID, spec.ImageID, string(spec.UserData)
 	body.Network.Private.Network.ID, body.Network.Private.Network.SubnetID = openstackID, sub.ID
+	body.Network.Private.IP = privateIP
 	if role.public {
 		body.Network.Private.Gateway = &idOnly{ID: gatewayID}
 		body.Network.Private.FloatingIPCreate = &description{Description: spec.Name}

@@ -20,16 +20,28 @@ func TestDataGateway_lifecycle(t *testing.T) {
 	c := client(t, appKeyConfig(emu))
 	ctx := context.Background()
 	n, b := bastionIn(t, c, "wh-g1", "10.72.0.0/16")
+	var err error
 	spec := cloud.DataGatewaySpec{Name: "wh-g1-raw", Network: n, Type: b.Type, ImageID: b.ImageID,
 		UserData: []byte("#cloud-config\n"), ClientToken: b.ClientToken}
 
+	// The address is chosen first, so that the gateway's certificate can
+	// name it; the VM takes it, and the next choice is another one.
+	if spec.PrivateIP, err = c.DataGatewayAddress(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	data := netip.MustParsePrefix(n.Subnets[cloud.TierData].CIDR)
+	if ip, err := netip.ParseAddr(spec.PrivateIP); err != nil || !data.Contains(ip) {
+		t.Fatalf("address %q is not in the data tier %s", spec.PrivateIP, data)
+	}
 	g, err := c.CreateDataGateway(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := netip.MustParsePrefix(n.Subnets[cloud.TierData].CIDR)
-	if ip, err := netip.ParseAddr(g.PrivateIP); err != nil || !data.Contains(ip) {
-		t.Errorf("private IP %q is not in the data tier %s", g.PrivateIP, data)
+	if g.PrivateIP != spec.PrivateIP {
+		t.Errorf("the gateway took %s, not the address chosen, %s", g.PrivateIP, spec.PrivateIP)
+	}
+	if next, err := c.DataGatewayAddress(ctx, n); err != nil || next == g.PrivateIP {
+		t.Errorf("the next address is %q (%v): the gateway's is taken", next, err)
 	}
 	if !g.Running || g.PublicIP != "" || g.CloudIDs["floating_ip"] != "" || g.Name != spec.Name {
 		t.Fatalf("gateway = %+v", g)

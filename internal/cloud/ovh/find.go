@@ -57,6 +57,13 @@ func (c *Client) FindBastions(ctx context.Context, prefix string) ([]cloud.Basti
 	return out, nil
 }
 
+// FindDataGateways returns nothing of its own: instances have no tags on
+// OVHcloud, and FindBastions returns every instance of the prefix, data
+// gateways included, which DeleteBastion deletes alike.
+func (c *Client) FindDataGateways(context.Context, string) ([]cloud.DataGateway, error) {
+	return nil, nil
+}
+
 // FindKeyManagers returns nothing: on OVHcloud the key manager is the
 // account's KMS, which the provider never makes nor deletes.
 func (c *Client) FindKeyManagers(context.Context, string) ([]cloud.KeyManagerCluster, error) {

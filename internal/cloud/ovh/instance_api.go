@@ -113,6 +113,7 @@ type instanceCreation struct {
 		Private struct {
 			FloatingIPCreate *description `json:"floatingIpCreate,omitempty"`
 			Gateway          *idOnly      `json:"gateway,omitempty"`
+			IP               string       `json:"ip,omitempty"`
 			Network          struct {
 				ID       string `json:"id"`
 				SubnetID string `json:"subnetId"`

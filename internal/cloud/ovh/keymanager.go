@@ -33,6 +33,11 @@ type okmsDetail struct {
 	// publicCA in the OVHcloud Control Panel's model; ovh/terraform-provider-ovh
 	// names it publicCa, which Go's case-insensitive decoding also matches.
 	PublicCA string `json:"publicCA"`
+	// IAM names the KMS as an IAM resource (iam.urn), for the policies
+	// of key credentials.
+	IAM struct {
+		URN string `json:"urn"`
+	} `json:"iam"`
 }
 
 // withPublicCA asks a read of the KMS for its public CAs (publicCA and

@@ -164,7 +164,7 @@ func TestNetwork_update(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Name != "wh-renamed" || len(got.Rules) != 15 || got.Tags["k"] != "v" || !maps.Equal(got.CloudIDs, n.CloudIDs) {
+		if got.Name != "wh-renamed" || len(got.Rules) != 17 || got.Tags["k"] != "v" || !maps.Equal(got.CloudIDs, n.CloudIDs) {
 			t.Fatalf("after the update: %+v", got)
 		}
 		if read, _ := c.ReadNetwork(ctx, cloud.Network{ID: n.ID}); read.Name != "wh-renamed" {

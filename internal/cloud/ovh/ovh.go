@@ -142,12 +142,7 @@ func New(cfg Config, opts cloud.Options) (*Client, error) {
 	}
 	c.transport, c.userAgent, c.sessions = transport, opts.UserAgent, &sessions{}
 	if c.oauth2 && cfg.ClientID != "" && cfg.ClientSecret != "" {
-		tokenURL, ok := oauth2TokenURLs[endpoint]
-		if !ok {
-			u, _ := url.Parse(endpoint)
-			tokenURL = u.Scheme + "://" + u.Host + "/auth/oauth2/token"
-		}
-		cc := clientcredentials.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, TokenURL: tokenURL, Scopes: []string{"all"}}
+		cc := clientcredentials.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, TokenURL: tokenURL(endpoint), Scopes: []string{"all"}}
 		base := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: transport, Timeout: time.Minute})
 		transport = &oauth2.Transport{Source: cc.TokenSource(base), Base: transport}
 	}

@@ -219,6 +219,20 @@ func (c *Client) portsOfInstance(ctx context.Context, userID int64, instanceID s
 	return out, err
 }
 
+// portsOfNetwork lists the ports of an OpenStack network.
+func (c *Client) portsOfNetwork(ctx context.Context, userID int64, openstackID string) ([]ports.Port, error) {
+	var out []ports.Port
+	err := c.openstackCall(ctx, userID, "GET /v2.0/ports", true, func(ctx context.Context, sc *gophercloud.ServiceClient) error {
+		page, err := ports.List(sc, ports.ListOpts{NetworkID: openstackID}).AllPages(ctx)
+		if err != nil {
+			return err
+		}
+		out, err = ports.ExtractPorts(page)
+		return err
+	})
+	return out, err
+}
+
 func (c *Client) setPortSecurityGroups(ctx context.Context, userID int64, portID string, groupIDs []string) error {
 	return c.openstackCall(ctx, userID, "PUT /v2.0/ports/{id}", true, func(ctx context.Context, sc *gophercloud.ServiceClient) error {
 		_, err := ports.Update(ctx, sc, portID, ports.UpdateOpts{SecurityGroups: &groupIDs}).Extract()

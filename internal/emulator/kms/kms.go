@@ -20,7 +20,12 @@
 //	POST   /v1/transit/rewrap/:name         ciphertext or batch_input, to the latest (or key_version)
 //	POST   /v1/transit/datakey/:type/:name  type plaintext or wrapped; bits 128, 256 or 512
 //
+// and the token store, ACL policies and response wrapping that auth.go
+// describes (sys/policies/acl, auth/token, sys/wrapping).
+//
 // Requests carry the token in X-Vault-Token (or Authorization: Bearer).
+// The configured tokens are root tokens; the tokens the server makes may
+// do only what their policies allow.
 // Keys are stored in the shared store, collection "openbao.transit_keys",
 // one document per key, so the control API lists them and tests can change
 // or delete them out of band.
@@ -44,7 +49,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -116,38 +120,64 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				})
 				return
 			}
-			if !h.validToken(r) {
-				writeErrors(w, http.StatusForbidden, "permission denied")
-				return
-			}
+			c := h.authenticate(r)
 			body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 			if err != nil {
 				return
 			}
-			switch {
-			case path == "/v1/sys/mounts" && r.Method == http.MethodGet:
-				mounts := map[string]any{
-					Mount + "/": map[string]any{"type": "transit", "description": "customer-held keys of the warehouse", "options": map[string]string{}},
-				}
-				// OpenBao answers the mounts both at the top level and under "data".
-				resp := map[string]any{"data": mounts}
-				for k, v := range mounts {
-					resp[k] = v
-				}
-				writeJSON(w, http.StatusOK, resp)
-			case strings.HasPrefix(path, "/v1/"+Mount+"/"):
-				h.transit(w, method, strings.TrimPrefix(path, "/v1/"+Mount+"/"), body)
-			default:
-				writeErrors(w, http.StatusNotFound,
-					fmt.Sprintf("no handler for route %q. route entry not found.", strings.TrimPrefix(path, "/v1/")))
+			rel := strings.TrimPrefix(path, "/v1/")
+			if !h.authorized(w, c, method, rel) {
+				return
 			}
+			wrapTTL := r.Header.Get(WrapTTLHeader)
+			if wrapTTL == "" || rel == "sys/wrapping/unwrap" || rel == "sys/wrapping/lookup" {
+				h.dispatch(w, c, method, r.Method, path, body)
+				return
+			}
+			rec := newRecorder()
+			h.dispatch(rec, c, method, r.Method, path, body)
+			if rec.status == http.StatusOK && rec.body.Len() > 0 {
+				h.wrap(w, wrapTTL, rel, rec.body.Bytes())
+				return
+			}
+			rec.flush(w)
 		})
+}
+
+// dispatch serves an authorized request.
+func (h *Handler) dispatch(w http.ResponseWriter, c *caller, method, httpMethod, path string, body []byte) {
+	switch {
+	case path == "/v1/sys/mounts" && httpMethod == http.MethodGet:
+		mounts := map[string]any{
+			Mount + "/": map[string]any{"type": "transit", "description": "customer-held keys of the warehouse", "options": map[string]string{}},
+		}
+		// OpenBao answers the mounts both at the top level and under "data".
+		resp := map[string]any{"data": mounts}
+		for k, v := range mounts {
+			resp[k] = v
+		}
+		writeJSON(w, http.StatusOK, resp)
+	case strings.HasPrefix(path, "/v1/"+Mount+"/"):
+		h.transit(w, method, strings.TrimPrefix(path, "/v1/"+Mount+"/"), body)
+	case path == "/v1/sys/policies/acl" || strings.HasPrefix(path, "/v1/sys/policies/acl/"):
+		h.policies(w, method, strings.TrimPrefix(strings.TrimPrefix(path, "/v1/sys/policies/acl"), "/"), body)
+	case strings.HasPrefix(path, "/v1/auth/token/"):
+		h.tokenStore(w, c, method, strings.TrimPrefix(path, "/v1/auth/token/"), body)
+	case path == "/v1/sys/wrapping/unwrap" || path == "/v1/sys/wrapping/lookup":
+		h.wrapping(w, c, method, strings.TrimPrefix(path, "/v1/sys/wrapping/"), body)
+	default:
+		writeErrors(w, http.StatusNotFound,
+			fmt.Sprintf("no handler for route %q. route entry not found.", strings.TrimPrefix(path, "/v1/")))
+	}
 }
 
 // routeOf names a request path for call counts and fault rules:
 // "/v1/transit/keys/{name}/rotate" or "/v1/transit/encrypt/{name}" rather
 // than the key's own name.
 func routeOf(path string) string {
+	if name, ok := strings.CutPrefix(path, "/v1/sys/policies/acl/"); ok && name != "" {
+		return "/v1/sys/policies/acl/{name}"
+	}
 	rest, ok := strings.CutPrefix(path, "/v1/"+Mount+"/")
 	if !ok {
 		return path
@@ -170,22 +200,6 @@ func routeOf(path string) string {
 		}
 	}
 	return path
-}
-
-func (h *Handler) validToken(r *http.Request) bool {
-	token := r.Header.Get("X-Vault-Token")
-	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && token == "" {
-		token = bearer
-	}
-	if token == "" {
-		return false
-	}
-	for _, t := range h.opts.Tokens {
-		if subtle.ConstantTimeCompare([]byte(t), []byte(token)) == 1 {
-			return true
-		}
-	}
-	return false
 }
 
 // transit serves the transit engine's paths (relative to its mount).

@@ -19,11 +19,15 @@ type allowedRoute struct {
 
 // authDetails describes the credential used to sign the call.
 func authDetails(c *call) (any, error) {
+	identity := "urn:v1:eu:identity:account:" + c.account.NicHandle
+	if c.client != "" {
+		identity = identityURN(c.account.NicHandle, c.client)
+	}
 	return map[string]any{
 		"account":       c.account.NicHandle,
 		"method":        map[string]string{"application": "account", "oauth2": "oauth2_client_credentials"}[c.method],
 		"user":          "",
-		"identities":    []string{"urn:v1:eu:identity:account:" + c.account.NicHandle},
+		"identities":    []string{identity},
 		"allowedRoutes": []allowedRoute{{"GET", "/*"}, {"POST", "/*"}, {"PUT", "/*"}, {"DELETE", "/*"}},
 		"description":   "",
 	}, nil

@@ -20,12 +20,12 @@ import (
 func (h *Handler) authenticate(c *call) error {
 	r := c.r
 	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		account, ok := h.lookupToken(token)
+		account, client, ok := h.lookupToken(token)
 		if !ok {
 			return &Error{Status: http.StatusUnauthorized, Class: "Client::Unauthorized",
 				ErrorCode: "INVALID_CREDENTIAL", Message: "The access token is invalid or expired"}
 		}
-		c.account, c.method = account, "oauth2"
+		c.account, c.method, c.client = account, "oauth2", client
 		return nil
 	}
 
@@ -76,6 +76,10 @@ const tokensCollection = "ovh.oauth2_tokens"
 type storedToken struct {
 	ClientID  string    `json:"client_id"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// Service is set for a service account's token (iam.go): ClientID is
+	// then one of oauth2ClientsCollection, of the account Nic.
+	Service bool   `json:"service,omitempty"`
+	Nic     string `json:"nic,omitempty"`
 }
 
 func tokenKey(token string) string {
@@ -83,18 +87,30 @@ func tokenKey(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (h *Handler) lookupToken(token string) (Account, bool) {
+// lookupToken returns the token's account, and its service account's
+// client id when a service account holds it. A service account's token
+// stops working when its client is deleted.
+func (h *Handler) lookupToken(token string) (Account, string, bool) {
 	var st storedToken
-	var found bool
+	var found, client bool
 	_ = h.opts.Store.View(func(tx store.Tx) error {
 		st, found, _ = store.Get[storedToken](tx, tokensCollection, tokenKey(token))
+		if found && st.Service {
+			var s serviceClient
+			s, client, _ = store.Get[serviceClient](tx, oauth2ClientsCollection, st.ClientID)
+			client = client && s.Nic == st.Nic
+		}
 		return nil
 	})
 	if !found || h.opts.Now().After(st.ExpiresAt) {
-		return Account{}, false
+		return Account{}, "", false
+	}
+	if st.Service {
+		account, ok := h.byNic[st.Nic]
+		return account, st.ClientID, ok && client
 	}
 	account, ok := h.byCID[st.ClientID]
-	return account, ok
+	return account, "", ok
 }
 
 // oauth2Token is the client-credentials grant of OVHcloud's OAuth2 server,
@@ -115,20 +131,33 @@ func (h *Handler) oauth2Token(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 			}
+			st := storedToken{ClientID: id, ExpiresAt: h.opts.Now().Add(tokenLifetime)}
 			account, known := h.byCID[id]
-			if !known || subtle.ConstantTimeCompare([]byte(account.ClientSecret), []byte(secret)) != 1 {
-				writeOAuth2Error(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
-				return
+			if known && subtle.ConstantTimeCompare([]byte(account.ClientSecret), []byte(secret)) != 1 {
+				known = false
+			}
+			var service string
+			if !known {
+				// A service account of an account (iam.go).
+				s, ok := h.serviceToken(id, secret)
+				if !ok {
+					writeOAuth2Error(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+					return
+				}
+				account, st.Service, st.Nic, service = h.byNic[s.Nic], true, s.Nic, s.ClientID
 			}
 			token := randomHex(32)
 			err := h.opts.Store.Update(func(tx store.Tx) error {
-				return store.Put(tx, tokensCollection, tokenKey(token),
-					storedToken{ClientID: id, ExpiresAt: h.opts.Now().Add(tokenLifetime)})
+				return store.Put(tx, tokensCollection, tokenKey(token), st)
 			})
 			if err != nil {
 				writeOAuth2Error(w, http.StatusInternalServerError, "server_error", "could not store the token")
 				return
 			}
+			c := &call{handler: h, r: r, account: account, client: service}
+			h.audit.add(account.NicHandle, c.auditEntry("LOGIN_SUCCESS", func(l *auditLog) {
+				l.LoginSuccessDetails = &auditLoginSuccess{UserAgent: r.UserAgent()}
+			}))
 			w.Header().Set("Cache-Control", "no-store")
 			writeJSON(w, http.StatusOK, map[string]any{
 				"access_token": token,

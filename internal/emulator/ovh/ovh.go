@@ -67,6 +67,9 @@ type Handler struct {
 	byAK     map[string]Account
 	byCK     map[string]Account
 	byCID    map[string]Account
+	byNic    map[string]Account
+	// audit holds the accounts' audit logs (audit_log.go).
+	audit auditBook
 }
 
 // call is one API call being served.
@@ -75,6 +78,9 @@ type call struct {
 	r       *http.Request
 	account Account
 	method  string // "application" or "oauth2"
+	// client is the service account's OAuth2 client id when a service
+	// account calls (iam.go); "" when the account's own credentials do.
+	client  string
 	pattern string // the route served, "METHOD /path/{param}"
 	body    []byte
 	header  http.Header // answer headers a route sets, such as pagination cursors
@@ -82,7 +88,14 @@ type call struct {
 
 type route struct {
 	public bool
-	serve  func(c *call) (any, error)
+	// open routes take any authenticated identity (the caller's own
+	// details and the server's time).
+	open bool
+	// iam is the IAM action a service account needs on the account's URN
+	// (the route's x-iam-actions); a route without one refuses service
+	// accounts (iam.go).
+	iam   string
+	serve func(c *call) (any, error)
 }
 
 // MaxTimestampSkew is how far X-Ovh-Timestamp may be from the server clock.
@@ -94,7 +107,7 @@ func New(opts Options) *Handler {
 		opts.Now = time.Now
 	}
 	h := &Handler{opts: opts, mux: http.NewServeMux(),
-		byAK: map[string]Account{}, byCK: map[string]Account{}, byCID: map[string]Account{}}
+		byAK: map[string]Account{}, byCK: map[string]Account{}, byCID: map[string]Account{}, byNic: map[string]Account{}}
 	for _, a := range opts.Accounts {
 		if a.ApplicationKey != "" {
 			h.byAK[a.ApplicationKey] = a
@@ -105,10 +118,11 @@ func New(opts Options) *Handler {
 		if a.ClientID != "" {
 			h.byCID[a.ClientID] = a
 		}
+		h.byNic[a.NicHandle] = a
 	}
 	routes := map[string]route{}
 	for _, table := range []map[string]route{accountRoutes(), networkRoutes(), networkRegionRoutes(), okmsRoutes(),
-		storageRoutes(), computeRoutes(), sshKeyRoutes()} {
+		storageRoutes(), computeRoutes(), sshKeyRoutes(), oauth2Routes()} {
 		for pattern, rt := range table {
 			if _, dup := routes[pattern]; dup {
 				panic("ovh emulator: route registered twice: " + pattern)
@@ -154,6 +168,12 @@ func (h *Handler) wrap(pattern string, rt route) http.Handler {
 					if err := h.authenticate(c); err != nil {
 						writeError(w, asError(err))
 						return
+					}
+					if !rt.open {
+						if err := c.grant(rt.iam, accountURN(c.account.NicHandle)); err != nil {
+							writeError(w, asError(err))
+							return
+						}
 					}
 				}
 				resp, err := rt.serve(c)
@@ -207,7 +227,7 @@ func asError(err error) *Error {
 func accountRoutes() map[string]route {
 	return map[string]route{
 		"GET /1.0/auth/time":                                       {public: true, serve: authTime},
-		"GET /1.0/auth/details":                                    {serve: authDetails},
+		"GET /1.0/auth/details":                                    {open: true, serve: authDetails},
 		"GET /1.0/me":                                              {serve: me},
 		"GET /1.0/cloud/project":                                   {serve: listProjects},
 		"GET /1.0/cloud/project/{serviceName}":                     {serve: getProject},

@@ -57,8 +57,8 @@ run "outscale_bastion" {
     error_message = "the known_hosts line must pin the host key for the public address"
   }
   assert {
-    condition     = strcontains(output.ssh_config, "Host modtest-bastion-osc") && strcontains(output.ssh_config, "ProxyJump")
-    error_message = "ssh_config must hold the bastion and the ProxyJump blocks of the tiers: ${output.ssh_config}"
+    condition     = strcontains(output.ssh_config, "Host modtest-bastion-osc") && strcontains(output.ssh_config, "RemoteCommand ssh -tt -- %n") && !strcontains(output.ssh_config, "ProxyJump")
+    error_message = "ssh_config must hold the bastion and the tiers' recorded-hop blocks, and no ProxyJump: ${output.ssh_config}"
   }
   assert {
     condition     = output.mfa == "totp" && health_warehouse_bastion.this.session_recording

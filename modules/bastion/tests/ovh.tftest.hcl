@@ -61,7 +61,7 @@ run "ovh_bastion_without_shipping" {
   }
   assert {
     condition     = output.audit_shipping == null && !strcontains(output.ssh_config, "Host data")
-    error_message = "no shipping without audit_bucket, and no ProxyJump to tiers that are not allowed: ${output.ssh_config}"
+    error_message = "no shipping without audit_bucket, and no hop to tiers that are not allowed: ${output.ssh_config}"
   }
 }
 

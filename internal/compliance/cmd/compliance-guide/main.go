@@ -96,7 +96,9 @@ The audit trail is read as records, not settings. HW-LOG-01 (on the audit bucket
 bastion) list what the audit bucket holds under each stream that ships there: every bucket's server
 access logs (` + "`access_logs`" + `) and every bastion's journal (` + "`<prefix><bastion name>/journal/`" + `, as its ship
 script writes it), its journal's verification key (` + "`<prefix><bastion name>/journal-seal/`" + `, shipped once),
-and on OUTSCALE the account's API logs it pulls (` + "`<prefix><bastion name>/api-logs/`" + `).
+on OUTSCALE the account's API logs it pulls (` + "`<prefix><bastion name>/api-logs/`" + `), and on OVHcloud the account's
+audit logs its read-only service account pulls (` + "`<prefix><bastion name>/account-logs/`" + `; looked for like the
+rest of an OVHcloud bastion's trail, counted where found).
 The evidence cites each stream's count, newest object key and date, and its retention; the control
 fails, naming the stream, when a stream has no record, when its newest is more than 48 hours old (the
 verification key excepted), or when that record is not under object lock. An audit bucket younger than a day that holds no
@@ -105,6 +107,12 @@ user-data says where it ships; OVHcloud returns no user-data, so the report look
 trail under its name in the report's audit buckets (at the top or one prefix down): found, it is
 cited and a stale one fails; not found, nothing tells the report it should be there, and HW-ADM-03
 stays ` + "`unknown`" + `. At plan time, where nothing is read, both controls judge the settings alone.
+
+HW-ADM-03 also checks that no way through the bastion escapes the recording. On OUTSCALE it reads the
+bastion's ` + "`sshd_config`" + ` back from the user-data and fails while it forwards without a session
+(` + "`AllowTcpForwarding`, `AllowStreamLocalForwarding`, `PermitTunnel`, `X11Forwarding`" + ` other than ` + "`no`" + `),
+as bastions made before the recorded hop do for ` + "`ssh -J`" + `; it cites those settings when they are all
+` + "`no`" + `. At plan time it judges ` + "`tier_access`" + `. OVHcloud returns no user-data: there it stays ` + "`unknown`" + `.
 
 ## What the controls can and cannot show
 
