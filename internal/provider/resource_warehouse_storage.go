@@ -150,8 +150,9 @@ func (r *warehouseStorageResource) Schema(ctx context.Context, _ resource.Schema
 			"encryption": schema.SingleNestedAttribute{
 				MarkdownDescription: "How objects are encrypted at rest. Every bucket gets server-side AES256 encryption " +
 					"as its default, with the cloud's keys (OVHcloud's SSE-OMK, OUTSCALE's AES256): neither cloud binds a " +
-					"bucket to a customer's KMS key. With `mode = \"customer-key\"`, the data pipeline encrypts each " +
-					"object with its own key sent as SSE-C, wrapped by the `health_warehouse_kms_key` named in " +
+					"bucket to a customer's KMS key. With `mode = \"customer-key\"`, the data path (a " +
+					"`health_warehouse_data_gateway`, or a pipeline of yours doing the same) encrypts each " +
+					"object with a data key sent as SSE-C, wrapped by the `health_warehouse_kms_key` named in " +
 					"`kms_key_id` (envelope encryption); the bucket records that key id (tag `health:kms-key-id`), and " +
 					"on OVHcloud its policy denies writes (and multipart uploads) without SSE-C headers, by a condition " +
 					"OVHcloud does not document, so unverified that the real service enforces it. OUTSCALE cannot refuse " +
