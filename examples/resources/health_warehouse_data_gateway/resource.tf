@@ -1,3 +1,22 @@
+resource "health_warehouse_network" "warehouse" {
+  name        = "cohort-2026"
+  cidr        = "10.20.0.0/16"
+  admin_cidrs = ["203.0.113.7/32"]
+}
+
+resource "health_warehouse_kms_key" "raw" {
+  name = "cohort-2026-raw"
+}
+
+resource "health_warehouse_storage" "raw" {
+  name = "cohort-2026-raw"
+  zone = "raw"
+  encryption = {
+    mode       = "customer-key"
+    kms_key_id = health_warehouse_kms_key.raw.id
+  }
+}
+
 # The data path of the raw zone: machines of the compute tier write and read
 # through the gateway's S3 endpoint; the gateway stores every object with
 # SSE-C under a data key made by the warehouse's key manager.
