@@ -176,3 +176,25 @@ func workspacePolicy(datasets []DatasetGrant, b WorkspaceBuckets) string {
 	out, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 	return string(out)
 }
+
+// WorkspaceTypes maps each size to each cloud's VM type or flavor for a
+// research machine: 4, 8 or 16 vCPUs with 4 GiB of memory per vCPU
+// (OUTSCALE TINA generation 6; OVHcloud General Purpose b3).
+var WorkspaceTypes = map[string]map[string]string{
+	Outscale: {SizeSmall: "tinav6.c4r16p2", SizeMedium: "tinav6.c8r32p2", SizeLarge: "tinav6.c16r64p2"},
+	OVH:      {SizeSmall: "b3-16", SizeMedium: "b3-32", SizeLarge: "b3-64"},
+}
+
+// WorkspaceType is the cloud's type for a research machine of size: a
+// size name is mapped, any other value is taken as the cloud's own type.
+func WorkspaceType(cloudName, size string) string {
+	if t, ok := WorkspaceTypes[cloudName][size]; ok {
+		return t
+	}
+	return size
+}
+
+// WorkspaceMachineName is the name of a workspace's index-th machine, from 1.
+func WorkspaceMachineName(workspace string, index int) string {
+	return fmt.Sprintf("%s-%d", workspace, index)
+}
