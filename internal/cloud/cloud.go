@@ -42,6 +42,7 @@ type Cloud interface {
 	AuditWriters
 	DataGateways
 	KeyCredentials
+	Airlock
 }
 
 // Identity describes the account behind the configured credentials.
