@@ -343,6 +343,8 @@ func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
 		NewWarehouseBastionResource,
 		NewWarehouseKeyManagerResource,
 		NewWarehouseDataGatewayResource,
+		NewAirlockApprovalResource,
+		NewAirlockExportResource,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
@@ -73,7 +74,13 @@ func (c *Client) Write(ctx context.Context, bucket, key string, body io.Reader, 
 		if once {
 			in.IfNoneMatch = aws.String("*")
 		}
-		_, err := c.api.PutObject(ctx, in)
+		var opts []func(*s3.Options)
+		if _, seekable := body.(io.Seeker); !seekable {
+			// A stream is signed as UNSIGNED-PAYLOAD: hashing it first would
+			// mean holding it whole.
+			opts = append(opts, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
+		}
+		_, err := c.api.PutObject(ctx, in, opts...)
 		return err
 	})
 }
