@@ -352,7 +352,8 @@ func (r *airlockExportResource) Read(ctx context.Context, req resource.ReadReque
 	}
 }
 
-func (r *airlockExportResource) Update(context.Context, resource.UpdateRequest, *resource.UpdateResponse) {}
+func (r *airlockExportResource) Update(context.Context, resource.UpdateRequest, *resource.UpdateResponse) {
+}
 
 func (r *airlockExportResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 	// The results and the record stay: destroying the resource forgets them.
