@@ -132,3 +132,44 @@ func TestProfile_loadsTheKey(t *testing.T) {
 		}
 	}
 }
+
+// rclone reads the remotes as the members will name them: each alias
+// leads to its bucket (and prefix), through the gateway where there is one.
+func TestRcloneConfig_rcloneReadsIt(t *testing.T) {
+	t.Parallel()
+	rclone := tooltest.Require(t, "rclone", "rclone")
+	path := filepath.Join(t.TempDir(), "rclone.conf")
+	must(t, os.WriteFile(path, []byte(RcloneConfig(testConfig(t, cloud.OVH))), 0o600))
+	out, err := exec.Command(rclone, "--config", path, "listremotes").CombinedOutput()
+	if err != nil {
+		t.Fatalf("rclone listremotes: %v\n%s", err, out)
+	}
+	for _, want := range []string{"store:", "gateway1:", "working:", "import:", "export:", "cohort-2024:", "dataset2:"} {
+		if !strings.Contains(string(out), want+"\n") {
+			t.Errorf("rclone does not see %s:\n%s", want, out)
+		}
+	}
+	out, err = exec.Command(rclone, "--config", path, "config", "show", "dataset2").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "remote = gateway1:wh-pseudonymised-ck/cardio/") {
+		t.Errorf("rclone config show dataset2: %v\n%s", err, out)
+	}
+}
+
+// aws-cli reads the endpoint and the region from the configuration file.
+func TestAWSConfig_awsReadsIt(t *testing.T) {
+	t.Parallel()
+	aws, err := exec.LookPath("aws")
+	if err != nil {
+		t.Skip("\n\n*** SKIPPED: no aws-cli on PATH: its configuration is not read by it here ***\n\n")
+	}
+	path := filepath.Join(t.TempDir(), "aws-config")
+	must(t, os.WriteFile(path, []byte(AWSConfig(testConfig(t, cloud.OVH))), 0o600))
+	for key, want := range map[string]string{"region": "cloudgouv-eu-west-1", "endpoint_url": testEndpoint} {
+		cmd := exec.Command(aws, "configure", "get", key)
+		cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE="+path, "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != want {
+			t.Errorf("aws configure get %s = %q (%v), want %q", key, out, err, want)
+		}
+	}
+}
