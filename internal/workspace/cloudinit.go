@@ -239,7 +239,7 @@ func Render(cfg Config) ([]byte, error) {
 	// configuration gives the same bytes.
 	var zipped bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&zipped, gzip.BestCompression) // a valid level: no error
-	_, _ = zw.Write(out)                                         // a bytes.Buffer does not fail
+	_, _ = zw.Write(out)                                        // a bytes.Buffer does not fail
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}

@@ -24,7 +24,9 @@ func TestCheck_refusals(t *testing.T) {
 	}{
 		{"bad key", func(c *Config) { c.Members[1].PublicKey = "ssh-ed25519 AAAAnotakey bob" }, "members[1].ssh_public_key", []string{`"bob"`, "not an OpenSSH public key"}},
 		{"private key pasted", func(c *Config) { c.Members[0].PublicKey = pastedPrivateKey }, "members[0].ssh_public_key", []string{"private key", "never the private key"}},
-		{"DSA key", func(c *Config) { c.Members[0].PublicKey = strings.Replace(c.Members[0].PublicKey, "ssh-ed25519", "ssh-dss", 1) }, "members[0].ssh_public_key", []string{"refused"}},
+		{"DSA key", func(c *Config) {
+			c.Members[0].PublicKey = strings.Replace(c.Members[0].PublicKey, "ssh-ed25519", "ssh-dss", 1)
+		}, "members[0].ssh_public_key", []string{"refused"}},
 		{"duplicate member", func(c *Config) { c.Members[1].Name = "alice" }, "members[1].name", []string{`"alice"`, "members[0]"}},
 		{"shared key", func(c *Config) { c.Members[1].PublicKey = c.Members[0].PublicKey }, "members[1].ssh_public_key", []string{"members[0]", "a key of their own"}},
 		{"bad login", func(c *Config) { c.Members[0].Name = "Alice Smith" }, "members[0].name", []string{`"Alice Smith"`, bastion.NameRule}},
@@ -50,7 +52,9 @@ func TestCheck_refusals(t *testing.T) {
 		{"prefix without slash", func(c *Config) { c.Buckets.Datasets[0].Prefix = "cardio" }, "datasets[0].prefix", []string{"ending with /"}},
 		{"dataset named working", func(c *Config) { c.Buckets.Datasets[0].Name = "working" }, "datasets[0].name", []string{`"working"`}},
 		{"two datasets one name", func(c *Config) { c.Buckets.Datasets[1].Name = "cohort-2024" }, "datasets[1].name", []string{"datasets[0]"}},
-		{"gateway key instead of CA", func(c *Config) { c.DataGateways[0].CAPEM = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }, "data_gateways[0].ca_pem", []string{"PRIVATE KEY block", "never a key"}},
+		{"gateway key instead of CA", func(c *Config) {
+			c.DataGateways[0].CAPEM = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+		}, "data_gateways[0].ca_pem", []string{"PRIVATE KEY block", "never a key"}},
 		{"gateway CA garbage", func(c *Config) { c.DataGateways[0].CAPEM = "nope" }, "data_gateways[0].ca_pem", []string{"PEM"}},
 		{"gateway over HTTP", func(c *Config) { c.DataGateways[0].Endpoint = "http://10.40.128.10" }, "data_gateways[0].endpoint", []string{"https://"}},
 		{"gateway secret missing", func(c *Config) { c.DataGateways[0].SecretAccessKey = "" }, "data_gateways[0].secret_access_key", []string{"empty"}},
