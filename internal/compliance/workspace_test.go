@@ -37,7 +37,9 @@ func workspaceWith(change func(w *WorkspaceFacts)) Subject {
 	return Subject{Kind: KindWorkspace, Name: "ws-a", Cloud: "outscale", Region: qualified, Workspace: w}
 }
 
-func policyOf(statements string) string { return `{"Version":"2012-10-17","Statement":[` + statements + `]}` }
+func policyOf(statements string) string {
+	return `{"Version":"2012-10-17","Statement":[` + statements + `]}`
+}
 
 func inbound(protocol string, from, to int, source string) cloud.Rule {
 	return cloud.Rule{Tier: cloud.TierCompute, Direction: cloud.Inbound, Protocol: protocol, FromPort: from, ToPort: to, Source: source}

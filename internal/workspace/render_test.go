@@ -28,7 +28,10 @@ func TestRender_members(t *testing.T) {
 		t.Fatalf("users = %v, want one per member and no default account", users)
 	}
 	for i, u := range users {
-		m := u.(map[string]any)
+		m, ok := u.(map[string]any)
+		if !ok {
+			t.Fatalf("user %d is %T", i, u)
+		}
 		if m["name"] != cfg.Members[i].Name || m["groups"] != GroupMembers || m["lock_passwd"] != true || m["shell"] != "/bin/bash" {
 			t.Errorf("user %d = %v", i, m)
 		}
