@@ -331,7 +331,7 @@ func checkWorkspaceMinimisation(_ string, s Subject) (Status, string) {
 	}
 	ev := "no dataset granted"
 	if len(granted) > 0 {
-		ev = "reads " + strings.Join(granted, ", ") + " only, with s3:GetObject and s3:ListBucket"
+		ev = "reads " + strings.Join(granted, ", ") + " only, with s3:GetObject and s3:ListBucket at most"
 	}
 	if s.unknown("zones") || w.Zones == nil {
 		why := "the warehouse's buckets' zones are unknown"
