@@ -265,7 +265,10 @@ func checkMembers(add func(attr, format string, args ...any), members []Member) 
 		}
 		k, err := bastion.ParseAdminKey(m.PublicKey)
 		if err != nil {
-			add(attr+".ssh_public_key", "the key of %q is refused: %v", m.Name, err)
+			// The bastion's words, said of a member and of this machine.
+			msg := strings.NewReplacer("per administrator entry", "per member", "the bastion sets", "the workspace machine sets",
+				"the bastion trusts", "the workspace machine trusts").Replace(err.Error())
+			add(attr+".ssh_public_key", "the key of %q is refused: %s", m.Name, msg)
 			continue
 		}
 		if j, dup := keys[k.Fingerprint]; dup {

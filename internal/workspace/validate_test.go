@@ -24,6 +24,7 @@ func TestCheck_refusals(t *testing.T) {
 	}{
 		{"bad key", func(c *Config) { c.Members[1].PublicKey = "ssh-ed25519 AAAAnotakey bob" }, "members[1].ssh_public_key", []string{`"bob"`, "not an OpenSSH public key"}},
 		{"private key pasted", func(c *Config) { c.Members[0].PublicKey = pastedPrivateKey }, "members[0].ssh_public_key", []string{"private key", "never the private key"}},
+		{"key with options", func(c *Config) { c.Members[0].PublicKey = "command=\"/bin/sh\" " + c.Members[0].PublicKey }, "members[0].ssh_public_key", []string{"options", "the workspace machine sets its own"}},
 		{"DSA key", func(c *Config) {
 			c.Members[0].PublicKey = strings.Replace(c.Members[0].PublicKey, "ssh-ed25519", "ssh-dss", 1)
 		}, "members[0].ssh_public_key", []string{"refused"}},
