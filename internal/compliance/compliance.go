@@ -146,6 +146,8 @@ type Subject struct {
 	Key     *KeyFacts
 	Bucket  *BucketFacts
 	Bastion *BastionFacts
+	// Workspace is set for KindWorkspace.
+	Workspace *WorkspaceFacts
 	// Unknown names the attributes whose value is not known yet (at plan
 	// time); controls decided by one of them are StatusUnknown.
 	Unknown []string
