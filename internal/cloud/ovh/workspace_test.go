@@ -264,8 +264,16 @@ func TestWorkspace_isolation(t *testing.T) {
 		t.Error("a deleted key still reads")
 	}
 
-	if _, err := c.DeleteWorkspaceMachines(ctx, b, nil); err != nil {
+	// A machine deleted out of band is missing from the read; the others
+	// are deleted by name.
+	if err := operator(t, emu).Delete("/cloud/project/"+emulator.DefaultOVHProjectID+"/instance/"+a.Machines[0].ID, nil); err != nil {
 		t.Fatal(err)
+	}
+	if read, err := c.ReadWorkspace(ctx, a); err != nil || len(read.Machines) != 0 {
+		t.Fatalf("A after its machine was deleted out of band: %+v %v", read.Machines, err)
+	}
+	if after, err := c.DeleteWorkspaceMachines(ctx, b, []string{"wsb-1"}); err != nil || len(after.Machines) != 0 {
+		t.Fatalf("B after deleting its machine: %+v %v", after.Machines, err)
 	}
 	for _, w := range []cloud.Workspace{a, b} {
 		if err := c.DeleteWorkspace(ctx, w); err != nil {
@@ -274,6 +282,13 @@ func TestWorkspace_isolation(t *testing.T) {
 		if _, err := c.ReadWorkspace(ctx, w); !errors.Is(err, cloud.ErrNotFound) {
 			t.Errorf("read after delete: %v", err)
 		}
+		// What is gone already is fine.
+		if err := c.DeleteWorkspace(ctx, w); err != nil {
+			t.Errorf("deleting %s again: %v", w.Name, err)
+		}
+	}
+	if kinds := kindsOf(t, emu); kinds["ovh.instances"] != 0 {
+		t.Errorf("left after the workspaces: %v", kinds)
 	}
 	for _, bucket := range []string{"wsx-datasets", "wsx-a-work", "wsx-b-work", "wsx-a-import", "wsx-a-export", "wsx-results"} {
 		if err := c.DeleteBucket(ctx, cloud.Bucket{Name: bucket, CloudIDs: map[string]string{}}, true); err != nil {
