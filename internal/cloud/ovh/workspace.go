@@ -160,7 +160,6 @@ func (c *Client) buildWorkspace(ctx context.Context, w *cloud.Workspace, spec cl
 	if err != nil {
 		return cloud.AccessKey{}, fmt.Errorf("the network %s: %w", spec.Network.ID, err)
 	}
-	w.CloudIDs[keyOpenstackUser], w.CloudIDs[keyOpenstack] = spec.Network.CloudIDs[keyOpenstackUser], spec.Network.CloudIDs[keyOpenstack]
 	final := workspaceGroupName(spec.Network.Name, spec.Name)
 	provisional := final
 	if spec.ClientToken != "" {
@@ -213,6 +212,7 @@ func (c *Client) buildWorkspace(ctx context.Context, w *cloud.Workspace, spec cl
 		}
 	}
 	w.ID, w.CloudIDs[keyWorkspaceGroup] = group.ID, group.ID
+	w.CloudIDs[keyOpenstackUser], w.CloudIDs[keyOpenstack] = spec.Network.CloudIDs[keyOpenstackUser], spec.Network.CloudIDs[keyOpenstack]
 	g.group = &group
 	if err := c.convergeWorkspaceRules(ctx, userID, g, workspaceRules(spec.Network)); err != nil {
 		return cloud.AccessKey{}, err
@@ -252,7 +252,7 @@ func (c *Client) makeWorkspaceUser(ctx context.Context, name string, takeOver bo
 	}
 	if id != 0 {
 		if !takeOver {
-			return id, fmt.Errorf("the object storage user %d is described %q already: another workspace of that name has it (%w)",
+			return 0, fmt.Errorf("the object storage user %d is described %q already: another workspace of that name has it (%w)",
 				id, workspaceUserDescription(name), cloud.ErrConflict)
 		}
 		return id, c.waitUserOK(ctx, id)
@@ -677,10 +677,15 @@ func (c *Client) deleteInstances(ctx context.Context, machines []cloud.Workspace
 
 // DeleteWorkspace implements cloud.Workspaces: the machines (with those a
 // create that died left under a provisional name), the group, the user's
-// S3 credentials and the user. What is gone already is fine.
+// S3 credentials and the user. What is gone already is fine. Only what ref
+// records goes: a create refused because the workspace exists returns
+// nothing of it, and its delete must not find the other by its names.
 func (c *Client) DeleteWorkspace(ctx context.Context, ref cloud.Workspace) error {
 	if err := c.workspaceSettings(); err != nil {
 		return err
+	}
+	if workspaceGroupID(ref) == "" {
+		return c.deleteWorkspaceUser(ctx, ref)
 	}
 	userID, err := c.workspaceNetworkUser(ctx, ref)
 	if err != nil && !isNotFound(err) {
@@ -770,9 +775,7 @@ func (c *Client) provisionalMachines(ctx context.Context, workspace string) ([]c
 func (c *Client) deleteWorkspaceUser(ctx context.Context, ref cloud.Workspace) error {
 	id, err := strconv.ParseInt(ref.CloudIDs[keyUser], 10, 64)
 	if err != nil {
-		if id, err = c.findWorkspaceUser(ctx, ref.Name); err != nil || id == 0 {
-			return err
-		}
+		return nil // none was made, or ReadWorkspace found none
 	}
 	creds, err := c.listS3Credentials(ctx, id)
 	if isNotFound(err) {

@@ -409,8 +409,16 @@ func TestWorkspace_halfMadeCreate(t *testing.T) {
 		t.Errorf("the second run made %+v, the first %+v", w, half)
 	}
 	// A third create of the same workspace is refused: it exists.
-	if _, _, err := later.CreateWorkspace(ctx, spec); !errors.Is(err, cloud.ErrConflict) {
+	refused, _, err := later.CreateWorkspace(ctx, spec)
+	if !errors.Is(err, cloud.ErrConflict) {
 		t.Errorf("creating it again: %v", err)
+	}
+	// What the refused create returns is nothing of the workspace: deleting it leaves the workspace be.
+	if err := c.DeleteWorkspace(ctx, refused); err != nil {
+		t.Fatal(err)
+	}
+	if read, err := c.ReadWorkspace(ctx, w); err != nil || read.IdentityID != w.IdentityID {
+		t.Fatalf("the workspace after deleting what a refused create returned: %+v %v", read, err)
 	}
 	if err := c.DeleteWorkspace(ctx, half); err != nil {
 		t.Fatal(err)
