@@ -773,9 +773,13 @@ func (c *Client) provisionalMachines(ctx context.Context, workspace string) ([]c
 
 // deleteWorkspaceUser deletes the user's S3 credentials, then the user.
 func (c *Client) deleteWorkspaceUser(ctx context.Context, ref cloud.Workspace) error {
-	id, err := strconv.ParseInt(ref.CloudIDs[keyUser], 10, 64)
-	if err != nil {
+	known := ref.CloudIDs[keyUser]
+	if known == "" {
 		return nil // none was made, or ReadWorkspace found none
+	}
+	id, err := strconv.ParseInt(known, 10, 64)
+	if err != nil {
+		return fmt.Errorf("the workspace %s records the user %q, which is no user id", ref.Name, known)
 	}
 	creds, err := c.listS3Credentials(ctx, id)
 	if isNotFound(err) {
