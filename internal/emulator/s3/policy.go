@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -428,6 +429,25 @@ func (c caller) conditionKey(key string) (string, bool) {
 	}
 	v, ok := c.keys[strings.ToLower(key)]
 	return v, ok
+}
+
+// listingKeys gives a listing request the condition keys S3 defines for
+// it (s3:ListBucket and s3:ListBucketVersions): s3:prefix, s3:delimiter
+// and s3:max-keys, each present only when the request carries it, so that
+// a StringLike on s3:prefix refuses a listing that names no prefix, as S3
+// does. OVHcloud documents no condition but aws:SourceIp: whether its
+// object storage evaluates s3:prefix is unverified.
+func listingKeys(c caller, op string, query url.Values) {
+	switch op {
+	case "ListObjects", "ListObjectsV2", "ListObjectVersions":
+	default:
+		return
+	}
+	for _, name := range []string{"prefix", "delimiter", "max-keys"} {
+		if values, ok := query[name]; ok && len(values) > 0 {
+			c.keys["s3:"+name] = values[0]
+		}
+	}
 }
 
 func conditionHolds(op, actual string, present bool, values []string) bool {

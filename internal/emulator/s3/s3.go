@@ -155,6 +155,7 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			cred, _ := h.opts.Credentials(signed.AccessKey)
 			q.region = signed.Region
 			q.caller = callerOf(cred, r)
+			listingKeys(q.caller, op, q.query)
 			q.authType = "AuthHeader"
 			if signed.Presigned {
 				q.authType = "QueryString"
