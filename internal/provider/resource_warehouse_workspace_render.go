@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/workspace"
 )
 
 // workspaceNamePattern is what a workspace's name may be: short enough that
@@ -25,4 +28,33 @@ type workspaceMachineInput struct {
 	Key                cloud.AccessKey
 	PackageMirror      *bastion.PackageMirror
 	Size, Image        string
+}
+
+// renderWorkspaceMachine renders a research machine's first boot.
+func renderWorkspaceMachine(in workspaceMachineInput) ([]byte, error) {
+	members := make([]workspace.Member, 0, len(in.Members))
+	for _, m := range in.Members {
+		members = append(members, workspace.Member{Name: m.Name, PublicKey: m.PublicKey})
+	}
+	datasets := make([]workspace.Dataset, 0, len(in.Datasets))
+	for _, d := range in.Datasets {
+		datasets = append(datasets, workspace.Dataset{Bucket: d.Bucket, Prefix: d.Prefix})
+	}
+	cfg := workspace.Config{
+		Workspace: in.Workspace, Name: in.Machine, Index: in.Index - 1, Cloud: in.Cloud, Members: members,
+		BastionCIDR: in.Network.Subnets[cloud.TierBastion].CIDR,
+		ObjectStorage: workspace.ObjectStorage{Endpoint: in.Endpoint, Region: in.Region, AccessKeyID: in.Key.ID,
+			SecretAccessKey: in.Key.Secret},
+		Buckets: workspace.Buckets{Working: in.Buckets.Working, Import: in.Buckets.Import, Export: in.Buckets.Export,
+			Datasets: datasets},
+		PackageMirror: in.PackageMirror, Size: in.Size, Image: in.Image,
+	}
+	if problems := workspace.Check(cfg); len(problems) > 0 {
+		msgs := make([]string, 0, len(problems))
+		for _, p := range problems {
+			msgs = append(msgs, p.Error())
+		}
+		return nil, fmt.Errorf("%s", strings.Join(msgs, "; "))
+	}
+	return workspace.Render(cfg)
 }

@@ -346,10 +346,19 @@ func (c *Client) convergeWorkspaceRules(ctx context.Context, userID int64, g wor
 }
 
 // workspaceNetwork is the network as a research machine's create sees it:
-// the compute tier's group is the workspace's.
+// its port goes in the compute tier's group and in the workspace's. The
+// compute tier's group is what the other tiers' rules name (the bastion's
+// SSH, the data gateways' HTTPS, the key manager's API); it admits nothing
+// from the compute tier itself, so two workspaces' machines still cannot
+// reach each other: groups only ever add what their rules allow.
 func workspaceNetwork(n cloud.Network, groupID string) cloud.Network {
 	n.CloudIDs = maps.Clone(n.CloudIDs)
-	n.CloudIDs[keySecurityGroup(cloud.TierCompute)] = groupID
+	key := keySecurityGroup(cloud.TierCompute)
+	if compute := n.CloudIDs[key]; compute != "" {
+		n.CloudIDs[key] = compute + "," + groupID
+	} else {
+		n.CloudIDs[key] = groupID
+	}
 	return n
 }
 

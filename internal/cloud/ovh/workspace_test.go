@@ -224,7 +224,9 @@ func TestWorkspace_isolation(t *testing.T) {
 		}
 	}
 
-	// Machines: in the compute subnet, their port in their workspace's group only.
+	// Machines: in the compute subnet, their port in the compute tier's group
+	// (which the other tiers' rules name, and which admits nothing from the
+	// compute tier) and in their workspace's group, in no other.
 	a, err = c.CreateWorkspaceMachines(ctx, a, specA)
 	if err != nil {
 		t.Fatal(err)
@@ -238,8 +240,10 @@ func TestWorkspace_isolation(t *testing.T) {
 			!strings.HasPrefix(w.Machines[0].PrivateIP, "10.90.") {
 			t.Fatalf("the machines of %s: %+v", w.Name, w.Machines)
 		}
-		if groups := portGroups(t, emu, w.Machines[0].ID); !slices.Equal(groups, []string{w.ID}) {
-			t.Errorf("the port of %s is in the groups %v, want only %s", w.Machines[0].Name, groups, w.ID)
+		want := []string{n.CloudIDs["security_group.compute"], w.ID}
+		slices.Sort(want)
+		if groups := slices.Sorted(slices.Values(portGroups(t, emu, w.Machines[0].ID))); !slices.Equal(groups, want) {
+			t.Errorf("the port of %s is in the groups %v, want %v", w.Machines[0].Name, groups, want)
 		}
 	}
 	// No floating IP: research machines are private.
