@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -243,8 +244,19 @@ func (r *warehouseWorkspaceResource) Configure(_ context.Context, req resource.C
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
+// ImportState takes <network_id>/<name>/<id>: OVHcloud reaches the
+// workspace's group through its network's OpenStack user, and finds the
+// identity and the machines by the workspace's name.
 func (r *warehouseWorkspaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	parts := strings.Split(req.ID, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		resp.Diagnostics.AddError("Invalid Import Id", fmt.Sprintf("%q is not <network_id>/<name>/<id>, such as "+
+			"vpc-1a2b3c4d/cohort-diabetes/sg-5e6f7a8b.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("network_id"), parts[0])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), parts[1])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[2])...)
 }
 
 func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
