@@ -485,45 +485,53 @@ func (s *netState) tierOfGroup(id string) string {
 func (s *netState) rules() []cloud.Rule {
 	var out []cloud.Rule
 	for tier, g := range s.groups {
-		for _, flow := range []struct {
-			direction string
-			rules     []osc.SecurityGroupRule
-		}{{cloud.Inbound, g.GetInboundRules()}, {cloud.Outbound, g.GetOutboundRules()}} {
-			for _, r := range flow.rules {
-				base := cloud.Rule{Tier: tier, Direction: flow.direction, Protocol: r.GetIpProtocol(),
-					FromPort: int(r.GetFromPortRange()), ToPort: int(r.GetToPortRange())}
-				var peers []string
-				peers = append(peers, r.GetIpRanges()...)
-				for _, m := range r.GetSecurityGroupsMembers() {
-					if t := s.tierOfGroup(m.GetSecurityGroupId()); t != "" {
-						peers = append(peers, cloud.TierSource(t))
-					} else {
-						peers = append(peers, m.GetSecurityGroupId())
+		out = append(out, s.groupRules(tier, g)...)
+	}
+	cloud.SortRules(out)
+	return out
+}
+
+// groupRules are the inbound and outbound rules of g as rules of tier,
+// their peers named as rules() names them.
+func (s *netState) groupRules(tier string, g osc.SecurityGroup) []cloud.Rule {
+	var out []cloud.Rule
+	for _, flow := range []struct {
+		direction string
+		rules     []osc.SecurityGroupRule
+	}{{cloud.Inbound, g.GetInboundRules()}, {cloud.Outbound, g.GetOutboundRules()}} {
+		for _, r := range flow.rules {
+			base := cloud.Rule{Tier: tier, Direction: flow.direction, Protocol: r.GetIpProtocol(),
+				FromPort: int(r.GetFromPortRange()), ToPort: int(r.GetToPortRange())}
+			var peers []string
+			peers = append(peers, r.GetIpRanges()...)
+			for _, m := range r.GetSecurityGroupsMembers() {
+				if t := s.tierOfGroup(m.GetSecurityGroupId()); t != "" {
+					peers = append(peers, cloud.TierSource(t))
+				} else {
+					peers = append(peers, m.GetSecurityGroupId())
+				}
+			}
+			for _, id := range r.GetServiceIds() {
+				for peer, serviceID := range s.serviceIDs {
+					if id == serviceID && serviceID != "" {
+						id = peer
+						break
 					}
 				}
-				for _, id := range r.GetServiceIds() {
-					for peer, serviceID := range s.serviceIDs {
-						if id == serviceID && serviceID != "" {
-							id = peer
-							break
-						}
-					}
-					peers = append(peers, id)
+				peers = append(peers, id)
+			}
+			for _, peer := range peers {
+				rule := base
+				if flow.direction == cloud.Outbound {
+					rule.Destination = peer
+				} else {
+					rule.Source = peer
 				}
-				for _, peer := range peers {
-					rule := base
-					if flow.direction == cloud.Outbound {
-						rule.Destination = peer
-					} else {
-						rule.Source = peer
-					}
-					rule.Purpose = cloud.RulePurpose(rule)
-					out = append(out, rule)
-				}
+				rule.Purpose = cloud.RulePurpose(rule)
+				out = append(out, rule)
 			}
 		}
 	}
-	cloud.SortRules(out)
 	return out
 }
 
