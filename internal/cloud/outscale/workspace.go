@@ -286,7 +286,7 @@ func (c *Client) tierGroups(ctx context.Context, netID string) (*netState, error
 	if err != nil {
 		return nil, fmt.Errorf("reading the security groups of the Net %s: %w", netID, err)
 	}
-	s := &netState{serviceIDs: map[string]string{}, ids: map[string]string{}}
+	s := &netState{allGroups: all, serviceIDs: map[string]string{}, ids: map[string]string{}}
 	s.groups = assignRoles(all, func(x osc.SecurityGroup) string { return x.GetSecurityGroupId() },
 		func(x osc.SecurityGroup) []osc.ResourceTag { return x.GetTags() }, nil, keySecurityGroup(""), cloud.TagTier, cloud.Tiers)
 	if err := c.readServiceIDs(ctx, s); err != nil {
@@ -310,7 +310,7 @@ func (c *Client) convergeWorkspaceRules(ctx context.Context, netID, groupID stri
 	if len(groups) == 0 {
 		return fmt.Errorf("the workspace's security group %s does not exist: %w", groupID, cloud.ErrNotFound)
 	}
-	current := s.groupRules(cloud.TierCompute, groups[0])
+	current := s.ownRules(groups[0])
 	have, want := map[string]bool{}, map[string]bool{}
 	for _, r := range current {
 		have[r.Key()] = true
@@ -355,6 +355,144 @@ func (c *Client) convergeWorkspaceRules(ctx context.Context, netID, groupID stri
 		}
 		if err := c.deleteSecurityGroupRules(ctx, groupID, flow, specs); err != nil && !isNotFound(err) {
 			return fmt.Errorf("closing %d %s rules on the workspace's security group %s: %w", len(closing), direction, groupID, err)
+		}
+	}
+	return c.convergeMirrors(ctx, s, groupID, desired)
+}
+
+// ownRules are the rules of the workspace's group g, as rules of the
+// compute tier: a rule naming a workspace's group, g itself included,
+// keeps the group's id as its peer.
+func (s *netState) ownRules(g osc.SecurityGroup) []cloud.Rule {
+	return s.convertRules(cloud.TierCompute, g, false)
+}
+
+// A rule of the workspace's group that names a tier works only if the
+// tier's group lets the traffic through on its side too: the tiers' rules
+// name the tiers' groups, and the workspace's machines are in none of
+// them. So each such rule has a mirror on the tier's group naming the
+// workspace's group: SSH in from the bastion needs the bastion's group to
+// let SSH out to the workspace; HTTPS out to the data tier needs the data
+// tier's group to let it in; the key manager's API likewise. The network
+// leaves the rules naming a workspace's group alone (isWorkspaceGroup).
+
+// mirror is one rule a tier's group holds for a workspace.
+type mirror struct {
+	tier, flow       string
+	protocol         string
+	fromPort, toPort int
+}
+
+func (m mirror) key() string {
+	return fmt.Sprintf("%s|%s|%s|%d|%d", m.tier, m.flow, m.protocol, m.fromPort, m.toPort)
+}
+
+// mirrorOf is the mirror a workspace rule needs, if it names a tier.
+func mirrorOf(r cloud.Rule) (mirror, bool) {
+	tier, ok := strings.CutPrefix(r.Peer(), "tier:")
+	if !ok {
+		return mirror{}, false
+	}
+	m := mirror{tier: tier, flow: flowOutbound, protocol: r.Protocol, fromPort: r.FromPort, toPort: r.ToPort}
+	if r.IsOutbound() {
+		m.flow = flowInbound
+	}
+	return m, true
+}
+
+// spec is the mirror as OAPI takes it, naming the workspace's group.
+func (m mirror) spec(groupID string) osc.SecurityGroupRule {
+	out := osc.SecurityGroupRule{IpProtocol: ptr(m.protocol),
+		SecurityGroupsMembers: &[]osc.SecurityGroupsMember{{SecurityGroupId: ptr(groupID)}}}
+	if m.protocol != "-1" {
+		out.FromPortRange, out.ToPortRange = ptr(int32(m.fromPort)), ptr(int32(m.toPort)) // #nosec G115 -- ports
+	}
+	return out
+}
+
+// mirrorsNaming are the rules of the Net's groups that name the workspace's
+// group, by key (for a group that is no tier's, its id stands for the tier).
+func mirrorsNaming(s *netState, groupID string) map[string]mirror {
+	out := map[string]mirror{}
+	for _, g := range s.allGroups {
+		if g.GetSecurityGroupId() == groupID {
+			continue
+		}
+		tier := s.tierOfGroup(g.GetSecurityGroupId())
+		if tier == "" {
+			tier = g.GetSecurityGroupId()
+		}
+		for _, flow := range []struct {
+			name  string
+			rules []osc.SecurityGroupRule
+		}{{flowInbound, g.GetInboundRules()}, {flowOutbound, g.GetOutboundRules()}} {
+			for _, r := range flow.rules {
+				if slices.ContainsFunc(r.GetSecurityGroupsMembers(), func(m osc.SecurityGroupsMember) bool { return m.GetSecurityGroupId() == groupID }) {
+					m := mirror{tier: tier, flow: flow.name, protocol: r.GetIpProtocol(), fromPort: int(r.GetFromPortRange()), toPort: int(r.GetToPortRange())}
+					out[m.key()] = m
+				}
+			}
+		}
+	}
+	return out
+}
+
+// effectiveRules drops the rules naming a tier whose mirror is missing:
+// they let nothing through, so they read as missing.
+func effectiveRules(rules []cloud.Rule, mirrors map[string]mirror) []cloud.Rule {
+	var out []cloud.Rule
+	for _, r := range rules {
+		if m, ok := mirrorOf(r); ok {
+			if _, held := mirrors[m.key()]; !held {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// convergeMirrors opens on the tiers' groups the mirrors the desired rules
+// need, and closes the others that name the workspace's group.
+func (c *Client) convergeMirrors(ctx context.Context, s *netState, groupID string, desired []cloud.Rule) error {
+	have := mirrorsNaming(s, groupID)
+	want := map[string]mirror{}
+	for _, r := range desired {
+		if m, ok := mirrorOf(r); ok {
+			want[m.key()] = m
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(want)) {
+		if _, ok := have[key]; ok {
+			continue
+		}
+		m := want[key]
+		g, ok := s.groups[m.tier]
+		if !ok {
+			return fmt.Errorf("the workspace's rule to the %s tier needs that tier's security group, which does not exist", m.tier)
+		}
+		if err := c.createSecurityGroupRules(ctx, g.GetSecurityGroupId(), m.flow, []osc.SecurityGroupRule{m.spec(groupID)}); err != nil {
+			return fmt.Errorf("letting the workspace's group %s through the %s tier's security group %s (%s %s %d-%d): %w",
+				groupID, m.tier, g.GetSecurityGroupId(), m.flow, m.protocol, m.fromPort, m.toPort, err)
+		}
+	}
+	return c.closeMirrors(ctx, s, groupID, func(m mirror) bool { _, ok := want[m.key()]; return !ok })
+}
+
+// closeMirrors removes the rules of the Net's groups that name the
+// workspace's group and that doomed picks.
+func (c *Client) closeMirrors(ctx context.Context, s *netState, groupID string, doomed func(mirror) bool) error {
+	for _, key := range slices.Sorted(maps.Keys(mirrorsNaming(s, groupID))) {
+		m := mirrorsNaming(s, groupID)[key]
+		if !doomed(m) {
+			continue
+		}
+		target := m.tier
+		if g, ok := s.groups[m.tier]; ok {
+			target = g.GetSecurityGroupId()
+		}
+		if err := c.deleteSecurityGroupRules(ctx, target, m.flow, []osc.SecurityGroupRule{m.spec(groupID)}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("closing the %s rule of the security group %s that names the workspace's group %s: %w", m.flow, target, groupID, err)
 		}
 	}
 	return nil
@@ -516,7 +654,7 @@ func (c *Client) ReadWorkspace(ctx context.Context, ref cloud.Workspace) (cloud.
 	if err != nil {
 		return cloud.Workspace{}, err
 	}
-	w.Rules = s.groupRules(cloud.TierCompute, g)
+	w.Rules = effectiveRules(s.ownRules(g), mirrorsNaming(s, groupID))
 	cloud.SortRules(w.Rules)
 
 	vms, err := c.workspaceVMs(ctx, groupID, ref)
@@ -794,7 +932,7 @@ func (c *Client) DeleteWorkspace(ctx context.Context, ref cloud.Workspace) error
 		return err
 	}
 	groupID := workspaceGroupID(ref)
-	groupTags := map[string]string{}
+	groupTags, netOfGroup := map[string]string{}, ""
 	if groupID != "" {
 		groups, err := c.readSecurityGroupsByID(ctx, groupID)
 		if err != nil {
@@ -803,7 +941,7 @@ func (c *Client) DeleteWorkspace(ctx context.Context, ref cloud.Workspace) error
 		if len(groups) == 0 {
 			groupID = ""
 		} else {
-			groupTags = tagMap(groups[0].GetTags())
+			groupTags, netOfGroup = tagMap(groups[0].GetTags()), groups[0].GetNetId()
 		}
 	}
 	vms, err := c.workspaceVMs(ctx, groupID, ref)
@@ -823,10 +961,19 @@ func (c *Client) DeleteWorkspace(ctx context.Context, ref cloud.Workspace) error
 	if err := c.deleteWorkspaceIdentity(ctx, user, orn); err != nil {
 		return err
 	}
-	if groupID != "" {
-		return c.remove(ctx, "the security group "+groupID, func(ctx context.Context) error { return c.deleteSecurityGroup(ctx, groupID) })
+	if groupID == "" {
+		return nil
 	}
-	return nil
+	// The tiers' rules naming the group go first: a group named in a rule
+	// cannot be deleted.
+	s, err := c.tierGroups(ctx, netOfGroup)
+	if err != nil {
+		return err
+	}
+	if err := c.closeMirrors(ctx, s, groupID, func(mirror) bool { return true }); err != nil {
+		return err
+	}
+	return c.remove(ctx, "the security group "+groupID, func(ctx context.Context) error { return c.deleteSecurityGroup(ctx, groupID) })
 }
 
 // deleteWorkspaceIdentity deletes the user's keys, unlinks every policy

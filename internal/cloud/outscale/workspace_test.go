@@ -26,7 +26,7 @@ import (
 // workspaceNetwork makes a warehouse network whose compute tier may reach
 // a package mirror, and the buckets workspaces use: datasets (two
 // cohorts), a working, import and export bucket per workspace, results.
-func workspaceNetwork(t *testing.T, emu *emulator.Emulator, c *outscale.Client, name, cidr string) cloud.Network {
+func workspaceNetwork(t *testing.T, emu *emulator.Emulator, c *outscale.Client, name, cidr string) (cloud.Network, cloud.NetworkSpec) {
 	t.Helper()
 	ctx := context.Background()
 	spec := networkSpec(t, name, cidr)
@@ -53,7 +53,7 @@ func workspaceNetwork(t *testing.T, emu *emulator.Emulator, c *outscale.Client, 
 			t.Fatal(err)
 		}
 	}
-	return n
+	return n, spec
 }
 
 // workspaceSpec is workspace ws ("a" or "b") of the network: its cohort,
@@ -111,6 +111,19 @@ func ruleKeys(rules []cloud.Rule) []string {
 	return out
 }
 
+// namesGroup says whether g has a rule of flow on port admitting (or
+// letting out to) the group id.
+func namesGroup(g osc.SecurityGroup, flow string, port int32, id string) bool {
+	rules := g.GetInboundRules()
+	if flow == "Outbound" {
+		rules = g.GetOutboundRules()
+	}
+	return slices.ContainsFunc(rules, func(r osc.SecurityGroupRule) bool {
+		return r.GetFromPortRange() == port && r.GetToPortRange() == port &&
+			slices.ContainsFunc(r.GetSecurityGroupsMembers(), func(m osc.SecurityGroupsMember) bool { return m.GetSecurityGroupId() == id })
+	})
+}
+
 // vmOf reads a VM out of band.
 func vmOf(t *testing.T, emu *emulator.Emulator, id string) osc.Vm {
 	t.Helper()
@@ -134,7 +147,7 @@ func TestWorkspace_twoWorkspacesAreIsolated(t *testing.T) {
 	emu := emutest.Start(t, nil)
 	c := storageClient(t, emu)
 	ctx := context.Background()
-	n := workspaceNetwork(t, emu, c, "wh-ws1", "10.90.0.0/16")
+	n, netSpec := workspaceNetwork(t, emu, c, "wh-ws1", "10.90.0.0/16")
 
 	specA, specB := workspaceSpec(t, c, n, "a", 1), workspaceSpec(t, c, n, "b", 1)
 	a, keyA, err := c.CreateWorkspace(ctx, specA)
@@ -270,8 +283,39 @@ func TestWorkspace_twoWorkspacesAreIsolated(t *testing.T) {
 		}
 	}
 
+	// The tiers' groups let each workspace's traffic through on their side:
+	// SSH out of the bastion's, HTTPS into the data tier's, the key
+	// manager's API into the kms tier's; the network neither shows these
+	// rules nor removes them.
+	mirrors := []struct {
+		tier, flow string
+		port       int32
+	}{{cloud.TierBastion, "Outbound", 22}, {cloud.TierData, "Inbound", 443}, {cloud.TierKMS, "Inbound", 8200}}
+	for _, m := range mirrors {
+		for _, w := range []cloud.Workspace{a, b} {
+			if !namesGroup(groupOf(t, emu, n.Subnets[m.tier].SecurityGroupID), m.flow, m.port, w.ID) {
+				t.Errorf("the %s tier's group has no %s rule on %d naming the group of %s", m.tier, m.flow, m.port, w.Name)
+			}
+		}
+	}
+	updated, err := c.UpdateNetwork(ctx, n, netSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ruleKeys(updated.Rules), ruleKeys(n.Rules); !slices.Equal(got, want) {
+		t.Errorf("the network's rules with workspaces:\n got %v\nwant %v", got, want)
+	}
+	if !namesGroup(groupOf(t, emu, bastionGroup), "Outbound", 22, a.ID) {
+		t.Error("updating the network removed the bastion's SSH rule to a workspace")
+	}
+
 	if err := c.DeleteWorkspace(ctx, a); err != nil {
 		t.Fatal(err)
+	}
+	for _, m := range mirrors {
+		if namesGroup(groupOf(t, emu, n.Subnets[m.tier].SecurityGroupID), m.flow, m.port, a.ID) {
+			t.Errorf("the %s tier's group still names the deleted workspace's group", m.tier)
+		}
 	}
 	if _, err := c.ReadWorkspace(ctx, a); !errors.Is(err, cloud.ErrNotFound) {
 		t.Fatalf("read after delete: %v, want ErrNotFound", err)
@@ -308,7 +352,7 @@ func TestWorkspace_driftIsReadAndRestored(t *testing.T) {
 	emu := emutest.Start(t, nil)
 	c := storageClient(t, emu)
 	ctx := context.Background()
-	n := workspaceNetwork(t, emu, c, "wh-ws2", "10.91.0.0/16")
+	n, _ := workspaceNetwork(t, emu, c, "wh-ws2", "10.91.0.0/16")
 	spec := workspaceSpec(t, c, n, "a", 0)
 	w, key, err := c.CreateWorkspace(ctx, spec)
 	if err != nil {
@@ -341,6 +385,16 @@ func TestWorkspace_driftIsReadAndRestored(t *testing.T) {
 	if _, err := keyClient(emu, key).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("wh-ws2-results"), Key: aws.String("obj")}); err != nil {
 		t.Fatalf("the out-of-band policy is not in force: %v", err)
 	}
+	// The data tier no longer lets the workspace in: its rule to the data
+	// tier reads as missing.
+	dataGroup := n.Subnets[cloud.TierData].SecurityGroupID
+	outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {
+		_, r, err := api.SecurityGroupRuleApi.DeleteSecurityGroupRule(ctx).DeleteSecurityGroupRuleRequest(osc.DeleteSecurityGroupRuleRequest{
+			SecurityGroupId: dataGroup, Flow: "Inbound", Rules: &[]osc.SecurityGroupRule{{IpProtocol: osc.PtrString("tcp"),
+				FromPortRange: osc.PtrInt32(443), ToPortRange: osc.PtrInt32(443),
+				SecurityGroupsMembers: &[]osc.SecurityGroupsMember{{SecurityGroupId: osc.PtrString(w.ID)}}}}}).Execute()
+		return r, err
+	})
 	drifted, err := c.ReadWorkspace(ctx, w)
 	if err != nil {
 		t.Fatal(err)
@@ -348,8 +402,10 @@ func TestWorkspace_driftIsReadAndRestored(t *testing.T) {
 	if drifted.Policy != wider {
 		t.Errorf("Policy after an out-of-band version = %s, want %s", drifted.Policy, wider)
 	}
-	if slices.Equal(ruleKeys(drifted.Rules), wantRules(n)) || !slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Source == w.ID }) {
-		t.Errorf("the rules read do not show the change: %v", ruleKeys(drifted.Rules))
+	if !slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Source == w.ID }) ||
+		slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Source == cloud.TierSource(cloud.TierBastion) }) ||
+		slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Destination == cloud.TierSource(cloud.TierData) }) {
+		t.Errorf("the rules read do not show the changes: %v", ruleKeys(drifted.Rules))
 	}
 
 	// Another policy linked to the user shows too.
@@ -376,6 +432,9 @@ func TestWorkspace_driftIsReadAndRestored(t *testing.T) {
 	}
 	if got := ruleKeys(restored.Rules); !slices.Equal(got, wantRules(n)) {
 		t.Errorf("rules after the update: %v", got)
+	}
+	if !namesGroup(groupOf(t, emu, dataGroup), "Inbound", 443, w.ID) {
+		t.Error("the update did not let the workspace into the data tier again")
 	}
 	if _, err := keyClient(emu, key).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("wh-ws2-results"), Key: aws.String("obj")}); err == nil {
 		t.Error("the key still reads the results after the update")
