@@ -162,8 +162,8 @@ const (
 	codeEIMDefaultVersion = "9078"
 )
 
-// maxPolicyVersions is the spec's limit: "A managed policy can have up to
-// five versions."
+// maxPolicyVersions is the spec's limit (CreatePolicyVersion: a managed
+// policy can have up to five versions).
 const maxPolicyVersions = 5
 
 var (
