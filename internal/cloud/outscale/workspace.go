@@ -196,7 +196,11 @@ func (c *Client) buildWorkspace(ctx context.Context, w *cloud.Workspace, spec cl
 			return cloud.AccessKey{}, fmt.Errorf("the account already has an EIM user %s: a workspace named %s exists in this account "+
 				"(in another network?): choose another name: %w", name, spec.Name, err)
 		}
-		return cloud.AccessKey{}, fmt.Errorf("creating the EIM user %s: %w", name, err)
+		// A user made by a call whose answer was lost is ours: no other
+		// create of this name got past the group.
+		if !errors.Is(err, cloud.ErrUnavailable) || !c.userExists(ctx, name) {
+			return cloud.AccessKey{}, fmt.Errorf("creating the EIM user %s: %w", name, err)
+		}
 	}
 	w.CloudIDs[keyWorkspaceUser], w.IdentityID = name, name
 	if err := c.createTags(ctx, []string{groupID}, map[string]string{tagWorkspaceUser: name}); err != nil {
@@ -206,10 +210,13 @@ func (c *Client) buildWorkspace(ctx context.Context, w *cloud.Workspace, spec cl
 		return c.api.PolicyApi.CreatePolicy(ctx).CreatePolicyRequest(osc.CreatePolicyRequest{PolicyName: name, Document: document,
 			Description: ptr("Research workspace " + spec.Name + ": its datasets and buckets only (terraform-provider-health)")}).Execute()
 	})
-	if err != nil {
+	orn := policy.Policy.GetOrn()
+	if err != nil && errors.Is(err, cloud.ErrUnavailable) {
+		orn = c.policyOrnByName(ctx, name) // made by a call whose answer was lost
+	}
+	if orn == "" {
 		return cloud.AccessKey{}, fmt.Errorf("creating the EIM policy %s: %w", name, err)
 	}
-	orn := policy.Policy.GetOrn()
 	w.CloudIDs[keyWorkspacePolicy] = orn
 	if err := c.createTags(ctx, []string{groupID}, map[string]string{tagWorkspacePolicy: orn}); err != nil {
 		return cloud.AccessKey{}, err
@@ -297,8 +304,18 @@ func (c *Client) tierGroups(ctx context.Context, netID string) (*netState, error
 
 // convergeWorkspaceRules opens the desired rules missing from the group,
 // then closes the others (the rule letting everything out that OAPI gives
-// every new group in a Net among them).
+// every new group in a Net among them). Opening rules is not idempotent
+// (a rule in place fails the call): after an answer lost, the rules are
+// read again and what is still missing opened.
 func (c *Client) convergeWorkspaceRules(ctx context.Context, netID, groupID string, desired []cloud.Rule) error {
+	err := c.convergeWorkspaceRulesOnce(ctx, netID, groupID, desired)
+	if errors.Is(err, cloud.ErrUnavailable) {
+		err = c.convergeWorkspaceRulesOnce(ctx, netID, groupID, desired)
+	}
+	return err
+}
+
+func (c *Client) convergeWorkspaceRulesOnce(ctx context.Context, netID, groupID string, desired []cloud.Rule) error {
 	s, err := c.tierGroups(ctx, netID)
 	if err != nil {
 		return err
@@ -997,6 +1014,9 @@ func (c *Client) deleteWorkspaceIdentity(ctx context.Context, user, orn string) 
 			}
 		}
 	}
+	if orn == "" && user != "" {
+		orn = c.policyOrnByName(ctx, user) // made, but neither linked nor recorded
+	}
 	if orn != "" {
 		versions, err := c.policyVersions(ctx, orn)
 		if err != nil && !isNotFound(err) {
@@ -1098,6 +1118,13 @@ func (c *Client) unlinkPolicy(ctx context.Context, orn, user string) error {
 	return nil
 }
 
+// userExists says whether the EIM user exists (its linked policies can be
+// read).
+func (c *Client) userExists(ctx context.Context, user string) bool {
+	_, err := c.linkedPolicies(ctx, user)
+	return err == nil
+}
+
 // linkedPolicies lists the policies linked to a user; ErrNotFound when the
 // user is gone.
 func (c *Client) linkedPolicies(ctx context.Context, user string) ([]osc.LinkedPolicy, error) {
@@ -1117,6 +1144,22 @@ func (c *Client) linkedPolicies(ctx context.Context, user string) ([]osc.LinkedP
 		}
 		first += int32(len(page)) // #nosec G115 -- a page holds at most a hundred policies
 	}
+}
+
+// policyOrnByName is the ORN of the account's policy called name at the
+// path "/", or "" when there is none (or it cannot be read). The ORN is
+// written as the OAPI spec's examples show it
+// (orn:ows:idauth::<account>:policy<path><name>): unverified beyond them.
+func (c *Client) policyOrnByName(ctx context.Context, name string) string {
+	id, err := c.Identity(ctx)
+	if err != nil || id.AccountID == "" {
+		return ""
+	}
+	orn := "orn:ows:idauth::" + id.AccountID + ":policy/" + name
+	if p, err := c.readPolicy(ctx, orn); err != nil || p.GetPolicyName() != name {
+		return ""
+	}
+	return orn
 }
 
 func (c *Client) readPolicy(ctx context.Context, orn string) (osc.Policy, error) {

@@ -604,3 +604,48 @@ func TestWorkspace_leftovers(t *testing.T) {
 	}
 	assertNothingLeft(t, emu)
 }
+
+// Answers lost after the cloud acted: the create finds what the lost calls
+// made, and makes nothing twice.
+func TestWorkspace_lostAnswers(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := client(t, emu, defaultConfig())
+	ctx := context.Background()
+	n, err := c.CreateNetwork(ctx, networkSpec(t, "wh-ws5", "10.94.0.0/16"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := workspaceSpec(t, c, n, "a", 1)
+	for _, action := range []string{"CreateSecurityGroup", "CreateSecurityGroupRule", "CreateUser", "CreatePolicy", "CreateVms"} {
+		if _, err := emu.Control().AddFault(ctx, faults.Rule{Action: "outscale:" + action, Nth: 1, Drop: "after"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, key, err := c.CreateWorkspace(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err = c.CreateWorkspaceMachines(ctx, w, spec); err != nil {
+		t.Fatal(err)
+	}
+	if key.Secret == "" || w.Policy != cloud.WorkspacePolicy(spec.Datasets, spec.Buckets) || len(w.Machines) != 1 {
+		t.Fatalf("workspace: %+v", w)
+	}
+	if got := ruleKeys(w.Rules); !slices.Equal(got, wantRules(n)) {
+		t.Errorf("rules: %v", got)
+	}
+	for coll, want := range map[string]int{"outscale.eim_users": 1, "outscale.eim_policies": 1, "outscale.vms": 1,
+		"outscale.security_groups": 6} {
+		if objs, err := emu.Control().Objects(ctx, coll); err != nil || len(objs) != want {
+			t.Errorf("%s: %d, want %d (%v)", coll, len(objs), want, err)
+		}
+	}
+	if err := c.DeleteWorkspace(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteNetwork(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}
