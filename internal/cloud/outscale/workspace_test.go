@@ -649,3 +649,75 @@ func TestWorkspace_lostAnswers(t *testing.T) {
 	}
 	assertNothingLeft(t, emu)
 }
+
+// Machines come and go by name: those deleted are gone from Read, those
+// missing are made again, the others are left alone.
+func TestWorkspace_machines(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := client(t, emu, defaultConfig())
+	ctx := context.Background()
+	n, err := c.CreateNetwork(ctx, networkSpec(t, "wh-ws6", "10.95.0.0/16"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := workspaceSpec(t, c, n, "a", 3)
+	w, _, err := c.CreateWorkspace(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err = c.CreateWorkspaceMachines(ctx, w, spec); err != nil {
+		t.Fatal(err)
+	}
+	names := func(w cloud.Workspace) []string {
+		var out []string
+		for _, m := range w.Machines {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	if got := names(w); !slices.Equal(got, []string{"ws-a-1", "ws-a-2", "ws-a-3"}) {
+		t.Fatalf("machines: %v", got)
+	}
+	kept := w.Machines[0].ID
+	if w, err = c.DeleteWorkspaceMachines(ctx, w, []string{"ws-a-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(w); !slices.Equal(got, []string{"ws-a-1", "ws-a-3"}) || w.CloudIDs["vm.ws-a-2"] != "" {
+		t.Fatalf("machines after deleting ws-a-2: %v (%v)", got, w.CloudIDs)
+	}
+	// One terminated out of band is missing from Read.
+	gone := w.Machines[1].ID
+	outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {
+		_, r, err := api.VmApi.DeleteVms(ctx).DeleteVmsRequest(osc.DeleteVmsRequest{VmIds: []string{gone}}).Execute()
+		return r, err
+	})
+	if w, err = c.ReadWorkspace(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(w); !slices.Equal(got, []string{"ws-a-1"}) {
+		t.Fatalf("machines after one was terminated out of band: %v", got)
+	}
+	for i := range spec.Machines {
+		spec.Machines[i].ClientToken += "-again"
+	}
+	if w, err = c.CreateWorkspaceMachines(ctx, w, spec); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(w); !slices.Equal(got, []string{"ws-a-1", "ws-a-2", "ws-a-3"}) || w.Machines[0].ID != kept {
+		t.Fatalf("machines made again: %v (the first %s, was %s)", got, w.Machines[0].ID, kept)
+	}
+	if w, err = c.DeleteWorkspaceMachines(ctx, w, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Machines) != 0 {
+		t.Fatalf("machines after deleting all: %v", names(w))
+	}
+	if err := c.DeleteWorkspace(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteNetwork(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}
