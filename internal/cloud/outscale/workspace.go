@@ -26,7 +26,12 @@ import (
 //     the compute tier out (object storage's service, the data and kms
 //     tiers' groups, the egress_allow entries of the compute tier); no rule
 //     names the group itself, so its machines do not reach each other, nor
-//     any other workspace's group;
+//     any other workspace's group. The tiers' groups name the tiers' groups
+//     in their rules, and the machines are in none of them: so each rule
+//     of the workspace's group that names a tier has a mirror on that
+//     tier's group naming the workspace's group (the bastion's lets SSH out
+//     to it, the data and kms tiers' let it in), which the network leaves
+//     alone (see convergeMirrors);
 //   - the research machines, VMs in the compute subnet in that group alone,
 //     without public IP, tagged health:workspace;
 //   - an EIM user "health-ws-<name>" (path /health/), a managed policy of
@@ -35,7 +40,8 @@ import (
 //
 // The group carries the names of the user and the policy (tags), so that a
 // workspace imported by its group id, or left by a create that died, is
-// found whole. Delete removes the machines, then the identity, then the
+// found whole. The tag health:workspace is this package's until the cloud
+// package names it. Delete removes the machines, then the identity, then the
 // group: the group goes last, so that a delete that dies half-way is found
 // again by its group.
 //
