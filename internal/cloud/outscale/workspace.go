@@ -221,6 +221,9 @@ func (c *Client) buildWorkspace(ctx context.Context, w *cloud.Workspace, spec cl
 		orn = c.policyOrnByName(ctx, name) // made by a call whose answer was lost
 	}
 	if orn == "" {
+		if err == nil {
+			err = errors.New("the answer names no policy ORN")
+		}
 		return cloud.AccessKey{}, fmt.Errorf("creating the EIM policy %s: %w", name, err)
 	}
 	w.CloudIDs[keyWorkspacePolicy] = orn
