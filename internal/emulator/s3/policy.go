@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 )
@@ -32,6 +31,12 @@ import (
 //     is aws:SourceIp with IpAddress/NotIpAddress; the emulator also
 //     evaluates Bool, Null and the String operators as AWS does, which the
 //     real service may or may not do (unverified).
+//
+// The condition keys a request carries: s3:x-amz-* from its headers, and
+// for the listing operations s3:prefix ("" when it has none), s3:delimiter
+// and s3:max-keys (see listKeys). The emulator evaluates conditions in
+// OUTSCALE EIM policies as S3 does; that OOS honours them there (a
+// StringLike on s3:prefix bounding what a user lists) is unverified.
 //
 // The emulator serves plain HTTP on loopback while standing in for the
 // clouds' HTTPS endpoints, so aws:SecureTransport is true for every request
@@ -429,25 +434,6 @@ func (c caller) conditionKey(key string) (string, bool) {
 	}
 	v, ok := c.keys[strings.ToLower(key)]
 	return v, ok
-}
-
-// listingKeys gives a listing request the condition keys S3 defines for
-// it (s3:ListBucket and s3:ListBucketVersions): s3:prefix, s3:delimiter
-// and s3:max-keys, each present only when the request carries it, so that
-// a StringLike on s3:prefix refuses a listing that names no prefix, as S3
-// does. OVHcloud documents no condition but aws:SourceIp: whether its
-// object storage evaluates s3:prefix is unverified.
-func listingKeys(c caller, op string, query url.Values) {
-	switch op {
-	case "ListObjects", "ListObjectsV2", "ListObjectVersions":
-	default:
-		return
-	}
-	for _, name := range []string{"prefix", "delimiter", "max-keys"} {
-		if values, ok := query[name]; ok && len(values) > 0 {
-			c.keys["s3:"+name] = values[0]
-		}
-	}
 }
 
 func conditionHolds(op, actual string, present bool, values []string) bool {
