@@ -43,6 +43,7 @@ type Cloud interface {
 	DataGateways
 	KeyCredentials
 	Airlock
+	Workspaces
 }
 
 // Identity describes the account behind the configured credentials.

@@ -345,12 +345,14 @@ func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
 		NewWarehouseDataGatewayResource,
 		NewAirlockApprovalResource,
 		NewAirlockExportResource,
+		NewWarehouseWorkspaceResource,
 	}
 }
 
 func (p *healthProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		NewStorageCredentialsEphemeralResource,
+		NewWorkspaceCredentialsEphemeralResource,
 	}
 }
 

@@ -280,6 +280,14 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 	if r.data != nil && !plan.Size.IsUnknown() {
 		plan.VMType = types.StringValue(cloud.WorkspaceType(r.data.cloud.Name(), plan.Size.ValueString()))
 	}
+	if members, ok := membersOf(plan.Members); ok {
+		for _, p := range workspaceMemberProblems(members) {
+			resp.Diagnostics.AddAttributeError(p.path, "Invalid Workspace Member", p.msg)
+		}
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	var stateMirror *types.Object
 	if state != nil {
 		stateMirror = &state.PackageMirror
@@ -403,17 +411,19 @@ func (r *warehouseWorkspaceResource) keepPartial(ctx context.Context, plan *work
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-// buildMachines renders and makes the machines with the identity's key.
-func (r *warehouseWorkspaceResource) buildMachines(ctx context.Context, m *workspaceModel, ws cloud.Workspace, spec cloud.WorkspaceSpec,
-	key cloud.AccessKey) (cloud.Workspace, error) {
+// renderMachines renders the machines' user-data with the identity's key,
+// into spec.Machines: all of them, before anything is made or deleted.
+func (r *warehouseWorkspaceResource) renderMachines(ctx context.Context, m *workspaceModel, spec *cloud.WorkspaceSpec,
+	key cloud.AccessKey) error {
 	count := int(m.MachineCount.ValueInt64())
+	spec.Machines = nil
 	if count == 0 {
-		return ws, nil
+		return nil
 	}
 	c := r.data.cloud
 	image, err := c.ResolveImage(ctx, m.Image.ValueString())
 	if err != nil {
-		return ws, fmt.Errorf("finding the machines' image: %w", err)
+		return fmt.Errorf("finding the machines' image: %w", err)
 	}
 	members, _ := membersOf(m.Members)
 	endpoint, region := c.AuditStorage()
@@ -425,12 +435,21 @@ func (r *warehouseWorkspaceResource) buildMachines(ctx context.Context, m *works
 			PackageMirror: packageMirrorOf(m.PackageMirror), Size: m.Size.ValueString(), Image: m.Image.ValueString(),
 		})
 		if err != nil {
-			return ws, fmt.Errorf("rendering the machine %s: %w", name, err)
+			return fmt.Errorf("rendering the machine %s: %w", name, err)
 		}
 		spec.Machines = append(spec.Machines, cloud.WorkspaceMachineSpec{Name: name, Type: m.VMType.ValueString(),
 			ImageID: image.ID, UserData: userData, ClientToken: newClientToken()})
 	}
-	return c.CreateWorkspaceMachines(ctx, ws, spec)
+	return nil
+}
+
+// buildMachines renders and makes the machines with the identity's key.
+func (r *warehouseWorkspaceResource) buildMachines(ctx context.Context, m *workspaceModel, ws cloud.Workspace, spec cloud.WorkspaceSpec,
+	key cloud.AccessKey) (cloud.Workspace, error) {
+	if err := r.renderMachines(ctx, m, &spec, key); err != nil || len(spec.Machines) == 0 {
+		return ws, err
+	}
+	return r.data.cloud.CreateWorkspaceMachines(ctx, ws, spec)
 }
 
 func (m *workspaceModel) setFromCloud(ws cloud.Workspace) {
@@ -537,10 +556,16 @@ func (r *warehouseWorkspaceResource) Update(ctx context.Context, req resource.Up
 	plan.setFromCloud(ws)
 	plan.MachineKeyID = state.MachineKeyID
 	if r.rebuilds(plan, state) {
-		// A new key for the new machines; the old machines and their key go.
+		// A new key for the new machines, and their user-data rendered,
+		// before the old machines and their key go.
 		key, err := c.CreateWorkspaceKey(ctx, ws)
 		if err != nil {
 			resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Make a Key for the Workspace's Machines", err))
+			return
+		}
+		if err := r.renderMachines(ctx, &plan, &spec, key); err != nil {
+			_ = c.DeleteWorkspaceKey(ctx, ws, key.ID)
+			resp.Diagnostics.AddError("Unable to Render the Workspace's Machines", err.Error())
 			return
 		}
 		if ws, err = c.DeleteWorkspaceMachines(ctx, ws, nil); err != nil {
@@ -554,7 +579,9 @@ func (r *warehouseWorkspaceResource) Update(ctx context.Context, req resource.Up
 			}
 		}
 		plan.MachineKeyID = types.StringValue(key.ID)
-		ws, err = r.buildMachines(ctx, &plan, ws, spec, key)
+		if len(spec.Machines) > 0 {
+			ws, err = c.CreateWorkspaceMachines(ctx, ws, spec)
+		}
 		plan.setFromCloud(ws)
 		if err != nil {
 			resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Create the Workspace's Machines", err))

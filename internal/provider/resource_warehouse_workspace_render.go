@@ -3,7 +3,10 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
@@ -57,4 +60,39 @@ func renderWorkspaceMachine(in workspaceMachineInput) ([]byte, error) {
 		return nil, fmt.Errorf("%s", strings.Join(msgs, "; "))
 	}
 	return workspace.Render(cfg)
+}
+
+// memberProblem is a member refused at plan time.
+type memberProblem struct {
+	path path.Path
+	msg  string
+}
+
+// workspaceMemberProblems checks the members as the machines' renderer
+// will: each name and key, and no key shared.
+func workspaceMemberProblems(members []bastion.Admin) []memberProblem {
+	cfg := workspace.Config{Workspace: "w", Name: "w-1", Cloud: cloud.Outscale, BastionCIDR: "10.0.0.0/24",
+		ObjectStorage: workspace.ObjectStorage{Endpoint: "https://s3.example", Region: "r", AccessKeyID: "k", SecretAccessKey: "s"},
+		Buckets:       workspace.Buckets{Working: "working-bucket"}}
+	for _, m := range members {
+		cfg.Members = append(cfg.Members, workspace.Member{Name: m.Name, PublicKey: m.PublicKey})
+	}
+	var out []memberProblem
+	for _, p := range workspace.Check(cfg) {
+		rest, ok := strings.CutPrefix(p.Attribute, "members[")
+		if !ok {
+			continue
+		}
+		idx, attr, _ := strings.Cut(rest, "]")
+		i, err := strconv.Atoi(idx)
+		if err != nil {
+			continue
+		}
+		at := path.Root("members").AtListIndex(i)
+		if name := strings.TrimPrefix(attr, "."); name != "" {
+			at = at.AtName(name)
+		}
+		out = append(out, memberProblem{path: at, msg: fmt.Sprintf("%s: %s.", at, p.Msg)})
+	}
+	return out
 }

@@ -2,11 +2,13 @@ package provider_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,11 +33,15 @@ import (
 // results bucket, and two workspaces (a and b) with their own working and
 // airlock buckets; a's members are membersA.
 func workspacesConfig(emu *emulator.Emulator, cloudName, name, membersA string) string {
-	exceptions := "[]"
+	var exceptions []string
 	if cloudName == cloud.Outscale {
-		exceptions = `[{ control = "HW-STO-03", justification = "OOS cannot deny plain HTTP" }]`
+		exceptions = append(exceptions, `{ control = "HW-STO-03", justification = "OOS cannot deny plain HTTP" }`)
 	}
 	bucket := func(label, zone string) string {
+		mine := exceptions
+		if zone == "pseudonymised" {
+			mine = append(slices.Clone(mine), `{ control = "HW-ENC-02", justification = "test data, written in clear by the test" }`)
+		}
 		return fmt.Sprintf(`
 resource "health_warehouse_storage" %[1]q {
   name                  = "%[2]s-%[1]s"
@@ -43,7 +49,7 @@ resource "health_warehouse_storage" %[1]q {
   force_destroy         = true
   compliance_exceptions = %[4]s
 }
-`, label, name, zone, exceptions)
+`, label, name, zone, "["+strings.Join(mine, ", ")+"]")
 	}
 	ws := func(label, members, prefix string) string {
 		return fmt.Sprintf(`
@@ -125,9 +131,10 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 		emu := acctest.PrivateEmulator(t)
 		name := "wh-ws-" + cloudName
 		ctx := context.Background()
-		alice := admins("alice", adminKeyFixed("alice"))
+		aliceKey := adminKey(t, "alice@laptop")
+		alice := admins("alice", aliceKey)
 		aliceBob := fmt.Sprintf(`[{ name = "alice", ssh_public_key = %q }, { name = "bob", ssh_public_key = %q }]`,
-			adminKeyFixed("alice"), adminKeyFixed("bob"))
+			aliceKey, adminKey(t, "bob@laptop"))
 		var firstMachine, firstKey string
 		var state *terraform.State
 		denied := func(err error) bool {
@@ -290,4 +297,32 @@ func widenWorkspacePolicy(t *testing.T, emu *emulator.Emulator, cloudName string
 		return
 	}
 	widenEIMPolicy(t, emu, attrs, open)
+}
+
+// widenEIMPolicy makes doc the default version of workspace a's EIM policy,
+// as an operator would with the OAPI.
+func widenEIMPolicy(t *testing.T, emu *emulator.Emulator, attrs map[string]string, doc string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"PolicyOrn": attrs["cloud_ids.eim_policy"], "Document": doc, "SetAsDefault": true})
+	if status, out := oapiCall(t, emu, "CreatePolicyVersion", string(body)); status != http.StatusOK {
+		t.Fatalf("CreatePolicyVersion: HTTP %d: %s", status, out)
+	}
+}
+
+// Two members with one key are refused at plan, naming the second one,
+// before any machine is touched.
+func TestAccWarehouseWorkspace_membersCheckedAtPlan(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		key := adminKey(t, "shared@laptop")
+		shared := fmt.Sprintf(`[{ name = "alice", ssh_public_key = %q }, { name = "bob", ssh_public_key = %q }]`, key, key)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      workspacesConfig(emu, cloudName, "wh-wsplan-"+cloudName, shared),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Workspace Member.*members\[1\]\.ssh_public_key.*also the key`),
+			}},
+		})
+	})
 }
