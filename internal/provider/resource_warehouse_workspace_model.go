@@ -39,8 +39,6 @@ type workspaceModel struct {
 	Timeouts       timeouts.Value `tfsdk:"timeouts"`
 }
 
-var datasetAttrTypes = map[string]attr.Type{"bucket": types.StringType, "prefix": types.StringType}
-
 var workspaceMachineAttrTypes = map[string]attr.Type{
 	"name": types.StringType, "id": types.StringType, "private_ip": types.StringType, "state": types.StringType,
 }

@@ -85,7 +85,7 @@ func adminKeyFixed(comment string) string {
 
 // workspaceClient is an S3 client with the key a workspace's machines hold,
 // read from their user-data as a machine reads it.
-func workspaceClient(t *testing.T, emu *emulator.Emulator, cloudName string, s *terraform.State, addr string) (*s3.Client, error) {
+func workspaceClient(emu *emulator.Emulator, cloudName string, s *terraform.State, addr string) (*s3.Client, error) {
 	attrs := s.RootModule().Resources[addr].Primary.Attributes
 	ud, err := gatewayUserData(emu, cloudName, attrs["machines.0.id"])
 	if err != nil {
@@ -150,7 +150,7 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 					return fmt.Errorf("seeding %s: %w", key, err)
 				}
 			}
-			a, err := workspaceClient(t, emu, cloudName, s, "health_warehouse_workspace.a")
+			a, err := workspaceClient(emu, cloudName, s, "health_warehouse_workspace.a")
 			if err != nil {
 				return err
 			}
@@ -242,7 +242,7 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 							return fmt.Errorf("the new machine's members: %+v, %v", spec.Members, err)
 						}
 						state = s
-						_, err = workspaceClient(t, emu, cloudName, s, "health_warehouse_workspace.a")
+						_, err = workspaceClient(emu, cloudName, s, "health_warehouse_workspace.a")
 						return err
 					},
 				},
@@ -256,8 +256,8 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 					}},
 				},
 				{
-					ResourceName:      "health_warehouse_workspace.a",
-					ImportState:       true,
+					ResourceName: "health_warehouse_workspace.a",
+					ImportState:  true,
 					ImportStateIdFunc: func(s *terraform.State) (string, error) {
 						a := s.RootModule().Resources["health_warehouse_workspace.a"].Primary.Attributes
 						return a["network_id"] + "/" + a["name"] + "/" + a["id"], nil
