@@ -25,6 +25,7 @@ import (
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
 )
 
 var (
@@ -156,7 +157,8 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 					"bucket": schema.StringAttribute{MarkdownDescription: "The bucket's name.", Required: true,
 						Validators: []validator.String{bucketName{}}},
 					"prefix": schema.StringAttribute{MarkdownDescription: "The prefix, ending with `/`, such as " +
-						"`cohort-2026/diabetes/`; `\"\"` grants the whole bucket (HW-WS-02 then fails).", Required: true,
+						"`cohort-2026/diabetes/`; `\"\"` grants the whole bucket: keep it for a bucket made for this project alone.",
+						Required:   true,
 						Validators: []validator.String{datasetPrefix{}}},
 				}},
 			},
@@ -233,6 +235,7 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 				Computed:            true,
 				ElementType:         types.StringType,
 			},
+			"compliance_exceptions": complianceExceptionsAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
@@ -304,6 +307,24 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 		plan.Rules = rulesValue(desiredWorkspaceRules(rulesFromValue(plan.NetworkRules)))
 	} else {
 		plan.Rules = types.ListUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
+	}
+	validateExceptions(compliance.KindWorkspace, cfg.Exceptions, &resp.Diagnostics)
+	facts := &compliance.WorkspaceFacts{Name: plan.Name.ValueString(), Datasets: datasets, Buckets: buckets}
+	subject := compliance.Subject{Kind: compliance.KindWorkspace, Name: plan.Name.ValueString(), Workspace: facts,
+		Unknown: []string{"zones"}}
+	if !plan.NetworkRules.IsUnknown() {
+		facts.Rules = desiredWorkspaceRules(rulesFromValue(plan.NetworkRules))
+	} else {
+		subject.Unknown = append(subject.Unknown, "rules")
+	}
+	if dok && bok {
+		facts.Policy = cloud.WorkspacePolicy(datasets, buckets)
+	} else {
+		subject.Unknown = append(subject.Unknown, "policy")
+	}
+	enforceCompliance(ctx, r.data, subject, exceptionsFrom(plan.Exceptions), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	if state == nil || r.rebuilds(plan, *state) {
 		plan.Machines = types.ListUnknown(types.ObjectType{AttrTypes: workspaceMachineAttrTypes})

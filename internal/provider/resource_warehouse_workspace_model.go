@@ -36,6 +36,7 @@ type workspaceModel struct {
 	MachineKeyID   types.String   `tfsdk:"machine_access_key_id"`
 	Machines       types.List     `tfsdk:"machines"`
 	CloudIDs       types.Map      `tfsdk:"cloud_ids"`
+	Exceptions     types.List     `tfsdk:"compliance_exceptions"`
 	Timeouts       timeouts.Value `tfsdk:"timeouts"`
 }
 

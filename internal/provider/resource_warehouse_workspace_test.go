@@ -78,6 +78,13 @@ resource "health_warehouse_network" "test" {
 		ws("a", membersA, "diabetes/") + ws("b", admins("carol", adminKeyFixed("carol")), "asthma/")
 }
 
+// workspacesReport is the compliance report over workspaces a and b.
+const workspacesReport = `
+data "health_warehouse_compliance" "test" {
+  workspace_ids = [for w in [health_warehouse_workspace.a, health_warehouse_workspace.b] : "${w.network_id}/${w.name}/${w.id}"]
+}
+`
+
 // adminKeyFixed is a fixed ed25519 public key for a member.
 func adminKeyFixed(comment string) string {
 	return "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl " + comment
