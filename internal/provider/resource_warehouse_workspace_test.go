@@ -73,8 +73,8 @@ resource "health_warehouse_network" "test" {
   admin_cidrs = ["203.0.113.7/32"]
 }
 `, name) + bucket("pseudo", "pseudonymised") + bucket("results", "results") +
-		bucket("a-working", "results") + bucket("a-import", "results") + bucket("a-export", "results") +
-		bucket("b-working", "results") + bucket("b-import", "results") + bucket("b-export", "results") +
+		bucket("a-working", "workspace") + bucket("a-import", "workspace") + bucket("a-export", "workspace") +
+		bucket("b-working", "workspace") + bucket("b-import", "workspace") + bucket("b-export", "workspace") +
 		ws("a", membersA, "diabetes/") + ws("b", admins("carol", adminKeyFixed("carol")), "asthma/")
 }
 
@@ -261,6 +261,14 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("health_warehouse_workspace.a", plancheck.ResourceActionUpdate),
 					}},
+				},
+				{
+					// The report reads both workspaces back from the cloud.
+					Config: workspacesConfig(emu, cloudName, name, aliceBob) + workspacesReport,
+					Check: resource.ComposeAggregateTestCheckFunc(
+						finding("HW-WS-01", "health_warehouse_workspace", "pass", ""),
+						finding("HW-WS-03", "health_warehouse_workspace", "pass", ""),
+					),
 				},
 				{
 					ResourceName: "health_warehouse_workspace.a",

@@ -7,17 +7,17 @@ resource "health_warehouse_network" "warehouse" {
 # The workspace's own buckets: working files, and its airlock.
 resource "health_warehouse_storage" "working" {
   name = "cohort-diabetes-working"
-  zone = "results"
+  zone = "workspace"
 }
 
 resource "health_warehouse_storage" "import" {
   name = "cohort-diabetes-import"
-  zone = "results"
+  zone = "workspace"
 }
 
 resource "health_warehouse_storage" "export" {
   name = "cohort-diabetes-export"
-  zone = "results"
+  zone = "workspace"
 }
 
 # A research project approved for the diabetes cohort only: two machines in
