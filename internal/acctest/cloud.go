@@ -241,7 +241,11 @@ func Disappear(e *emulator.Emulator, cloudName, addr string) resource.TestCheckF
 			}
 			return c.DeleteBastion(ctx, cloud.Bastion{ID: b.ID, Name: b.Name})
 		case "health_warehouse_data_gateway":
-			_, err = c.ReadDataGateway(ctx, cloud.DataGateway{ID: id, Name: a["name"], CloudIDs: ids})
+			g, err := c.ReadDataGateway(ctx, cloud.DataGateway{ID: id, Name: a["name"], CloudIDs: ids})
+			if err != nil {
+				return err
+			}
+			return c.DeleteDataGateway(ctx, g)
 		case "health_warehouse_key_manager":
 			if c.KeyManagerBackend() == cloud.BackendOKMS {
 				return fmt.Errorf("%s is the account's KMS, which a test cannot delete", addr)

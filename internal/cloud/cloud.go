@@ -42,6 +42,8 @@ type Cloud interface {
 	AuditWriters
 	DataGateways
 	KeyCredentials
+	Airlock
+	Workspaces
 }
 
 // Identity describes the account behind the configured credentials.

@@ -74,7 +74,7 @@ const (
 const ReservedTagPrefix = "health:"
 
 // Data zones of a warehouse's buckets.
-var Zones = []string{"raw", "pseudonymised", "results", "audit"}
+var Zones = []string{"raw", "pseudonymised", "results", "audit", "workspace"}
 
 // Kinds of access policy (Bucket.PolicyKind).
 const (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // A research workspace is an approved project's own corner of the
@@ -175,4 +176,78 @@ func workspacePolicy(datasets []DatasetGrant, b WorkspaceBuckets) string {
 	}
 	out, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 	return string(out)
+}
+
+// WorkspaceTypes maps each size to each cloud's VM type or flavor for a
+// research machine: 4, 8 or 16 vCPUs with 4 GiB of memory per vCPU
+// (OUTSCALE TINA generation 6; OVHcloud General Purpose b3).
+var WorkspaceTypes = map[string]map[string]string{
+	Outscale: {SizeSmall: "tinav6.c4r16p2", SizeMedium: "tinav6.c8r32p2", SizeLarge: "tinav6.c16r64p2"},
+	OVH:      {SizeSmall: "b3-16", SizeMedium: "b3-32", SizeLarge: "b3-64"},
+}
+
+// WorkspaceType is the cloud's type for a research machine of size: a
+// size name is mapped, any other value is taken as the cloud's own type.
+func WorkspaceType(cloudName, size string) string {
+	if t, ok := WorkspaceTypes[cloudName][size]; ok {
+		return t
+	}
+	return size
+}
+
+// WorkspaceMachineName is the name of a workspace's index-th machine, from 1.
+func WorkspaceMachineName(workspace string, index int) string {
+	return fmt.Sprintf("%s-%d", workspace, index)
+}
+
+// WorkspaceGrants reads back the datasets and buckets a policy written by
+// WorkspacePolicy grants, from its statements' ids and resources: what the
+// cloud holds of a workspace's declared access. Statements it did not
+// write are ignored (the compliance controls judge the whole policy).
+func WorkspaceGrants(policy string) ([]DatasetGrant, WorkspaceBuckets) {
+	var doc struct {
+		Statement []struct {
+			Sid      string
+			Resource any
+		}
+	}
+	var datasets []DatasetGrant
+	var b WorkspaceBuckets
+	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+		return nil, b
+	}
+	object := func(res any) (bucket, prefix string, ok bool) {
+		var first string
+		switch r := res.(type) {
+		case string:
+			first = r
+		case []any:
+			if len(r) > 0 {
+				first, _ = r[0].(string)
+			}
+		}
+		rest, found := strings.CutPrefix(first, "arn:aws:s3:::")
+		if !found {
+			return "", "", false
+		}
+		bucket, key, _ := strings.Cut(rest, "/")
+		return bucket, strings.TrimSuffix(key, "*"), true
+	}
+	for _, st := range doc.Statement {
+		bucket, prefix, ok := object(st.Resource)
+		if !ok {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(st.Sid, "ReadDataset"):
+			datasets = append(datasets, DatasetGrant{Bucket: bucket, Prefix: prefix})
+		case st.Sid == "ReadWriteWorkingFiles":
+			b.Working = bucket
+		case st.Sid == "ReadImports":
+			b.Import = bucket
+		case st.Sid == "WriteExports":
+			b.Export = bucket
+		}
+	}
+	return datasets, b
 }

@@ -21,7 +21,23 @@ const (
 	urlRGSB2 = "https://cyber.gouv.fr/sites/default/files/2022-10/RGS_v-2-0_B2.pdf"
 	// CNIL's recommendation on logging measures.
 	urlCNILLogs = "https://www.cnil.fr/fr/la-cnil-publie-une-recommandation-relative-aux-mesures-de-journalisation"
+	// CNIL, référentiel "entrepôts de données de santé" (délibération n° 2021-118 of 7 October 2021).
+	urlCNILWarehouses = "https://www.cnil.fr/fr/entrepots-de-donnees-de-sante-la-cnil-lance-une-consultation-publique-sur-un-projet-de-referentiel"
+	// Regulation (EU) 2016/679, the GDPR.
+	urlGDPR = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
 )
+
+// cnilWarehouses is the CNIL's référentiel for health-data warehouses,
+// whose security chapter the workspace controls rest on. Its clause
+// numbers were not read in the text itself (December 2026): secondary
+// sources say its chapter on security insists on isolating the warehouse
+// and on how data is processed, extracted and reached, and the CNIL's own
+// decisions on warehouses name "cloisonnement" as one of its security
+// measures.
+func cnilWarehouses(summary, note string) Source {
+	return Source{Ref: "CNIL, référentiel « entrepôts de données de santé » (2021), sécurité", Summary: summary,
+		URL: urlCNILWarehouses, Binds: "customer", Note: note}
+}
 
 // MinLogRetentionDays is the shortest time the logs and session recordings
 // of a warehouse are kept under a profile.
@@ -433,6 +449,68 @@ var catalogue = []Control{
 			status, records := trailEvidence(s.Bastion.Trail)
 			return status, ev + ", shipped to " + s.Bastion.AuditBucket + "; " + records
 		},
+	},
+	{
+		ID:    "HW-WS-01",
+		Title: "Research workspaces are segregated from each other",
+		Rationale: "Each approved project sees its own data and machines and nothing of another's: the " +
+			"\"cloisonnement\" between projects that a health-data warehouse owes to the people in its data. A " +
+			"workspace's security group admits SSH from the bastion tier and nothing else, never another workspace's " +
+			"group nor the compute tier they share, and its identity's policy names no bucket of another workspace.",
+		Sources: []Source{
+			cnilWarehouses("The warehouse's data is reached only by the people and for the projects authorised, "+
+				"with the processing spaces of distinct projects kept apart (cloisonnement).",
+				"Paraphrased from secondary sources and the CNIL's decisions on warehouses; the clause was not read in the text."),
+			{Ref: "SecNumCloud 3.2 §13.2 e)", Summary: "Flows are filtered to what the flow matrix allows.",
+				URL: urlSecNumCloud, Binds: "provider", Verified: true,
+				Note: "The clause is about the provider's networks; holding each workspace to a flow matrix of its own is this project's policy."},
+		},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindWorkspace},
+		Attribute: "network_id",
+		Fix: "Remove the rules added to the workspace's security group outside Terraform (the next apply does), and " +
+			"the statements naming other workspaces' buckets from its policy; give each project a workspace of its own.",
+		check: checkWorkspaceSegregation,
+	},
+	{
+		ID:    "HW-WS-02",
+		Title: "A workspace reads the datasets granted to it and nothing more",
+		Rationale: "Data minimisation: a project reads the prefixes of the pseudonymised bucket its approval names, " +
+			"read only, never the whole bucket when datasets are prefixes, and never the raw zone, where people are " +
+			"still identifiable.",
+		Sources: []Source{
+			{Ref: "GDPR Art. 5(1)(c)", Summary: "Personal data is adequate, relevant and limited to what is necessary for " +
+				"the purposes (data minimisation).", URL: urlGDPR, Binds: "customer", Verified: true},
+			cnilWarehouses("A project receives only the data its approved purpose needs, pseudonymised.",
+				"Paraphrased from secondary sources; the clause was not read in the text."),
+			{Ref: "SecNumCloud 3.2 §9.1 a)", Summary: "Access control follows a risk-based policy.", URL: urlSecNumCloud,
+				Binds: "provider", Verified: true, Note: "Holding each workspace's identity to its datasets is this project's policy."},
+		},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindWorkspace},
+		Attribute: "datasets",
+		Fix: "Declare each dataset as the prefix the project's approval names, and keep the policy the provider " +
+			"generates (s3:GetObject on the prefix, s3:ListBucket limited to it); never grant the raw zone.",
+		check: checkWorkspaceMinimisation,
+	},
+	{
+		ID:    "HW-WS-03",
+		Title: "Data leaves a workspace through its airlock only",
+		Rationale: "What a project takes out must be reviewed first: its identity writes to its working and export " +
+			"buckets only, reads no other workspace's airlock, and cannot reach the results zone, where exports land " +
+			"once approved.",
+		Sources: []Source{
+			cnilWarehouses("Extractions from the warehouse are controlled and traced.",
+				"Paraphrased from secondary sources; the clause was not read in the text."),
+			{Ref: "SecNumCloud 3.2 §9.1 a)", Summary: "Access control follows a risk-based policy.", URL: urlSecNumCloud,
+				Binds: "provider", Verified: true, Note: "An airlock for exports is this project's policy, like-for-like with AzureTRE's."},
+		},
+		Profiles:  enforcedEverywhere,
+		Kinds:     []Kind{KindWorkspace},
+		Attribute: "export_bucket",
+		Fix: "Keep the policy the provider generates: write to the working and export buckets only; results reach the " +
+			"results zone through an approved export, never from the workspace.",
+		check: checkWorkspaceAirlock,
 	},
 }
 

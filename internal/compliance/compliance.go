@@ -56,10 +56,11 @@ const (
 	ZonePseudonymised = "pseudonymised" // data with direct identifiers replaced
 	ZoneResults       = "results"       // aggregated outputs of research
 	ZoneAudit         = "audit"         // logs and session recordings
+	ZoneWorkspace     = "workspace"     // a research workspace's working files and airlock
 )
 
 // Zones lists the data zones, most sensitive first.
-var Zones = []string{ZoneRaw, ZonePseudonymised, ZoneResults, ZoneAudit}
+var Zones = []string{ZoneRaw, ZonePseudonymised, ZoneResults, ZoneAudit, ZoneWorkspace}
 
 // Status is the outcome of one control on one subject.
 type Status string
@@ -146,6 +147,8 @@ type Subject struct {
 	Key     *KeyFacts
 	Bucket  *BucketFacts
 	Bastion *BastionFacts
+	// Workspace is set for KindWorkspace.
+	Workspace *WorkspaceFacts
 	// Unknown names the attributes whose value is not known yet (at plan
 	// time); controls decided by one of them are StatusUnknown.
 	Unknown []string

@@ -14,11 +14,14 @@ type policy struct {
 }
 
 type statement struct {
-	Sid       string
-	Effect    string
-	Principal json.RawMessage
-	Action    stringOrList
-	Condition map[string]map[string]stringOrList
+	Sid         string
+	Effect      string
+	Principal   json.RawMessage
+	Action      stringOrList
+	NotAction   stringOrList
+	Resource    stringOrList
+	NotResource stringOrList
+	Condition   map[string]map[string]stringOrList
 }
 
 // stringOrList is a policy field that may be a string or a list of strings.

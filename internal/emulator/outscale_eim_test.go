@@ -108,3 +108,117 @@ func TestOutscale_eimUsersKeysAndPolicies(t *testing.T) {
 		t.Fatalf("ReadUsers after DeleteUser: %v", users)
 	}
 }
+
+// A policy's versions: a new default version is the one OOS enforces; the
+// default version cannot be deleted, nor a policy with other versions;
+// five versions at most.
+func TestOutscale_eimPolicyVersions(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	now := time.Now()
+	account := outscaleS3(t, emu)
+	account.must(200, "PUT", "/wh-eim-v-one", nil)
+	account.must(200, "PUT", "/wh-eim-v-two", nil)
+	account.must(200, "PUT", "/wh-eim-v-one/obj", []byte("one"))
+	account.must(200, "PUT", "/wh-eim-v-two/obj", []byte("two"))
+
+	eim(t, emu, "CreateUser", `{"UserName":"wh-ws-reader"}`)
+	read := func(bucket string) string {
+		return `{"Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::` + bucket + `/*"]}]}`
+	}
+	body, _ := json.Marshal(map[string]string{"PolicyName": "wh-ws-reader", "Document": read("wh-eim-v-one")})
+	orn := str(eim(t, emu, "CreatePolicy", string(body)), "Policy", "Orn")
+	eim(t, emu, "LinkPolicy", `{"PolicyOrn":"`+orn+`","UserName":"wh-ws-reader"}`)
+	key := eim(t, emu, "CreateAccessKey", `{"UserName":"wh-ws-reader"}`)
+	reader := &s3Client{t: t, emu: emu, ak: str(key, "AccessKey", "AccessKeyId"), sk: str(key, "AccessKey", "SecretKey"),
+		region: emulator.DefaultOutscaleRegion}
+	reader.must(200, "GET", "/wh-eim-v-one/obj", nil)
+	reader.fails(403, "AccessDenied", "GET", "/wh-eim-v-two/obj", nil)
+
+	if v := eim(t, emu, "ReadPolicyVersion", `{"PolicyOrn":"`+orn+`","VersionId":"v1"}`); str(v, "PolicyVersion", "Body") != read("wh-eim-v-one") ||
+		dig(v, "PolicyVersion", "DefaultVersion") != true {
+		t.Fatalf("ReadPolicyVersion v1: %v", v)
+	}
+	// A version not set as the default changes nothing yet.
+	body, _ = json.Marshal(map[string]any{"PolicyOrn": orn, "Document": read("wh-eim-v-two")})
+	v2 := eim(t, emu, "CreatePolicyVersion", string(body))
+	if str(v2, "PolicyVersion", "VersionId") != "v2" || dig(v2, "PolicyVersion", "DefaultVersion") != false {
+		t.Fatalf("CreatePolicyVersion: %v", v2)
+	}
+	reader.fails(403, "AccessDenied", "GET", "/wh-eim-v-two/obj", nil)
+	eim(t, emu, "SetDefaultPolicyVersion", `{"PolicyOrn":"`+orn+`","VersionId":"v2"}`)
+	reader.must(200, "GET", "/wh-eim-v-two/obj", nil)
+	reader.fails(403, "AccessDenied", "GET", "/wh-eim-v-one/obj", nil)
+	if p := eim(t, emu, "ReadPolicy", `{"PolicyOrn":"`+orn+`"}`); str(p, "Policy", "PolicyDefaultVersionId") != "v2" {
+		t.Fatalf("ReadPolicy after SetDefaultPolicyVersion: %v", p)
+	}
+	assertOAPIError(t, oapi(t, emu, "DeletePolicyVersion", `{"PolicyOrn":"`+orn+`","VersionId":"v2"}`, emulator.DefaultOutscaleAccessKey,
+		emulator.DefaultOutscaleSecretKey, now), 409, "9078", "ResourceConflict")
+	assertOAPIError(t, oapi(t, emu, "ReadPolicyVersion", `{"PolicyOrn":"`+orn+`","VersionId":"v9"}`, emulator.DefaultOutscaleAccessKey,
+		emulator.DefaultOutscaleSecretKey, now), 400, "5094", "InvalidResource")
+	assertOAPIError(t, oapi(t, emu, "CreatePolicyVersion", `{"PolicyOrn":"`+orn+`"}`, emulator.DefaultOutscaleAccessKey,
+		emulator.DefaultOutscaleSecretKey, now), 400, "7000", "MissingParameter")
+
+	// Set as the default when made; five versions at most.
+	for i := 3; i <= 5; i++ {
+		body, _ = json.Marshal(map[string]any{"PolicyOrn": orn, "Document": read("wh-eim-v-one"), "SetAsDefault": true})
+		if v := eim(t, emu, "CreatePolicyVersion", string(body)); dig(v, "PolicyVersion", "DefaultVersion") != true {
+			t.Fatalf("CreatePolicyVersion SetAsDefault: %v", v)
+		}
+	}
+	reader.must(200, "GET", "/wh-eim-v-one/obj", nil)
+	assertOAPIError(t, oapi(t, emu, "CreatePolicyVersion", string(body), emulator.DefaultOutscaleAccessKey,
+		emulator.DefaultOutscaleSecretKey, now), 409, "9077", "ResourceConflict")
+	if vs := eim(t, emu, "ReadPolicyVersions", `{"PolicyOrn":"`+orn+`"}`); length(vs, "PolicyVersions") != 5 ||
+		str(vs, "PolicyVersions", 4, "VersionId") != "v5" || dig(vs, "PolicyVersions", 4, "DefaultVersion") != true {
+		t.Fatalf("ReadPolicyVersions: %v", vs)
+	}
+
+	// A policy goes once its other versions are gone; ids are not reused.
+	eim(t, emu, "UnlinkPolicy", `{"PolicyOrn":"`+orn+`","UserName":"wh-ws-reader"}`)
+	assertOAPIError(t, oapi(t, emu, "DeletePolicy", `{"PolicyOrn":"`+orn+`"}`, emulator.DefaultOutscaleAccessKey,
+		emulator.DefaultOutscaleSecretKey, now), 409, "9078", "ResourceConflict")
+	for _, v := range []string{"v1", "v2", "v3", "v4"} {
+		eim(t, emu, "DeletePolicyVersion", `{"PolicyOrn":"`+orn+`","VersionId":"`+v+`"}`)
+	}
+	body, _ = json.Marshal(map[string]any{"PolicyOrn": orn, "Document": read("wh-eim-v-two")})
+	if v := eim(t, emu, "CreatePolicyVersion", string(body)); str(v, "PolicyVersion", "VersionId") != "v6" {
+		t.Fatalf("the version after v5: %v", v)
+	}
+	eim(t, emu, "DeletePolicyVersion", `{"PolicyOrn":"`+orn+`","VersionId":"v6"}`)
+	eim(t, emu, "DeletePolicy", `{"PolicyOrn":"`+orn+`"}`)
+}
+
+// An EIM policy's StringLike condition on s3:prefix bounds what a user may
+// list to the prefixes it names, as in S3: a listing of another prefix,
+// or of the whole bucket, is refused.
+func TestOutscale_eimListBucketPrefixCondition(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	account := outscaleS3(t, emu)
+	account.must(200, "PUT", "/wh-eim-datasets", nil)
+	account.must(200, "PUT", "/wh-eim-datasets/cohort-a/x.csv", []byte("a"))
+	account.must(200, "PUT", "/wh-eim-datasets/cohort-b/y.csv", []byte("b"))
+
+	eim(t, emu, "CreateUser", `{"UserName":"wh-ws-lister"}`)
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::wh-eim-datasets/cohort-a/*"]},` +
+		`{"Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::wh-eim-datasets"],"Condition":{"StringLike":{"s3:prefix":["cohort-a/*"]}}}]}`
+	body, _ := json.Marshal(map[string]string{"PolicyName": "wh-ws-lister", "Document": doc})
+	orn := str(eim(t, emu, "CreatePolicy", string(body)), "Policy", "Orn")
+	eim(t, emu, "LinkPolicy", `{"PolicyOrn":"`+orn+`","UserName":"wh-ws-lister"}`)
+	key := eim(t, emu, "CreateAccessKey", `{"UserName":"wh-ws-lister"}`)
+	lister := &s3Client{t: t, emu: emu, ak: str(key, "AccessKey", "AccessKeyId"), sk: str(key, "AccessKey", "SecretKey"),
+		region: emulator.DefaultOutscaleRegion}
+
+	listed := lister.must(200, "GET", "/wh-eim-datasets?list-type=2&prefix=cohort-a/", nil)
+	if !strings.Contains(string(listed.body), "cohort-a/x.csv") || strings.Contains(string(listed.body), "cohort-b") {
+		t.Fatalf("the listing of cohort-a/: %s", listed.body)
+	}
+	lister.must(200, "GET", "/wh-eim-datasets?prefix=cohort-a/sub/", nil)
+	lister.fails(403, "AccessDenied", "GET", "/wh-eim-datasets?list-type=2&prefix=cohort-b/", nil)
+	lister.fails(403, "AccessDenied", "GET", "/wh-eim-datasets?list-type=2", nil)
+	lister.fails(403, "AccessDenied", "GET", "/wh-eim-datasets?list-type=2&prefix=cohort-", nil)
+	lister.fails(403, "AccessDenied", "GET", "/wh-eim-datasets?versions&prefix=cohort-b/", nil)
+	lister.must(200, "GET", "/wh-eim-datasets/cohort-a/x.csv", nil)
+	lister.fails(403, "AccessDenied", "GET", "/wh-eim-datasets/cohort-b/y.csv", nil)
+}

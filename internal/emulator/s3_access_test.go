@@ -81,3 +81,34 @@ func TestS3_ovhUserPolicyDeniesByDefault(t *testing.T) {
 	a.fails(403, "AccessDenied", "PUT", "/wh-acl-a/denied.csv", []byte("rows"))
 	a.must(200, "GET", "/wh-acl-a/own.csv", nil)
 }
+
+// A user policy that lets a user list one prefix of a bucket only, as a
+// research workspace's does for a dataset: s3:ListBucket under a
+// StringLike condition on s3:prefix, evaluated with S3's semantics (a
+// listing without a prefix, or outside it, is refused). Whether OVHcloud
+// evaluates s3:prefix is unverified.
+func TestS3_ovhUserPolicyListsGrantedPrefixOnly(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	o := newOVHStorageAPI(t, emu)
+	ownerID, owner := ovhUser(t, o, "owner of wh-prefix")
+	id, _ := strconv.ParseInt(ownerID, 10, 64)
+	o.ok("POST", o.regional(emulator.DefaultOVHRegion, "/storage"), ovhObj{"name": "wh-prefix", "ownerId": id})
+	owner.must(200, "PUT", "/wh-prefix/cohort-a/rows.csv", []byte("a"))
+	owner.must(200, "PUT", "/wh-prefix/cohort-b/rows.csv", []byte("b"))
+
+	readerID, reader := ovhUser(t, o, "reader of wh-prefix/cohort-a/")
+	o.ok("POST", o.in("/user/"+readerID+"/policy"), ovhObj{"policy": `{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::wh-prefix/cohort-a/*"]},` +
+		`{"Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::wh-prefix"],` +
+		`"Condition":{"StringLike":{"s3:prefix":["cohort-a/*"]}}}]}`})
+	for _, list := range []string{"/wh-prefix?list-type=2&prefix=cohort-a/", "/wh-prefix?prefix=cohort-a/rows"} {
+		reader.must(200, "GET", list, nil)
+	}
+	reader.must(200, "GET", "/wh-prefix/cohort-a/rows.csv", nil)
+	for _, list := range []string{"/wh-prefix?list-type=2", "/wh-prefix?list-type=2&prefix=", "/wh-prefix?list-type=2&prefix=cohort-b/",
+		"/wh-prefix", "/wh-prefix?list-type=2&prefix=cohort-"} {
+		reader.fails(403, "AccessDenied", "GET", list, nil)
+	}
+	reader.fails(403, "AccessDenied", "GET", "/wh-prefix/cohort-b/rows.csv", nil)
+}

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -43,6 +45,7 @@ type complianceModel struct {
 	BucketNames    types.List   `tfsdk:"bucket_names"`
 	BastionIDs     types.List   `tfsdk:"bastion_ids"`
 	KeyManagerIDs  types.List   `tfsdk:"key_manager_ids"`
+	WorkspaceIDs   types.List   `tfsdk:"workspace_ids"`
 	Exceptions     types.List   `tfsdk:"exceptions"`
 	Profile        types.String `tfsdk:"profile"`
 	Compliant      types.Bool   `tfsdk:"compliant"`
@@ -103,6 +106,13 @@ func (d *warehouseComplianceDataSource) Schema(_ context.Context, _ datasource.S
 			"bucket_names":    ids("names of `health_warehouse_storage` buckets"),
 			"bastion_ids":     ids("ids of `health_warehouse_bastion` resources"),
 			"key_manager_ids": ids("ids of `health_warehouse_key_manager` resources"),
+			"workspace_ids": schema.ListAttribute{
+				MarkdownDescription: "The workspaces to check, each as `<network_id>/<name>/<id>` (the form `terraform import` " +
+					"takes): their groups' rules and their identities' policies are read back from the cloud, and judged " +
+					"against each other (HW-WS-01 to HW-WS-03). Their buckets' zones come from the buckets' own tags.",
+				Optional:    true,
+				ElementType: types.StringType,
+			},
 			"exceptions": schema.ListNestedAttribute{
 				MarkdownDescription: "Controls accepted to fail, as the resources' own `compliance_exceptions` state them " +
 					"(a data source cannot read another resource's configuration: repeat them here). A failed control " +
@@ -221,6 +231,7 @@ func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	subjects = append(subjects, d.workspaces(ctx, m.WorkspaceIDs, &resp.Diagnostics)...)
 	d.readTrails(ctx, subjects, sources)
 
 	exceptions := scopedExceptions(m.Exceptions)
@@ -502,4 +513,86 @@ func (d *warehouseComplianceDataSource) keyManager(ctx context.Context, id strin
 		return compliance.Subject{}, err
 	}
 	return compliance.Subject{Kind: compliance.KindKeyManager, Name: subjectName(c.Name, c.ID)}, nil
+}
+
+// workspaces reads the workspaces ids name, each judged with the others as
+// its neighbours, and the zones of every bucket they name.
+func (d *warehouseComplianceDataSource) workspaces(ctx context.Context, list types.List, diags *diag.Diagnostics) []compliance.Subject {
+	ids, _ := knownStrings(list)
+	var all []cloud.Workspace
+	var facts []*compliance.WorkspaceFacts
+	for _, id := range ids {
+		parts := strings.Split(id, "/")
+		if len(parts) != 3 {
+			diags.AddAttributeError(path.Root("workspace_ids"), "Invalid Workspace Id",
+				fmt.Sprintf("%q is not <network_id>/<name>/<id>.", id))
+			continue
+		}
+		ws, err := d.data.cloud.ReadWorkspace(ctx, cloud.Workspace{NetworkID: parts[0], Name: parts[1], ID: parts[2]})
+		if err != nil {
+			diags.Append(cloudErrorDiagnostic("Unable to Read the Workspace "+id+" for the Compliance Report", err))
+			continue
+		}
+		all = append(all, ws)
+	}
+	zones := map[string]string{}
+	var unreadable string
+	for _, ws := range all {
+		f := workspaceFactsOf(ws)
+		n, err := d.data.cloud.ReadNetwork(ctx, cloud.Network{ID: ws.NetworkID})
+		if err == nil {
+			f.BastionCIDR, f.ComputeCIDR = n.Subnets[cloud.TierBastion].CIDR, n.Subnets[cloud.TierCompute].CIDR
+		}
+		for _, b := range workspaceBucketNames(f) {
+			if _, done := zones[b]; done {
+				continue
+			}
+			bucket, err := d.data.cloud.ReadBucket(ctx, cloud.Bucket{Name: b})
+			if err != nil {
+				unreadable = fmt.Sprintf("the bucket %s could not be read: %s", b, err)
+				continue
+			}
+			zones[b] = bucket.Zone
+		}
+		facts = append(facts, f)
+	}
+	var out []compliance.Subject
+	for i, f := range facts {
+		for j, other := range facts {
+			if i != j {
+				f.Others = append(f.Others, compliance.OtherWorkspace{Name: other.Name, GroupID: other.GroupID, Buckets: other.Buckets})
+			}
+		}
+		s := compliance.Subject{Kind: compliance.KindWorkspace, Name: f.Name, Workspace: f}
+		if unreadable != "" {
+			s.Unreadable = map[string]string{"zones": unreadable}
+		} else {
+			f.Zones = zones
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// workspaceFactsOf is what the cloud holds of a workspace, as facts. The
+// datasets and buckets are read from the policy's statements' names: the
+// cloud holds no other record of them.
+func workspaceFactsOf(ws cloud.Workspace) *compliance.WorkspaceFacts {
+	f := &compliance.WorkspaceFacts{Name: ws.Name, GroupID: ws.ID, Rules: ws.Rules, Policy: ws.Policy}
+	f.Datasets, f.Buckets = cloud.WorkspaceGrants(ws.Policy)
+	return f
+}
+
+// workspaceBucketNames are the buckets a workspace's facts name.
+func workspaceBucketNames(f *compliance.WorkspaceFacts) []string {
+	var out []string
+	for _, b := range []string{f.Buckets.Working, f.Buckets.Import, f.Buckets.Export} {
+		if b != "" {
+			out = append(out, b)
+		}
+	}
+	for _, d := range f.Datasets {
+		out = append(out, d.Bucket)
+	}
+	return out
 }

@@ -343,12 +343,16 @@ func (p *healthProvider) Resources(context.Context) []func() resource.Resource {
 		NewWarehouseBastionResource,
 		NewWarehouseKeyManagerResource,
 		NewWarehouseDataGatewayResource,
+		NewAirlockApprovalResource,
+		NewAirlockExportResource,
+		NewWarehouseWorkspaceResource,
 	}
 }
 
 func (p *healthProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		NewStorageCredentialsEphemeralResource,
+		NewWorkspaceCredentialsEphemeralResource,
 	}
 }
 

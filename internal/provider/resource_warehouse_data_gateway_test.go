@@ -321,7 +321,7 @@ func revokeKeyCredential(t *testing.T, emu *emulator.Emulator, cloudName, id str
 			req.Header.Set("X-Vault-Token", emulator.DefaultOpenBaoToken)
 		}
 	} else {
-		req, err = ovhOperatorRequest(emu, http.MethodDelete, "/me/api/oauth2/client/"+id)
+		req, err = ovhOperatorRequest(emu, http.MethodDelete, "/me/api/oauth2/client/"+id, nil)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -338,15 +338,25 @@ func revokeKeyCredential(t *testing.T, emu *emulator.Emulator, cloudName, id str
 
 // ovhOperatorRequest is a call of the OVHcloud API signed with the
 // emulator's seed application key, as an operator's script would make it.
-func ovhOperatorRequest(emu *emulator.Emulator, method, path string) (*http.Request, error) {
+func ovhOperatorRequest(emu *emulator.Emulator, method, path string, body any) (*http.Request, error) {
 	u := emu.OVHEndpoint() + path
-	req, err := http.NewRequestWithContext(context.Background(), method, u, nil)
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			return nil, err
+		}
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, u, bytes.NewReader(raw))
 	if err != nil {
 		return nil, err
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	sum := sha1.Sum([]byte(emulator.DefaultOVHApplicationSecret + "+" + emulator.DefaultOVHConsumerKey + "+" + method + "+" + //nolint:gosec // OVH's signature
-		u + "++" + ts))
+		u + "+" + string(raw) + "+" + ts))
 	req.Header.Set("X-Ovh-Application", emulator.DefaultOVHApplicationKey)
 	req.Header.Set("X-Ovh-Consumer", emulator.DefaultOVHConsumerKey)
 	req.Header.Set("X-Ovh-Timestamp", ts)

@@ -248,36 +248,8 @@ func (r *warehouseNetworkResource) Schema(ctx context.Context, _ resource.Schema
 				MarkdownDescription: "Every rule in force, inbound and outbound, known at plan time. Anything not listed is " +
 					"denied, both ways. A rule deleted or added outside Terraform shows up as a change in the next plan, which " +
 					"restores this list, on both clouds: the rules are read back from the tiers' security groups.",
-				Computed: true,
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"tier": schema.StringAttribute{MarkdownDescription: "The tier the rule belongs to.", Computed: true},
-					"direction": schema.StringAttribute{
-						MarkdownDescription: "`inbound`: traffic the tier admits; `outbound`: traffic the tier may send.",
-						Computed:            true,
-					},
-					"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Computed: true},
-					"from_port": schema.Int64Attribute{MarkdownDescription: "First port of the range (`-1`: all).", Computed: true},
-					"to_port":   schema.Int64Attribute{MarkdownDescription: "Last port of the range (`-1`: all).", Computed: true},
-					"source": schema.StringAttribute{
-						MarkdownDescription: "Inbound rules: who is admitted, a CIDR block or `tier:<name>` for the machines of " +
-							"another tier. Null on outbound rules.",
-						Computed: true,
-					},
-					"destination": schema.StringAttribute{
-						MarkdownDescription: "Outbound rules: where traffic may go, a CIDR block, `tier:<name>`, or " +
-							"`service:object-storage` (the Net access point's OOS service on OUTSCALE, the regional endpoint " +
-							"through the gateway on OVHcloud), or `service:cloud-api` (OUTSCALE only: the Net access point's API " +
-							"service, which the bastion pulls the API logs from). Null on inbound rules.",
-						Computed: true,
-					},
-					"hosts": schema.ListAttribute{
-						MarkdownDescription: "Outbound rules of `egress_allow`: the host names its entry says are served at " +
-							"`destination`.",
-						Computed:    true,
-						ElementType: types.StringType,
-					},
-					"purpose": schema.StringAttribute{MarkdownDescription: "Why the rule exists.", Computed: true},
-				}},
+				Computed:     true,
+				NestedObject: schema.NestedAttributeObject{Attributes: computedRuleAttributes()},
 			},
 			"rules_enforcement": schema.StringAttribute{
 				MarkdownDescription: "How the cloud enforces `rules`: `security-groups` on both clouds (OUTSCALE security " +
@@ -722,4 +694,38 @@ func tierWithoutGroup(subnets types.Map) bool {
 		}
 	}
 	return false
+}
+
+// computedRuleAttributes are the attributes of one rule of a computed
+// rules list (the network's, a workspace's).
+func computedRuleAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"tier": schema.StringAttribute{MarkdownDescription: "The tier the rule belongs to.", Computed: true},
+		"direction": schema.StringAttribute{
+			MarkdownDescription: "`inbound`: traffic the tier admits; `outbound`: traffic the tier may send.",
+			Computed:            true,
+		},
+		"protocol":  schema.StringAttribute{MarkdownDescription: "`tcp`, `udp`, `icmp`, or `-1` for all.", Computed: true},
+		"from_port": schema.Int64Attribute{MarkdownDescription: "First port of the range (`-1`: all).", Computed: true},
+		"to_port":   schema.Int64Attribute{MarkdownDescription: "Last port of the range (`-1`: all).", Computed: true},
+		"source": schema.StringAttribute{
+			MarkdownDescription: "Inbound rules: who is admitted, a CIDR block or `tier:<name>` for the machines of " +
+				"another tier. Null on outbound rules.",
+			Computed: true,
+		},
+		"destination": schema.StringAttribute{
+			MarkdownDescription: "Outbound rules: where traffic may go, a CIDR block, `tier:<name>`, or " +
+				"`service:object-storage` (the Net access point's OOS service on OUTSCALE, the regional endpoint " +
+				"through the gateway on OVHcloud), or `service:cloud-api` (OUTSCALE only: the Net access point's API " +
+				"service, which the bastion pulls the API logs from). Null on inbound rules.",
+			Computed: true,
+		},
+		"hosts": schema.ListAttribute{
+			MarkdownDescription: "Outbound rules of `egress_allow`: the host names its entry says are served at " +
+				"`destination`.",
+			Computed:    true,
+			ElementType: types.StringType,
+		},
+		"purpose": schema.StringAttribute{MarkdownDescription: "Why the rule exists.", Computed: true},
+	}
 }

@@ -178,7 +178,8 @@ func (r *warehouseStorageResource) Schema(ctx context.Context, _ resource.Schema
 				},
 			},
 			"zone": schema.StringAttribute{
-				MarkdownDescription: "The data zone the bucket holds: `raw`, `pseudonymised`, `results` or `audit`. " +
+				MarkdownDescription: "The data zone the bucket holds: `raw`, `pseudonymised`, `results`, `audit`, or " +
+					"`workspace` (a research workspace's working files or airlock buckets). " +
 					"Recorded as the tag `health:zone`; compliance checks use it (raw and pseudonymised data need a " +
 					"customer key, audit data object lock).",
 				Optional:   true,

@@ -468,6 +468,18 @@ func (s *netState) linkedTable(subnetID string) string {
 	return ""
 }
 
+// isWorkspaceGroup says whether id is a research workspace's group of the
+// Net: the rules of the tiers' groups that name it are the workspace's to
+// open and close, not the network's.
+func (s *netState) isWorkspaceGroup(id string) bool {
+	for _, g := range s.allGroups {
+		if g.GetSecurityGroupId() == id {
+			return tagValue(g.GetTags(), tagWorkspace) != ""
+		}
+	}
+	return false
+}
+
 // tierOfGroup is the tier whose security group id is, or "".
 func (s *netState) tierOfGroup(id string) string {
 	for tier, g := range s.groups {
@@ -485,45 +497,63 @@ func (s *netState) tierOfGroup(id string) string {
 func (s *netState) rules() []cloud.Rule {
 	var out []cloud.Rule
 	for tier, g := range s.groups {
-		for _, flow := range []struct {
-			direction string
-			rules     []osc.SecurityGroupRule
-		}{{cloud.Inbound, g.GetInboundRules()}, {cloud.Outbound, g.GetOutboundRules()}} {
-			for _, r := range flow.rules {
-				base := cloud.Rule{Tier: tier, Direction: flow.direction, Protocol: r.GetIpProtocol(),
-					FromPort: int(r.GetFromPortRange()), ToPort: int(r.GetToPortRange())}
-				var peers []string
-				peers = append(peers, r.GetIpRanges()...)
-				for _, m := range r.GetSecurityGroupsMembers() {
-					if t := s.tierOfGroup(m.GetSecurityGroupId()); t != "" {
-						peers = append(peers, cloud.TierSource(t))
-					} else {
-						peers = append(peers, m.GetSecurityGroupId())
+		out = append(out, s.groupRules(tier, g)...)
+	}
+	cloud.SortRules(out)
+	return out
+}
+
+// groupRules are the inbound and outbound rules of g as rules of tier,
+// their peers named as rules() names them, those naming a workspace's
+// group left out.
+func (s *netState) groupRules(tier string, g osc.SecurityGroup) []cloud.Rule {
+	return s.convertRules(tier, g, true)
+}
+
+// convertRules are g's rules as rules of tier; skipWorkspaces leaves out
+// the peers that are workspaces' groups.
+func (s *netState) convertRules(tier string, g osc.SecurityGroup, skipWorkspaces bool) []cloud.Rule {
+	var out []cloud.Rule
+	for _, flow := range []struct {
+		direction string
+		rules     []osc.SecurityGroupRule
+	}{{cloud.Inbound, g.GetInboundRules()}, {cloud.Outbound, g.GetOutboundRules()}} {
+		for _, r := range flow.rules {
+			base := cloud.Rule{Tier: tier, Direction: flow.direction, Protocol: r.GetIpProtocol(),
+				FromPort: int(r.GetFromPortRange()), ToPort: int(r.GetToPortRange())}
+			var peers []string
+			peers = append(peers, r.GetIpRanges()...)
+			for _, m := range r.GetSecurityGroupsMembers() {
+				if skipWorkspaces && s.isWorkspaceGroup(m.GetSecurityGroupId()) {
+					continue // the workspace's, which it manages (see workspaceMirrors)
+				}
+				if t := s.tierOfGroup(m.GetSecurityGroupId()); t != "" {
+					peers = append(peers, cloud.TierSource(t))
+				} else {
+					peers = append(peers, m.GetSecurityGroupId())
+				}
+			}
+			for _, id := range r.GetServiceIds() {
+				for peer, serviceID := range s.serviceIDs {
+					if id == serviceID && serviceID != "" {
+						id = peer
+						break
 					}
 				}
-				for _, id := range r.GetServiceIds() {
-					for peer, serviceID := range s.serviceIDs {
-						if id == serviceID && serviceID != "" {
-							id = peer
-							break
-						}
-					}
-					peers = append(peers, id)
+				peers = append(peers, id)
+			}
+			for _, peer := range peers {
+				rule := base
+				if flow.direction == cloud.Outbound {
+					rule.Destination = peer
+				} else {
+					rule.Source = peer
 				}
-				for _, peer := range peers {
-					rule := base
-					if flow.direction == cloud.Outbound {
-						rule.Destination = peer
-					} else {
-						rule.Source = peer
-					}
-					rule.Purpose = cloud.RulePurpose(rule)
-					out = append(out, rule)
-				}
+				rule.Purpose = cloud.RulePurpose(rule)
+				out = append(out, rule)
 			}
 		}
 	}
-	cloud.SortRules(out)
 	return out
 }
 

@@ -668,11 +668,14 @@ func (c *Client) deleteSecurityGroups(ctx context.Context, networkID string, kno
 }
 
 // putInSecurityGroup puts the private port of an instance in a tier's
-// group, and in no other.
+// group, and in no other. The tier's entry of network.CloudIDs may name
+// several groups, comma-separated (a workspace's machine: the compute
+// tier's and the workspace's).
 func (c *Client) putInSecurityGroup(ctx context.Context, network cloud.Network, tier, instanceID string) error {
-	groupID := network.CloudIDs[keySecurityGroup(tier)]
+	groupIDs := strings.Split(network.CloudIDs[keySecurityGroup(tier)], ",")
+	slices.Sort(groupIDs)
 	userID, err := strconv.ParseInt(network.CloudIDs[keyOpenstackUser], 10, 64)
-	if groupID == "" || err != nil {
+	if groupIDs[0] == "" || err != nil {
 		return fmt.Errorf("the network %s has no security group for the %s tier (apply the network again)", network.ID, tier)
 	}
 	all, err := c.portsOfInstance(ctx, userID, instanceID)
@@ -686,11 +689,12 @@ func (c *Client) putInSecurityGroup(ctx context.Context, network cloud.Network, 
 			continue // the public port, if Neutron lists it
 		}
 		found = true
-		if slices.Equal(p.SecurityGroups, []string{groupID}) {
+		if slices.Equal(slices.Sorted(slices.Values(p.SecurityGroups)), groupIDs) {
 			continue
 		}
-		if err := c.setPortSecurityGroups(ctx, userID, p.ID, []string{groupID}); err != nil {
-			return fmt.Errorf("putting the port %s of the instance %s in the security group %s: %w", p.ID, instanceID, groupID, err)
+		if err := c.setPortSecurityGroups(ctx, userID, p.ID, groupIDs); err != nil {
+			return fmt.Errorf("putting the port %s of the instance %s in the security groups %s: %w", p.ID, instanceID,
+				strings.Join(groupIDs, ", "), err)
 		}
 	}
 	if !found {

@@ -17,7 +17,9 @@ import (
 // (CreateUser, ReadUsers, DeleteUser), their access keys (CreateAccessKey
 // with UserName, ReadAccessKeys, DeleteAccessKey), and managed policies,
 // JSON documents linked to users (CreatePolicy, ReadPolicy, DeletePolicy,
-// LinkPolicy, UnlinkPolicy, ReadLinkedPolicies). Shapes and parameters
+// LinkPolicy, UnlinkPolicy, ReadLinkedPolicies) and their versions
+// (CreatePolicyVersion, ReadPolicyVersion(s), DeletePolicyVersion,
+// SetDefaultPolicyVersion: the default version is the one in force). Shapes and parameters
 // follow the OAPI spec (osc-sdk-go v2 api/openapi.yaml); the error codes of
 // these calls are not in the public samples and are unverified.
 //
@@ -67,10 +69,43 @@ type eimPolicy struct {
 	Orn                    string `json:"Orn"`
 	Path                   string `json:"Path"`
 	Description            string `json:"Description,omitempty"`
-	Document               string `json:"document"`
+	Document               string `json:"document"` // the default version's body
 	PolicyDefaultVersionID string `json:"PolicyDefaultVersionId"`
 	CreationDate           string `json:"CreationDate"`
 	LastModificationDate   string `json:"LastModificationDate"`
+	// Versions are the policy's versions, v1 first; a policy stored before
+	// versions existed has none here and its Document is v1.
+	Versions    []policyVersion `json:"versions,omitempty"`
+	LastVersion int             `json:"last_version,omitempty"`
+}
+
+// policyVersion is OAPI's PolicyVersion, without DefaultVersion, which the
+// policy's PolicyDefaultVersionId says.
+type policyVersion struct {
+	VersionID    string `json:"VersionId"`
+	Body         string `json:"Body"`
+	CreationDate string `json:"CreationDate"`
+}
+
+type policyVersionOut struct {
+	VersionID      string `json:"VersionId"`
+	Body           string `json:"Body"`
+	CreationDate   string `json:"CreationDate"`
+	DefaultVersion bool   `json:"DefaultVersion"`
+}
+
+// versions are p's versions, v1 made from Document for a policy stored
+// before versions existed.
+func (p eimPolicy) versions() []policyVersion {
+	if len(p.Versions) > 0 {
+		return p.Versions
+	}
+	return []policyVersion{{VersionID: "v1", Body: p.Document, CreationDate: p.CreationDate}}
+}
+
+func (p eimPolicy) versionView(v policyVersion) policyVersionOut {
+	return policyVersionOut{VersionID: v.VersionID, Body: v.Body, CreationDate: v.CreationDate,
+		DefaultVersion: v.VersionID == p.PolicyDefaultVersionID}
 }
 
 type policyOut struct {
@@ -121,7 +156,15 @@ const (
 	codeEIMUserHasKeys  = "9075"
 	codeEIMPolicyLinked = "9076"
 	codeEIMNotFound     = "5094"
+	// The limit of five versions, and the default version, which
+	// DeletePolicyVersion refuses to delete.
+	codeEIMVersionLimit   = "9077"
+	codeEIMDefaultVersion = "9078"
 )
+
+// maxPolicyVersions is the spec's limit (CreatePolicyVersion: a managed
+// policy can have up to five versions).
+const maxPolicyVersions = 5
 
 var (
 	userNamePattern   = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
@@ -452,7 +495,8 @@ func createPolicy(c *call) (any, error) {
 			}
 		}
 		p := eimPolicy{owner: owner{account}, PolicyName: *req.PolicyName, PolicyID: randomEIMID(), Orn: orn, Path: req.Path,
-			Description: req.Description, Document: *req.Document, PolicyDefaultVersionID: "v1", CreationDate: now, LastModificationDate: now}
+			Description: req.Description, Document: *req.Document, PolicyDefaultVersionID: "v1", CreationDate: now, LastModificationDate: now,
+			Versions: []policyVersion{{VersionID: "v1", Body: *req.Document, CreationDate: now}}, LastVersion: 1}
 		if err := store.Put(tx, collEIMPolicies, orn, p); err != nil {
 			return nil, err
 		}
@@ -561,7 +605,181 @@ func deletePolicy(c *call) (any, error) {
 		if v := policyView(tx, p); v.ResourcesCount > 0 {
 			return nil, errConflict(codeEIMPolicyLinked, fmt.Sprintf("The policy '%s' is linked to %d users: unlink it first.", p.Orn, v.ResourcesCount))
 		}
+		// "You must … delete all the versions of the policy, except the
+		// default one" (the spec's DeletePolicy).
+		if n := len(p.versions()); n > 1 {
+			return nil, errConflict(codeEIMDefaultVersion, fmt.Sprintf("The policy '%s' has %d versions besides its default one: delete them first.", p.Orn, n-1))
+		}
 		return struct{}{}, tx.Delete(collEIMPolicies, p.Orn)
+	})
+}
+
+// createPolicyVersion adds a version to a policy (five at most), the
+// default one when SetAsDefault.
+func createPolicyVersion(c *call) (any, error) {
+	var req struct {
+		DryRun       bool    `json:"DryRun"`
+		PolicyOrn    *string `json:"PolicyOrn"`
+		Document     *string `json:"Document"`
+		SetAsDefault bool    `json:"SetAsDefault"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := required("Document", req.Document); err != nil {
+		return nil, err
+	}
+	if err := checkPolicyDocument(*req.Document); err != nil {
+		return nil, errInvalidValue("Document", "…", err.Error())
+	}
+	account := c.account.AccountID
+	now := eimTime(c.handler.opts.Now())
+	return c.mutate(req.DryRun, func(tx store.Tx) (any, error) {
+		p, err := policyByOrn(tx, account, req.PolicyOrn)
+		if err != nil {
+			return nil, err
+		}
+		versions := p.versions()
+		if len(versions) >= maxPolicyVersions {
+			return nil, errConflict(codeEIMVersionLimit, fmt.Sprintf("The policy '%s' already has %d versions, the most a policy may have: delete one first.", p.Orn, len(versions)))
+		}
+		last := max(p.LastVersion, len(versions))
+		v := policyVersion{VersionID: fmt.Sprintf("v%d", last+1), Body: *req.Document, CreationDate: now}
+		p.Versions, p.LastVersion, p.LastModificationDate = append(slices.Clone(versions), v), last+1, now
+		if req.SetAsDefault {
+			p.PolicyDefaultVersionID, p.Document = v.VersionID, v.Body
+		}
+		if err := store.Put(tx, collEIMPolicies, p.Orn, p); err != nil {
+			return nil, err
+		}
+		return struct {
+			PolicyVersion policyVersionOut `json:"PolicyVersion"`
+		}{p.versionView(v)}, nil
+	})
+}
+
+// policyVersionOf finds a version of p.
+func policyVersionOf(p eimPolicy, id *string) (policyVersion, error) {
+	if err := required("VersionId", id); err != nil {
+		return policyVersion{}, err
+	}
+	for _, v := range p.versions() {
+		if v.VersionID == *id {
+			return v, nil
+		}
+	}
+	return policyVersion{}, errEIMNotFound("policy version", *id)
+}
+
+func readPolicyVersion(c *call) (any, error) {
+	var req struct {
+		DryRun    bool    `json:"DryRun"`
+		PolicyOrn *string `json:"PolicyOrn"`
+		VersionID *string `json:"VersionId"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	account := c.account.AccountID
+	return c.view(func(tx store.Tx) (any, error) {
+		p, err := policyByOrn(tx, account, req.PolicyOrn)
+		if err != nil {
+			return nil, err
+		}
+		v, err := policyVersionOf(p, req.VersionID)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			PolicyVersion policyVersionOut `json:"PolicyVersion"`
+		}{p.versionView(v)}, nil
+	})
+}
+
+func readPolicyVersions(c *call) (any, error) {
+	var req struct {
+		DryRun         bool    `json:"DryRun"`
+		PolicyOrn      *string `json:"PolicyOrn"`
+		FirstItem      int     `json:"FirstItem"`
+		ResultsPerPage int     `json:"ResultsPerPage"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	account := c.account.AccountID
+	return c.view(func(tx store.Tx) (any, error) {
+		p, err := policyByOrn(tx, account, req.PolicyOrn)
+		if err != nil {
+			return nil, err
+		}
+		out := []policyVersionOut{}
+		for _, v := range p.versions() {
+			out = append(out, p.versionView(v))
+		}
+		shown, more := window(out, req.FirstItem, req.ResultsPerPage)
+		return struct {
+			PolicyVersions  []policyVersionOut `json:"PolicyVersions"`
+			HasMoreItems    bool               `json:"HasMoreItems"`
+			MaxResultsLimit int                `json:"MaxResultsLimit"`
+		}{shown, more, 100}, nil
+	})
+}
+
+// deletePolicyVersion deletes a version that is not the default one.
+func deletePolicyVersion(c *call) (any, error) {
+	var req struct {
+		DryRun    bool    `json:"DryRun"`
+		PolicyOrn *string `json:"PolicyOrn"`
+		VersionID *string `json:"VersionId"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	account := c.account.AccountID
+	now := eimTime(c.handler.opts.Now())
+	return c.mutate(req.DryRun, func(tx store.Tx) (any, error) {
+		p, err := policyByOrn(tx, account, req.PolicyOrn)
+		if err != nil {
+			return nil, err
+		}
+		v, err := policyVersionOf(p, req.VersionID)
+		if err != nil {
+			return nil, err
+		}
+		if v.VersionID == p.PolicyDefaultVersionID {
+			return nil, errConflict(codeEIMDefaultVersion, fmt.Sprintf("The version '%s' is the default version of the policy '%s': set another as the default first.", v.VersionID, p.Orn))
+		}
+		versions := p.versions()
+		p.LastVersion = max(p.LastVersion, len(versions))
+		p.Versions = slices.DeleteFunc(slices.Clone(versions), func(x policyVersion) bool { return x.VersionID == v.VersionID })
+		p.LastModificationDate = now
+		return struct{}{}, store.Put(tx, collEIMPolicies, p.Orn, p)
+	})
+}
+
+func setDefaultPolicyVersion(c *call) (any, error) {
+	var req struct {
+		DryRun    bool    `json:"DryRun"`
+		PolicyOrn *string `json:"PolicyOrn"`
+		VersionID *string `json:"VersionId"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	account := c.account.AccountID
+	now := eimTime(c.handler.opts.Now())
+	return c.mutate(req.DryRun, func(tx store.Tx) (any, error) {
+		p, err := policyByOrn(tx, account, req.PolicyOrn)
+		if err != nil {
+			return nil, err
+		}
+		v, err := policyVersionOf(p, req.VersionID)
+		if err != nil {
+			return nil, err
+		}
+		p.Versions = p.versions()
+		p.PolicyDefaultVersionID, p.Document, p.LastModificationDate = v.VersionID, v.Body, now
+		return struct{}{}, store.Put(tx, collEIMPolicies, p.Orn, p)
 	})
 }
 

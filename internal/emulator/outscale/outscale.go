@@ -114,6 +114,12 @@ func New(opts Options) *Handler {
 		"UnlinkPolicy":       {serve: unlinkPolicy},
 		"ReadLinkedPolicies": {serve: readLinkedPolicies},
 
+		"CreatePolicyVersion":     {serve: createPolicyVersion},
+		"ReadPolicyVersion":       {serve: readPolicyVersion},
+		"ReadPolicyVersions":      {serve: readPolicyVersions},
+		"DeletePolicyVersion":     {serve: deletePolicyVersion},
+		"SetDefaultPolicyVersion": {serve: setDefaultPolicyVersion},
+
 		"CreateNet": {serve: createNet},
 		"ReadNets":  {serve: readNets},
 		"UpdateNet": {serve: updateNet},

@@ -32,6 +32,12 @@ import (
 //     evaluates Bool, Null and the String operators as AWS does, which the
 //     real service may or may not do (unverified).
 //
+// The condition keys a request carries: s3:x-amz-* from its headers, and
+// for the listing operations s3:prefix ("" when it has none), s3:delimiter
+// and s3:max-keys (see listKeys). The emulator evaluates conditions in
+// OUTSCALE EIM policies as S3 does; that OOS honours them there (a
+// StringLike on s3:prefix bounding what a user lists) is unverified.
+//
 // The emulator serves plain HTTP on loopback while standing in for the
 // clouds' HTTPS endpoints, so aws:SecureTransport is true for every request
 // except one that carries "X-Emulator-Transport: plain": that header lets a

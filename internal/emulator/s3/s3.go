@@ -155,6 +155,7 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			cred, _ := h.opts.Credentials(signed.AccessKey)
 			q.region = signed.Region
 			q.caller = callerOf(cred, r)
+			listKeys(q.caller, op, r.URL.Query())
 			q.authType = "AuthHeader"
 			if signed.Presigned {
 				q.authType = "QueryString"
@@ -184,6 +185,25 @@ func callerOf(cred Credential, r *http.Request) caller {
 		}
 	}
 	return c
+}
+
+// listKeys adds the condition keys of the listing operations to c:
+// s3:prefix (the prefix parameter; "" when the request has none, as in
+// S3, where a policy lists "" among the prefixes to allow listing the
+// root), and s3:delimiter and s3:max-keys when the request carries them.
+// Whether OOS evaluates these keys in EIM policies is unverified.
+func listKeys(c caller, op string, query url.Values) {
+	switch op {
+	case "ListObjects", "ListObjectsV2", "ListObjectVersions", "ListMultipartUploads":
+	default:
+		return
+	}
+	c.keys["s3:prefix"] = query.Get("prefix")
+	for _, k := range []string{"delimiter", "max-keys"} {
+		if v, ok := query[k]; ok && len(v) > 0 {
+			c.keys["s3:"+k] = v[0]
+		}
+	}
 }
 
 // operation names the S3 operation of a request, for call counts, faults

@@ -114,6 +114,17 @@ bastion's ` + "`sshd_config`" + ` back from the user-data and fails while it for
 as bastions made before the recorded hop do for ` + "`ssh -J`" + `; it cites those settings when they are all
 ` + "`no`" + `. At plan time it judges ` + "`tier_access`" + `. OVHcloud returns no user-data: there it stays ` + "`unknown`" + `.
 
+Research workspaces (HW-WS-01 to HW-WS-03) are judged from two things the cloud holds: the rules of the
+workspace's security group and the policy of its object storage identity (an EIM user's policy on OUTSCALE,
+an OVHcloud S3 user's policy). The group must admit SSH from the bastion tier and nothing else; the policy
+must name no bucket of another workspace, read the datasets as declared (prefixes, ` + "`s3:GetObject`" + ` and
+` + "`s3:ListBucket`" + ` limited to the prefix) and nothing of the raw zone, write to the workspace's working and export
+buckets only, and reach neither the results zone nor another workspace's airlock. Which bucket is the raw or the
+results zone comes from the warehouse's storage: where nothing tells the zones, HW-WS-02 and HW-WS-03 are
+` + "`unknown`" + `. The controls read policies as written: a statement's wildcards are matched, ` + "`NotAction`" + ` and
+` + "`NotResource`" + ` count as everything, and ` + "`Deny`" + ` statements grant nothing. What a member copies to their
+terminal over SSH is not a policy matter: the bastion's recording shows it.
+
 ## What the controls can and cannot show
 
 SecNumCloud and HDS mostly bind the cloud provider. A customer's Terraform shows its side: it chose a

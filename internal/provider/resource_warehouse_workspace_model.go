@@ -1,0 +1,134 @@
+package provider
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/sovhealth/terraform-provider-health/internal/bastion"
+	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+)
+
+// workspaceModel is health_warehouse_workspace's data.
+type workspaceModel struct {
+	ID             types.String   `tfsdk:"id"`
+	NetworkID      types.String   `tfsdk:"network_id"`
+	NetworkRules   types.List     `tfsdk:"network_rules"`
+	Name           types.String   `tfsdk:"name"`
+	Members        types.List     `tfsdk:"members"`
+	Size           types.String   `tfsdk:"size"`
+	VMType         types.String   `tfsdk:"vm_type"`
+	MachineCount   types.Int64    `tfsdk:"machine_count"`
+	Image          types.String   `tfsdk:"image"`
+	Datasets       types.List     `tfsdk:"datasets"`
+	WorkingBucket  types.String   `tfsdk:"working_bucket"`
+	ImportBucket   types.String   `tfsdk:"import_bucket"`
+	ExportBucket   types.String   `tfsdk:"export_bucket"`
+	PackageMirror  types.Object   `tfsdk:"package_mirror"`
+	Tags           types.Map      `tfsdk:"tags"`
+	Rules          types.List     `tfsdk:"rules"`
+	IdentityPolicy types.String   `tfsdk:"identity_policy"`
+	IdentityID     types.String   `tfsdk:"identity_id"`
+	MachineKeyID   types.String   `tfsdk:"machine_access_key_id"`
+	Machines       types.List     `tfsdk:"machines"`
+	CloudIDs       types.Map      `tfsdk:"cloud_ids"`
+	Exceptions     types.List     `tfsdk:"compliance_exceptions"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
+}
+
+var workspaceMachineAttrTypes = map[string]attr.Type{
+	"name": types.StringType, "id": types.StringType, "private_ip": types.StringType, "state": types.StringType,
+}
+
+// Defaults of a workspace.
+const (
+	defaultMachineCount = 1
+	maxMachineCount     = 10
+	maxMembers          = 40
+)
+
+func datasetsOf(v types.List) ([]cloud.DatasetGrant, bool) {
+	if v.IsNull() {
+		return nil, true
+	}
+	if v.IsUnknown() {
+		return nil, false
+	}
+	var out []cloud.DatasetGrant
+	for _, e := range v.Elements() {
+		o, ok := e.(types.Object)
+		if !ok || o.IsUnknown() {
+			return nil, false
+		}
+		a := o.Attributes()
+		b, _ := a["bucket"].(types.String)
+		p, _ := a["prefix"].(types.String)
+		if b.IsUnknown() || p.IsUnknown() {
+			return nil, false
+		}
+		out = append(out, cloud.DatasetGrant{Bucket: b.ValueString(), Prefix: p.ValueString()})
+	}
+	return out, true
+}
+
+// bucketsOf is the workspace's buckets; ok is false while one is unknown.
+func (m *workspaceModel) bucketsOf() (cloud.WorkspaceBuckets, bool) {
+	for _, v := range []types.String{m.WorkingBucket, m.ImportBucket, m.ExportBucket} {
+		if v.IsUnknown() {
+			return cloud.WorkspaceBuckets{}, false
+		}
+	}
+	return cloud.WorkspaceBuckets{Working: m.WorkingBucket.ValueString(), Import: m.ImportBucket.ValueString(),
+		Export: m.ExportBucket.ValueString()}, true
+}
+
+// desiredRules are the rules of a workspace's group: SSH in from the bastion
+// tier, and the compute tier's outbound rules of the network.
+func desiredWorkspaceRules(network []cloud.Rule) []cloud.Rule {
+	out := []cloud.Rule{{Tier: cloud.TierCompute, Direction: cloud.Inbound, Protocol: "tcp", FromPort: cloud.PortSSH,
+		ToPort: cloud.PortSSH, Source: cloud.TierSource(cloud.TierBastion), Purpose: "SSH from the bastion"}}
+	for _, r := range network {
+		if r.Tier == cloud.TierCompute && r.IsOutbound() {
+			out = append(out, r)
+		}
+	}
+	cloud.SortRules(out)
+	return out
+}
+
+// normalizedPolicy is a policy document with its keys sorted and no
+// spacing, so that documents the cloud reformatted compare equal.
+func normalizedPolicy(doc string) string {
+	var v any
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		return doc
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return doc
+	}
+	return string(out)
+}
+
+func workspaceMachinesValue(ms []cloud.WorkspaceMachine) types.List {
+	slices.SortFunc(ms, func(a, b cloud.WorkspaceMachine) int { return strings.Compare(a.Name, b.Name) })
+	var elems []attr.Value
+	for _, m := range ms {
+		state := vmStateRunning
+		if !m.Running {
+			state = strings.ToLower(m.State)
+		}
+		elems = append(elems, types.ObjectValueMust(workspaceMachineAttrTypes, map[string]attr.Value{
+			"name": types.StringValue(m.Name), "id": types.StringValue(m.ID), "private_ip": types.StringValue(m.PrivateIP),
+			"state": types.StringValue(state),
+		}))
+	}
+	return types.ListValueMust(types.ObjectType{AttrTypes: workspaceMachineAttrTypes}, elems)
+}
+
+// membersOf reads members, as bastion admins (name and key).
+func membersOf(v types.List) ([]bastion.Admin, bool) { return adminsOf(v) }

@@ -1,0 +1,98 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/sovhealth/terraform-provider-health/internal/bastion"
+	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/workspace"
+)
+
+// workspaceNamePattern is what a workspace's name may be: short enough that
+// its machines' and identity's names stay within the clouds' limits.
+var workspaceNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$`)
+
+// workspaceMachineInput is what a research machine's user-data is rendered
+// from.
+type workspaceMachineInput struct {
+	Workspace, Machine string
+	Index              int
+	Cloud              string
+	Members            []bastion.Admin
+	Network            cloud.Network
+	Datasets           []cloud.DatasetGrant
+	Buckets            cloud.WorkspaceBuckets
+	Endpoint, Region   string
+	Key                cloud.AccessKey
+	PackageMirror      *bastion.PackageMirror
+	Size, Image        string
+}
+
+// renderWorkspaceMachine renders a research machine's first boot.
+func renderWorkspaceMachine(in workspaceMachineInput) ([]byte, error) {
+	members := make([]workspace.Member, 0, len(in.Members))
+	for _, m := range in.Members {
+		members = append(members, workspace.Member{Name: m.Name, PublicKey: m.PublicKey})
+	}
+	datasets := make([]workspace.Dataset, 0, len(in.Datasets))
+	for _, d := range in.Datasets {
+		datasets = append(datasets, workspace.Dataset{Bucket: d.Bucket, Prefix: d.Prefix})
+	}
+	cfg := workspace.Config{
+		Workspace: in.Workspace, Name: in.Machine, Index: in.Index - 1, Cloud: in.Cloud, Members: members,
+		BastionCIDR: in.Network.Subnets[cloud.TierBastion].CIDR,
+		ObjectStorage: workspace.ObjectStorage{Endpoint: in.Endpoint, Region: in.Region, AccessKeyID: in.Key.ID,
+			SecretAccessKey: in.Key.Secret},
+		Buckets: workspace.Buckets{Working: in.Buckets.Working, Import: in.Buckets.Import, Export: in.Buckets.Export,
+			Datasets: datasets},
+		PackageMirror: in.PackageMirror, Size: in.Size, Image: in.Image,
+	}
+	if problems := workspace.Check(cfg); len(problems) > 0 {
+		msgs := make([]string, 0, len(problems))
+		for _, p := range problems {
+			msgs = append(msgs, p.Error())
+		}
+		return nil, fmt.Errorf("%s", strings.Join(msgs, "; "))
+	}
+	return workspace.Render(cfg)
+}
+
+// memberProblem is a member refused at plan time.
+type memberProblem struct {
+	path path.Path
+	msg  string
+}
+
+// workspaceMemberProblems checks the members as the machines' renderer
+// will: each name and key, and no key shared.
+func workspaceMemberProblems(members []bastion.Admin) []memberProblem {
+	cfg := workspace.Config{Workspace: "w", Name: "w-1", Cloud: cloud.Outscale, BastionCIDR: "10.0.0.0/24",
+		ObjectStorage: workspace.ObjectStorage{Endpoint: "https://s3.example", Region: "r", AccessKeyID: "k", SecretAccessKey: "s"},
+		Buckets:       workspace.Buckets{Working: "working-bucket"}}
+	for _, m := range members {
+		cfg.Members = append(cfg.Members, workspace.Member{Name: m.Name, PublicKey: m.PublicKey})
+	}
+	var out []memberProblem
+	for _, p := range workspace.Check(cfg) {
+		rest, ok := strings.CutPrefix(p.Attribute, "members[")
+		if !ok {
+			continue
+		}
+		idx, attr, _ := strings.Cut(rest, "]")
+		i, err := strconv.Atoi(idx)
+		if err != nil {
+			continue
+		}
+		at := path.Root("members").AtListIndex(i)
+		if name := strings.TrimPrefix(attr, "."); name != "" {
+			at = at.AtName(name)
+		}
+		out = append(out, memberProblem{path: at, msg: fmt.Sprintf("%s: %s.", at, p.Msg)})
+	}
+	return out
+}
