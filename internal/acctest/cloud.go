@@ -108,6 +108,8 @@ func checkGone(ctx context.Context, c sweep.Client, rs *terraform.ResourceState)
 		_, err = c.ReadBastion(ctx, cloud.Bastion{ID: id, Name: a["name"], CloudIDs: ids})
 	case "health_warehouse_data_gateway":
 		_, err = c.ReadDataGateway(ctx, cloud.DataGateway{ID: id, Name: a["name"], CloudIDs: ids})
+	case "health_warehouse_workspace":
+		_, err = c.ReadWorkspace(ctx, cloud.Workspace{ID: id, Name: a["name"], NetworkID: a["network_id"], CloudIDs: ids})
 	case "health_warehouse_key_manager":
 		if c.KeyManagerBackend() == cloud.BackendOKMS {
 			return nil // the account's KMS: destroying the resource forgets it
@@ -162,6 +164,11 @@ func Named(ctx context.Context, c sweep.Client, base string) ([]string, error) {
 	if gateways, err := c.FindDataGateways(ctx, base); found("data gateway", err) {
 		for _, g := range gateways {
 			add("data gateway", g.Name, firstID(g.ID, g.CloudIDs))
+		}
+	}
+	if workspaces, err := c.FindWorkspaces(ctx, base); found("workspace", err) {
+		for _, w := range workspaces {
+			add("workspace", w.Name, firstID(w.ID, w.CloudIDs))
 		}
 	}
 	if clusters, err := c.FindKeyManagers(ctx, base); found("key manager", err) {

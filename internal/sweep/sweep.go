@@ -41,6 +41,7 @@ type Client interface {
 	FindNetworks(ctx context.Context, prefix string) ([]cloud.Network, error)
 	FindBastions(ctx context.Context, prefix string) ([]cloud.Bastion, error)
 	FindDataGateways(ctx context.Context, prefix string) ([]cloud.DataGateway, error)
+	FindWorkspaces(ctx context.Context, prefix string) ([]cloud.Workspace, error)
 	FindKeyManagers(ctx context.Context, prefix string) ([]cloud.KeyManagerCluster, error)
 	FindKeys(ctx context.Context, prefix string) ([]cloud.Key, error)
 	FindBuckets(ctx context.Context, prefix string) ([]cloud.Bucket, error)
@@ -102,6 +103,7 @@ const (
 	Storage    = "health_warehouse_storage"
 	Bastion    = "health_warehouse_bastion"
 	Gateway    = "health_warehouse_data_gateway"
+	Workspace  = "health_warehouse_workspace"
 	KMSKey     = "health_warehouse_kms_key"
 	KeyManager = "health_warehouse_key_manager"
 	Network    = "health_warehouse_network"
@@ -133,6 +135,11 @@ var kinds = []kind{
 		return each(ctx, found, err, func(g cloud.DataGateway) string { return describe("data gateway", g.Name, g.CloudIDs) },
 			c.DeleteDataGateway)
 	}},
+	{name: Workspace, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
+		found, err := c.FindWorkspaces(ctx, prefix)
+		return each(ctx, found, err, func(w cloud.Workspace) string { return describe("workspace", w.Name, w.CloudIDs) },
+			c.DeleteWorkspace)
+	}},
 	{name: KMSKey, dependencies: []string{Storage, Gateway}, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
 		found, err := c.FindKeys(ctx, prefix)
 		var missing *cloud.MissingSettingsError
@@ -148,7 +155,7 @@ var kinds = []kind{
 		return each(ctx, found, err, func(k cloud.KeyManagerCluster) string { return describe("key manager", k.Name, k.CloudIDs) },
 			c.DeleteKeyManager)
 	}},
-	{name: Network, dependencies: []string{Bastion, Gateway, KeyManager}, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
+	{name: Network, dependencies: []string{Bastion, Gateway, Workspace, KeyManager}, sweep: func(ctx context.Context, c Client, prefix string) ([]string, error) {
 		found, err := c.FindNetworks(ctx, prefix)
 		return each(ctx, found, err, func(n cloud.Network) string { return describe("network", n.Name, n.CloudIDs) }, c.DeleteNetwork)
 	}},

@@ -136,6 +136,28 @@ func (c *Client) FindDataGateways(ctx context.Context, prefix string) ([]cloud.D
 	return out, nil
 }
 
+// FindWorkspaces returns the workspaces whose name starts with prefix: each
+// security group tagged with a workspace's name. DeleteWorkspace finds
+// their machines and identity from the group.
+func (c *Client) FindWorkspaces(ctx context.Context, prefix string) ([]cloud.Workspace, error) {
+	groups, err := readAll(ctx, c, "ReadSecurityGroups", func(ctx context.Context, page string) ([]osc.SecurityGroup, string, *http.Response, error) {
+		resp, httpResp, err := c.api.SecurityGroupApi.ReadSecurityGroups(ctx).ReadSecurityGroupsRequest(osc.ReadSecurityGroupsRequest{
+			Filters: &osc.FiltersSecurityGroup{TagKeys: &[]string{tagWorkspace}}, NextPageToken: pageToken(page)}).Execute()
+		return resp.GetSecurityGroups(), resp.GetNextPageToken(), httpResp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing the security groups of workspaces: %w", err)
+	}
+	var out []cloud.Workspace
+	for _, g := range groups {
+		if name := tagValue(g.GetTags(), tagWorkspace); strings.HasPrefix(name, prefix) {
+			out = append(out, cloud.Workspace{ID: g.GetSecurityGroupId(), Name: name, NetworkID: g.GetNetId(),
+				CloudIDs: map[string]string{"security_group": g.GetSecurityGroupId()}})
+		}
+	}
+	return out, nil
+}
+
 // FindKeyManagers returns the key managers whose name starts with prefix:
 // each cluster's security group tagged cloud.TagKeyManager, with its VMs,
 // then the servers tagged with such a name that no group of it holds.

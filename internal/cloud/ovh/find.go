@@ -64,6 +64,14 @@ func (c *Client) FindDataGateways(context.Context, string) ([]cloud.DataGateway,
 	return nil, nil
 }
 
+// FindWorkspaces returns nothing yet: a workspace's machines are instances
+// of the prefix, which FindBastions returns, but its group (reached through
+// its network's OpenStack user) and its object storage user are not found
+// by a sweep: a known gap, which the sweep's test leaves out on OVHcloud.
+func (c *Client) FindWorkspaces(context.Context, string) ([]cloud.Workspace, error) {
+	return nil, nil
+}
+
 // FindKeyManagers returns nothing: on OVHcloud the key manager is the
 // account's KMS, which the provider never makes nor deletes.
 func (c *Client) FindKeyManagers(context.Context, string) ([]cloud.KeyManagerCluster, error) {
