@@ -28,7 +28,7 @@ type cloudConfig struct {
 	PackageUpdate     bool        `yaml:"package_update"`
 	PackageUpgrade    bool        `yaml:"package_upgrade"`
 	Packages          []string    `yaml:"packages"`
-	WriteFiles        []writeFile `yaml:"write_files"`
+	WriteFiles        []WriteFile `yaml:"write_files"`
 	RunCmd            [][]string  `yaml:"runcmd"`
 	FinalMessage      string      `yaml:"final_message"`
 }
@@ -48,7 +48,10 @@ type user struct {
 	NoCreateHome bool   `yaml:"no_create_home,omitempty"`
 }
 
-type writeFile struct {
+// WriteFile is one entry of cloud-init's write_files, as every renderer of
+// the provider writes them (the bastion, the key manager, the data gateway,
+// the research machines).
+type WriteFile struct {
 	Path        string `yaml:"path"`
 	Owner       string `yaml:"owner"`
 	Permissions string `yaml:"permissions"`
@@ -146,18 +149,18 @@ func Render(cfg Config) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := []writeFile{
-		file(PathSpec, "0644", string(spec)+"\n", false),
-		file(PathBanner, "0644", BannerText(cfg.Name), true),
-		file(PathNftables, "0600", NftablesConfig(cfg), true),
-		file(PathAuditRules, "0640", AuditRules(), true),
-		file(PathAuditImmutable, "0640", AuditImmutable(), true),
-		file(PathAuditSyslog, "0640", AuditSyslogPlugin(), true),
-		file(PathJournald, "0644", JournaldConfig(), true),
-		file(PathAutoUpgrades, "0644", AutoUpgrades(), true),
-		file(PathUnattended, "0644", UnattendedUpgrades(), true),
-		file(PathAptSandbox, "0644", AptSandbox(), true),
-		file(PathProfileTimeout, "0644", ProfileTimeout(int(cfg.IdleTimeout.Seconds())), true),
+	files := []WriteFile{
+		File(PathSpec, "0644", string(spec)+"\n", false),
+		File(PathBanner, "0644", BannerText(cfg.Name), true),
+		File(PathNftables, "0600", NftablesConfig(cfg), true),
+		File(PathAuditRules, "0640", AuditRules(), true),
+		File(PathAuditImmutable, "0640", AuditImmutable(), true),
+		File(PathAuditSyslog, "0640", AuditSyslogPlugin(), true),
+		File(PathJournald, "0644", JournaldConfig(), true),
+		File(PathAutoUpgrades, "0644", AutoUpgrades(), true),
+		File(PathUnattended, "0644", UnattendedUpgrades(), true),
+		File(PathAptSandbox, "0644", AptSandbox(), true),
+		File(PathProfileTimeout, "0644", ProfileTimeout(int(cfg.IdleTimeout.Seconds())), true),
 	}
 	packages := []string{"nftables", "auditd", "audispd-plugins", "unattended-upgrades", "apt-listchanges"}
 	var run [][]string
@@ -171,7 +174,7 @@ func Render(cfg Config) ([]byte, error) {
 		}
 		if cfg.SessionRecording {
 			packages = append(packages, "tlog")
-			files = append(files, file(PathTlogConfig, "0644", TlogConfig(), true))
+			files = append(files, File(PathTlogConfig, "0644", TlogConfig(), true))
 		}
 		for _, a := range cfg.Admins {
 			key, err := ParseAdminKey(a.PublicKey)
@@ -187,15 +190,15 @@ func Render(cfg Config) ([]byte, error) {
 				shell = PathTlogShell
 			}
 			cc.Users = append(cc.Users, user{Name: a.Name, Gecos: "warehouse administrator", Groups: groups, Shell: shell, LockPasswd: true})
-			files = append(files, file(PathAuthorizedKeys+"/"+a.Name, "0644", AuthorizedKeysLine(cfg.MFA, key, a.Name)+"\n", false))
+			files = append(files, File(PathAuthorizedKeys+"/"+a.Name, "0644", AuthorizedKeysLine(cfg.MFA, key, a.Name)+"\n", false))
 		}
-		files = append(files, file(PathSSHDConfig, "0600", SSHDConfig(cfg), true),
-			file(PathSSHClientConfig, "0644", HopClientConfig(cfg.Name), true))
+		files = append(files, File(PathSSHDConfig, "0600", SSHDConfig(cfg), true),
+			File(PathSSHClientConfig, "0644", HopClientConfig(cfg.Name), true))
 		if cfg.MFA == MFATOTP {
 			files = append(files,
-				file(PathPAMSSHD, "0644", PAMSSHD("the bastion "+cfg.Name), true),
-				file(PathMFAEnroll, "0755", MFAEnrollScript(cfg.Name), true),
-				file(PathSudoersEnroll, "0440", SudoersEnroll(), true),
+				File(PathPAMSSHD, "0644", PAMSSHD("the bastion "+cfg.Name), true),
+				File(PathMFAEnroll, "0755", MFAEnrollScript(cfg.Name), true),
+				File(PathSudoersEnroll, "0440", SudoersEnroll(), true),
 			)
 			run = append(run, []string{"install", "-d", "-o", "root", "-g", "root", "-m", "0700", PathMFASecrets})
 		}
@@ -219,13 +222,13 @@ func Render(cfg Config) ([]byte, error) {
 			packages = append(packages, "curl", "jq")
 		}
 		files = append(files,
-			file(PathShipEnv, "0600", ShipEnv(*cfg.AuditBucket), false),
-			file(PathShipScript, "0700", ShipScript(cfg.Mode), true),
-			file(PathShipService, "0644", ShipService(), true),
-			file(PathShipTimer, "0644", ShipTimer(), true),
+			File(PathShipEnv, "0600", ShipEnv(*cfg.AuditBucket), false),
+			File(PathShipScript, "0700", ShipScript(cfg.Mode), true),
+			File(PathShipService, "0644", ShipService(), true),
+			File(PathShipTimer, "0644", ShipTimer(), true),
 		)
 	}
-	files = append(files, file(PathJournalSeal, "0700", JournalSealScript(), true))
+	files = append(files, File(PathJournalSeal, "0700", JournalSealScript(), true))
 	run = append(run,
 		[]string{"systemctl", "restart", "systemd-journald"},
 		[]string{PathJournalSeal},
@@ -236,7 +239,7 @@ func Render(cfg Config) ([]byte, error) {
 	if cfg.AuditBucket != nil {
 		run = append(run, []string{"sh", "-c", "systemctl daemon-reload && systemctl enable --now health-bastion-audit-ship.timer"})
 	}
-	slices.SortStableFunc(files, func(a, b writeFile) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortStableFunc(files, func(a, b WriteFile) int { return strings.Compare(a.Path, b.Path) })
 	cc.Packages, cc.WriteFiles, cc.RunCmd = packages, files, run
 
 	body, err := yaml.Marshal(&cc)
@@ -255,8 +258,10 @@ func Render(cfg Config) ([]byte, error) {
 // setupAccount is the placeholder account of the-bastion mode.
 const setupAccount = "bastion-setup"
 
-func file(path, mode, content string, deferred bool) writeFile {
-	return writeFile{Path: path, Owner: "root:root", Permissions: mode, Defer: deferred, Content: content}
+// File is a root-owned file of mode, written at first boot, or after the
+// packages are installed when deferred.
+func File(path, mode, content string, deferred bool) WriteFile {
+	return WriteFile{Path: path, Owner: "root:root", Permissions: mode, Defer: deferred, Content: content}
 }
 
 // theBastionInstall follows The Bastion's documented installation

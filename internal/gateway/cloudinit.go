@@ -18,19 +18,19 @@ import (
 // cloudConfig is the part of cloud-init's cloud-config the gateway uses.
 // Field order is the order of the rendered document.
 type cloudConfig struct {
-	Hostname          string             `yaml:"hostname"`
-	PreserveHostname  bool               `yaml:"preserve_hostname"`
-	DisableRoot       bool               `yaml:"disable_root"`
-	SSHPasswordAuth   bool               `yaml:"ssh_pwauth"`
-	AllowPublicSSHKey bool               `yaml:"allow_public_ssh_keys"`
-	Users             []user             `yaml:"users"`
-	Apt               *bastion.AptConfig `yaml:"apt,omitempty"`
-	PackageUpdate     bool               `yaml:"package_update"`
-	PackageUpgrade    bool               `yaml:"package_upgrade"`
-	Packages          []string           `yaml:"packages"`
-	WriteFiles        []writeFile        `yaml:"write_files"`
-	RunCmd            [][]string         `yaml:"runcmd"`
-	FinalMessage      string             `yaml:"final_message"`
+	Hostname          string              `yaml:"hostname"`
+	PreserveHostname  bool                `yaml:"preserve_hostname"`
+	DisableRoot       bool                `yaml:"disable_root"`
+	SSHPasswordAuth   bool                `yaml:"ssh_pwauth"`
+	AllowPublicSSHKey bool                `yaml:"allow_public_ssh_keys"`
+	Users             []user              `yaml:"users"`
+	Apt               *bastion.AptConfig  `yaml:"apt,omitempty"`
+	PackageUpdate     bool                `yaml:"package_update"`
+	PackageUpgrade    bool                `yaml:"package_upgrade"`
+	Packages          []string            `yaml:"packages"`
+	WriteFiles        []bastion.WriteFile `yaml:"write_files"`
+	RunCmd            [][]string          `yaml:"runcmd"`
+	FinalMessage      string              `yaml:"final_message"`
 }
 
 type user struct {
@@ -40,18 +40,6 @@ type user struct {
 	LockPasswd   bool   `yaml:"lock_passwd"`
 	System       bool   `yaml:"system"`
 	NoCreateHome bool   `yaml:"no_create_home"`
-}
-
-type writeFile struct {
-	Path        string `yaml:"path"`
-	Owner       string `yaml:"owner"`
-	Permissions string `yaml:"permissions"`
-	Defer       bool   `yaml:"defer,omitempty"`
-	Content     string `yaml:"content"`
-}
-
-func file(path, mode, content string, deferred bool) writeFile {
-	return writeFile{Path: path, Owner: "root:root", Permissions: mode, Defer: deferred, Content: content}
 }
 
 // RendererVersion names the renderer in the spec file.
@@ -133,31 +121,31 @@ func Render(cfg Config) ([]byte, error) {
 			"apt-listchanges"},
 		FinalMessage: "health data gateway " + cfg.Name + " ready after $UPTIME seconds",
 	}
-	files := []writeFile{
-		file(PathSpec, "0644", string(spec)+"\n", false),
-		file(PathEnv, "0644", EnvFile(cfg), false),
-		file(PathTLSCert, "0644", cfg.TLS.CertPEM, false),
-		file(PathInstall, "0700", InstallScript(cfg.Rclone.Version, cfg.rcloneMirror(), cfg.Rclone.SHA256), false),
-		file(PathStart, "0755", StartScript(), false),
-		file(PathUnit, "0644", Unit(cfg), false),
-		file(PathNftables, "0600", NftablesConfig(cfg), true),
-		file(PathSSHD, "0600", SSHDConfig(), false),
-		file(PathJournald, "0644", JournaldConfig(), false),
-		file(PathSysctl, "0644", Sysctl(), false),
-		file(bastion.PathAutoUpgrades, "0644", bastion.AutoUpgrades(), true),
-		file(PathUnattended, "0644", UnattendedUpgrades(), true),
-		file(PathAptSandbox, "0644", bastion.AptSandbox(), true),
+	files := []bastion.WriteFile{
+		bastion.File(PathSpec, "0644", string(spec)+"\n", false),
+		bastion.File(PathEnv, "0644", EnvFile(cfg), false),
+		bastion.File(PathTLSCert, "0644", cfg.TLS.CertPEM, false),
+		bastion.File(PathInstall, "0700", InstallScript(cfg.Rclone.Version, cfg.rcloneMirror(), cfg.Rclone.SHA256), false),
+		bastion.File(PathStart, "0755", StartScript(), false),
+		bastion.File(PathUnit, "0644", Unit(cfg), false),
+		bastion.File(PathNftables, "0600", NftablesConfig(cfg), true),
+		bastion.File(PathSSHD, "0600", SSHDConfig(), false),
+		bastion.File(PathJournald, "0644", JournaldConfig(), false),
+		bastion.File(PathSysctl, "0644", Sysctl(), false),
+		bastion.File(bastion.PathAutoUpgrades, "0644", bastion.AutoUpgrades(), true),
+		bastion.File(PathUnattended, "0644", UnattendedUpgrades(), true),
+		bastion.File(PathAptSandbox, "0644", bastion.AptSandbox(), true),
 	}
 	for name, secret := range credentials(cfg) {
-		files = append(files, file(PathCredentials+"/"+name, "0600", secret, false))
+		files = append(files, bastion.File(PathCredentials+"/"+name, "0600", secret, false))
 	}
 	if o := cfg.OpenBao; o != nil {
 		files = append(files,
-			file(PathKMSCA, "0644", o.CACertPEM, false),
-			file(PathRenewUnit, "0644", RenewUnit(), false),
-			file(PathRenewTimer, "0644", RenewTimer(), false))
+			bastion.File(PathKMSCA, "0644", o.CACertPEM, false),
+			bastion.File(PathRenewUnit, "0644", RenewUnit(), false),
+			bastion.File(PathRenewTimer, "0644", RenewTimer(), false))
 	}
-	slices.SortStableFunc(files, func(a, b writeFile) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortStableFunc(files, func(a, b bastion.WriteFile) int { return strings.Compare(a.Path, b.Path) })
 	cc.WriteFiles = files
 
 	run := [][]string{
@@ -241,7 +229,7 @@ func WrittenFiles(userData []byte) (map[string]string, error) {
 		return nil, ErrNotAGateway
 	}
 	var doc struct {
-		WriteFiles []writeFile `yaml:"write_files"`
+		WriteFiles []bastion.WriteFile `yaml:"write_files"`
 	}
 	if err := yaml.Unmarshal(userData, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotAGateway, err)

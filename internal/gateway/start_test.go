@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 )
 
@@ -64,7 +65,7 @@ func render(t testing.TB, cfg Config) rendered {
 		t.Fatalf("the user-data is not YAML: %v", err)
 	}
 	var parsed struct {
-		WriteFiles []writeFile `yaml:"write_files"`
+		WriteFiles []bastion.WriteFile `yaml:"write_files"`
 	}
 	if err := yaml.Unmarshal(raw, &parsed); err != nil {
 		t.Fatal(err)

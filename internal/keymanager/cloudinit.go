@@ -16,22 +16,22 @@ import (
 // cloudConfig is the part of cloud-init's cloud-config a server uses.
 // Field order is the order of the rendered document.
 type cloudConfig struct {
-	Hostname          string      `yaml:"hostname"`
-	PreserveHostname  bool        `yaml:"preserve_hostname"`
-	DisableRoot       bool        `yaml:"disable_root"`
-	SSHPasswordAuth   bool        `yaml:"ssh_pwauth"`
-	SSHDeleteKeys     bool        `yaml:"ssh_deletekeys"`
-	SSHKeys           sshKeys     `yaml:"ssh_keys"`
-	AllowPublicSSHKey bool        `yaml:"allow_public_ssh_keys"`
-	Groups            []string    `yaml:"groups"`
-	Users             []user      `yaml:"users"`
-	Apt               any         `yaml:"apt,omitempty"`
-	PackageUpdate     bool        `yaml:"package_update"`
-	PackageUpgrade    bool        `yaml:"package_upgrade"`
-	Packages          []string    `yaml:"packages"`
-	WriteFiles        []writeFile `yaml:"write_files"`
-	RunCmd            [][]string  `yaml:"runcmd"`
-	FinalMessage      string      `yaml:"final_message"`
+	Hostname          string              `yaml:"hostname"`
+	PreserveHostname  bool                `yaml:"preserve_hostname"`
+	DisableRoot       bool                `yaml:"disable_root"`
+	SSHPasswordAuth   bool                `yaml:"ssh_pwauth"`
+	SSHDeleteKeys     bool                `yaml:"ssh_deletekeys"`
+	SSHKeys           sshKeys             `yaml:"ssh_keys"`
+	AllowPublicSSHKey bool                `yaml:"allow_public_ssh_keys"`
+	Groups            []string            `yaml:"groups"`
+	Users             []user              `yaml:"users"`
+	Apt               any                 `yaml:"apt,omitempty"`
+	PackageUpdate     bool                `yaml:"package_update"`
+	PackageUpgrade    bool                `yaml:"package_upgrade"`
+	Packages          []string            `yaml:"packages"`
+	WriteFiles        []bastion.WriteFile `yaml:"write_files"`
+	RunCmd            [][]string          `yaml:"runcmd"`
+	FinalMessage      string              `yaml:"final_message"`
 }
 
 type sshKeys struct {
@@ -46,18 +46,6 @@ type user struct {
 	LockPasswd   bool   `yaml:"lock_passwd"`
 	System       bool   `yaml:"system"`
 	NoCreateHome bool   `yaml:"no_create_home"`
-}
-
-type writeFile struct {
-	Path        string `yaml:"path"`
-	Owner       string `yaml:"owner"`
-	Permissions string `yaml:"permissions"`
-	Defer       bool   `yaml:"defer,omitempty"`
-	Content     string `yaml:"content"`
-}
-
-func file(path, mode, content string, deferred bool) writeFile {
-	return writeFile{Path: path, Owner: "root:root", Permissions: mode, Defer: deferred, Content: content}
 }
 
 // setupAccount stands in the users list so that cloud-init makes no
@@ -128,31 +116,31 @@ func Render(cfg Config) ([]byte, error) {
 	if cfg.PackageMirror != nil {
 		cc.Apt = bastion.AptConfigOf(cfg.PackageMirror)
 	}
-	files := []writeFile{
-		file(PathSpec, "0644", string(spec)+"\n", false),
-		file(PathOpenBaoConfig, "0640", OpenBaoConfig(cfg), false),
-		file(PathTrustBundle, "0644", cfg.TLS.TrustBundle, false),
-		file(PathIssuer, "0644", cfg.TLS.Issuer, false),
-		file(PathServerCert, "0644", cfg.TLS.Cert, false),
-		file(PathServerKey, "0600", cfg.TLS.Key, false),
-		file(PathPolicy, "0644", TerraformPolicy(cfg.Mount), false),
-		file(PathInstall, "0700", InstallScript(cfg.Version, cfg.openBaoMirror(), cfg.OpenBaoSHA256), false),
-		file(PathUnit, "0644", Unit(cfg.Cluster), true),
-		file(PathProfile, "0644", Profile(), true),
-		file(PathLogrotate, "0644", Logrotate(), true),
-		file(PathSysctl, "0644", Sysctl(), true),
-		file(PathNftables, "0600", NftablesConfig(cfg), true),
-		file(PathSSHDConfig, "0600", SSHDConfig(cfg), true),
-		file(PathBanner, "0644", BannerText(cfg), true),
-		file(PathAuditRules, "0640", AuditRules(), true),
-		file(bastion.PathAuditImmutable, "0640", bastion.AuditImmutable(), true),
-		file(bastion.PathAuditSyslog, "0640", bastion.AuditSyslogPlugin(), true),
-		file(bastion.PathJournald, "0644", bastion.JournaldConfig(), true),
-		file(bastion.PathAutoUpgrades, "0644", bastion.AutoUpgrades(), true),
-		file(PathUnattended, "0644", UnattendedUpgrades(), true),
-		file(bastion.PathAptSandbox, "0644", bastion.AptSandbox(), true),
+	files := []bastion.WriteFile{
+		bastion.File(PathSpec, "0644", string(spec)+"\n", false),
+		bastion.File(PathOpenBaoConfig, "0640", OpenBaoConfig(cfg), false),
+		bastion.File(PathTrustBundle, "0644", cfg.TLS.TrustBundle, false),
+		bastion.File(PathIssuer, "0644", cfg.TLS.Issuer, false),
+		bastion.File(PathServerCert, "0644", cfg.TLS.Cert, false),
+		bastion.File(PathServerKey, "0600", cfg.TLS.Key, false),
+		bastion.File(PathPolicy, "0644", TerraformPolicy(cfg.Mount), false),
+		bastion.File(PathInstall, "0700", InstallScript(cfg.Version, cfg.openBaoMirror(), cfg.OpenBaoSHA256), false),
+		bastion.File(PathUnit, "0644", Unit(cfg.Cluster), true),
+		bastion.File(PathProfile, "0644", Profile(), true),
+		bastion.File(PathLogrotate, "0644", Logrotate(), true),
+		bastion.File(PathSysctl, "0644", Sysctl(), true),
+		bastion.File(PathNftables, "0600", NftablesConfig(cfg), true),
+		bastion.File(PathSSHDConfig, "0600", SSHDConfig(cfg), true),
+		bastion.File(PathBanner, "0644", BannerText(cfg), true),
+		bastion.File(PathAuditRules, "0640", AuditRules(), true),
+		bastion.File(bastion.PathAuditImmutable, "0640", bastion.AuditImmutable(), true),
+		bastion.File(bastion.PathAuditSyslog, "0640", bastion.AuditSyslogPlugin(), true),
+		bastion.File(bastion.PathJournald, "0644", bastion.JournaldConfig(), true),
+		bastion.File(bastion.PathAutoUpgrades, "0644", bastion.AutoUpgrades(), true),
+		bastion.File(PathUnattended, "0644", UnattendedUpgrades(), true),
+		bastion.File(bastion.PathAptSandbox, "0644", bastion.AptSandbox(), true),
 	}
-	slices.SortStableFunc(files, func(a, b writeFile) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortStableFunc(files, func(a, b bastion.WriteFile) int { return strings.Compare(a.Path, b.Path) })
 	cc.WriteFiles = files
 	cc.RunCmd = [][]string{
 		{"sh", "-c", "sysctl --system >/dev/null"},

@@ -19,23 +19,23 @@ import (
 // cloudConfig is the part of cloud-init's cloud-config the workspace uses.
 // Field order is the order of the rendered document.
 type cloudConfig struct {
-	Hostname          string             `yaml:"hostname"`
-	PreserveHostname  bool               `yaml:"preserve_hostname"`
-	DisableRoot       bool               `yaml:"disable_root"`
-	SSHPasswordAuth   bool               `yaml:"ssh_pwauth"`
-	SSHDeleteKeys     bool               `yaml:"ssh_deletekeys,omitempty"`
-	SSHKeys           *sshKeys           `yaml:"ssh_keys,omitempty"`
-	AllowPublicSSHKey bool               `yaml:"allow_public_ssh_keys"`
-	CACerts           *caCerts           `yaml:"ca_certs,omitempty"`
-	Groups            []string           `yaml:"groups"`
-	Users             []user             `yaml:"users"`
-	Apt               *bastion.AptConfig `yaml:"apt,omitempty"`
-	PackageUpdate     bool               `yaml:"package_update"`
-	PackageUpgrade    bool               `yaml:"package_upgrade"`
-	Packages          []string           `yaml:"packages"`
-	WriteFiles        []writeFile        `yaml:"write_files"`
-	RunCmd            [][]string         `yaml:"runcmd"`
-	FinalMessage      string             `yaml:"final_message"`
+	Hostname          string              `yaml:"hostname"`
+	PreserveHostname  bool                `yaml:"preserve_hostname"`
+	DisableRoot       bool                `yaml:"disable_root"`
+	SSHPasswordAuth   bool                `yaml:"ssh_pwauth"`
+	SSHDeleteKeys     bool                `yaml:"ssh_deletekeys,omitempty"`
+	SSHKeys           *sshKeys            `yaml:"ssh_keys,omitempty"`
+	AllowPublicSSHKey bool                `yaml:"allow_public_ssh_keys"`
+	CACerts           *caCerts            `yaml:"ca_certs,omitempty"`
+	Groups            []string            `yaml:"groups"`
+	Users             []user              `yaml:"users"`
+	Apt               *bastion.AptConfig  `yaml:"apt,omitempty"`
+	PackageUpdate     bool                `yaml:"package_update"`
+	PackageUpgrade    bool                `yaml:"package_upgrade"`
+	Packages          []string            `yaml:"packages"`
+	WriteFiles        []bastion.WriteFile `yaml:"write_files"`
+	RunCmd            [][]string          `yaml:"runcmd"`
+	FinalMessage      string              `yaml:"final_message"`
 }
 
 type sshKeys struct {
@@ -53,18 +53,6 @@ type user struct {
 	Groups     string `yaml:"groups"`
 	Shell      string `yaml:"shell"`
 	LockPasswd bool   `yaml:"lock_passwd"`
-}
-
-type writeFile struct {
-	Path        string `yaml:"path"`
-	Owner       string `yaml:"owner"`
-	Permissions string `yaml:"permissions"`
-	Defer       bool   `yaml:"defer,omitempty"`
-	Content     string `yaml:"content"`
-}
-
-func file(path, mode, content string, deferred bool) writeFile {
-	return writeFile{Path: path, Owner: "root:root", Permissions: mode, Defer: deferred, Content: content}
 }
 
 // RendererVersion names the renderer in the spec file.
@@ -182,33 +170,33 @@ func Render(cfg Config) ([]byte, error) {
 		}
 		cc.CACerts.Trusted = append(cc.CACerts.Trusted, g.CAPEM)
 	}
-	files := []writeFile{
-		file(PathSpec, "0644", string(spec)+"\n", false),
-		file(PathRcloneConfig, "0644", RcloneConfig(cfg), false),
-		file(PathAWSConfig, "0644", AWSConfig(cfg), false),
-		file(PathProfile, "0644", Profile(cfg), false),
-		file(PathMotd, "0644", Motd(cfg), true),
-		file(PathBanner, "0644", BannerText(cfg), true),
-		file(PathSSHDConfig, "0600", SSHDConfig(cfg), true),
-		file(PathNftables, "0600", NftablesConfig(cfg), true),
-		file(PathAuditRules, "0640", AuditRules(), true),
-		file(bastion.PathAuditImmutable, "0640", bastion.AuditImmutable(), true),
-		file(bastion.PathAuditSyslog, "0640", bastion.AuditSyslogPlugin(), true),
-		file(PathJournald, "0644", JournaldConfig(), true),
-		file(PathSysctl, "0644", Sysctl(), true),
-		file(bastion.PathAutoUpgrades, "0644", bastion.AutoUpgrades(), true),
-		file(PathUnattended, "0644", bastion.UnattendedUpgrades(), true),
+	files := []bastion.WriteFile{
+		bastion.File(PathSpec, "0644", string(spec)+"\n", false),
+		bastion.File(PathRcloneConfig, "0644", RcloneConfig(cfg), false),
+		bastion.File(PathAWSConfig, "0644", AWSConfig(cfg), false),
+		bastion.File(PathProfile, "0644", Profile(cfg), false),
+		bastion.File(PathMotd, "0644", Motd(cfg), true),
+		bastion.File(PathBanner, "0644", BannerText(cfg), true),
+		bastion.File(PathSSHDConfig, "0600", SSHDConfig(cfg), true),
+		bastion.File(PathNftables, "0600", NftablesConfig(cfg), true),
+		bastion.File(PathAuditRules, "0640", AuditRules(), true),
+		bastion.File(bastion.PathAuditImmutable, "0640", bastion.AuditImmutable(), true),
+		bastion.File(bastion.PathAuditSyslog, "0640", bastion.AuditSyslogPlugin(), true),
+		bastion.File(PathJournald, "0644", JournaldConfig(), true),
+		bastion.File(PathSysctl, "0644", Sysctl(), true),
+		bastion.File(bastion.PathAutoUpgrades, "0644", bastion.AutoUpgrades(), true),
+		bastion.File(PathUnattended, "0644", bastion.UnattendedUpgrades(), true),
 	}
 	// The secret: deferred, so that the group exists when it is written.
-	s3env := file(PathS3Env, "0640", S3Env(cfg), true)
+	s3env := bastion.File(PathS3Env, "0640", S3Env(cfg), true)
 	s3env.Owner = "root:" + GroupMembers
 	files = append(files, s3env)
 	for _, m := range cfg.Members {
 		cc.Users = append(cc.Users, user{Name: m.Name, Gecos: "workspace member", Groups: GroupMembers,
 			Shell: "/bin/bash", LockPasswd: true})
-		files = append(files, file(PathAuthorizedKeys+"/"+m.Name, "0644", AuthorizedKeysLine(m)+"\n", false))
+		files = append(files, bastion.File(PathAuthorizedKeys+"/"+m.Name, "0644", AuthorizedKeysLine(m)+"\n", false))
 	}
-	slices.SortStableFunc(files, func(a, b writeFile) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortStableFunc(files, func(a, b bastion.WriteFile) int { return strings.Compare(a.Path, b.Path) })
 	cc.WriteFiles = files
 	cc.RunCmd = [][]string{
 		{"chmod", "0755", PathDir},
@@ -314,7 +302,7 @@ func WrittenFiles(userData []byte) (map[string]string, error) {
 		return nil, ErrNotAWorkspace
 	}
 	var doc struct {
-		WriteFiles []writeFile `yaml:"write_files"`
+		WriteFiles []bastion.WriteFile `yaml:"write_files"`
 	}
 	if err := yaml.Unmarshal(userData, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotAWorkspace, err)

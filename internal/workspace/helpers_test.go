@@ -100,7 +100,7 @@ func render(t testing.TB, cfg Config) rendered {
 	must(t, err)
 	must(t, yaml.Unmarshal(text, &r.doc))
 	var doc struct {
-		WriteFiles []writeFile `yaml:"write_files"`
+		WriteFiles []bastion.WriteFile `yaml:"write_files"`
 	}
 	must(t, yaml.Unmarshal(text, &doc))
 	for _, f := range doc.WriteFiles {
