@@ -274,6 +274,13 @@ func Disappear(e *emulator.Emulator, cloudName, addr string) resource.TestCheckF
 				return err
 			}
 			return c.DeleteBucket(ctx, b, true)
+		case "health_warehouse_workspace":
+			w, err := c.ReadWorkspace(ctx, cloud.Workspace{ID: id, Name: a["name"], NetworkID: a["network_id"],
+				IdentityID: a["identity_id"], CloudIDs: ids})
+			if err != nil {
+				return err
+			}
+			return c.DeleteWorkspace(ctx, w)
 		}
 		return fmt.Errorf("no way to make a %s disappear", rs.Type)
 	}
