@@ -101,21 +101,26 @@ func RcloneConfig(cfg Config) string {
 		s3(gatewayRemote(i), g.Endpoint, "The data gateway of "+g.Bucket+" (objects under the customer's key).", g.AccessKeyID == "")
 	}
 	bk := cfg.Buckets
-	alias("working", "store:"+bk.Working, "Your working files: read and write.")
+	alias("working", remoteOf(cfg, bk.Working), "Your working files: read and write.")
 	if bk.Import != "" {
-		alias("import", "store:"+bk.Import, "What the airlock brought in: read only.")
+		alias("import", remoteOf(cfg, bk.Import), "What the airlock brought in: read only.")
 	}
 	if bk.Export != "" {
-		alias("export", "store:"+bk.Export, "What asks to leave: write here, a reviewer approves it out.")
+		alias("export", remoteOf(cfg, bk.Export), "What asks to leave: write here, a reviewer approves it out.")
 	}
 	for i, d := range bk.Datasets {
-		base := "store"
-		if g := gatewayOf(cfg, d.Bucket); g >= 0 {
-			base = gatewayRemote(g)
-		}
-		alias(datasetRemote(i, d), base+":"+d.Bucket+"/"+d.Prefix, "Dataset s3://"+d.Bucket+"/"+d.Prefix+": read only.")
+		alias(datasetRemote(i, d), remoteOf(cfg, d.Bucket)+"/"+d.Prefix, "Dataset s3://"+d.Bucket+"/"+d.Prefix+": read only.")
 	}
 	return b.String()
+}
+
+// remoteOf is where rclone finds bucket: through the data gateway serving
+// it, if one does (objects under the customer's key), else the store.
+func remoteOf(cfg Config, bucket string) string {
+	if g := gatewayOf(cfg, bucket); g >= 0 {
+		return gatewayRemote(g) + ":" + bucket
+	}
+	return "store:" + bucket
 }
 
 // AWSConfig is aws-cli's configuration: the store's endpoint and region,
@@ -167,15 +172,25 @@ func Motd(cfg Config) string {
 	line("")
 	line("Your buckets, as rclone remotes (rclone ls working:) and for aws-cli (aws s3 ls s3://<bucket>/;")
 	line("before aws-cli 2.13, add --endpoint-url \"$AWS_ENDPOINT_URL\"):")
-	line("  working:  s3://%s  read and write", bk.Working)
+	behind := func(bucket string) string {
+		if gatewayOf(cfg, bucket) >= 0 {
+			return ", through its data gateway (rclone only)"
+		}
+		return ""
+	}
+	line("  working:  s3://%s  read and write%s", bk.Working, behind(bk.Working))
 	if bk.Import != "" {
-		line("  import:   s3://%s  read only", bk.Import)
+		line("  import:   s3://%s  read only%s", bk.Import, behind(bk.Import))
 	}
 	if bk.Export != "" {
-		line("  export:   s3://%s  write only what should leave", bk.Export)
+		line("  export:   s3://%s  write only what should leave%s", bk.Export, behind(bk.Export))
 	}
 	for i, d := range bk.Datasets {
-		line("  %s:  s3://%s/%s  read only", datasetRemote(i, d), d.Bucket, d.Prefix)
+		line("  %s:  s3://%s/%s  read only%s", datasetRemote(i, d), d.Bucket, d.Prefix, behind(d.Bucket))
+	}
+	if len(cfg.DataGateways) > 0 {
+		line("A bucket behind a data gateway holds objects under the customer's key: reach it with")
+		line("rclone, which goes through the gateway; aws-cli reaches the store directly, without the key.")
 	}
 	line("")
 	line("Shared files: %s. The machine may reboot at 03:30 for a security update when", PathShared)

@@ -202,6 +202,18 @@ func TestRender_tools(t *testing.T) {
 			t.Errorf("motd lacks %q:\n%s", want, motd)
 		}
 	}
+	// A working bucket under the customer's key is reached through its own
+	// gateway too, and the motd says which buckets are.
+	withWorking := cfg
+	withWorking.DataGateways = append(slices.Clone(cfg.DataGateways), DataGateway{Bucket: "wh-ws-cardio-working",
+		Endpoint: "https://10.40.128.11", CAPEM: gatewayCA(t), AccessKeyID: "GWCLIENT0002", SecretAccessKey: testGWSecret})
+	rw := render(t, withWorking)
+	if !strings.Contains(rw.files[PathRcloneConfig], "[working]\ntype = alias\nremote = gateway2:wh-ws-cardio-working\n") {
+		t.Errorf("the working bucket does not go through its gateway:\n%s", rw.files[PathRcloneConfig])
+	}
+	if !strings.Contains(rw.files[PathMotd], "working:  s3://wh-ws-cardio-working  read and write, through its data gateway") {
+		t.Errorf("the motd does not say the working bucket is behind a gateway:\n%s", rw.files[PathMotd])
+	}
 	// Without a gateway, no CA is added.
 	cfg.DataGateways, cfg.Buckets.Datasets = nil, cfg.Buckets.Datasets[:1]
 	if _, ok := render(t, cfg).doc["ca_certs"]; ok {
