@@ -26,6 +26,7 @@ import (
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
 	"github.com/sovhealth/terraform-provider-health/internal/compliance"
+	"github.com/sovhealth/terraform-provider-health/internal/workspace"
 )
 
 var (
@@ -179,6 +180,34 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 				Optional:   true,
 				Validators: []validator.String{bucketName{}},
 			},
+			"data_gateways": schema.ListNestedAttribute{
+				MarkdownDescription: "The `health_warehouse_data_gateway`s in front of the workspace's buckets that hold objects " +
+					"under a customer key (SSE-C): the machines' rclone reaches those buckets (a dataset's, the working, import or " +
+					"export bucket) through the gateway, which holds the data key, instead of the store, where the objects are " +
+					"unreadable without it. At most one per bucket, and only for buckets the workspace uses.\n\n" +
+					"**A gateway serves its whole bucket to whoever holds its client key**: a dataset read through it is bounded by " +
+					"the bucket, not by its `prefix`, and two workspaces given the same gateway can read each other's data there. " +
+					"Give each workspace a gateway of its own, on buckets made for it." + rebuilt,
+				Optional: true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"bucket": schema.StringAttribute{MarkdownDescription: "The bucket the gateway serves: the gateway's `bucket.name`.",
+						Required: true, Validators: []validator.String{bucketName{}}},
+					"endpoint": schema.StringAttribute{MarkdownDescription: "The gateway's `endpoint` (`https://<private_ip>`).",
+						Required: true},
+					"tls_ca_certificate": schema.StringAttribute{MarkdownDescription: "The gateway's `tls_ca_certificate`: the " +
+						"machines trust it, for this gateway's certificate.", Required: true},
+					"client_access_key_id": schema.StringAttribute{MarkdownDescription: "The gateway's `client_access_key_id`.",
+						Required: true},
+					"client_secret_access_key": schema.StringAttribute{
+						MarkdownDescription: "The gateway's client secret, the value given to its `client_secret_access_key`. " +
+							"Write-only: never in the plan nor the state; it reaches the machines in their user-data, readable by " +
+							"the workspace's members only. To change it, change `client_secret_version` too.",
+						Required: true, Sensitive: true, WriteOnly: true},
+					"client_secret_version": schema.Int64Attribute{MarkdownDescription: "Any number; changing it rebuilds the " +
+						"machines with the current `client_secret_access_key` (a write-only value cannot be compared with the last " +
+						"one). Keep it equal to the gateway's.", Optional: true},
+				}},
+			},
 			"package_mirror": schema.SingleNestedAttribute{
 				MarkdownDescription: "Where apt takes the machines' packages from. Default: the official archive of `image`." +
 					rebuilt,
@@ -283,21 +312,32 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 	if r.data != nil && !plan.Size.IsUnknown() {
 		plan.VMType = types.StringValue(cloud.WorkspaceType(r.data.cloud.Name(), plan.Size.ValueString()))
 	}
-	if members, ok := membersOf(plan.Members); ok {
-		for _, p := range workspaceMemberProblems(members) {
-			resp.Diagnostics.AddAttributeError(p.path, "Invalid Workspace Member", p.msg)
+	datasets, dok := datasetsOf(plan.Datasets)
+	buckets, bok := plan.bucketsOf()
+	members, _ := membersOf(plan.Members)
+	gateways, _ := gatewaysOf(plan.DataGateways, cfg.DataGateways)
+	var used []string // the buckets the workspace uses; nil while one is unknown
+	if dok && bok {
+		used = append(used, buckets.Working, buckets.Import, buckets.Export)
+		for _, d := range datasets {
+			used = append(used, d.Bucket)
 		}
-		if resp.Diagnostics.HasError() {
-			return
+	}
+	for _, p := range workspaceProblems(members, gateways, used) {
+		title := "Invalid Workspace Member"
+		if strings.HasPrefix(p.path.String(), "data_gateways") {
+			title = "Invalid Data Gateway"
 		}
+		resp.Diagnostics.AddAttributeError(p.path, title, p.msg)
+	}
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	var stateMirror *types.Object
 	if state != nil {
 		stateMirror = &state.PackageMirror
 	}
 	plan.PackageMirror, _ = plannedPackageMirror(cfg.PackageMirror, stateMirror, plan.Image)
-	datasets, dok := datasetsOf(plan.Datasets)
-	buckets, bok := plan.bucketsOf()
 	if dok && bok {
 		plan.IdentityPolicy = types.StringValue(normalizedPolicy(cloud.WorkspacePolicy(datasets, buckets)))
 	} else {
@@ -337,12 +377,14 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 }
 
 // rebuilds says whether the plan remakes the machines: their user-data
-// (members, datasets, buckets, mirror), their number, size or image changed,
+// (members, datasets, buckets, data gateways, mirror), their number, size
+// or image changed,
 // or some are gone or stopped.
 func (r *warehouseWorkspaceResource) rebuilds(plan, state workspaceModel) bool {
 	for _, pair := range [][2]attr.Value{{plan.Members, state.Members}, {plan.Size, state.Size}, {plan.MachineCount, state.MachineCount},
 		{plan.Image, state.Image}, {plan.Datasets, state.Datasets}, {plan.WorkingBucket, state.WorkingBucket},
-		{plan.ImportBucket, state.ImportBucket}, {plan.ExportBucket, state.ExportBucket}, {plan.PackageMirror, state.PackageMirror}} {
+		{plan.ImportBucket, state.ImportBucket}, {plan.ExportBucket, state.ExportBucket}, {plan.PackageMirror, state.PackageMirror},
+		{plan.DataGateways, state.DataGateways}} {
 		if !pair[0].Equal(pair[1]) {
 			return true
 		}
@@ -371,11 +413,13 @@ func (r *warehouseWorkspaceResource) Create(ctx context.Context, req resource.Cr
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	var plan workspaceModel
+	var plan, cfg workspaceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...) // write-only values live in the configuration only
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	gateways, _ := gatewaysOf(plan.DataGateways, cfg.DataGateways)
 	timeout, diags := plan.Timeouts.Create(ctx, workspaceCreateTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -405,7 +449,7 @@ func (r *warehouseWorkspaceResource) Create(ctx context.Context, req resource.Cr
 	}
 	plan.setFromCloud(ws)
 	plan.MachineKeyID = types.StringValue(key.ID)
-	if ws, err = r.buildMachines(ctx, &plan, ws, spec, key); err != nil {
+	if ws, err = r.buildMachines(ctx, &plan, ws, spec, key, gateways); err != nil {
 		resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Create the Workspace's Machines", err))
 		r.keepPartial(ctx, &plan, ws, resp)
 		return
@@ -435,7 +479,7 @@ func (r *warehouseWorkspaceResource) keepPartial(ctx context.Context, plan *work
 // renderMachines renders the machines' user-data with the identity's key,
 // into spec.Machines: all of them, before anything is made or deleted.
 func (r *warehouseWorkspaceResource) renderMachines(ctx context.Context, m *workspaceModel, spec *cloud.WorkspaceSpec,
-	key cloud.AccessKey) error {
+	key cloud.AccessKey, gateways []workspace.DataGateway) error {
 	count := int(m.MachineCount.ValueInt64())
 	spec.Machines = nil
 	if count == 0 {
@@ -453,7 +497,8 @@ func (r *warehouseWorkspaceResource) renderMachines(ctx context.Context, m *work
 		userData, err := renderWorkspaceMachine(workspaceMachineInput{
 			Workspace: spec.Name, Machine: name, Index: i, Cloud: c.Name(), Members: members, Network: spec.Network,
 			Datasets: spec.Datasets, Buckets: spec.Buckets, Endpoint: endpoint, Region: region, Key: key,
-			PackageMirror: packageMirrorOf(m.PackageMirror), Size: m.Size.ValueString(), Image: m.Image.ValueString(),
+			DataGateways: gateways, PackageMirror: packageMirrorOf(m.PackageMirror), Size: m.Size.ValueString(),
+			Image: m.Image.ValueString(),
 		})
 		if err != nil {
 			return fmt.Errorf("rendering the machine %s: %w", name, err)
@@ -466,8 +511,8 @@ func (r *warehouseWorkspaceResource) renderMachines(ctx context.Context, m *work
 
 // buildMachines renders and makes the machines with the identity's key.
 func (r *warehouseWorkspaceResource) buildMachines(ctx context.Context, m *workspaceModel, ws cloud.Workspace, spec cloud.WorkspaceSpec,
-	key cloud.AccessKey) (cloud.Workspace, error) {
-	if err := r.renderMachines(ctx, m, &spec, key); err != nil || len(spec.Machines) == 0 {
+	key cloud.AccessKey, gateways []workspace.DataGateway) (cloud.Workspace, error) {
+	if err := r.renderMachines(ctx, m, &spec, key, gateways); err != nil || len(spec.Machines) == 0 {
 		return ws, err
 	}
 	return r.data.cloud.CreateWorkspaceMachines(ctx, ws, spec)
@@ -547,12 +592,14 @@ func (r *warehouseWorkspaceResource) Update(ctx context.Context, req resource.Up
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	var plan, state workspaceModel
+	var plan, state, cfg workspaceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...) // write-only values live in the configuration only
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	gateways, _ := gatewaysOf(plan.DataGateways, cfg.DataGateways)
 	timeout, diags := plan.Timeouts.Update(ctx, workspaceUpdateTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -584,7 +631,7 @@ func (r *warehouseWorkspaceResource) Update(ctx context.Context, req resource.Up
 			resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Make a Key for the Workspace's Machines", err))
 			return
 		}
-		if err := r.renderMachines(ctx, &plan, &spec, key); err != nil {
+		if err := r.renderMachines(ctx, &plan, &spec, key, gateways); err != nil {
 			_ = c.DeleteWorkspaceKey(ctx, ws, key.ID)
 			resp.Diagnostics.AddError("Unable to Render the Workspace's Machines", err.Error())
 			return

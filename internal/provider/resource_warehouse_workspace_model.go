@@ -11,6 +11,7 @@ import (
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/workspace"
 )
 
 // workspaceModel is health_warehouse_workspace's data.
@@ -28,6 +29,7 @@ type workspaceModel struct {
 	WorkingBucket  types.String   `tfsdk:"working_bucket"`
 	ImportBucket   types.String   `tfsdk:"import_bucket"`
 	ExportBucket   types.String   `tfsdk:"export_bucket"`
+	DataGateways   types.List     `tfsdk:"data_gateways"`
 	PackageMirror  types.Object   `tfsdk:"package_mirror"`
 	Tags           types.Map      `tfsdk:"tags"`
 	Rules          types.List     `tfsdk:"rules"`
@@ -132,3 +134,46 @@ func workspaceMachinesValue(ms []cloud.WorkspaceMachine) types.List {
 
 // membersOf reads members, as bastion admins (name and key).
 func membersOf(v types.List) ([]bastion.Admin, bool) { return adminsOf(v) }
+
+// gatewaysOf is the workspace's data gateways, each with its client secret
+// taken from the configuration (write-only: the plan and the state hold
+// none); ok is false while a value is unknown.
+func gatewaysOf(plan, cfg types.List) ([]workspace.DataGateway, bool) {
+	if plan.IsNull() {
+		return nil, true
+	}
+	if plan.IsUnknown() || cfg.IsUnknown() {
+		return nil, false
+	}
+	secrets := cfg.Elements()
+	var out []workspace.DataGateway
+	for i, e := range plan.Elements() {
+		o, ok := e.(types.Object)
+		if !ok || o.IsUnknown() {
+			return nil, false
+		}
+		a := o.Attributes()
+		g := workspace.DataGateway{}
+		for _, f := range []struct {
+			name string
+			to   *string
+		}{{"bucket", &g.Bucket}, {"endpoint", &g.Endpoint}, {"tls_ca_certificate", &g.CAPEM}, {"client_access_key_id", &g.AccessKeyID}} {
+			v, _ := a[f.name].(types.String)
+			if v.IsUnknown() {
+				return nil, false
+			}
+			*f.to = v.ValueString()
+		}
+		if i < len(secrets) {
+			if so, ok := secrets[i].(types.Object); ok && !so.IsNull() {
+				v, _ := so.Attributes()["client_secret_access_key"].(types.String)
+				if v.IsUnknown() {
+					return nil, false
+				}
+				g.SecretAccessKey = v.ValueString()
+			}
+		}
+		out = append(out, g)
+	}
+	return out, true
+}

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,6 +30,7 @@ type workspaceMachineInput struct {
 	Buckets            cloud.WorkspaceBuckets
 	Endpoint, Region   string
 	Key                cloud.AccessKey
+	DataGateways       []workspace.DataGateway
 	PackageMirror      *bastion.PackageMirror
 	Size, Image        string
 }
@@ -50,6 +52,7 @@ func renderWorkspaceMachine(in workspaceMachineInput) ([]byte, error) {
 			SecretAccessKey: in.Key.Secret},
 		Buckets: workspace.Buckets{Working: in.Buckets.Working, Import: in.Buckets.Import, Export: in.Buckets.Export,
 			Datasets: datasets},
+		DataGateways:  in.DataGateways,
 		PackageMirror: in.PackageMirror, Size: in.Size, Image: in.Image,
 	}
 	if problems := workspace.Check(cfg); len(problems) > 0 {
@@ -68,19 +71,24 @@ type memberProblem struct {
 	msg  string
 }
 
-// workspaceMemberProblems checks the members as the machines' renderer
-// will: each name and key, and no key shared.
-func workspaceMemberProblems(members []bastion.Admin) []memberProblem {
+// workspaceProblems checks the members and the data gateways as the
+// machines' renderer will (each name and key, no key shared; each gateway's
+// endpoint, CA and key), and that each gateway serves one of the
+// workspace's buckets, when they are known.
+func workspaceProblems(members []bastion.Admin, gateways []workspace.DataGateway, buckets []string) []memberProblem {
 	cfg := workspace.Config{Workspace: "w", Name: "w-1", Cloud: cloud.Outscale, BastionCIDR: "10.0.0.0/24",
 		ObjectStorage: workspace.ObjectStorage{Endpoint: "https://s3.example", Region: "r", AccessKeyID: "k", SecretAccessKey: "s"},
-		Buckets:       workspace.Buckets{Working: "working-bucket"}}
+		Buckets:       workspace.Buckets{Working: "working-bucket"}, DataGateways: gateways}
 	for _, m := range members {
 		cfg.Members = append(cfg.Members, workspace.Member{Name: m.Name, PublicKey: m.PublicKey})
 	}
+	// The renderer's names of a gateway's fields, and the schema's.
+	gatewayAttr := map[string]string{"ca_pem": "tls_ca_certificate", "access_key_id": "client_access_key_id",
+		"secret_access_key": "client_secret_access_key"}
 	var out []memberProblem
 	for _, p := range workspace.Check(cfg) {
-		rest, ok := strings.CutPrefix(p.Attribute, "members[")
-		if !ok {
+		root, rest, ok := strings.Cut(p.Attribute, "[")
+		if !ok || (root != "members" && root != "data_gateways") {
 			continue
 		}
 		idx, attr, _ := strings.Cut(rest, "]")
@@ -88,11 +96,24 @@ func workspaceMemberProblems(members []bastion.Admin) []memberProblem {
 		if err != nil {
 			continue
 		}
-		at := path.Root("members").AtListIndex(i)
+		at := path.Root(root).AtListIndex(i)
 		if name := strings.TrimPrefix(attr, "."); name != "" {
+			if root == "data_gateways" && gatewayAttr[name] != "" {
+				name = gatewayAttr[name]
+			}
 			at = at.AtName(name)
 		}
 		out = append(out, memberProblem{path: at, msg: fmt.Sprintf("%s: %s.", at, p.Msg)})
+	}
+	if buckets != nil {
+		for i, g := range gateways {
+			if !slices.Contains(buckets, g.Bucket) {
+				at := path.Root("data_gateways").AtListIndex(i).AtName("bucket")
+				out = append(out, memberProblem{path: at, msg: fmt.Sprintf("%s: %q is none of the workspace's buckets (its "+
+					"datasets', working_bucket, import_bucket, export_bucket): a gateway serves the workspace only a bucket it uses.",
+					at, g.Bucket)})
+			}
+		}
 	}
 	return out
 }

@@ -94,15 +94,7 @@ func adminKeyFixed(comment string) string {
 // read from their user-data as a machine reads it.
 func workspaceClient(emu *emulator.Emulator, cloudName string, s *terraform.State, addr string) (*s3.Client, error) {
 	attrs := s.RootModule().Resources[addr].Primary.Attributes
-	ud, err := gatewayUserData(emu, cloudName, attrs["machines.0.id"])
-	if err != nil {
-		return nil, err
-	}
-	text, err := workspace.Text(ud)
-	if err != nil {
-		return nil, err
-	}
-	files, err := workspace.WrittenFiles(text)
+	files, err := workspaceFiles(emu, cloudName, attrs["machines.0.id"])
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +115,20 @@ func workspaceClient(emu *emulator.Emulator, cloudName string, s *terraform.Stat
 	return s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(emu.S3Endpoint()), UsePathStyle: true,
 		Credentials:                credentials.NewStaticCredentialsProvider(ak, sk, ""),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired, Retryer: aws.NopRetryer{}}), nil
+}
+
+// workspaceFiles are the files a workspace machine's first boot writes,
+// read from the user-data the emulator holds for it.
+func workspaceFiles(emu *emulator.Emulator, cloudName, machineID string) (map[string]string, error) {
+	ud, err := gatewayUserData(emu, cloudName, machineID)
+	if err != nil {
+		return nil, err
+	}
+	text, err := workspace.Text(ud)
+	if err != nil {
+		return nil, err
+	}
+	return workspace.WrittenFiles(text)
 }
 
 // Workspaces on both clouds, through the CLI: two workspaces in one
