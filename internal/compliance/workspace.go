@@ -30,6 +30,10 @@ type WorkspaceFacts struct {
 	Policy   string
 	Datasets []cloud.DatasetGrant
 	Buckets  cloud.WorkspaceBuckets
+	// GatewayBuckets are the buckets the machines reach through a data
+	// gateway, which serves the whole bucket to whoever holds its client
+	// key; nil when none is, or when nothing tells (the report).
+	GatewayBuckets []string
 	// Others are the other workspaces of the same report (or plan).
 	Others []OtherWorkspace
 	// Zones are the data zones of the warehouse's buckets, by bucket name
@@ -320,6 +324,12 @@ func checkWorkspaceMinimisation(_ string, s Subject) (Status, string) {
 				}
 				failed = append(failed, datasetProblems(w, st.name(i), st, r, b, declared[b])...)
 			}
+		}
+	}
+	for i, d := range w.Datasets {
+		if d.Prefix != "" && slices.Contains(w.GatewayBuckets, d.Bucket) {
+			failed = append(failed, fmt.Sprintf("datasets[%d] (s3://%s/%s) is read through a data gateway, which serves the whole "+
+				"bucket s3://%s to the workspace: the prefix does not bound it", i, d.Bucket, d.Prefix, d.Bucket))
 		}
 	}
 	if len(failed) > 0 {

@@ -104,6 +104,13 @@ func TestWorkspaceControls(t *testing.T) {
 		{"another prefix", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
 			w.Policy = policyOf(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::wh-pseudo/onco/*"}`)
 		}), StatusFail, []string{"grants s3://wh-pseudo/onco/*"}},
+		{"a prefix read through a data gateway", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) { w.GatewayBuckets = []string{"wh-pseudo"} }),
+			StatusFail, []string{"datasets[0] (s3://wh-pseudo/cardio/2024/) is read through a data gateway, which serves the whole bucket s3://wh-pseudo"}},
+		{"a whole bucket read through a data gateway", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
+			w.Datasets = []cloud.DatasetGrant{{Bucket: "wh-pseudo"}}
+			w.Policy = cloud.WorkspacePolicy(w.Datasets, wsBuckets)
+			w.GatewayBuckets = []string{"wh-pseudo"}
+		}), StatusPass, []string{"reads s3://wh-pseudo/ only"}},
 		{"a listing of the whole bucket", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
 			w.Policy = policyOf(`{"Sid":"List","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::wh-pseudo"}`)
 		}), StatusFail, []string{"lists the whole bucket s3://wh-pseudo where the datasets are the prefixes cardio/2024/"}},

@@ -186,8 +186,9 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 					"export bucket) through the gateway, which holds the data key, instead of the store, where the objects are " +
 					"unreadable without it. At most one per bucket, and only for buckets the workspace uses.\n\n" +
 					"**A gateway serves its whole bucket to whoever holds its client key**: a dataset read through it is bounded by " +
-					"the bucket, not by its `prefix`, and two workspaces given the same gateway can read each other's data there. " +
-					"Give each workspace a gateway of its own, on buckets made for it." + rebuilt,
+					"the bucket, not by its `prefix` (HW-WS-02 fails at plan for such a dataset), and two workspaces given the same " +
+					"gateway can read each other's data there. Give each workspace a gateway of its own, on buckets made for it." +
+					rebuilt,
 				Optional: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"bucket": schema.StringAttribute{MarkdownDescription: "The bucket the gateway serves: the gateway's `bucket.name`.",
@@ -350,6 +351,9 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 	}
 	validateExceptions(compliance.KindWorkspace, cfg.Exceptions, &resp.Diagnostics)
 	facts := &compliance.WorkspaceFacts{Name: plan.Name.ValueString(), Datasets: datasets, Buckets: buckets}
+	for _, g := range gateways {
+		facts.GatewayBuckets = append(facts.GatewayBuckets, g.Bucket)
+	}
 	subject := compliance.Subject{Kind: compliance.KindWorkspace, Name: plan.Name.ValueString(), Workspace: facts,
 		Unknown: []string{"zones"}}
 	if !plan.NetworkRules.IsUnknown() {

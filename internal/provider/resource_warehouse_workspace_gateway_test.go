@@ -18,9 +18,15 @@ import (
 )
 
 // withGateway gives workspace a of workspacesConfig a data gateway in
-// front of bucket, with the client secret secret at version.
-func withGateway(config, bucket, ca, secret string, version int) string {
-	block := fmt.Sprintf(`data_gateways  = [{
+// front of bucket, with the client secret secret at version, and an
+// exception to HW-WS-02 if excepted.
+func withGateway(config, bucket, ca, secret string, version int, excepted bool) string {
+	exception := ""
+	if excepted {
+		exception = `compliance_exceptions = [{ control = "HW-WS-02", justification = "the gateway is the project's own" }]
+  `
+	}
+	block := fmt.Sprintf(exception+`data_gateways  = [{
     bucket                   = %q
     endpoint                 = "https://10.66.128.10"
     tls_ca_certificate       = %q
@@ -37,7 +43,8 @@ func withGateway(config, bucket, ca, secret string, version int) string {
 // with its client key; the secret is in the machines' user-data and never
 // in the state; a new secret version rebuilds the machines with the new
 // secret. A gateway on a bucket the workspace does not use is refused at
-// plan, naming it.
+// plan, naming it; a dataset prefix read through a gateway fails HW-WS-02
+// at plan, since the gateway serves the whole bucket.
 func TestAccWarehouseWorkspace_dataGateway(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emulatorOnly(t, "reads the machines' files from the user-data the emulator holds")
@@ -84,16 +91,23 @@ func TestAccWarehouseWorkspace_dataGateway(t *testing.T) {
 			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
 			Steps: []resource.TestStep{
 				{
-					Config:      withGateway(base, name+"-results", issued.CACertPEM, secret1, 1),
+					Config:      withGateway(base, name+"-results", issued.CACertPEM, secret1, 1, true),
 					PlanOnly:    true,
 					ExpectError: regexp.MustCompile(`(?s)Invalid Data Gateway.*data_gateways\[0\]\.bucket.*-results".*none of the`),
 				},
 				{
-					Config: withGateway(base, name+"-pseudo", issued.CACertPEM, secret1, 1),
+					// The gateway serves the whole bucket: the prefix no longer
+					// bounds what the workspace reads, and the plan says so.
+					Config:      withGateway(base, name+"-pseudo", issued.CACertPEM, secret1, 1, false),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(`(?s)HW-WS-02.*datasets\[0\] \(s3://` + name + `-pseudo/diabetes/\) is\s+read\s+through\s+a\s+data\s+gateway`),
+				},
+				{
+					Config: withGateway(base, name+"-pseudo", issued.CACertPEM, secret1, 1, true),
 					Check:  machineHolds(secret1),
 				},
 				{
-					Config: withGateway(base, name+"-pseudo", issued.CACertPEM, secret2, 2),
+					Config: withGateway(base, name+"-pseudo", issued.CACertPEM, secret2, 2, true),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("health_warehouse_workspace.a", plancheck.ResourceActionUpdate),
 						plancheck.ExpectResourceAction("health_warehouse_workspace.b", plancheck.ResourceActionNoop),
