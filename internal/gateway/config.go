@@ -145,6 +145,26 @@ type Config struct {
 	Rclone         Rclone
 	// PackageMirror replaces the image's apt sources; nil keeps them.
 	PackageMirror *bastion.PackageMirror
+	// Prefixes, when given, are all the gateway serves of the bucket: the
+	// objects under them ("cohort-2026/diabetes/"), and nothing else; nil
+	// serves the whole bucket.
+	Prefixes []string
+	// ReadOnly refuses every write (a gateway serving datasets to a
+	// research workspace).
+	ReadOnly bool
+	// DataKeyObject is the object holding the wrapped data key: ""
+	// is WrappedKeyObject(Name), made at the first start. Another gateway's
+	// on the same bucket shares its data key, so that this one reads what
+	// that one wrote. A read-only gateway never makes a data key.
+	DataKeyObject string
+}
+
+// wrappedKey is the object holding the gateway's wrapped data key.
+func (cfg Config) wrappedKey() string {
+	if cfg.DataKeyObject != "" {
+		return cfg.DataKeyObject
+	}
+	return WrappedKeyObject(cfg.Name)
 }
 
 // port is the listen port.
@@ -178,6 +198,8 @@ func (p Problem) Error() string { return p.Attribute + ": " + p.Msg }
 
 var (
 	namePattern    = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	prefixPattern  = regexp.MustCompile(`^[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*/$`)
+	keyObjPattern  = regexp.MustCompile(`^` + regexp.QuoteMeta(cloud.WrappedKeyPrefix) + `[a-z0-9][a-z0-9.-]{0,126}\.key$`)
 	bucketPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	regionPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	mountPattern   = regexp.MustCompile(`^[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-]+)*$`)
@@ -282,6 +304,24 @@ func Check(cfg Config) []Problem {
 		case p.Bits() == 0:
 			add("allowed_sources", "%q lets everyone reach the data zones: name the tiers' subnets", s)
 		}
+	}
+
+	for i, p := range cfg.Prefixes {
+		switch {
+		case !prefixPattern.MatchString(p) || strings.Contains("/"+p, "/../") || strings.Contains("/"+p, "/./"):
+			add(fmt.Sprintf("prefixes[%d]", i), "%q is not a prefix such as cohort-2026/diabetes/: letters, digits, _ . = - "+
+				"and /, ending with / and not starting with one", p)
+		case strings.HasPrefix(p, cloud.WrappedKeyPrefix):
+			add(fmt.Sprintf("prefixes[%d]", i), "%q is where the wrapped data keys are kept, which the gateway never serves", p)
+		}
+	}
+	if cfg.DataKeyObject != "" && !keyObjPattern.MatchString(cfg.DataKeyObject) {
+		add("data_key_object", "%q is not a wrapped data key such as %s: another gateway's data_key_object", cfg.DataKeyObject,
+			WrappedKeyObject("wh-gateway"))
+	}
+	if cfg.ReadOnly && cfg.DataKeyObject == "" {
+		add("data_key_object", "a read-only gateway makes no data key: give the data_key_object of the gateway that writes "+
+			"the bucket")
 	}
 
 	r := cfg.Rclone

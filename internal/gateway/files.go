@@ -79,7 +79,13 @@ func EnvFile(cfg Config) string {
 	set("S3_ENDPOINT", strings.TrimSuffix(cfg.Bucket.Endpoint, "/"))
 	set("S3_REGION", cfg.Bucket.Region)
 	set("S3_ACCESS_KEY_ID", cfg.Bucket.AccessKeyID)
-	set("WRAPPED_KEY", WrappedKeyObject(cfg.Name))
+	set("WRAPPED_KEY", cfg.wrappedKey())
+	set("GATEWAY_PREFIXES", strings.Join(cfg.Prefixes, ","))
+	readOnly := "no"
+	if cfg.ReadOnly {
+		readOnly = "yes"
+	}
+	set("GATEWAY_READ_ONLY", readOnly)
 	if o := cfg.OpenBao; o != nil {
 		set("KMS", "openbao")
 		set("BAO_ADDR", strings.TrimSuffix(o.Address, "/"))

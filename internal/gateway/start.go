@@ -36,8 +36,9 @@ import "strconv"
 // OKMS's data plane taking an OAuth2 bearer token (the emulator does),
 // OUTSCALE OOS and OVHcloud honouring If-None-Match: * on PutObject, rclone
 // reading --auth-key from RCLONE_AUTH_KEY (its flags take their defaults
-// from RCLONE_<FLAG>), and rclone's filters hiding the wrapped keys from
-// the S3 clients of `serve s3`.
+// from RCLONE_<FLAG>), rclone's filters hiding the wrapped keys (and, with
+// prefixes, everything outside them) from the S3 clients of `serve s3`, and
+// `serve s3` honouring the VFS's --read-only.
 func StartScript() string {
 	return `#!/bin/bash
 # Starts the warehouse data gateway: the data key from the KMS, then rclone serve s3.
@@ -211,6 +212,9 @@ esac
 
 origin="kept in the bucket"
 wrapped=$(get_wrapped)
+if [ -z "$wrapped" ] && [ "${GATEWAY_READ_ONLY:-no}" = yes ]; then
+  fail "no data key at s3://$BUCKET/$WRAPPED_KEY: a read-only gateway uses the key of the gateway that writes the bucket, made at that gateway's first start"
+fi
 if [ -z "$wrapped" ]; then
   wrapped=$("${KMS}_datakey" "$token")
   [ -n "$wrapped" ] || fail "the KMS answered an empty wrapped key"
@@ -241,10 +245,24 @@ RCLONE_AUTH_KEY=$(<"$creds/client-auth-key")
 export RCLONE_AUTH_KEY
 export RCLONE_S3_SSE_CUSTOMER_KEY_BASE64="$data_key"
 unset data_key token
+# What clients see: never the wrapped keys; with GATEWAY_PREFIXES, the
+# objects under those prefixes and nothing else; with GATEWAY_READ_ONLY, no
+# write.
+served=(--filter "- /$BUCKET/${WRAPPED_KEY%/*}/**")
+if [ -n "${GATEWAY_PREFIXES:-}" ]; then
+  IFS=, read -r -a prefixes <<<"$GATEWAY_PREFIXES"
+  for p in "${prefixes[@]}"; do
+    served+=(--filter "+ /$BUCKET/$p**")
+  done
+  served+=(--filter "- **")
+fi
+if [ "${GATEWAY_READ_ONLY:-no}" = yes ]; then
+  served+=(--read-only)
+fi
 exec rclone serve s3 gateway: \
   --addr ":$GATEWAY_PORT" --cert "$GATEWAY_TLS_CERT" --key "$creds/tls-key" --min-tls-version tls1.2 \
   --s3-sse-customer-algorithm AES256 \
-  --exclude "/$BUCKET/${WRAPPED_KEY%/*}/**" \
+  "${served[@]}" \
   --vfs-cache-mode off --log-level INFO
 `
 }

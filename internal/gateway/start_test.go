@@ -239,7 +239,7 @@ func checkServed(t *testing.T, m *machine, want string, secrets ...string) {
 	}
 	joined := strings.Join(args, " ")
 	for _, wantArg := range []string{"serve s3 gateway:", "--s3-sse-customer-algorithm AES256", "--addr :443",
-		"--log-level INFO", "--exclude /" + testBucket + "/.health-keys/**"} {
+		"--log-level INFO", "--filter - /" + testBucket + "/.health-keys/**"} {
 		if !strings.Contains(joined, wantArg) {
 			t.Errorf("rclone's arguments lack %q: %v", wantArg, args)
 		}
@@ -405,5 +405,45 @@ func TestStartScript_unwrapRefused(t *testing.T) {
 	}
 	if _, _, ran := m.rclone(); ran {
 		t.Error("rclone started without the data key")
+	}
+}
+
+// A read-only gateway serving two prefixes to a workspace: it takes the
+// data key its bucket's writer stored (never making one), and rclone
+// serves those prefixes only, without writes. Without the writer's key it
+// refuses to start, saying why.
+func TestStartScript_readOnlyPrefixes(t *testing.T) {
+	t.Parallel()
+	tools := needTools(t)
+	f := newFakeCloud(t)
+	cfg := testConfig(t, cloud.OVH, f.srv.URL, "")
+	cfg.Name, cfg.ReadOnly, cfg.Prefixes = "wh-ws-cardio-gw", true, []string{"cardio/2024/", "cardio/2025/"}
+	cfg.DataKeyObject = WrappedKeyObject("wh-gateway")
+
+	m := newMachine(t, render(t, cfg), f, tools)
+	code, out := m.start()
+	if code != 1 || !strings.Contains(out, "no data key at s3://"+testBucket+"/.health-keys/wh-gateway.key: a read-only gateway") {
+		t.Fatalf("without the writer's key: exit %d, want 1 saying why:\n%s", code, out)
+	}
+	if _, _, ran := m.rclone(); ran || len(f.made) != 0 || len(f.puts) != 0 {
+		t.Fatalf("a read-only gateway made a data key (%d) or stored one (%d), or started", len(f.made), len(f.puts))
+	}
+
+	wrapped, plain := f.newDataKey("eyJhbGciOiJkaXIifQ..")
+	f.objects[testBucket+"/"+cloud.WrappedKeyPrefix+"wh-gateway.key"] = wrapped
+	madeByWriter := len(f.made)
+	if code, out := m.start(); code != 0 {
+		t.Fatalf("with the writer's key: exit %d\n%s", code, out)
+	}
+	if len(f.made) != madeByWriter || len(f.puts) != 0 {
+		t.Fatalf("a read-only gateway made a data key (%d) or stored one (%d)", len(f.made), len(f.puts))
+	}
+	checkServed(t, m, plain, testClientSecret, testBearer)
+	args, _, _ := m.rclone()
+	joined := strings.Join(args, " ")
+	want := "--filter - /" + testBucket + "/.health-keys/** --filter + /" + testBucket + "/cardio/2024/** --filter + /" +
+		testBucket + "/cardio/2025/** --filter - ** --read-only"
+	if !strings.Contains(joined, want) {
+		t.Errorf("rclone does not serve the prefixes alone, read only:\n got %s\nwant %s", joined, want)
 	}
 }

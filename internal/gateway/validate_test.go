@@ -49,6 +49,12 @@ func TestCheck_refusals(t *testing.T) {
 		}, "tls", []string{"pair"}},
 		{"bad name", cloud.OVH, func(c *Config) { c.Name = "WH_Gateway" }, "name", []string{`"WH_Gateway"`}},
 		{"bad bucket", cloud.OVH, func(c *Config) { c.Bucket.Name = "B" }, "bucket.name", []string{`"B"`}},
+		{"prefix without slash", cloud.OVH, func(c *Config) { c.Prefixes = []string{"cardio/", "onco"} }, "prefixes[1]", []string{`"onco"`, "ending with /"}},
+		{"prefix climbing", cloud.OVH, func(c *Config) { c.Prefixes = []string{"cardio/../"} }, "prefixes[0]", []string{`"cardio/../"`}},
+		{"prefix globbing", cloud.OVH, func(c *Config) { c.Prefixes = []string{"card*/"} }, "prefixes[0]", []string{`"card*/"`}},
+		{"prefix of the keys", cloud.OVH, func(c *Config) { c.Prefixes = []string{".health-keys/"} }, "prefixes[0]", []string{"wrapped data keys"}},
+		{"read-only without a key", cloud.OVH, func(c *Config) { c.ReadOnly = true }, "data_key_object", []string{"read-only", "writes the bucket"}},
+		{"key object elsewhere", cloud.OVH, func(c *Config) { c.DataKeyObject = "cardio/x.key" }, "data_key_object", []string{`"cardio/x.key"`, ".health-keys/wh-gateway.key"}},
 		{"bad package mirror", cloud.OVH, func(c *Config) {
 			c.PackageMirror = &bastion.PackageMirror{Primary: "ftp://mirror", Security: "http://deb.debian.org/debian-security"}
 		}, "package_mirror.primary", []string{"ftp://mirror"}},
