@@ -29,9 +29,15 @@ type AuditWriterSpec struct {
 	Bucket string
 	Prefix string // "" for the whole bucket
 	// Access is "" (AccessWriteOnly) for the audit trail's write-only
-	// identity, or AccessReadWrite for a machine that keeps and serves the
-	// objects of one bucket (the data gateway).
+	// identity, AccessReadWrite for a machine that keeps and serves the
+	// objects of one bucket (the data gateway), or AccessReadOnly for one
+	// that serves some of them (a read-only data gateway).
 	Access string
+	// Prefixes and KeyObject, with AccessReadOnly: what it reads of the
+	// bucket (nil: everything) and, besides, the object holding the wrapped
+	// data key.
+	Prefixes  []string
+	KeyObject string
 }
 
 // Accesses of an identity made by CreateAuditWriter.
@@ -43,6 +49,10 @@ const (
 	// bucket (under the prefix), multipart uploads included, and nothing
 	// else (BucketReadWritePolicy).
 	AccessReadWrite = "read-write"
+	// AccessReadOnly gets the objects under the prefixes and the wrapped
+	// data key, and lists the bucket, and nothing else
+	// (BucketReadOnlyPolicy).
+	AccessReadOnly = "read-only"
 )
 
 // AuditWriter is a write-only identity as the cloud holds it.
@@ -157,5 +167,43 @@ func BucketReadWritePolicy(bucket, prefix string) string {
 		}},
 	}
 	out, _ := json.Marshal(doc)
+	return string(out)
+}
+
+// BucketReadOnlyPolicy is the policy of a read-only identity: s3:GetObject
+// on the objects under each prefix of bucket (the whole bucket when there
+// is none) and on keyObject (a wrapped data key, worthless without the key
+// manager), and listing the bucket, and nothing else. Listing is of the
+// whole bucket, as with BucketReadWritePolicy: names are visible to the
+// identity, contents only under the prefixes.
+func BucketReadOnlyPolicy(bucket string, prefixes []string, keyObject string) string {
+	var objects []string
+	for _, p := range prefixes {
+		objects = append(objects, "arn:aws:s3:::"+bucket+"/"+strings.TrimPrefix(p, "/")+"*")
+	}
+	if len(prefixes) == 0 {
+		objects = append(objects, "arn:aws:s3:::"+bucket+"/*")
+	}
+	statements := []map[string]any{{
+		"Sid":      "ReadObjects",
+		"Effect":   "Allow",
+		"Action":   []string{"s3:GetObject"},
+		"Resource": objects,
+	}}
+	if keyObject != "" && len(prefixes) > 0 {
+		statements = append(statements, map[string]any{
+			"Sid":      "ReadWrappedDataKey",
+			"Effect":   "Allow",
+			"Action":   []string{"s3:GetObject"},
+			"Resource": []string{"arn:aws:s3:::" + bucket + "/" + keyObject},
+		})
+	}
+	statements = append(statements, map[string]any{
+		"Sid":      "ListBucket",
+		"Effect":   "Allow",
+		"Action":   []string{"s3:ListBucket"},
+		"Resource": []string{"arn:aws:s3:::" + bucket},
+	})
+	out, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 	return string(out)
 }

@@ -21,7 +21,9 @@ import (
 // allowing s3:PutObject under the audit prefix only, linked to it, and one
 // access key. With cloud.AccessReadWrite the same machinery makes a
 // read-write identity on one bucket (the data gateway's): the user is
-// "health-rw-<name>-<random>" and its policy cloud.BucketReadWritePolicy. The random part keeps a create that died from colliding
+// "health-rw-<name>-<random>" and its policy cloud.BucketReadWritePolicy;
+// with cloud.AccessReadOnly a read-only one ("health-ro-…",
+// cloud.BucketReadOnlyPolicy). The random part keeps a create that died from colliding
 // with the next one; what it left is named in the partial state, and
 // removed by the next destroy or replacement.
 //
@@ -44,8 +46,11 @@ func auditWriterName(name, access string) string {
 		base = base[:40]
 	}
 	kind := "audit"
-	if access == cloud.AccessReadWrite {
+	switch access {
+	case cloud.AccessReadWrite:
 		kind = "rw"
+	case cloud.AccessReadOnly:
+		kind = "ro"
 	}
 	return "health-" + kind + "-" + base + "-" + hex.EncodeToString(b[:])
 }
@@ -59,9 +64,13 @@ func auditWriterPolicy(spec cloud.AuditWriterSpec) (document, description string
 	case cloud.AccessReadWrite:
 		return cloud.BucketReadWritePolicy(spec.Bucket, spec.Prefix),
 			"Read-write: the objects under s3://" + spec.Bucket + "/" + spec.Prefix + " only (terraform-provider-health)", nil
+	case cloud.AccessReadOnly:
+		what := "s3://" + spec.Bucket + "/" + strings.Join(spec.Prefixes, ", ")
+		return cloud.BucketReadOnlyPolicy(spec.Bucket, spec.Prefixes, spec.KeyObject),
+			"Read-only: the objects under " + what + " only (terraform-provider-health)", nil
 	}
-	return "", "", fmt.Errorf("%w: the access %q is neither %q nor %q", cloud.ErrInvalid, spec.Access,
-		cloud.AccessWriteOnly, cloud.AccessReadWrite)
+	return "", "", fmt.Errorf("%w: the access %q is none of %q, %q and %q", cloud.ErrInvalid, spec.Access,
+		cloud.AccessWriteOnly, cloud.AccessReadWrite, cloud.AccessReadOnly)
 }
 
 // CreateAuditWriter implements cloud.AuditWriters.

@@ -95,7 +95,7 @@ func TestAuditWriter_readWriteOnOneBucket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: "gw", Bucket: "wh-osc-rw-data", Access: "read-only"}); !errors.Is(err, cloud.ErrInvalid) {
+	if _, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: "gw", Bucket: "wh-osc-rw-data", Access: "admin"}); !errors.Is(err, cloud.ErrInvalid) {
 		t.Fatalf("an unknown access: %v", err)
 	}
 	w, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: "wh-gateway", Bucket: "wh-osc-rw-data", Access: cloud.AccessReadWrite})
@@ -179,5 +179,74 @@ func TestAuditWriter_readWriteOnOneBucket(t *testing.T) {
 		if objs, err := emu.Control().Objects(ctx, coll); err != nil || len(objs) != 0 {
 			t.Fatalf("%s after delete: %d left, %v", coll, len(objs), err)
 		}
+	}
+}
+
+// A read-only identity (a read-only data gateway's) gets the objects under
+// its prefixes and the wrapped data key, lists the bucket, and nothing
+// else: no other prefix, no write, no delete, no other bucket.
+func TestAuditWriter_readOnlyPrefixes(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := storageClient(t, emu)
+	ctx := context.Background()
+	for _, b := range []string{"wh-osc-ro-data", "wh-osc-ro-other"} {
+		if _, err := c.CreateBucket(ctx, bucketSpec(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owner := s3API(emu)
+	for _, key := range []string{"cardio/2024/a.csv", "onco/b.csv", ".health-keys/wh-gateway.key", ".health-keys/other.key"} {
+		for _, b := range []string{"wh-osc-ro-data", "wh-osc-ro-other"} {
+			if _, err := owner.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String(key),
+				Body: bytes.NewReader([]byte("x"))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	w, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: "wh-ws-gw", Bucket: "wh-osc-ro-data", Access: cloud.AccessReadOnly,
+		Prefixes: []string{"cardio/"}, KeyObject: ".health-keys/wh-gateway.key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(w.UserName, "health-ro-wh-ws-gw-") || w.SecretAccessKey == "" || w.APIEndpoint != "" {
+		t.Fatalf("reader: %+v", w)
+	}
+	ro := s3.New(s3.Options{Region: emulator.DefaultOutscaleRegion, BaseEndpoint: aws.String(emu.S3Endpoint()), UsePathStyle: true,
+		Credentials:                credentials.NewStaticCredentialsProvider(w.AccessKeyID, w.SecretAccessKey, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired, Retryer: aws.NopRetryer{}})
+	get := func(bucket, key string) error {
+		out, err := ro.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err == nil {
+			_ = out.Body.Close()
+		}
+		return err
+	}
+	for _, key := range []string{"cardio/2024/a.csv", ".health-keys/wh-gateway.key"} {
+		if err := get("wh-osc-ro-data", key); err != nil {
+			t.Errorf("get %s: %v", key, err)
+		}
+	}
+	if _, err := ro.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("wh-osc-ro-data")}); err != nil {
+		t.Errorf("list its bucket: %v", err)
+	}
+	_, putErr := ro.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("wh-osc-ro-data"), Key: aws.String("cardio/new.csv"),
+		Body: bytes.NewReader([]byte("x"))})
+	_, delErr := ro.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("wh-osc-ro-data"), Key: aws.String("cardio/2024/a.csv")})
+	_, listErr := ro.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("wh-osc-ro-other")})
+	for what, err := range map[string]error{
+		"get another prefix":      get("wh-osc-ro-data", "onco/b.csv"),
+		"get another wrapped key": get("wh-osc-ro-data", ".health-keys/other.key"),
+		"get in another bucket":   get("wh-osc-ro-other", "cardio/2024/a.csv"),
+		"put under its prefix":    putErr,
+		"delete under its prefix": delErr,
+		"list another bucket":     listErr,
+	} {
+		if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+			t.Errorf("%s: %v, want AccessDenied", what, err)
+		}
+	}
+	if err := c.DeleteAuditWriter(ctx, w); err != nil {
+		t.Fatal(err)
 	}
 }
