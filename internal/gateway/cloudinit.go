@@ -65,13 +65,16 @@ type Spec struct {
 	RcloneSHA256   string   `json:"rclone_sha256"`
 	// PackageMirror is the apt mirror; absent, the image's own sources.
 	PackageMirror *bastion.PackageMirror `json:"package_mirror,omitempty"`
+	// Prefixes and ReadOnly: what it serves, and whether it refuses writes.
+	Prefixes []string `json:"prefixes,omitempty"`
+	ReadOnly bool     `json:"read_only,omitempty"`
 }
 
 func specOf(cfg Config) Spec {
 	s := Spec{
 		Renderer: RendererVersion, Name: cfg.Name, Cloud: cfg.Cloud,
 		Bucket: cfg.Bucket.Name, Endpoint: cfg.Bucket.Endpoint, Region: cfg.Bucket.Region,
-		WrappedKey: WrappedKeyObject(cfg.Name), Port: cfg.port(),
+		WrappedKey: cfg.wrappedKey(), Port: cfg.port(), Prefixes: cfg.Prefixes, ReadOnly: cfg.ReadOnly,
 		AllowedSources: append([]string{}, cfg.AllowedSources...), ClientKeyID: cfg.Client.AccessKeyID,
 		RcloneVersion: cfg.Rclone.Version, RcloneMirror: cfg.rcloneMirror(), RcloneSHA256: cfg.Rclone.SHA256,
 	}

@@ -307,12 +307,8 @@ func Check(cfg Config) []Problem {
 	}
 
 	for i, p := range cfg.Prefixes {
-		switch {
-		case !prefixPattern.MatchString(p) || strings.Contains("/"+p, "/../") || strings.Contains("/"+p, "/./"):
-			add(fmt.Sprintf("prefixes[%d]", i), "%q is not a prefix such as cohort-2026/diabetes/: letters, digits, _ . = - "+
-				"and /, ending with / and not starting with one", p)
-		case strings.HasPrefix(p, cloud.WrappedKeyPrefix):
-			add(fmt.Sprintf("prefixes[%d]", i), "%q is where the wrapped data keys are kept, which the gateway never serves", p)
+		if err := CheckPrefix(p); err != nil {
+			add(fmt.Sprintf("prefixes[%d]", i), "%v", err)
 		}
 	}
 	if cfg.DataKeyObject != "" && !keyObjPattern.MatchString(cfg.DataKeyObject) {
@@ -349,6 +345,19 @@ func Check(cfg Config) []Problem {
 		}
 	}
 	return problems
+}
+
+// CheckPrefix refuses what a gateway cannot serve as a prefix: it goes
+// into rclone's filter rules, so only plain path segments are taken.
+func CheckPrefix(p string) error {
+	switch {
+	case !prefixPattern.MatchString(p) || strings.Contains("/"+p, "/../") || strings.Contains("/"+p, "/./"):
+		return fmt.Errorf("%q is not a prefix such as cohort-2026/diabetes/: letters, digits, _ . = - and /, ending with / "+
+			"and not starting with one", p)
+	case strings.HasPrefix(p, cloud.WrappedKeyPrefix):
+		return fmt.Errorf("%q is where the wrapped data keys are kept, which the gateway never serves", p)
+	}
+	return nil
 }
 
 // checkHTTPS refuses what is not an https:// URL with a host and no

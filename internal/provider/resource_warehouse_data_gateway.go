@@ -8,13 +8,17 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -272,11 +276,36 @@ func (r *warehouseDataGatewayResource) Schema(ctx context.Context, _ resource.Sc
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"data_key_object": schema.StringAttribute{
-				MarkdownDescription: "Where the gateway keeps its data key, wrapped by the customer key: an object of the bucket " +
-					"(`" + cloud.WrappedKeyPrefix + "<name>.key`). Without the key manager it is useless; deleting it makes the " +
-					"objects written through this gateway unreadable.",
+				MarkdownDescription: "Where the gateway keeps its data key, wrapped by the customer key: an object of the bucket, " +
+					"by default `" + cloud.WrappedKeyPrefix + "<name>.key`, made at the gateway's first start. Set it to another " +
+					"gateway's `data_key_object` on the same bucket to share that gateway's data key (a `read_only` gateway " +
+					"serving a workspace what the writer stored; it needs the same `kms_key_id`). Without the key manager the " +
+					"object is useless; deleting it makes the objects written under its key unreadable." + replaced,
+				Optional:      true,
 				Computed:      true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Validators:    []validator.String{stringvalidator.RegexMatches(dataKeyObjectPattern, "must be "+cloud.WrappedKeyPrefix+"<name>.key")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"read_only": schema.BoolAttribute{
+				MarkdownDescription: "Refuse every write (default `false`): a gateway that serves datasets to a research workspace. " +
+					"It needs `data_key_object` (the writer's), and never makes a data key. On OUTSCALE its own identity on the " +
+					"bucket may only read (the objects under `prefixes` and the wrapped key); on OVHcloud, where it takes the " +
+					"bucket's key, rclone's `--read-only` is what refuses writes." + replaced,
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
+			"prefixes": schema.ListAttribute{
+				MarkdownDescription: "Serve only the objects under these prefixes of the bucket (such as `diabetes/`, ending with " +
+					"`/`), and nothing else: a workspace's datasets (see `health_warehouse_workspace.data_gateways`). Default: " +
+					"the whole bucket. Clients see nothing outside them (rclone's filters); on OUTSCALE the gateway's own identity " +
+					"cannot read outside them either." + replaced,
+				Optional:    true,
+				ElementType: types.StringType,
+				Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues(),
+					listvalidator.ValueStringsAre(gatewayPrefix{})},
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 			},
 			"user_data_sha256": schema.StringAttribute{
 				MarkdownDescription: "SHA-256 of the user-data the gateway was made with (it holds credentials; the hash does " +
@@ -343,8 +372,13 @@ func (r *warehouseDataGatewayResource) ModifyPlan(ctx context.Context, req resou
 		stateMirror = &state.PackageMirror
 	}
 	plan.PackageMirror, _ = plannedPackageMirror(cfg.PackageMirror, stateMirror, plan.Image)
-	if !plan.Name.IsUnknown() {
+	if !plan.Name.IsUnknown() && cfg.DataKeyObject.IsNull() {
 		plan.DataKeyObject = types.StringValue(dataKeyObject(plan.Name.ValueString()))
+	}
+	if plan.ReadOnly.ValueBool() && cfg.DataKeyObject.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("data_key_object"), "Missing Data Key Object",
+			"data_key_object: read_only = true makes no data key: give the data_key_object of the gateway that writes the "+
+				"bucket, such as health_warehouse_data_gateway.<writer>.data_key_object.")
 	}
 	r.planBucketIdentity(&plan, cfg, state, resp)
 	if state == nil {
@@ -455,6 +489,7 @@ func (r *warehouseDataGatewayResource) Create(ctx context.Context, req resource.
 	}
 	made := newGatewayIdentities(c)
 	defer made.cleanUpUnlessKept(ctx, &resp.Diagnostics)
+	prefixes, _ := knownStrings(plan.Prefixes)
 
 	// The bucket: the user's key, or the gateway's own identity (OUTSCALE).
 	b := gatewayBucketOf(cfg.Bucket)
@@ -462,8 +497,11 @@ func (r *warehouseDataGatewayResource) Create(ctx context.Context, req resource.
 	planned := gatewayBucket{Name: b.Name, Endpoint: b.Endpoint, Region: b.Region, AccessKeyID: b.AccessKeyID}
 	secret := b.SecretAccessKey.ValueString()
 	if b.AccessKeyID.IsNull() {
-		w, err := c.CreateAuditWriter(ctx, cloud.AuditWriterSpec{Name: plan.Name.ValueString(), Bucket: b.Name.ValueString(),
-			Access: cloud.AccessReadWrite})
+		spec := cloud.AuditWriterSpec{Name: plan.Name.ValueString(), Bucket: b.Name.ValueString(), Access: cloud.AccessReadWrite}
+		if plan.ReadOnly.ValueBool() {
+			spec.Access, spec.Prefixes, spec.KeyObject = cloud.AccessReadOnly, prefixes, plan.DataKeyObject.ValueString()
+		}
+		w, err := c.CreateAuditWriter(ctx, spec)
 		made.writer = &w
 		if err != nil {
 			resp.Diagnostics.Append(cloudErrorDiagnostic("Unable to Create the Gateway's Bucket Identity", err))
@@ -497,7 +535,8 @@ func (r *warehouseDataGatewayResource) Create(ctx context.Context, req resource.
 		Region: planned.Region.ValueString(), AccessKeyID: planned.AccessKeyID.ValueString(), SecretAccessKey: secret,
 		Key: key, Credential: cred, ClientAccessKeyID: plan.ClientAccessKeyID.ValueString(),
 		ClientSecretAccessKey: cfg.ClientSecretAccessKey.ValueString(), Rclone: rc,
-		PackageMirror: packageMirrorOf(plan.PackageMirror),
+		PackageMirror: packageMirrorOf(plan.PackageMirror), Prefixes: prefixes, ReadOnly: plan.ReadOnly.ValueBool(),
+		DataKeyObject: plan.DataKeyObject.ValueString(),
 	}
 	rendered, err := renderGateway(in)
 	if err != nil {

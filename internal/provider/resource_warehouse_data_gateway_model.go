@@ -36,6 +36,8 @@ type dataGatewayModel struct {
 	Endpoint              types.String   `tfsdk:"endpoint"`
 	TLSCACertificate      types.String   `tfsdk:"tls_ca_certificate"`
 	DataKeyObject         types.String   `tfsdk:"data_key_object"`
+	ReadOnly              types.Bool     `tfsdk:"read_only"`
+	Prefixes              types.List     `tfsdk:"prefixes"`
 	UserDataSHA256        types.String   `tfsdk:"user_data_sha256"`
 	CloudIDs              types.Map      `tfsdk:"cloud_ids"`
 	Timeouts              timeouts.Value `tfsdk:"timeouts"`

@@ -1,12 +1,14 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
@@ -16,6 +18,9 @@ import (
 
 // gatewayAccessKeyPattern is what client_access_key_id may be.
 var gatewayAccessKeyPattern = regexp.MustCompile(`^[A-Za-z0-9]{16,128}$`)
+
+// dataKeyObjectPattern is what data_key_object may be.
+var dataKeyObjectPattern = regexp.MustCompile(`^` + regexp.QuoteMeta(cloud.WrappedKeyPrefix) + `[a-z0-9][a-z0-9.-]{0,126}\.key$`)
 
 // gatewayInput is what a gateway's user-data is rendered from.
 type gatewayInput struct {
@@ -32,6 +37,9 @@ type gatewayInput struct {
 	ClientSecretAccessKey        string
 	Rclone                       rcloneSettings
 	PackageMirror                *bastion.PackageMirror
+	Prefixes                     []string
+	ReadOnly                     bool
+	DataKeyObject                string
 }
 
 // renderedGateway is the gateway's user-data and the CA clients pin.
@@ -67,6 +75,9 @@ func renderGateway(in gatewayInput) (renderedGateway, error) {
 		AllowedSources: sources,
 		Rclone:         gateway.Rclone{Version: in.Rclone.Version, Mirror: in.Rclone.Mirror, SHA256: in.Rclone.SHA256},
 		PackageMirror:  in.PackageMirror,
+		Prefixes:       in.Prefixes,
+		ReadOnly:       in.ReadOnly,
+		DataKeyObject:  in.DataKeyObject,
 	}
 	switch in.Cloud {
 	case cloud.Outscale:
@@ -101,4 +112,20 @@ func stringsOfSet(v types.Set) []string {
 	out, _ := stringsOf(v)
 	slices.Sort(out)
 	return out
+}
+
+// gatewayPrefix is a prefix a gateway can serve (gateway.CheckPrefix).
+type gatewayPrefix struct{}
+
+func (gatewayPrefix) Description(context.Context) string {
+	return "a prefix such as cohort-2026/diabetes/: letters, digits, _ . = - and /, ending with /"
+}
+func (v gatewayPrefix) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (gatewayPrefix) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := gateway.CheckPrefix(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gateway Prefix", fmt.Sprintf("%s: %s.", req.Path, err))
+	}
 }
