@@ -30,16 +30,23 @@ type WorkspaceFacts struct {
 	Policy   string
 	Datasets []cloud.DatasetGrant
 	Buckets  cloud.WorkspaceBuckets
-	// GatewayBuckets are the buckets the machines reach through a data
-	// gateway, which serves the whole bucket to whoever holds its client
-	// key; nil when none is, or when nothing tells (the report).
-	GatewayBuckets []string
+	// Gateways are the data gateways the machines reach buckets through,
+	// each serving what its Prefixes say (the whole bucket when none) to
+	// whoever holds its client key; nil when there is none, or when
+	// nothing tells (the report).
+	Gateways []GatewayFacts
 	// Others are the other workspaces of the same report (or plan).
 	Others []OtherWorkspace
 	// Zones are the data zones of the warehouse's buckets, by bucket name
 	// (ZoneRaw, ZonePseudonymised, ZoneResults, ZoneAudit); nil when
 	// nothing tells them (Unknown or Unreadable "zones" say why).
 	Zones map[string]string
+}
+
+// GatewayFacts is a data gateway a workspace's machines use.
+type GatewayFacts struct {
+	Bucket   string
+	Prefixes []string // what it serves of Bucket; nil: all of it
 }
 
 // OtherWorkspace is another workspace of the same warehouse.
@@ -326,12 +333,7 @@ func checkWorkspaceMinimisation(_ string, s Subject) (Status, string) {
 			}
 		}
 	}
-	for i, d := range w.Datasets {
-		if d.Prefix != "" && slices.Contains(w.GatewayBuckets, d.Bucket) {
-			failed = append(failed, fmt.Sprintf("datasets[%d] (s3://%s/%s) is read through a data gateway, which serves the whole "+
-				"bucket s3://%s to the workspace: the prefix does not bound it", i, d.Bucket, d.Prefix, d.Bucket))
-		}
-	}
+	failed = append(failed, gatewayProblems(w, declared)...)
 	if len(failed) > 0 {
 		return StatusFail, strings.Join(failed, "; ")
 	}
@@ -361,6 +363,31 @@ func checkWorkspaceMinimisation(_ string, s Subject) (Status, string) {
 		ev += "; nothing of the raw zone (" + strings.Join(raw, ", ") + ")"
 	}
 	return StatusPass, ev
+}
+
+// gatewayProblems says what the workspace's data gateways serve it beyond
+// its datasets: a gateway serves its prefixes (or its whole bucket) to
+// whoever holds its client key, whatever the identity's policy says.
+func gatewayProblems(w *WorkspaceFacts, declared map[string][]string) []string {
+	var out []string
+	for i, g := range w.Gateways {
+		prefixes, isDataset := declared[g.Bucket]
+		if !isDataset || slices.Contains(prefixes, "") {
+			continue // the workspace's own bucket, or a dataset that is the whole bucket
+		}
+		if len(g.Prefixes) == 0 {
+			out = append(out, fmt.Sprintf("data_gateways[%d] serves the whole bucket s3://%s where the datasets are the prefixes %s: "+
+				"the prefixes do not bound what the workspace reads through it", i, g.Bucket, strings.Join(prefixes, ", ")))
+			continue
+		}
+		for _, p := range g.Prefixes {
+			if !slices.ContainsFunc(prefixes, func(d string) bool { return strings.HasPrefix(p, d) }) {
+				out = append(out, fmt.Sprintf("data_gateways[%d] serves s3://%s/%s, which no dataset grants (the datasets are the "+
+					"prefixes %s)", i, g.Bucket, p, strings.Join(prefixes, ", ")))
+			}
+		}
+	}
+	return out
 }
 
 // datasetProblems says what a statement grants beyond the datasets on a

@@ -104,12 +104,19 @@ func TestWorkspaceControls(t *testing.T) {
 		{"another prefix", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
 			w.Policy = policyOf(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::wh-pseudo/onco/*"}`)
 		}), StatusFail, []string{"grants s3://wh-pseudo/onco/*"}},
-		{"a prefix read through a data gateway", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) { w.GatewayBuckets = []string{"wh-pseudo"} }),
-			StatusFail, []string{"datasets[0] (s3://wh-pseudo/cardio/2024/) is read through a data gateway, which serves the whole bucket s3://wh-pseudo"}},
+		{"a prefix read through a gateway of the whole bucket", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
+			w.Gateways = []GatewayFacts{{Bucket: "wh-pseudo"}}
+		}), StatusFail, []string{"data_gateways[0] serves the whole bucket s3://wh-pseudo where the datasets are the prefixes cardio/2024/"}},
+		{"a gateway serving another prefix", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
+			w.Gateways = []GatewayFacts{{Bucket: "wh-pseudo", Prefixes: []string{"cardio/2024/", "onco/"}}}
+		}), StatusFail, []string{"data_gateways[0] serves s3://wh-pseudo/onco/, which no dataset grants"}},
+		{"a gateway serving the dataset's prefix", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
+			w.Gateways = []GatewayFacts{{Bucket: "wh-pseudo", Prefixes: []string{"cardio/2024/"}}}
+		}), StatusPass, []string{"reads s3://wh-pseudo/cardio/2024/ only"}},
 		{"a whole bucket read through a data gateway", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
 			w.Datasets = []cloud.DatasetGrant{{Bucket: "wh-pseudo"}}
 			w.Policy = cloud.WorkspacePolicy(w.Datasets, wsBuckets)
-			w.GatewayBuckets = []string{"wh-pseudo"}
+			w.Gateways = []GatewayFacts{{Bucket: "wh-pseudo"}}
 		}), StatusPass, []string{"reads s3://wh-pseudo/ only"}},
 		{"a listing of the whole bucket", "HW-WS-02", workspaceWith(func(w *WorkspaceFacts) {
 			w.Policy = policyOf(`{"Sid":"List","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::wh-pseudo"}`)

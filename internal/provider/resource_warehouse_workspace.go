@@ -185,9 +185,9 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 					"under a customer key (SSE-C): the machines' rclone reaches those buckets (a dataset's, the working, import or " +
 					"export bucket) through the gateway, which holds the data key, instead of the store, where the objects are " +
 					"unreadable without it. At most one per bucket, and only for buckets the workspace uses.\n\n" +
-					"**A gateway serves its whole bucket to whoever holds its client key**: a dataset read through it is bounded by " +
-					"the bucket, not by its `prefix` (HW-WS-02 fails at plan for such a dataset), and two workspaces given the same " +
-					"gateway can read each other's data there. Give each workspace a gateway of its own, on buckets made for it." +
+					"**A gateway serves what its `prefixes` say to whoever holds its client key**, whatever the workspace's identity " +
+					"may read: for datasets, give each workspace a `read_only` gateway of its own whose `prefixes` are its datasets' " +
+					"(HW-WS-02 fails at plan for a gateway serving more), sharing the writer gateway's `data_key_object`." +
 					rebuilt,
 				Optional: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
@@ -207,6 +207,9 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 					"client_secret_version": schema.Int64Attribute{MarkdownDescription: "Any number; changing it rebuilds the " +
 						"machines with the current `client_secret_access_key` (a write-only value cannot be compared with the last " +
 						"one). Keep it equal to the gateway's.", Optional: true},
+					"prefixes": schema.ListAttribute{MarkdownDescription: "What the gateway serves of the bucket: its `prefixes` " +
+						"(omit it for a gateway of the whole bucket). HW-WS-02 checks them against the workspace's datasets.",
+						Optional: true, ElementType: types.StringType},
 				}},
 			},
 			"package_mirror": schema.SingleNestedAttribute{
@@ -351,9 +354,7 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 	}
 	validateExceptions(compliance.KindWorkspace, cfg.Exceptions, &resp.Diagnostics)
 	facts := &compliance.WorkspaceFacts{Name: plan.Name.ValueString(), Datasets: datasets, Buckets: buckets}
-	for _, g := range gateways {
-		facts.GatewayBuckets = append(facts.GatewayBuckets, g.Bucket)
-	}
+	facts.Gateways = gatewayFactsOf(plan.DataGateways)
 	subject := compliance.Subject{Kind: compliance.KindWorkspace, Name: plan.Name.ValueString(), Workspace: facts,
 		Unknown: []string{"zones"}}
 	if !plan.NetworkRules.IsUnknown() {

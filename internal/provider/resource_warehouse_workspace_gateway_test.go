@@ -18,23 +18,19 @@ import (
 )
 
 // withGateway gives workspace a of workspacesConfig a data gateway in
-// front of bucket, with the client secret secret at version, and an
-// exception to HW-WS-02 if excepted.
-func withGateway(config, bucket, ca, secret string, version int, excepted bool) string {
-	exception := ""
-	if excepted {
-		exception = `compliance_exceptions = [{ control = "HW-WS-02", justification = "the gateway is the project's own" }]
-  `
-	}
-	block := fmt.Sprintf(exception+`data_gateways  = [{
+// front of bucket, serving prefixes (HCL), with the client secret secret at
+// version.
+func withGateway(config, bucket, ca, secret string, version int, prefixes string) string {
+	block := fmt.Sprintf(`data_gateways  = [{
     bucket                   = %q
     endpoint                 = "https://10.66.128.10"
     tls_ca_certificate       = %q
     client_access_key_id     = "GWCLIENTKEY00001"
     client_secret_access_key = %q
     client_secret_version    = %d
+    prefixes                 = %s
   }]
-  tags           = { project = "a" }`, bucket, ca, secret, version)
+  tags           = { project = "a" }`, bucket, ca, secret, version, prefixes)
 	return strings.Replace(config, `tags           = { project = "a" }`, block, 1)
 }
 
@@ -43,8 +39,8 @@ func withGateway(config, bucket, ca, secret string, version int, excepted bool) 
 // with its client key; the secret is in the machines' user-data and never
 // in the state; a new secret version rebuilds the machines with the new
 // secret. A gateway on a bucket the workspace does not use is refused at
-// plan, naming it; a dataset prefix read through a gateway fails HW-WS-02
-// at plan, since the gateway serves the whole bucket.
+// plan, naming it; a gateway serving its whole bucket for a dataset prefix
+// fails HW-WS-02 at plan.
 func TestAccWarehouseWorkspace_dataGateway(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emulatorOnly(t, "reads the machines' files from the user-data the emulator holds")
@@ -91,23 +87,23 @@ func TestAccWarehouseWorkspace_dataGateway(t *testing.T) {
 			CheckDestroy:             acctest.CheckNothingLeft(emu, cloudName),
 			Steps: []resource.TestStep{
 				{
-					Config:      withGateway(base, name+"-results", issued.CACertPEM, secret1, 1, true),
+					Config:      withGateway(base, name+"-results", issued.CACertPEM, secret1, 1, `["diabetes/"]`),
 					PlanOnly:    true,
 					ExpectError: regexp.MustCompile(`(?s)Invalid Data Gateway.*data_gateways\[0\]\.bucket.*-results".*none of the`),
 				},
 				{
-					// The gateway serves the whole bucket: the prefix no longer
-					// bounds what the workspace reads, and the plan says so.
-					Config:      withGateway(base, name+"-pseudo", issued.CACertPEM, secret1, 1, false),
+					// A gateway of the whole bucket: the prefix no longer bounds
+					// what the workspace reads, and the plan says so.
+					Config:      withGateway(base, name+"-pseudo", issued.CACertPEM, secret1, 1, "null"),
 					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(`(?s)HW-WS-02.*datasets\[0\] \(s3://` + name + `-pseudo/diabetes/\) is\s+read\s+through\s+a\s+data\s+gateway`),
+					ExpectError: regexp.MustCompile(`(?s)HW-WS-02.*data_gateways\[0\] serves the whole\s+bucket\s+s3://` + name + `-pseudo`),
 				},
 				{
-					Config: withGateway(base, name+"-pseudo", issued.CACertPEM, secret1, 1, true),
+					Config: withGateway(base, name+"-pseudo", issued.CACertPEM, secret1, 1, `["diabetes/"]`),
 					Check:  machineHolds(secret1),
 				},
 				{
-					Config: withGateway(base, name+"-pseudo", issued.CACertPEM, secret2, 2, true),
+					Config: withGateway(base, name+"-pseudo", issued.CACertPEM, secret2, 2, `["diabetes/"]`),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("health_warehouse_workspace.a", plancheck.ResourceActionUpdate),
 						plancheck.ExpectResourceAction("health_warehouse_workspace.b", plancheck.ResourceActionNoop),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sovhealth/terraform-provider-health/internal/bastion"
 	"github.com/sovhealth/terraform-provider-health/internal/cloud"
+	"github.com/sovhealth/terraform-provider-health/internal/compliance"
 	"github.com/sovhealth/terraform-provider-health/internal/workspace"
 )
 
@@ -176,4 +177,22 @@ func gatewaysOf(plan, cfg types.List) ([]workspace.DataGateway, bool) {
 		out = append(out, g)
 	}
 	return out, true
+}
+
+// gatewayFactsOf is what the workspace's data gateways serve, for the
+// compliance controls.
+func gatewayFactsOf(v types.List) []compliance.GatewayFacts {
+	var out []compliance.GatewayFacts
+	for _, e := range v.Elements() {
+		o, ok := e.(types.Object)
+		if !ok || o.IsNull() || o.IsUnknown() {
+			continue
+		}
+		a := o.Attributes()
+		b, _ := a["bucket"].(types.String)
+		prefixes, _ := a["prefixes"].(types.List)
+		p, _ := knownStrings(prefixes)
+		out = append(out, compliance.GatewayFacts{Bucket: b.ValueString(), Prefixes: p})
+	}
+	return out
 }

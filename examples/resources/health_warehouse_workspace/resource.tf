@@ -41,16 +41,19 @@ resource "health_warehouse_workspace" "diabetes" {
   import_bucket  = health_warehouse_storage.import.name
   export_bucket  = health_warehouse_storage.export.name
 
-  # A dataset bucket under a customer key (SSE-C) is read through a
-  # health_warehouse_data_gateway of the workspace's own, which holds the data
-  # key; the client secret is write-only, as on the gateway:
+  # A dataset bucket under a customer key (SSE-C) is read through a data
+  # gateway of the workspace's own: read_only, serving the dataset's prefix
+  # alone, sharing the data key of the gateway that writes the bucket
+  # (health_warehouse_data_gateway: read_only, prefixes, data_key_object).
+  # The client secret is write-only, as on the gateway:
   # data_gateways = [{
   #   bucket                   = health_warehouse_data_gateway.diabetes.bucket.name
   #   endpoint                 = health_warehouse_data_gateway.diabetes.endpoint
   #   tls_ca_certificate       = health_warehouse_data_gateway.diabetes.tls_ca_certificate
   #   client_access_key_id     = health_warehouse_data_gateway.diabetes.client_access_key_id
-  #   client_secret_access_key = ephemeral.random_password.gateway_client.result
+  #   client_secret_access_key = ephemeral.random_password.diabetes_gateway.result
   #   client_secret_version    = 1
+  #   prefixes                 = health_warehouse_data_gateway.diabetes.prefixes
   # }]
 
   tags = {
