@@ -62,10 +62,30 @@ type WorkspaceSpec struct {
 	Network  Network
 	Datasets []DatasetGrant
 	Buckets  WorkspaceBuckets
+	// Fronted are the buckets of Buckets (working, import) the machines
+	// reach through a data gateway only, under a customer key: the identity
+	// gets no direct access to them, so that nothing lands there but
+	// through the gateway's SSE-C.
+	Fronted  []string
 	Machines []WorkspaceMachineSpec
 	Tags     map[string]string
 	// ClientToken makes the create idempotent and marks its lease.
 	ClientToken string
+}
+
+// Policy is the identity's policy for spec: WorkspacePolicy without the
+// fronted buckets.
+func (spec WorkspaceSpec) Policy() string {
+	b := spec.Buckets
+	for _, f := range spec.Fronted {
+		switch f {
+		case b.Working:
+			b.Working = ""
+		case b.Import:
+			b.Import = ""
+		}
+	}
+	return WorkspacePolicy(spec.Datasets, b)
 }
 
 // WorkspaceMachine is a research machine as the cloud holds it.

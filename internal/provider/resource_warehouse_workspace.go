@@ -182,9 +182,12 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 			},
 			"data_gateways": schema.ListNestedAttribute{
 				MarkdownDescription: "The `health_warehouse_data_gateway`s in front of the workspace's buckets that hold objects " +
-					"under a customer key (SSE-C): the machines' rclone reaches those buckets (a dataset's, the working, import or " +
-					"export bucket) through the gateway, which holds the data key, instead of the store, where the objects are " +
-					"unreadable without it. At most one per bucket, and only for buckets the workspace uses.\n\n" +
+					"under a customer key (SSE-C): the machines' rclone reaches those buckets (a dataset's, the working or import " +
+					"bucket) through the gateway, which holds the data key, instead of the store, where the objects are unreadable " +
+					"without it. At most one per bucket, and only for buckets the workspace uses; not the export bucket, which the " +
+					"airlock reads to approve and copy what it holds. A working or import bucket behind a gateway is reached " +
+					"through it only: the workspace's identity loses its direct access there, so that nothing lands in it but " +
+					"under the customer key.\n\n" +
 					"**A gateway serves what its `prefixes` say to whoever holds its client key**, whatever the workspace's identity " +
 					"may read: for datasets, give each workspace a `read_only` gateway of its own whose `prefixes` are its datasets' " +
 					"(HW-WS-02 fails at plan for a gateway serving more), sharing the writer gateway's `data_key_object`." +
@@ -322,12 +325,12 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 	gateways, _ := gatewaysOf(plan.DataGateways, cfg.DataGateways)
 	var used []string // the buckets the workspace uses; nil while one is unknown
 	if dok && bok {
-		used = append(used, buckets.Working, buckets.Import, buckets.Export)
+		used = append(used, buckets.Working, buckets.Import)
 		for _, d := range datasets {
 			used = append(used, d.Bucket)
 		}
 	}
-	for _, p := range workspaceProblems(members, gateways, used) {
+	for _, p := range workspaceProblems(members, gateways, used, buckets.Export) {
 		title := "Invalid Workspace Member"
 		if strings.HasPrefix(p.path.String(), "data_gateways") {
 			title = "Invalid Data Gateway"
@@ -342,8 +345,9 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 		stateMirror = &state.PackageMirror
 	}
 	plan.PackageMirror, _ = plannedPackageMirror(cfg.PackageMirror, stateMirror, plan.Image)
+	policy := cloud.WorkspaceSpec{Datasets: datasets, Buckets: buckets, Fronted: frontedOf(plan.DataGateways, buckets)}.Policy()
 	if dok && bok {
-		plan.IdentityPolicy = types.StringValue(normalizedPolicy(cloud.WorkspacePolicy(datasets, buckets)))
+		plan.IdentityPolicy = types.StringValue(normalizedPolicy(policy))
 	} else {
 		plan.IdentityPolicy = types.StringUnknown()
 	}
@@ -363,7 +367,7 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 		subject.Unknown = append(subject.Unknown, "rules")
 	}
 	if dok && bok {
-		facts.Policy = cloud.WorkspacePolicy(datasets, buckets)
+		facts.Policy = policy
 	} else {
 		subject.Unknown = append(subject.Unknown, "policy")
 	}
@@ -410,7 +414,20 @@ func (m *workspaceModel) specOf(n cloud.Network) cloud.WorkspaceSpec {
 	datasets, _ := datasetsOf(m.Datasets)
 	buckets, _ := m.bucketsOf()
 	n.Rules = rulesFromValue(m.NetworkRules)
-	return cloud.WorkspaceSpec{Name: m.Name.ValueString(), Network: n, Datasets: datasets, Buckets: buckets, Tags: stringMap(m.Tags)}
+	return cloud.WorkspaceSpec{Name: m.Name.ValueString(), Network: n, Datasets: datasets, Buckets: buckets,
+		Fronted: frontedOf(m.DataGateways, buckets), Tags: stringMap(m.Tags)}
+}
+
+// frontedOf are the workspace's working and import buckets that a data
+// gateway fronts: its identity gets no direct access to them.
+func frontedOf(gateways types.List, b cloud.WorkspaceBuckets) []string {
+	var out []string
+	for _, g := range gatewayFactsOf(gateways) {
+		if g.Bucket != "" && (g.Bucket == b.Working || g.Bucket == b.Import) {
+			out = append(out, g.Bucket)
+		}
+	}
+	return out
 }
 
 func (r *warehouseWorkspaceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

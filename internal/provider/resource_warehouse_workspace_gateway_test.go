@@ -1,12 +1,15 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -39,8 +42,10 @@ func withGateway(config, bucket, ca, secret string, version int, prefixes string
 // with its client key; the secret is in the machines' user-data and never
 // in the state; a new secret version rebuilds the machines with the new
 // secret. A gateway on a bucket the workspace does not use is refused at
-// plan, naming it; a gateway serving its whole bucket for a dataset prefix
-// fails HW-WS-02 at plan.
+// plan, naming it, and so is one on the export bucket; a gateway serving
+// its whole bucket for a dataset prefix fails HW-WS-02 at plan. A working
+// bucket behind a gateway is reached through it only: the identity loses
+// its direct access there.
 func TestAccWarehouseWorkspace_dataGateway(t *testing.T) {
 	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
 		emulatorOnly(t, "reads the machines' files from the user-data the emulator holds")
@@ -109,6 +114,40 @@ func TestAccWarehouseWorkspace_dataGateway(t *testing.T) {
 						plancheck.ExpectResourceAction("health_warehouse_workspace.b", plancheck.ResourceActionNoop),
 					}},
 					Check: machineHolds(secret2),
+				},
+				{
+					// The export bucket stays out of a gateway: the airlock reads it.
+					Config:      withGateway(base, name+"-a-export", issued.CACertPEM, secret2, 2, "null"),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(`(?s)Invalid Data Gateway.*data_gateways\[0\]\.bucket.*is the export bucket`),
+				},
+				{
+					// The working bucket behind a gateway: reached through it only;
+					// the identity can no longer write there directly.
+					Config: withGateway(base, name+"-a-working", issued.CACertPEM, secret2, 2, "null"),
+					Check: func(s *terraform.State) error {
+						attrs := s.RootModule().Resources["health_warehouse_workspace.a"].Primary.Attributes
+						if strings.Contains(attrs["identity_policy"], name+"-a-working") {
+							return fmt.Errorf("the identity still reaches the working bucket: %s", attrs["identity_policy"])
+						}
+						files, err := workspaceFiles(emu, cloudName, attrs["machines.0.id"])
+						if err != nil {
+							return err
+						}
+						if !strings.Contains(files[workspace.PathRcloneConfig], "remote = gateway1:"+name+"-a-working\n") {
+							return fmt.Errorf("the working bucket is not reached through its gateway:\n%s", files[workspace.PathRcloneConfig])
+						}
+						a, err := workspaceClient(emu, cloudName, s, "health_warehouse_workspace.a")
+						if err != nil {
+							return err
+						}
+						_, err = a.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(name + "-a-working"),
+							Key: aws.String("plain.csv"), Body: strings.NewReader("x")})
+						if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+							return fmt.Errorf("a plain write to the working bucket: %v, want AccessDenied", err)
+						}
+						return nil
+					},
 				},
 			},
 		})

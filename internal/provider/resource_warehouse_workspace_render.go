@@ -74,8 +74,8 @@ type memberProblem struct {
 // workspaceProblems checks the members and the data gateways as the
 // machines' renderer will (each name and key, no key shared; each gateway's
 // endpoint, CA and key), and that each gateway serves one of the
-// workspace's buckets, when they are known.
-func workspaceProblems(members []bastion.Admin, gateways []workspace.DataGateway, buckets []string) []memberProblem {
+// workspace's buckets (when they are known) other than its export bucket.
+func workspaceProblems(members []bastion.Admin, gateways []workspace.DataGateway, buckets []string, export string) []memberProblem {
 	cfg := workspace.Config{Workspace: "w", Name: "w-1", Cloud: cloud.Outscale, BastionCIDR: "10.0.0.0/24",
 		ObjectStorage: workspace.ObjectStorage{Endpoint: "https://s3.example", Region: "r", AccessKeyID: "k", SecretAccessKey: "s"},
 		Buckets:       workspace.Buckets{Working: "working-bucket"}, DataGateways: gateways}
@@ -105,12 +105,19 @@ func workspaceProblems(members []bastion.Admin, gateways []workspace.DataGateway
 		}
 		out = append(out, memberProblem{path: at, msg: fmt.Sprintf("%s: %s.", at, p.Msg)})
 	}
+	for i, g := range gateways {
+		if export != "" && g.Bucket == export {
+			at := path.Root("data_gateways").AtListIndex(i).AtName("bucket")
+			out = append(out, memberProblem{path: at, msg: fmt.Sprintf("%s: %q is the export bucket, which the airlock reads to "+
+				"approve and copy what leaves (health_warehouse_airlock_approval, _export): keep it out of a gateway.", at, g.Bucket)})
+		}
+	}
 	if buckets != nil {
 		for i, g := range gateways {
-			if !slices.Contains(buckets, g.Bucket) {
+			if g.Bucket != export && !slices.Contains(buckets, g.Bucket) {
 				at := path.Root("data_gateways").AtListIndex(i).AtName("bucket")
 				out = append(out, memberProblem{path: at, msg: fmt.Sprintf("%s: %q is none of the workspace's buckets (its "+
-					"datasets', working_bucket, import_bucket, export_bucket): a gateway serves the workspace only a bucket it uses.",
+					"datasets', working_bucket, import_bucket): a gateway serves the workspace only a bucket it uses.",
 					at, g.Bucket)})
 			}
 		}

@@ -128,7 +128,7 @@ func (c *Client) CreateWorkspace(ctx context.Context, spec cloud.WorkspaceSpec) 
 	if err := c.missingSettings(); err != nil {
 		return w, cloud.AccessKey{}, err
 	}
-	document := cloud.WorkspacePolicy(spec.Datasets, spec.Buckets)
+	document := spec.Policy()
 	if err := checkWorkspacePolicy(document, len(spec.Datasets)); err != nil {
 		return w, cloud.AccessKey{}, err
 	}
@@ -790,7 +790,7 @@ func (c *Client) UpdateWorkspaceAccess(ctx context.Context, ref cloud.Workspace,
 	if err != nil {
 		return ref, err
 	}
-	document := cloud.WorkspacePolicy(spec.Datasets, spec.Buckets)
+	document := spec.Policy()
 	if err := checkWorkspacePolicy(document, len(spec.Datasets)); err != nil {
 		return w, err
 	}

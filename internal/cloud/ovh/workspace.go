@@ -224,7 +224,7 @@ func (c *Client) buildWorkspace(ctx context.Context, w *cloud.Workspace, spec cl
 	if err != nil {
 		return cloud.AccessKey{}, err
 	}
-	if err := c.setUserPolicy(ctx, u, cloud.WorkspacePolicy(spec.Datasets, spec.Buckets)); err != nil {
+	if err := c.setUserPolicy(ctx, u, spec.Policy()); err != nil {
 		return cloud.AccessKey{}, fmt.Errorf("setting the S3 policy of the user %d: %w", u, err)
 	}
 	cred, err := c.makeS3Credentials(ctx, u)
@@ -643,7 +643,7 @@ func (c *Client) UpdateWorkspaceAccess(ctx context.Context, ref cloud.Workspace,
 	if current.IdentityID == "" {
 		return current, fmt.Errorf("the object storage user of the workspace %s is gone: replace the workspace (%w)", ref.Name, cloud.ErrNotFound)
 	}
-	want := cloud.WorkspacePolicy(spec.Datasets, spec.Buckets)
+	want := spec.Policy()
 	if canonical, _ := cloud.CanonicalPolicy(want); canonical != current.Policy {
 		id, _ := strconv.ParseInt(current.IdentityID, 10, 64)
 		if err := c.setUserPolicy(ctx, id, want); err != nil {
