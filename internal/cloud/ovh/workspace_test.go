@@ -142,6 +142,29 @@ func portGroups(t *testing.T, emu *emulator.Emulator, instanceID string) []strin
 	return port.SecurityGroups
 }
 
+// moveMachine sets the Neutron groups of an instance's port, as an operator
+// would out of band.
+func moveMachine(t *testing.T, emu *emulator.Emulator, instanceID string, groups []string) {
+	t.Helper()
+	ctx := context.Background()
+	obj, found, err := emu.Control().Object(ctx, "ovh.instances", instanceID)
+	if err != nil || !found {
+		t.Fatalf("the instance %s in the emulator: found=%v, %v", instanceID, found, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(obj.Doc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["security_groups"] = groups
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Control().PutObject(ctx, "ovh.instances", instanceID, raw); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestWorkspace_isolation(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
@@ -245,6 +268,43 @@ func TestWorkspace_isolation(t *testing.T) {
 		if groups := slices.Sorted(slices.Values(portGroups(t, emu, w.Machines[0].ID))); !slices.Equal(groups, want) {
 			t.Errorf("the port of %s is in the groups %v, want %v", w.Machines[0].Name, groups, want)
 		}
+	}
+	// No rule of any group names a workspace's group but the workspace's own
+	// (the tiers' rules name the compute tier's group, whose port the
+	// machines are in).
+	neutronRules, err := emu.Control().Objects(ctx, "ovh.neutron_security_group_rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range neutronRules {
+		var r struct {
+			Group  string `json:"security_group_id"`
+			Remote string `json:"remote_group_id"`
+		}
+		if err := json.Unmarshal(o.Doc, &r); err != nil {
+			t.Fatal(err)
+		}
+		if (r.Remote == a.ID || r.Remote == b.ID) && r.Group != r.Remote {
+			t.Errorf("the rule %s of the group %s names the workspace group %s", o.ID, r.Group, r.Remote)
+		}
+		if r.Group == n.CloudIDs["security_group.compute"] && r.Remote == r.Group {
+			t.Errorf("the compute tier's group names itself: %s", o.Doc)
+		}
+	}
+	// A machine whose port was taken out of the compute tier's group, out of
+	// band, reads as detached (so the next plan rebuilds it).
+	moveMachine(t, emu, a.Machines[0].ID, []string{a.ID})
+	if read, err := c.ReadWorkspace(ctx, a); err != nil || len(read.Machines) != 1 || read.Machines[0].Running ||
+		read.Machines[0].State != cloud.MachineDetached {
+		t.Fatalf("A after its machine left the compute tier's group: %+v %v", read.Machines, err)
+	}
+	moveMachine(t, emu, a.Machines[0].ID, []string{n.CloudIDs["security_group.compute"], a.ID, b.ID})
+	if read, err := c.ReadWorkspace(ctx, a); err != nil || len(read.Machines) != 1 || read.Machines[0].State != cloud.MachineDetached {
+		t.Fatalf("A after its machine was put in B's group too: %+v %v", read.Machines, err)
+	}
+	moveMachine(t, emu, a.Machines[0].ID, []string{n.CloudIDs["security_group.compute"], a.ID})
+	if read, err := c.ReadWorkspace(ctx, a); err != nil || len(read.Machines) != 1 || !read.Machines[0].Running {
+		t.Fatalf("A once its machine is back in its groups: %+v %v", read.Machines, err)
 	}
 	// No floating IP: research machines are private.
 	if kinds := kindsOf(t, emu); kinds["ovh.floating_ips"] != 0 {
