@@ -314,6 +314,7 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 		Unknown: []string{"zones"}}
 	if !plan.NetworkRules.IsUnknown() {
 		facts.Rules = desiredWorkspaceRules(rulesFromValue(plan.NetworkRules))
+		facts.ComputeRules = computeTierRules(rulesFromValue(plan.NetworkRules))
 	} else {
 		subject.Unknown = append(subject.Unknown, "rules")
 	}
@@ -334,6 +335,18 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 		plan.Machines, plan.MachineKeyID, plan.CloudIDs = state.Machines, state.MachineKeyID, state.CloudIDs
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// computeTierRules are the compute tier's rules among the network's: the
+// group every workspace's machines are in too (HW-WS-01 checks it).
+func computeTierRules(rules []cloud.Rule) []cloud.Rule {
+	var out []cloud.Rule
+	for _, r := range rules {
+		if r.Tier == cloud.TierCompute {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // rebuilds says whether the plan remakes the machines: their user-data

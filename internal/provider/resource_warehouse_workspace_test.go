@@ -341,3 +341,26 @@ func TestAccWarehouseWorkspace_membersCheckedAtPlan(t *testing.T) {
 		})
 	})
 }
+
+// A network whose compute tier admits the compute tier is refused at plan
+// by HW-WS-01, naming the rule: every workspace's machines are in the
+// compute tier's group, so such a rule would let them reach each other.
+func TestAccWarehouseWorkspace_computeTierCheckedAtPlan(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		open := `[
+    { tier = "compute", direction = "inbound", protocol = "tcp", from_port = 22, to_port = 22, source = "tier:bastion" },
+    { tier = "compute", direction = "inbound", protocol = "tcp", from_port = 8888, to_port = 8888, source = "tier:compute" },
+  ]`
+		config := strings.Replace(workspacesConfig(emu, cloudName, "wh-wsopen-"+cloudName, admins("alice", adminKeyFixed("alice"))),
+			"network_rules  = health_warehouse_network.test.rules", "network_rules  = "+open, 1)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)HW-WS-01.*compute tier's rule admitting tcp/8888 from\s+tier:compute`),
+			}},
+		})
+	})
+}
