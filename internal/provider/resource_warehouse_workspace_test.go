@@ -359,7 +359,7 @@ func TestAccWarehouseWorkspace_computeTierCheckedAtPlan(t *testing.T) {
 			Steps: []resource.TestStep{{
 				Config:      config,
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)HW-WS-01.*compute tier's rule admitting tcp/8888 from\s+tier:compute`),
+				ExpectError: regexp.MustCompile(`(?s)HW-WS-01.*compute\s+tier's\s+rule\s+admitting\s+tcp/8888\s+from\s+tier:compute`),
 			}},
 		})
 	})
