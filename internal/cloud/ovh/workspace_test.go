@@ -492,3 +492,68 @@ func TestWorkspace_halfMadeCreate(t *testing.T) {
 	}
 	assertNothingLeft(t, emu)
 }
+
+// FindWorkspaces finds a workspace of the prefix by its group, with its
+// object storage user, and a user whose group is gone by itself; what it
+// finds, DeleteWorkspace removes whole. A workspace of another name is
+// left alone.
+func TestFindWorkspaces(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := storageClient(t, emu)
+	ctx := context.Background()
+	n := workspaceNetwork(t, c, "wh-wsf", "10.93.0.0/16")
+	made := map[string]cloud.Workspace{}
+	for _, name := range []string{"sweepme-a", "sweepme-b", "keep-sweepme"} {
+		w, _, err := c.CreateWorkspace(ctx, workspaceSpec(n, name, "cohort/", cloud.WorkspaceBuckets{Working: name + "-work"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		made[name] = w
+	}
+	// b's group goes out of band, with its rules: its user is left alone.
+	objs, err := emu.Control().Objects(ctx, "ovh.neutron_security_group")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if o.ID == made["sweepme-b"].ID || strings.Contains(string(o.Doc), made["sweepme-b"].ID) {
+			if err := emu.Control().DeleteObject(ctx, o.Collection, o.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	found, err := c.FindWorkspaces(ctx, "sweepme-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 {
+		t.Fatalf("found %+v, want sweepme-a by its group and sweepme-b by its user", found)
+	}
+	a, b := found[0], found[1]
+	if a.Name != "sweepme-a" || a.ID != made["sweepme-a"].ID || a.NetworkID != n.ID || a.CloudIDs["user"] != made["sweepme-a"].IdentityID {
+		t.Errorf("sweepme-a found as %+v, made as %+v", a, made["sweepme-a"])
+	}
+	if b.Name != "sweepme-b" || b.ID != "" || b.CloudIDs["user"] != made["sweepme-b"].IdentityID {
+		t.Errorf("sweepme-b found as %+v, its user is %s", b, made["sweepme-b"].IdentityID)
+	}
+	for _, w := range found {
+		if err := c.DeleteWorkspace(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again, err := c.FindWorkspaces(ctx, "sweepme-"); err != nil || len(again) != 0 {
+		t.Fatalf("found after deleting: %+v %v", again, err)
+	}
+	if kept, err := c.FindWorkspaces(ctx, "keep-"); err != nil || len(kept) != 1 || kept[0].ID != made["keep-sweepme"].ID {
+		t.Fatalf("the workspace of another prefix: %+v %v", kept, err)
+	}
+	if err := c.DeleteWorkspace(ctx, made["keep-sweepme"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteNetwork(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}
