@@ -98,8 +98,9 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "The network's rules: set it to `health_warehouse_network.<name>.rules`. The workspace's " +
 					"group takes the `compute` tier's outbound rules from it (and admits SSH from the `bastion` tier only); " +
 					"control HW-WS-01 refuses, at plan, a `compute` tier inbound rule in it that admits the `compute` tier, " +
-					"its addresses (`0.0.0.0/0` included) or a group that is no tier's: the machines are in the `compute` " +
-					"tier's group, so such a rule would let every workspace reach the others.",
+					"`0.0.0.0/0` or a group that is no tier's (and, in the compliance report, which knows the subnets, any " +
+					"block holding `compute` addresses): the machines are in the `compute` tier's group, so such a rule would " +
+					"let every workspace reach the others.",
 				Required:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: networkRuleAttributes()},
 			},
