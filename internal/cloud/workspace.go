@@ -93,11 +93,20 @@ type WorkspaceMachine struct {
 	ID        string
 	Name      string
 	PrivateIP string
-	State     string // the cloud's word
-	Running   bool
+	// State is the cloud's word, or MachineDetached.
+	State   string
+	Running bool
 	// UserDataSHA256 is "" where the cloud does not return the user-data.
 	UserDataSHA256 string
 }
+
+// MachineDetached is the State of a research machine that is no longer in
+// exactly the compute tier's security group and the workspace's (moved out
+// of band): Running is false, so that the next plan rebuilds it. The
+// compute tier's group is what lets the bastion in and the machine out to
+// the data and kms tiers; the workspace's group is what the workspace's
+// rules hold; any other group may admit what no workspace should.
+const MachineDetached = "detached"
 
 // Workspace is a workspace as the cloud holds it.
 type Workspace struct {

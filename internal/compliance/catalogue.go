@@ -456,7 +456,9 @@ var catalogue = []Control{
 		Rationale: "Each approved project sees its own data and machines and nothing of another's: the " +
 			"\"cloisonnement\" between projects that a health-data warehouse owes to the people in its data. A " +
 			"workspace's security group admits SSH from the bastion tier and nothing else, never another workspace's " +
-			"group nor the compute tier they share, and its identity's policy names no bucket of another workspace.",
+			"group nor the compute tier they share; the compute tier's group, which every workspace's machines are in " +
+			"too, admits nothing from the compute tier, its addresses or a group that is no tier's; and the workspace's " +
+			"identity's policy names no bucket of another workspace.",
 		Sources: []Source{
 			cnilWarehouses("The warehouse's data is reached only by the people and for the projects authorised, "+
 				"with the processing spaces of distinct projects kept apart (cloisonnement).",
@@ -468,7 +470,8 @@ var catalogue = []Control{
 		Profiles:  enforcedEverywhere,
 		Kinds:     []Kind{KindWorkspace},
 		Attribute: "network_id",
-		Fix: "Remove the rules added to the workspace's security group outside Terraform (the next apply does), and " +
+		Fix: "Remove the rules added to the workspace's security group outside Terraform (the next apply does), the " +
+			"inbound rules added to the compute tier's group outside Terraform (applying the network does), and " +
 			"the statements naming other workspaces' buckets from its policy; give each project a workspace of its own.",
 		check: checkWorkspaceSegregation,
 	},

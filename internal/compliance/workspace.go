@@ -23,6 +23,10 @@ type WorkspaceFacts struct {
 	// admits another security group names it in Source by the group's id
 	// (or "group:<id>"); one that admits a tier says "tier:<name>".
 	Rules []cloud.Rule
+	// ComputeRules are the network's rules of the compute tier (its
+	// security group, which every workspace's machines are in too), as
+	// the network's rules name them; only the inbound ones matter here.
+	ComputeRules []cloud.Rule
 	// BastionCIDR and ComputeCIDR are the network's bastion and compute
 	// tiers' blocks, for rules that name them by address; "" when unknown.
 	BastionCIDR, ComputeCIDR string
@@ -201,6 +205,18 @@ func checkWorkspaceSegregation(_ string, s Subject) (Status, string) {
 			passed = append(passed, "the group "+or(w.GroupID, w.Name)+" admits SSH (tcp/22) from the bastion tier only")
 		}
 	}
+	switch {
+	case s.unknown("rules"):
+	case s.unknown("compute_rules"):
+		unknown = append(unknown, s.why("compute_rules"))
+	default:
+		bad := computeTierProblems(w)
+		failed = append(failed, bad...)
+		if len(bad) == 0 {
+			passed = append(passed, "the compute tier's group, which every workspace's machines are in, admits nothing from "+
+				"the compute tier, its addresses or another group")
+		}
+	}
 	if s.unknown("policy") {
 		unknown = append(unknown, s.why("policy"))
 	} else if statements, err := allows(w.Policy); err != nil {
@@ -255,6 +271,35 @@ func inboundProblems(w *WorkspaceFacts) (problems []string, ssh int) {
 		}
 	}
 	return problems, ssh
+}
+
+// computeTierProblems lists the compute tier's inbound rules that let one
+// workspace's machines reach another's: every machine is in the compute
+// tier's group, so a rule of that group admitting the compute tier, an
+// address of it (0.0.0.0/0 included) or a group that is no tier's (a
+// workspace's, or one anything may be put in) opens every workspace to
+// the others, whatever their own groups hold. The compute tier's block is
+// unknown at plan: there, only 0.0.0.0/0 is known to hold it.
+func computeTierProblems(w *WorkspaceFacts) []string {
+	var problems []string
+	for _, r := range w.ComputeRules {
+		if r.Tier != cloud.TierCompute || r.IsOutbound() {
+			continue
+		}
+		rule := fmt.Sprintf("the compute tier's rule admitting %s from %s", portsOf(OutboundRule{Protocol: r.Protocol,
+			FromPort: r.FromPort, ToPort: r.ToPort}), r.Source)
+		_, cidrErr := netip.ParsePrefix(r.Source)
+		switch {
+		case r.Source == cloud.TierSource(cloud.TierCompute):
+			problems = append(problems, rule+": every workspace's machines are in the compute tier's group, so they reach each other's")
+		case r.Source == cloud.Anywhere || overlaps(r.Source, w.ComputeCIDR):
+			problems = append(problems, rule+": it holds the compute tier's addresses, where every workspace's machines run")
+		case cidrErr != nil && !strings.HasPrefix(r.Source, "tier:") && !strings.HasPrefix(r.Source, "service:"):
+			problems = append(problems, rule+": a group that is no tier's (another workspace's, or any machine put in it) "+
+				"reaches every workspace's machines")
+		}
+	}
+	return problems
 }
 
 // within says whether source is a CIDR block inside block.

@@ -26,6 +26,9 @@ func goodWorkspace() *WorkspaceFacts {
 		Name: "ws-a", GroupID: "sg-a", BastionCIDR: "10.40.0.0/24", ComputeCIDR: "10.40.64.0/18",
 		Rules: []cloud.Rule{sshFromBastion, {Tier: cloud.TierCompute, Direction: cloud.Outbound, Protocol: "tcp", FromPort: 443, ToPort: 443,
 			Destination: cloud.ServiceObjectStorage, Purpose: "object storage"}},
+		ComputeRules: []cloud.Rule{sshFromBastion, {Tier: cloud.TierCompute, Direction: cloud.Outbound, Protocol: "tcp", FromPort: 443,
+			ToPort: 443, Destination: cloud.TierSource(cloud.TierData)}, {Tier: cloud.TierCompute, Direction: cloud.Outbound,
+			Protocol: "tcp", FromPort: 443, ToPort: 443, Destination: "10.40.64.0/18"}},
 		Policy: cloud.WorkspacePolicy(datasets, wsBuckets), Datasets: datasets, Buckets: wsBuckets,
 		Others: []OtherWorkspace{wsOther}, Zones: maps.Clone(wsZones),
 	}
@@ -87,6 +90,27 @@ func TestWorkspaceControls(t *testing.T) {
 		}), StatusPass, []string{"names no bucket"}},
 		{"rules unreadable", "HW-WS-01", Subject{Kind: KindWorkspace, Workspace: goodWorkspace(), Unreadable: map[string]string{"rules": "the group sg-a is gone"}},
 			StatusUnknown, []string{"no bucket of the other workspaces", "the group sg-a is gone"}},
+		// The compute tier's group, which every workspace's machines are in.
+		{"the compute tier's group as the network makes it", "HW-WS-01", workspaceWith(same), StatusPass,
+			[]string{"the compute tier's group, which every workspace's machines are in, admits nothing from the compute tier"}},
+		{"the compute tier admits itself", "HW-WS-01", workspaceWith(func(w *WorkspaceFacts) {
+			w.ComputeRules = append(w.ComputeRules, inbound("tcp", 8888, 8888, "tier:compute"))
+		}), StatusFail, []string{"the compute tier's rule admitting tcp/8888 from tier:compute: every workspace's machines are in the compute tier's group"}},
+		{"the compute tier admits anywhere", "HW-WS-01", workspaceWith(func(w *WorkspaceFacts) {
+			w.ComputeRules, w.ComputeCIDR = append(w.ComputeRules, inbound("-1", -1, -1, "0.0.0.0/0")), ""
+		}), StatusFail, []string{"the compute tier's rule admitting", "from 0.0.0.0/0: it holds the compute tier's addresses"}},
+		{"the compute tier admits its own block", "HW-WS-01", workspaceWith(func(w *WorkspaceFacts) {
+			w.ComputeRules = append(w.ComputeRules, inbound("tcp", 22, 22, "10.40.64.0/18"))
+		}), StatusFail, []string{"the compute tier's rule admitting tcp/22 from 10.40.64.0/18: it holds the compute tier's addresses"}},
+		{"the compute tier admits a workspace's group", "HW-WS-01", workspaceWith(func(w *WorkspaceFacts) {
+			w.ComputeRules = append(w.ComputeRules, inbound("tcp", 22, 22, "sg-b"))
+		}), StatusFail, []string{"the compute tier's rule admitting tcp/22 from sg-b: a group that is no tier's"}},
+		{"the compute tier admits another block", "HW-WS-01", workspaceWith(func(w *WorkspaceFacts) {
+			w.ComputeRules = append(w.ComputeRules, inbound("tcp", 22, 22, "10.40.0.0/24"))
+		}), StatusPass, []string{"admits nothing from the compute tier"}},
+		{"the network unreadable", "HW-WS-01", Subject{Kind: KindWorkspace, Workspace: goodWorkspace(),
+			Unreadable: map[string]string{"compute_rules": "the network vpc-1 could not be read"}},
+			StatusUnknown, []string{"the group sg-a admits SSH (tcp/22) from the bastion tier only", "the network vpc-1 could not be read"}},
 		{"not a policy", "HW-WS-01", workspaceWith(func(w *WorkspaceFacts) { w.Policy = "{" }), StatusFail, []string{"the workspace's policy is not a valid policy document"}},
 
 		// HW-WS-02: data minimisation.

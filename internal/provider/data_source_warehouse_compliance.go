@@ -537,11 +537,16 @@ func (d *warehouseComplianceDataSource) workspaces(ctx context.Context, list typ
 	}
 	zones := map[string]string{}
 	var unreadable string
+	networkUnreadable := map[*compliance.WorkspaceFacts]string{}
 	for _, ws := range all {
 		f := workspaceFactsOf(ws)
 		n, err := d.data.cloud.ReadNetwork(ctx, cloud.Network{ID: ws.NetworkID})
 		if err == nil {
 			f.BastionCIDR, f.ComputeCIDR = n.Subnets[cloud.TierBastion].CIDR, n.Subnets[cloud.TierCompute].CIDR
+			f.ComputeRules = computeTierRules(n.Rules)
+		} else {
+			networkUnreadable[f] = fmt.Sprintf("the network %s, whose compute tier's group the machines are in, could not be read: %s",
+				ws.NetworkID, err)
 		}
 		for _, b := range workspaceBucketNames(f) {
 			if _, done := zones[b]; done {
@@ -563,11 +568,14 @@ func (d *warehouseComplianceDataSource) workspaces(ctx context.Context, list typ
 				f.Others = append(f.Others, compliance.OtherWorkspace{Name: other.Name, GroupID: other.GroupID, Buckets: other.Buckets})
 			}
 		}
-		s := compliance.Subject{Kind: compliance.KindWorkspace, Name: f.Name, Workspace: f}
+		s := compliance.Subject{Kind: compliance.KindWorkspace, Name: f.Name, Workspace: f, Unreadable: map[string]string{}}
 		if unreadable != "" {
-			s.Unreadable = map[string]string{"zones": unreadable}
+			s.Unreadable["zones"] = unreadable
 		} else {
 			f.Zones = zones
+		}
+		if why, ok := networkUnreadable[f]; ok {
+			s.Unreadable["compute_rules"] = why
 		}
 		out = append(out, s)
 	}

@@ -40,8 +40,9 @@ var (
 func NewWarehouseWorkspaceResource() resource.Resource { return &warehouseWorkspaceResource{} }
 
 // warehouseWorkspaceResource is an approved research project's workspace:
-// its own security group in the compute tier, its research machines, and an
-// object storage identity limited to its datasets and its own buckets.
+// its own security group in the compute tier, its research machines (in
+// that group and the compute tier's), and an object storage identity
+// limited to its datasets and its own buckets.
 type warehouseWorkspaceResource struct {
 	data *providerData
 }
@@ -63,14 +64,20 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 		"keep work in the working bucket."
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An approved research project's workspace, like-for-like with an AzureTRE workspace: research " +
-			"machines in the network's `compute` tier, in a security group of the workspace's own, reached by its members " +
+			"machines in the network's `compute` tier, each in two security groups, the `compute` tier's (which the other " +
+			"tiers' rules name) and one of the workspace's own (which holds its rules), reached by its members " +
 			"through the bastion's recorded hops only, with no Internet egress (object storage, the data gateways, the key " +
 			"manager and the network's `egress_allow` entries of the `compute` tier, such as a package mirror, and nothing " +
 			"else), and an object storage identity of its own that may read the `datasets` granted, read and write its " +
 			"`working_bucket`, read its airlock's `import_bucket` and write its `export_bucket`, and nothing else.\n\n" +
-			"**Segregation.** One workspace cannot reach another's machines (no rule of either group admits the other) nor " +
-			"data (no policy names another workspace's buckets). The compliance report checks both from the cloud " +
-			"(HW-WS-01 to HW-WS-03).\n\n" +
+			"**Segregation.** One workspace cannot reach another's machines nor data. Machines: no rule of a workspace's " +
+			"group admits another workspace's group or the `compute` tier, the `compute` tier's group admits SSH from the " +
+			"`bastion` tier only (never the `compute` tier itself), and security groups only add what their rules allow, " +
+			"so sharing the `compute` tier's group opens nothing between workspaces. Data: no policy names another " +
+			"workspace's buckets. Control HW-WS-01 checks both, the `compute` tier's inbound rules in `network_rules` " +
+			"included, at plan and from the cloud in the compliance report (with HW-WS-02 and HW-WS-03). A machine moved " +
+			"out of its two groups (or put in another) outside Terraform reads as `detached`, and the next plan rebuilds " +
+			"it.\n\n" +
 			"**Credentials.** The machines get the identity's key in their user-data (root- and members-readable on the " +
 			"machine, never in the plan or the state); members' own sessions use `health_warehouse_workspace_credentials`, " +
 			"an ephemeral key made for one Terraform run and deleted after it.",
@@ -90,7 +97,11 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 			},
 			"network_rules": schema.ListNestedAttribute{
 				MarkdownDescription: "The network's rules: set it to `health_warehouse_network.<name>.rules`. The workspace's " +
-					"group takes the `compute` tier's outbound rules from it (and admits SSH from the `bastion` tier only).",
+					"group takes the `compute` tier's outbound rules from it (and admits SSH from the `bastion` tier only); " +
+					"control HW-WS-01 refuses, at plan, a `compute` tier inbound rule in it that admits the `compute` tier, " +
+					"`0.0.0.0/0` or a group that is no tier's (and, in the compliance report, which knows the subnets, any " +
+					"block holding `compute` addresses): the machines are in the `compute` tier's group, so such a rule would " +
+					"let every workspace reach the others.",
 				Required:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: networkRuleAttributes()},
 			},
@@ -263,7 +274,9 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 					"name":       schema.StringAttribute{MarkdownDescription: "The machine's name.", Computed: true},
 					"id":         schema.StringAttribute{MarkdownDescription: "The VM or instance id.", Computed: true},
 					"private_ip": schema.StringAttribute{MarkdownDescription: "Its address in the compute tier.", Computed: true},
-					"state":      schema.StringAttribute{MarkdownDescription: "`running`, or the cloud's word.", Computed: true},
+					"state": schema.StringAttribute{MarkdownDescription: "`running`; `detached` when it is no longer in " +
+						"exactly the `compute` tier's group and the workspace's (changed outside Terraform: the next plan " +
+						"rebuilds the machines); or the cloud's word.", Computed: true},
 				}},
 			},
 			"cloud_ids": schema.MapAttribute{
@@ -363,6 +376,7 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 		Unknown: []string{"zones"}}
 	if !plan.NetworkRules.IsUnknown() {
 		facts.Rules = desiredWorkspaceRules(rulesFromValue(plan.NetworkRules))
+		facts.ComputeRules = computeTierRules(rulesFromValue(plan.NetworkRules))
 	} else {
 		subject.Unknown = append(subject.Unknown, "rules")
 	}
@@ -383,6 +397,18 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 		plan.Machines, plan.MachineKeyID, plan.CloudIDs = state.Machines, state.MachineKeyID, state.CloudIDs
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// computeTierRules are the compute tier's rules among the network's: the
+// group every workspace's machines are in too (HW-WS-01 checks it).
+func computeTierRules(rules []cloud.Rule) []cloud.Rule {
+	var out []cloud.Rule
+	for _, r := range rules {
+		if r.Tier == cloud.TierCompute {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // rebuilds says whether the plan remakes the machines: their user-data

@@ -148,7 +148,7 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 		alice := admins("alice", aliceKey)
 		aliceBob := fmt.Sprintf(`[{ name = "alice", ssh_public_key = %q }, { name = "bob", ssh_public_key = %q }]`,
 			aliceKey, adminKey(t, "bob@laptop"))
-		var firstMachine, firstKey string
+		var firstMachine, firstKey, detachedMachine string
 		var state *terraform.State
 		denied := func(err error) bool {
 			return err != nil && (strings.Contains(err.Error(), "AccessDenied") || strings.Contains(err.Error(), "403"))
@@ -269,6 +269,24 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 					}},
 				},
 				{
+					// A machine taken out of the compute tier's group out of band
+					// reads as detached: the plan rebuilds the machines.
+					PreConfig: func() { detachedMachine = detachWorkspaceMachine(t, emu, cloudName, state) },
+					Config:    workspacesConfig(emu, cloudName, name, aliceBob),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("health_warehouse_workspace.a", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction("health_warehouse_workspace.b", plancheck.ResourceActionNoop),
+					}},
+					Check: func(s *terraform.State) error {
+						attrs := s.RootModule().Resources["health_warehouse_workspace.a"].Primary.Attributes
+						if attrs["machines.0.id"] == detachedMachine || attrs["machines.0.state"] != "running" {
+							return fmt.Errorf("the detached machine %s was not rebuilt: %s is %s", detachedMachine,
+								attrs["machines.0.id"], attrs["machines.0.state"])
+						}
+						return nil
+					},
+				},
+				{
 					// The report reads both workspaces back from the cloud.
 					Config: workspacesConfig(emu, cloudName, name, aliceBob) + workspacesReport,
 					Check: resource.ComposeAggregateTestCheckFunc(
@@ -293,6 +311,37 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 			},
 		})
 	})
+}
+
+// detachWorkspaceMachine leaves workspace a's first machine in the
+// workspace's group alone, out of the compute tier's, as an operator's
+// mistake would, and returns its id.
+func detachWorkspaceMachine(t *testing.T, emu *emulator.Emulator, cloudName string, s *terraform.State) string {
+	t.Helper()
+	attrs := s.RootModule().Resources["health_warehouse_workspace.a"].Primary.Attributes
+	id, group := attrs["machines.0.id"], attrs["id"]
+	if cloudName == cloud.Outscale {
+		body, _ := json.Marshal(map[string]any{"VmId": id, "SecurityGroupIds": []string{group}})
+		if status, out := oapiCall(t, emu, "UpdateVm", string(body)); status != http.StatusOK {
+			t.Fatalf("UpdateVm: HTTP %d: %s", status, out)
+		}
+		return id
+	}
+	ctx := context.Background()
+	obj, found, err := emu.Control().Object(ctx, "ovh.instances", id)
+	if err != nil || !found {
+		t.Fatalf("the instance %s: found=%v, %v", id, found, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(obj.Doc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["security_groups"] = []string{group}
+	raw, _ := json.Marshal(doc)
+	if err := emu.Control().PutObject(ctx, "ovh.instances", id, raw); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // widenWorkspacePolicy lets workspace a's identity do anything on object
@@ -343,6 +392,29 @@ func TestAccWarehouseWorkspace_membersCheckedAtPlan(t *testing.T) {
 				Config:      workspacesConfig(emu, cloudName, "wh-wsplan-"+cloudName, shared),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Invalid Workspace Member.*members\[1\]\.ssh_public_key.*also the key`),
+			}},
+		})
+	})
+}
+
+// A network whose compute tier admits the compute tier is refused at plan
+// by HW-WS-01, naming the rule: every workspace's machines are in the
+// compute tier's group, so such a rule would let them reach each other.
+func TestAccWarehouseWorkspace_computeTierCheckedAtPlan(t *testing.T) {
+	acctest.ForEachCloud(t, func(t *testing.T, cloudName string) {
+		emu := acctest.PrivateEmulator(t)
+		open := `[
+    { tier = "compute", direction = "inbound", protocol = "tcp", from_port = 22, to_port = 22, source = "tier:bastion" },
+    { tier = "compute", direction = "inbound", protocol = "tcp", from_port = 8888, to_port = 8888, source = "tier:compute" },
+  ]`
+		config := strings.Replace(workspacesConfig(emu, cloudName, "wh-wsopen-"+cloudName, admins("alice", adminKeyFixed("alice"))),
+			"network_rules  = health_warehouse_network.test.rules", "network_rules  = "+open, 1)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)HW-WS-01.*compute\s+tier's\s+rule\s+admitting\s+tcp/8888\s+from\s+tier:compute`),
 			}},
 		})
 	})

@@ -54,20 +54,18 @@ func warehouse(t *testing.T, c sweep.Client, name, cidr string) {
 		UserData: []byte("#cloud-config\n"), PrivateIP: address, ClientToken: token(name, "gateway")}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Name() == cloud.Outscale {
-		// On OVHcloud a workspace's group and object storage user are not
-		// found by the sweep yet (FindWorkspaces finds none there).
-		wspec := cloud.WorkspaceSpec{Name: name + "-ws", Network: n, Buckets: cloud.WorkspaceBuckets{Working: name + "-ws-working"},
-			ClientToken: token(name, "workspace")}
-		ws, _, err := c.CreateWorkspace(ctx, wspec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wspec.Machines = []cloud.WorkspaceMachineSpec{{Name: name + "-ws-1", Type: vmType, ImageID: image.ID,
-			UserData: []byte("#cloud-config\n"), ClientToken: token(name, "ws-1")}}
-		if _, err := c.CreateWorkspaceMachines(ctx, ws, wspec); err != nil {
-			t.Fatal(err)
-		}
+	// A workspace with a machine: its group, its machine and its object
+	// storage identity.
+	wspec := cloud.WorkspaceSpec{Name: name + "-ws", Network: n, Buckets: cloud.WorkspaceBuckets{Working: name + "-ws-working"},
+		ClientToken: token(name, "workspace")}
+	ws, _, err := c.CreateWorkspace(ctx, wspec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wspec.Machines = []cloud.WorkspaceMachineSpec{{Name: name + "-ws-1", Type: vmType, ImageID: image.ID,
+		UserData: []byte("#cloud-config\n"), ClientToken: token(name, "ws-1")}}
+	if _, err := c.CreateWorkspaceMachines(ctx, ws, wspec); err != nil {
+		t.Fatal(err)
 	}
 	addresses, err := c.KeyManagerAddresses(ctx, n, 1)
 	if err != nil {

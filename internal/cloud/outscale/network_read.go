@@ -468,18 +468,6 @@ func (s *netState) linkedTable(subnetID string) string {
 	return ""
 }
 
-// isWorkspaceGroup says whether id is a research workspace's group of the
-// Net: the rules of the tiers' groups that name it are the workspace's to
-// open and close, not the network's.
-func (s *netState) isWorkspaceGroup(id string) bool {
-	for _, g := range s.allGroups {
-		if g.GetSecurityGroupId() == id {
-			return tagValue(g.GetTags(), tagWorkspace) != ""
-		}
-	}
-	return false
-}
-
 // tierOfGroup is the tier whose security group id is, or "".
 func (s *netState) tierOfGroup(id string) string {
 	for tier, g := range s.groups {
@@ -504,15 +492,9 @@ func (s *netState) rules() []cloud.Rule {
 }
 
 // groupRules are the inbound and outbound rules of g as rules of tier,
-// their peers named as rules() names them, those naming a workspace's
-// group left out.
+// their peers named as rules() names them: a group that is no tier's by its
+// id (a workspace's included: no tier's rule names one).
 func (s *netState) groupRules(tier string, g osc.SecurityGroup) []cloud.Rule {
-	return s.convertRules(tier, g, true)
-}
-
-// convertRules are g's rules as rules of tier; skipWorkspaces leaves out
-// the peers that are workspaces' groups.
-func (s *netState) convertRules(tier string, g osc.SecurityGroup, skipWorkspaces bool) []cloud.Rule {
 	var out []cloud.Rule
 	for _, flow := range []struct {
 		direction string
@@ -524,9 +506,6 @@ func (s *netState) convertRules(tier string, g osc.SecurityGroup, skipWorkspaces
 			var peers []string
 			peers = append(peers, r.GetIpRanges()...)
 			for _, m := range r.GetSecurityGroupsMembers() {
-				if skipWorkspaces && s.isWorkspaceGroup(m.GetSecurityGroupId()) {
-					continue // the workspace's, which it manages (see workspaceMirrors)
-				}
 				if t := s.tierOfGroup(m.GetSecurityGroupId()); t != "" {
 					peers = append(peers, cloud.TierSource(t))
 				} else {

@@ -26,14 +26,16 @@ import (
 //     the compute tier out (object storage's service, the data and kms
 //     tiers' groups, the egress_allow entries of the compute tier); no rule
 //     names the group itself, so its machines do not reach each other, nor
-//     any other workspace's group. The tiers' groups name the tiers' groups
-//     in their rules, and the machines are in none of them: so each rule
-//     of the workspace's group that names a tier has a mirror on that
-//     tier's group naming the workspace's group (the bastion's lets SSH out
-//     to it, the data and kms tiers' let it in), which the network leaves
-//     alone (see convergeMirrors);
-//   - the research machines, VMs in the compute subnet in that group alone,
-//     without public IP, tagged health:workspace;
+//     any other workspace's group;
+//   - the research machines, VMs in the compute subnet, each in two groups
+//     (CreateVms takes several SecurityGroupIds): the compute tier's, which
+//     the other tiers' rules name (the bastion's SSH out, the data and kms
+//     tiers' HTTPS and API in), and the workspace's. The compute tier's
+//     group admits nothing from the compute tier itself, and a group only
+//     ever adds what its rules allow: two workspaces' machines stay apart
+//     (HW-WS-01 checks the compute tier's inbound rules for that). No
+//     public IP; tagged health:workspace. A machine found in other groups
+//     than those two reads as cloud.MachineDetached;
 //   - an EIM user "health-ws-<name>" (path /health/), a managed policy of
 //     the same name holding cloud.WorkspacePolicy, linked to it, and its
 //     access keys (two at most: OUTSCALE's limit per user).
@@ -383,145 +385,14 @@ func (c *Client) convergeWorkspaceRulesOnce(ctx context.Context, netID, groupID 
 			return fmt.Errorf("closing %d %s rules on the workspace's security group %s: %w", len(closing), direction, groupID, err)
 		}
 	}
-	return c.convergeMirrors(ctx, s, groupID, desired)
+	return nil
 }
 
 // ownRules are the rules of the workspace's group g, as rules of the
 // compute tier: a rule naming a workspace's group, g itself included,
 // keeps the group's id as its peer.
 func (s *netState) ownRules(g osc.SecurityGroup) []cloud.Rule {
-	return s.convertRules(cloud.TierCompute, g, false)
-}
-
-// A rule of the workspace's group that names a tier works only if the
-// tier's group lets the traffic through on its side too: the tiers' rules
-// name the tiers' groups, and the workspace's machines are in none of
-// them. So each such rule has a mirror on the tier's group naming the
-// workspace's group: SSH in from the bastion needs the bastion's group to
-// let SSH out to the workspace; HTTPS out to the data tier needs the data
-// tier's group to let it in; the key manager's API likewise. The network
-// leaves the rules naming a workspace's group alone (isWorkspaceGroup).
-
-// mirror is one rule a tier's group holds for a workspace.
-type mirror struct {
-	tier, flow       string
-	protocol         string
-	fromPort, toPort int
-}
-
-func (m mirror) key() string {
-	return fmt.Sprintf("%s|%s|%s|%d|%d", m.tier, m.flow, m.protocol, m.fromPort, m.toPort)
-}
-
-// mirrorOf is the mirror a workspace rule needs, if it names a tier.
-func mirrorOf(r cloud.Rule) (mirror, bool) {
-	tier, ok := strings.CutPrefix(r.Peer(), "tier:")
-	if !ok {
-		return mirror{}, false
-	}
-	m := mirror{tier: tier, flow: flowOutbound, protocol: r.Protocol, fromPort: r.FromPort, toPort: r.ToPort}
-	if r.IsOutbound() {
-		m.flow = flowInbound
-	}
-	return m, true
-}
-
-// spec is the mirror as OAPI takes it, naming the workspace's group.
-func (m mirror) spec(groupID string) osc.SecurityGroupRule {
-	out := osc.SecurityGroupRule{IpProtocol: ptr(m.protocol),
-		SecurityGroupsMembers: &[]osc.SecurityGroupsMember{{SecurityGroupId: ptr(groupID)}}}
-	if m.protocol != "-1" {
-		out.FromPortRange, out.ToPortRange = ptr(int32(m.fromPort)), ptr(int32(m.toPort)) // #nosec G115 -- ports
-	}
-	return out
-}
-
-// mirrorsNaming are the rules of the Net's groups that name the workspace's
-// group, by key (for a group that is no tier's, its id stands for the tier).
-func mirrorsNaming(s *netState, groupID string) map[string]mirror {
-	out := map[string]mirror{}
-	for _, g := range s.allGroups {
-		if g.GetSecurityGroupId() == groupID {
-			continue
-		}
-		tier := s.tierOfGroup(g.GetSecurityGroupId())
-		if tier == "" {
-			tier = g.GetSecurityGroupId()
-		}
-		for _, flow := range []struct {
-			name  string
-			rules []osc.SecurityGroupRule
-		}{{flowInbound, g.GetInboundRules()}, {flowOutbound, g.GetOutboundRules()}} {
-			for _, r := range flow.rules {
-				if slices.ContainsFunc(r.GetSecurityGroupsMembers(), func(m osc.SecurityGroupsMember) bool { return m.GetSecurityGroupId() == groupID }) {
-					m := mirror{tier: tier, flow: flow.name, protocol: r.GetIpProtocol(), fromPort: int(r.GetFromPortRange()), toPort: int(r.GetToPortRange())}
-					out[m.key()] = m
-				}
-			}
-		}
-	}
-	return out
-}
-
-// effectiveRules drops the rules naming a tier whose mirror is missing:
-// they let nothing through, so they read as missing.
-func effectiveRules(rules []cloud.Rule, mirrors map[string]mirror) []cloud.Rule {
-	var out []cloud.Rule
-	for _, r := range rules {
-		if m, ok := mirrorOf(r); ok {
-			if _, held := mirrors[m.key()]; !held {
-				continue
-			}
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-// convergeMirrors opens on the tiers' groups the mirrors the desired rules
-// need, and closes the others that name the workspace's group.
-func (c *Client) convergeMirrors(ctx context.Context, s *netState, groupID string, desired []cloud.Rule) error {
-	have := mirrorsNaming(s, groupID)
-	want := map[string]mirror{}
-	for _, r := range desired {
-		if m, ok := mirrorOf(r); ok {
-			want[m.key()] = m
-		}
-	}
-	for _, key := range slices.Sorted(maps.Keys(want)) {
-		if _, ok := have[key]; ok {
-			continue
-		}
-		m := want[key]
-		g, ok := s.groups[m.tier]
-		if !ok {
-			return fmt.Errorf("the workspace's rule to the %s tier needs that tier's security group, which does not exist", m.tier)
-		}
-		if err := c.createSecurityGroupRules(ctx, g.GetSecurityGroupId(), m.flow, []osc.SecurityGroupRule{m.spec(groupID)}); err != nil {
-			return fmt.Errorf("letting the workspace's group %s through the %s tier's security group %s (%s %s %d-%d): %w",
-				groupID, m.tier, g.GetSecurityGroupId(), m.flow, m.protocol, m.fromPort, m.toPort, err)
-		}
-	}
-	return c.closeMirrors(ctx, s, groupID, func(m mirror) bool { _, ok := want[m.key()]; return !ok })
-}
-
-// closeMirrors removes the rules of the Net's groups that name the
-// workspace's group and that doomed picks.
-func (c *Client) closeMirrors(ctx context.Context, s *netState, groupID string, doomed func(mirror) bool) error {
-	for _, key := range slices.Sorted(maps.Keys(mirrorsNaming(s, groupID))) {
-		m := mirrorsNaming(s, groupID)[key]
-		if !doomed(m) {
-			continue
-		}
-		target := m.tier
-		if g, ok := s.groups[m.tier]; ok {
-			target = g.GetSecurityGroupId()
-		}
-		if err := c.deleteSecurityGroupRules(ctx, target, m.flow, []osc.SecurityGroupRule{m.spec(groupID)}); err != nil && !isNotFound(err) {
-			return fmt.Errorf("closing the %s rule of the security group %s that names the workspace's group %s: %w", m.flow, target, groupID, err)
-		}
-	}
-	return nil
+	return s.groupRules(cloud.TierCompute, g)
 }
 
 // rulesOf keeps the rules of one direction.
@@ -571,8 +442,9 @@ func (c *Client) workspaceVMs(ctx context.Context, groupID string, ref cloud.Wor
 }
 
 // CreateWorkspaceMachines implements cloud.Workspaces: the machines of spec
-// the workspace lacks, each in the compute subnet and the workspace's group
-// alone, without public IP; then it waits until they run.
+// the workspace lacks, each in the compute subnet, in the compute tier's
+// group and the workspace's, without public IP; then it waits until they
+// run.
 func (c *Client) CreateWorkspaceMachines(ctx context.Context, ref cloud.Workspace, spec cloud.WorkspaceSpec) (cloud.Workspace, error) {
 	w, err := c.ReadWorkspace(ctx, ref)
 	if err != nil {
@@ -582,12 +454,16 @@ func (c *Client) CreateWorkspaceMachines(ctx context.Context, ref cloud.Workspac
 	if !ok || sub.ID == "" {
 		return w, fmt.Errorf("the network %s has no compute subnet (was it changed outside Terraform?)", spec.Network.ID)
 	}
+	if sub.SecurityGroupID == "" {
+		return w, fmt.Errorf("the network %s has no security group of the compute tier, which lets the bastion reach the "+
+			"machines (was it deleted outside Terraform? apply the network again)", spec.Network.ID)
+	}
 	var made []string
 	for _, m := range spec.Machines {
 		if slices.ContainsFunc(w.Machines, func(x cloud.WorkspaceMachine) bool { return x.Name == m.Name }) {
 			continue
 		}
-		id, err := c.createWorkspaceMachine(ctx, w, spec, m, sub.ID)
+		id, err := c.createWorkspaceMachine(ctx, w, spec, m, sub)
 		if id != "" {
 			w.CloudIDs[workspaceVMKey(m.Name)] = id
 			made = append(made, id)
@@ -606,12 +482,13 @@ func (c *Client) CreateWorkspaceMachines(ctx context.Context, ref cloud.Workspac
 
 // createWorkspaceMachine makes and tags one machine, and returns its VM id
 // as soon as it exists.
-func (c *Client) createWorkspaceMachine(ctx context.Context, w cloud.Workspace, spec cloud.WorkspaceSpec, m cloud.WorkspaceMachineSpec, subnetID string) (string, error) {
+func (c *Client) createWorkspaceMachine(ctx context.Context, w cloud.Workspace, spec cloud.WorkspaceSpec, m cloud.WorkspaceMachineSpec, sub cloud.Subnet) (string, error) {
+	subnetID := sub.ID
 	req := osc.CreateVmsRequest{
 		ImageId:                     m.ImageID,
 		VmType:                      ptr(m.Type),
 		SubnetId:                    ptr(subnetID),
-		SecurityGroupIds:            &[]string{w.ID},
+		SecurityGroupIds:            &[]string{sub.SecurityGroupID, w.ID},
 		UserData:                    ptr(base64.StdEncoding.EncodeToString(m.UserData)),
 		BootOnCreation:              ptr(true),
 		VmInitiatedShutdownBehavior: ptr("stop"),
@@ -680,19 +557,23 @@ func (c *Client) ReadWorkspace(ctx context.Context, ref cloud.Workspace) (cloud.
 	if err != nil {
 		return cloud.Workspace{}, err
 	}
-	w.Rules = effectiveRules(s.ownRules(g), mirrorsNaming(s, groupID))
+	w.Rules = s.ownRules(g)
 	cloud.SortRules(w.Rules)
 
 	vms, err := c.workspaceVMs(ctx, groupID, ref)
 	if err != nil {
 		return cloud.Workspace{}, err
 	}
+	compute := s.groups[cloud.TierCompute]
 	for _, vm := range vms {
 		if state := vm.GetState(); state == vmTerminated || state == vmShuttingDown {
 			continue
 		}
 		m := cloud.WorkspaceMachine{ID: vm.GetVmId(), Name: tagValue(vm.GetTags(), cloud.TagName), PrivateIP: vm.GetPrivateIp(),
 			State: vm.GetState(), Running: vm.GetState() == vmRunning || vm.GetState() == vmPending}
+		if !inWorkspaceGroups(vm, compute.GetSecurityGroupId(), groupID) {
+			m.State, m.Running = cloud.MachineDetached, false
+		}
 		if m.Name == "" {
 			m.Name = vm.GetVmId()
 		}
@@ -739,6 +620,19 @@ func (c *Client) ReadWorkspace(ctx context.Context, ref cloud.Workspace) (cloud.
 		return cloud.Workspace{}, err
 	}
 	return w, nil
+}
+
+// inWorkspaceGroups says whether vm is in the compute tier's group and the
+// workspace's, and in no other.
+func inWorkspaceGroups(vm osc.Vm, computeGroup, workspaceGroup string) bool {
+	var ids []string
+	for _, g := range vm.GetSecurityGroups() {
+		ids = append(ids, g.GetSecurityGroupId())
+	}
+	slices.Sort(ids)
+	want := []string{computeGroup, workspaceGroup}
+	slices.Sort(want)
+	return computeGroup != "" && slices.Equal(slices.Compact(ids), want)
 }
 
 // workspaceIdentity is the EIM user and policy of a workspace: those its
@@ -958,7 +852,7 @@ func (c *Client) DeleteWorkspace(ctx context.Context, ref cloud.Workspace) error
 		return err
 	}
 	groupID := workspaceGroupID(ref)
-	groupTags, netOfGroup := map[string]string{}, ""
+	groupTags := map[string]string{}
 	if groupID != "" {
 		groups, err := c.readSecurityGroupsByID(ctx, groupID)
 		if err != nil {
@@ -967,7 +861,7 @@ func (c *Client) DeleteWorkspace(ctx context.Context, ref cloud.Workspace) error
 		if len(groups) == 0 {
 			groupID = ""
 		} else {
-			groupTags, netOfGroup = tagMap(groups[0].GetTags()), groups[0].GetNetId()
+			groupTags = tagMap(groups[0].GetTags())
 		}
 	}
 	vms, err := c.workspaceVMs(ctx, groupID, ref)
@@ -989,15 +883,6 @@ func (c *Client) DeleteWorkspace(ctx context.Context, ref cloud.Workspace) error
 	}
 	if groupID == "" {
 		return nil
-	}
-	// The tiers' rules naming the group go first: a group named in a rule
-	// cannot be deleted.
-	s, err := c.tierGroups(ctx, netOfGroup)
-	if err != nil {
-		return err
-	}
-	if err := c.closeMirrors(ctx, s, groupID, func(mirror) bool { return true }); err != nil {
-		return err
 	}
 	return c.remove(ctx, "the security group "+groupID, func(ctx context.Context) error { return c.deleteSecurityGroup(ctx, groupID) })
 }

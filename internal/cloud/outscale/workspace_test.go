@@ -140,8 +140,9 @@ func vmOf(t *testing.T, emu *emulator.Emulator, id string) osc.Vm {
 }
 
 // Two workspaces in one network: each key reaches its own data only, each
-// group admits SSH from the bastion's group only, each machine is in its
-// workspace's group only; deleting them leaves nothing.
+// group admits SSH from the bastion's group only, each machine is in the
+// compute tier's group and its workspace's, no tier's rule names a
+// workspace's group; deleting them leaves nothing.
 func TestWorkspace_twoWorkspacesAreIsolated(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
@@ -275,27 +276,47 @@ func TestWorkspace_twoWorkspacesAreIsolated(t *testing.T) {
 			t.Errorf("group of %s: %s %v", w.Name, g.GetSecurityGroupName(), tagsOf(g))
 		}
 		vm := vmOf(t, emu, w.Machines[0].ID)
-		if groups := vm.GetSecurityGroups(); len(groups) != 1 || groups[0].GetSecurityGroupId() != w.ID {
-			t.Errorf("the machine of %s is in %+v, want its workspace's group %s only", w.Name, groups, w.ID)
+		var in []string
+		for _, g := range vm.GetSecurityGroups() {
+			in = append(in, g.GetSecurityGroupId())
+		}
+		slices.Sort(in)
+		want := []string{n.Subnets[cloud.TierCompute].SecurityGroupID, w.ID}
+		slices.Sort(want)
+		if !slices.Equal(in, want) {
+			t.Errorf("the machine of %s is in %v, want the compute tier's group and its workspace's %v", w.Name, in, want)
 		}
 		if vm.GetSubnetId() != n.Subnets[cloud.TierCompute].ID || vm.GetPublicIp() != "" {
 			t.Errorf("the machine of %s: subnet %s, public IP %q", w.Name, vm.GetSubnetId(), vm.GetPublicIp())
 		}
 	}
 
-	// The tiers' groups let each workspace's traffic through on their side:
-	// SSH out of the bastion's, HTTPS into the data tier's, the key
-	// manager's API into the kms tier's; the network neither shows these
-	// rules nor removes them.
-	mirrors := []struct {
+	// The tiers' groups name the compute tier's group, never a workspace's:
+	// the machines are reached through the compute tier's group, and the
+	// compute tier's group admits nothing from the compute tier.
+	for _, tier := range cloud.Tiers {
+		g := groupOf(t, emu, n.Subnets[tier].SecurityGroupID)
+		for _, r := range slices.Concat(g.GetInboundRules(), g.GetOutboundRules()) {
+			for _, m := range r.GetSecurityGroupsMembers() {
+				if m.GetSecurityGroupId() == a.ID || m.GetSecurityGroupId() == b.ID {
+					t.Errorf("a rule of the %s tier's group names the workspace group %s: %+v", tier, m.GetSecurityGroupId(), r)
+				}
+			}
+		}
+	}
+	compute := n.Subnets[cloud.TierCompute].SecurityGroupID
+	computeGroup := groupOf(t, emu, compute)
+	for _, r := range computeGroup.GetInboundRules() {
+		if slices.ContainsFunc(r.GetSecurityGroupsMembers(), func(m osc.SecurityGroupsMember) bool { return m.GetSecurityGroupId() == compute }) {
+			t.Errorf("the compute tier's group admits the compute tier: %+v", r)
+		}
+	}
+	for _, m := range []struct {
 		tier, flow string
 		port       int32
-	}{{cloud.TierBastion, "Outbound", 22}, {cloud.TierData, "Inbound", 443}, {cloud.TierKMS, "Inbound", 8200}}
-	for _, m := range mirrors {
-		for _, w := range []cloud.Workspace{a, b} {
-			if !namesGroup(groupOf(t, emu, n.Subnets[m.tier].SecurityGroupID), m.flow, m.port, w.ID) {
-				t.Errorf("the %s tier's group has no %s rule on %d naming the group of %s", m.tier, m.flow, m.port, w.Name)
-			}
+	}{{cloud.TierBastion, "Outbound", 22}, {cloud.TierData, "Inbound", 443}, {cloud.TierKMS, "Inbound", 8200}} {
+		if !namesGroup(groupOf(t, emu, n.Subnets[m.tier].SecurityGroupID), m.flow, m.port, compute) {
+			t.Errorf("the %s tier's group has no %s rule on %d naming the compute tier's group", m.tier, m.flow, m.port)
 		}
 	}
 	updated, err := c.UpdateNetwork(ctx, n, netSpec)
@@ -305,17 +326,9 @@ func TestWorkspace_twoWorkspacesAreIsolated(t *testing.T) {
 	if got, want := ruleKeys(updated.Rules), ruleKeys(n.Rules); !slices.Equal(got, want) {
 		t.Errorf("the network's rules with workspaces:\n got %v\nwant %v", got, want)
 	}
-	if !namesGroup(groupOf(t, emu, bastionGroup), "Outbound", 22, a.ID) {
-		t.Error("updating the network removed the bastion's SSH rule to a workspace")
-	}
 
 	if err := c.DeleteWorkspace(ctx, a); err != nil {
 		t.Fatal(err)
-	}
-	for _, m := range mirrors {
-		if namesGroup(groupOf(t, emu, n.Subnets[m.tier].SecurityGroupID), m.flow, m.port, a.ID) {
-			t.Errorf("the %s tier's group still names the deleted workspace's group", m.tier)
-		}
 	}
 	if _, err := c.ReadWorkspace(ctx, a); !errors.Is(err, cloud.ErrNotFound) {
 		t.Fatalf("read after delete: %v, want ErrNotFound", err)
@@ -385,16 +398,6 @@ func TestWorkspace_driftIsReadAndRestored(t *testing.T) {
 	if _, err := keyClient(emu, key).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("wh-ws2-results"), Key: aws.String("obj")}); err != nil {
 		t.Fatalf("the out-of-band policy is not in force: %v", err)
 	}
-	// The data tier no longer lets the workspace in: its rule to the data
-	// tier reads as missing.
-	dataGroup := n.Subnets[cloud.TierData].SecurityGroupID
-	outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {
-		_, r, err := api.SecurityGroupRuleApi.DeleteSecurityGroupRule(ctx).DeleteSecurityGroupRuleRequest(osc.DeleteSecurityGroupRuleRequest{
-			SecurityGroupId: dataGroup, Flow: "Inbound", Rules: &[]osc.SecurityGroupRule{{IpProtocol: osc.PtrString("tcp"),
-				FromPortRange: osc.PtrInt32(443), ToPortRange: osc.PtrInt32(443),
-				SecurityGroupsMembers: &[]osc.SecurityGroupsMember{{SecurityGroupId: osc.PtrString(w.ID)}}}}}).Execute()
-		return r, err
-	})
 	drifted, err := c.ReadWorkspace(ctx, w)
 	if err != nil {
 		t.Fatal(err)
@@ -403,8 +406,7 @@ func TestWorkspace_driftIsReadAndRestored(t *testing.T) {
 		t.Errorf("Policy after an out-of-band version = %s, want %s", drifted.Policy, wider)
 	}
 	if !slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Source == w.ID }) ||
-		slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Source == cloud.TierSource(cloud.TierBastion) }) ||
-		slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Destination == cloud.TierSource(cloud.TierData) }) {
+		slices.ContainsFunc(drifted.Rules, func(r cloud.Rule) bool { return r.Source == cloud.TierSource(cloud.TierBastion) }) {
 		t.Errorf("the rules read do not show the changes: %v", ruleKeys(drifted.Rules))
 	}
 
@@ -432,9 +434,6 @@ func TestWorkspace_driftIsReadAndRestored(t *testing.T) {
 	}
 	if got := ruleKeys(restored.Rules); !slices.Equal(got, wantRules(n)) {
 		t.Errorf("rules after the update: %v", got)
-	}
-	if !namesGroup(groupOf(t, emu, dataGroup), "Inbound", 443, w.ID) {
-		t.Error("the update did not let the workspace into the data tier again")
 	}
 	if _, err := keyClient(emu, key).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("wh-ws2-results"), Key: aws.String("obj")}); err == nil {
 		t.Error("the key still reads the results after the update")
@@ -707,7 +706,30 @@ func TestWorkspace_machines(t *testing.T) {
 	if got := names(w); !slices.Equal(got, []string{"ws-a-1", "ws-a-2", "ws-a-3"}) || w.Machines[0].ID != kept {
 		t.Fatalf("machines made again: %v (the first %s, was %s)", got, w.Machines[0].ID, kept)
 	}
-	if w, err = c.DeleteWorkspaceMachines(ctx, w, nil); err != nil {
+	// Machines moved out of their groups out of band read as detached: one
+	// left in the workspace's group alone, one in the compute tier's alone
+	// (found by the id the reference records), one put in a third group.
+	moves := map[string][]string{"ws-a-1": {w.ID}, "ws-a-2": {n.Subnets[cloud.TierCompute].SecurityGroupID},
+		"ws-a-3": {n.Subnets[cloud.TierCompute].SecurityGroupID, w.ID, n.Subnets[cloud.TierData].SecurityGroupID}}
+	for _, m := range w.Machines {
+		outOfBand(t, emu, func(ctx context.Context, api *osc.APIClient) (*http.Response, error) {
+			_, r, err := api.VmApi.UpdateVm(ctx).UpdateVmRequest(osc.UpdateVmRequest{VmId: m.ID, SecurityGroupIds: ptrTo(moves[m.Name])}).Execute()
+			return r, err
+		})
+	}
+	moved, err := c.ReadWorkspace(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(moved); !slices.Equal(got, []string{"ws-a-1", "ws-a-2", "ws-a-3"}) {
+		t.Fatalf("machines after they were moved: %v", got)
+	}
+	for _, m := range moved.Machines {
+		if m.Running || m.State != cloud.MachineDetached {
+			t.Errorf("%s moved to %v reads as running %v, state %q; want %q", m.Name, moves[m.Name], m.Running, m.State, cloud.MachineDetached)
+		}
+	}
+	if w, err = c.DeleteWorkspaceMachines(ctx, moved, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(w.Machines) != 0 {
@@ -721,3 +743,5 @@ func TestWorkspace_machines(t *testing.T) {
 	}
 	assertNothingLeft(t, emu)
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -109,14 +109,14 @@ func (c *Client) flavorID(ctx context.Context, name string) (string, error) {
 
 // CreateBastion implements cloud.Bastions.
 func (c *Client) CreateBastion(ctx context.Context, spec cloud.BastionSpec) (cloud.Bastion, error) {
-	return c.createMachine(ctx, roleBastion, spec, "")
+	return c.createMachine(ctx, roleBastion, spec, placement{})
 }
 
 // CreateDataGateway implements cloud.DataGateways, as CreateBastion
 // without the floating IP.
 func (c *Client) CreateDataGateway(ctx context.Context, spec cloud.DataGatewaySpec) (cloud.DataGateway, error) {
 	return c.createMachine(ctx, roleDataGateway, cloud.BastionSpec{Name: spec.Name, Network: spec.Network, Type: spec.Type,
-		ImageID: spec.ImageID, UserData: spec.UserData, Tags: spec.Tags, ClientToken: spec.ClientToken}, spec.PrivateIP)
+		ImageID: spec.ImageID, UserData: spec.UserData, Tags: spec.Tags, ClientToken: spec.ClientToken}, placement{privateIP: spec.PrivateIP})
 }
 
 // DataGatewayAddress implements cloud.DataGateways: a free address of the
@@ -147,7 +147,13 @@ func (c *Client) DataGatewayAddress(ctx context.Context, network cloud.Network) 
 	return free[0], nil
 }
 
-func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud.BastionSpec, privateIP string) (cloud.Bastion, error) {
+// placement is where a machine's private port goes beyond its role's tier.
+type placement struct {
+	privateIP string   // "" lets Neutron choose
+	groups    []string // security groups beside the tier's (a workspace's)
+}
+
+func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud.BastionSpec, place placement) (cloud.Bastion, error) {
 	if err := c.networkSettings(); err != nil {
 		return cloud.Bastion{}, err
 	}
@@ -161,7 +167,7 @@ func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud
 	if err := c.removeLeftoverInstances(ctx, role, spec.Name); err != nil {
 		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
-	if err := c.buildMachine(ctx, role, &b, spec, provisional, privateIP); err != nil {
+	if err := c.buildMachine(ctx, role, &b, spec, provisional, place); err != nil {
 		return b, fmt.Errorf("creating the %s %s: %w", role.kind, spec.Name, err)
 	}
 	read, err := c.ReadBastion(ctx, b)
@@ -171,7 +177,7 @@ func (c *Client) createMachine(ctx context.Context, role machineRole, spec cloud
 	return read, nil
 }
 
-func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Bastion, spec cloud.BastionSpec, name, privateIP string) error {
+func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Bastion, spec cloud.BastionSpec, name string, place placement) error {
 	sub, ok := spec.Network.Subnets[role.tier]
 	openstackID, gatewayID := spec.Network.CloudIDs[keyOpenstack], spec.Network.CloudIDs[keyGateway]
 	switch {
@@ -190,7 +196,7 @@ func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Ba
 	body.Name, body.BillingPeriod, body.Bulk = name, "hourly", 1
 	body.Flavor.ID, body.BootFrom.ImageID, body.UserData = flavorID, spec.ImageID, string(spec.UserData)
 	body.Network.Private.Network.ID, body.Network.Private.Network.SubnetID = openstackID, sub.ID
-	body.Network.Private.IP = privateIP
+	body.Network.Private.IP = place.privateIP
 	if role.public {
 		body.Network.Private.Gateway = &idOnly{ID: gatewayID}
 		body.Network.Private.FloatingIPCreate = &description{Description: spec.Name}
@@ -271,7 +277,7 @@ func (c *Client) buildMachine(ctx context.Context, role machineRole, b *cloud.Ba
 		}
 		b.CloudIDs[keyFloatingIP] = fip.ID
 	}
-	if err := c.putInSecurityGroup(ctx, spec.Network, role.tier, b.ID); err != nil {
+	if err := c.putInSecurityGroups(ctx, spec.Network, role.tier, place.groups, b.ID); err != nil {
 		return err
 	}
 	// The provisional name goes last: until then, a create that dies

@@ -3,7 +3,9 @@ package ovh
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,12 +66,68 @@ func (c *Client) FindDataGateways(context.Context, string) ([]cloud.DataGateway,
 	return nil, nil
 }
 
-// FindWorkspaces returns nothing yet: a workspace's machines are instances
-// of the prefix, which FindBastions returns, but its group (reached through
-// its network's OpenStack user) and its object storage user are not found
-// by a sweep: a known gap, which the sweep's test leaves out on OVHcloud.
-func (c *Client) FindWorkspaces(context.Context, string) ([]cloud.Workspace, error) {
-	return nil, nil
+// FindWorkspaces returns the workspaces whose name starts with prefix:
+// each Neutron group described as a workspace's
+// ("health_warehouse_workspace:<name> network:<id>") among the groups of
+// the networks' OpenStack users, a create's provisional group included,
+// with the object storage user described as that workspace's; then the
+// workspaces' users that no such group accounts for (a create that died
+// before its group, a group deleted out of band). DeleteWorkspace removes
+// the machines (those named "<workspace>-…" whose port is in the group,
+// and those a create left under a provisional name), the group and the
+// user; FindBastions finds the machines by name as well.
+func (c *Client) FindWorkspaces(ctx context.Context, prefix string) ([]cloud.Workspace, error) {
+	if err := c.workspaceSettings(); err != nil {
+		return nil, err
+	}
+	users, err := c.listUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the users of the project: %w", err)
+	}
+	workspaceUsers := map[string]int64{} // workspace → its object storage user
+	networkUsers := map[int64]string{}   // OpenStack user → the network whose groups it holds
+	for _, u := range users {
+		if u.Status == userStatusDelete || u.Status == userStatusGone {
+			continue
+		}
+		if name, ok := strings.CutPrefix(u.Description, workspaceUserDescription("")); ok && strings.HasPrefix(name, prefix) {
+			workspaceUsers[name] = u.ID
+		}
+		if networkID, ok := strings.CutPrefix(u.Description, openstackUserDescription("")); ok {
+			networkUsers[u.ID] = networkID
+		}
+	}
+	var out []cloud.Workspace
+	claimed := map[string]bool{}
+	for _, userID := range slices.Sorted(maps.Keys(networkUsers)) {
+		networkID := networkUsers[userID]
+		groups, err := c.listSecurityGroups(ctx, userID)
+		if isNotFound(err) {
+			continue // the user is being deleted with its network
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing the security groups of the private network %s: %w", networkID, err)
+		}
+		for _, sg := range groups {
+			rest, ok := strings.CutPrefix(sg.Description, workspaceUserDescription(""))
+			name, network, described := strings.Cut(rest, " network:")
+			if !ok || !described || network != networkID || !strings.HasPrefix(name, prefix) {
+				continue
+			}
+			w := cloud.Workspace{ID: sg.ID, Name: name, NetworkID: networkID, CloudIDs: map[string]string{
+				keyWorkspaceGroup: sg.ID, keyOpenstackUser: strconv.FormatInt(userID, 10)}}
+			if id, ok := workspaceUsers[name]; ok && !claimed[name] {
+				w.CloudIDs[keyUser], claimed[name] = strconv.FormatInt(id, 10), true
+			}
+			out = append(out, w)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(workspaceUsers)) {
+		if !claimed[name] {
+			out = append(out, cloud.Workspace{Name: name, CloudIDs: map[string]string{keyUser: strconv.FormatInt(workspaceUsers[name], 10)}})
+		}
+	}
+	return out, nil
 }
 
 // FindKeyManagers returns nothing: on OVHcloud the key manager is the

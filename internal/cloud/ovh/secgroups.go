@@ -667,17 +667,16 @@ func (c *Client) deleteSecurityGroups(ctx context.Context, networkID string, kno
 	return c.removeOpenstackUser(ctx, g.user)
 }
 
-// putInSecurityGroup puts the private port of an instance in a tier's
-// group, and in no other. The tier's entry of network.CloudIDs may name
-// several groups, comma-separated (a workspace's machine: the compute
-// tier's and the workspace's).
-func (c *Client) putInSecurityGroup(ctx context.Context, network cloud.Network, tier, instanceID string) error {
-	groupIDs := strings.Split(network.CloudIDs[keySecurityGroup(tier)], ",")
-	slices.Sort(groupIDs)
+// putInSecurityGroups puts the private port of an instance in a tier's
+// group and the extra groups (a workspace's machine: the workspace's), and
+// in no other.
+func (c *Client) putInSecurityGroups(ctx context.Context, network cloud.Network, tier string, extra []string, instanceID string) error {
+	tierGroup := network.CloudIDs[keySecurityGroup(tier)]
 	userID, err := strconv.ParseInt(network.CloudIDs[keyOpenstackUser], 10, 64)
-	if groupIDs[0] == "" || err != nil {
+	if tierGroup == "" || err != nil {
 		return fmt.Errorf("the network %s has no security group for the %s tier (apply the network again)", network.ID, tier)
 	}
+	groupIDs := slices.Compact(slices.Sorted(slices.Values(append([]string{tierGroup}, extra...))))
 	all, err := c.portsOfInstance(ctx, userID, instanceID)
 	if err != nil {
 		return fmt.Errorf("listing the ports of the instance %s: %w", instanceID, err)

@@ -345,22 +345,13 @@ func (c *Client) convergeWorkspaceRules(ctx context.Context, userID int64, g wor
 	})
 }
 
-// workspaceNetwork is the network as a research machine's create sees it:
-// its port goes in the compute tier's group and in the workspace's. The
-// compute tier's group is what the other tiers' rules name (the bastion's
-// SSH, the data gateways' HTTPS, the key manager's API); it admits nothing
-// from the compute tier itself, so two workspaces' machines still cannot
-// reach each other: groups only ever add what their rules allow.
-func workspaceNetwork(n cloud.Network, groupID string) cloud.Network {
-	n.CloudIDs = maps.Clone(n.CloudIDs)
-	key := keySecurityGroup(cloud.TierCompute)
-	if compute := n.CloudIDs[key]; compute != "" {
-		n.CloudIDs[key] = compute + "," + groupID
-	} else {
-		n.CloudIDs[key] = groupID
-	}
-	return n
-}
+// A research machine's private port goes in the compute tier's group and
+// in the workspace's. The compute tier's group is what the other tiers'
+// rules name (the bastion's SSH, the data gateways' HTTPS, the key
+// manager's API); it admits nothing from the compute tier itself, so two
+// workspaces' machines still cannot reach each other: groups only ever add
+// what their rules allow (HW-WS-01 checks the compute tier's inbound rules
+// for that). A port found in other groups reads as cloud.MachineDetached.
 
 // CreateWorkspaceMachines implements cloud.Workspaces: the machines of
 // spec not made yet, at once, each waited until active and put in the
@@ -393,13 +384,12 @@ func (c *Client) CreateWorkspaceMachines(ctx context.Context, ref cloud.Workspac
 		existing[m.Name] = true
 	}
 	var mu sync.Mutex
-	network := workspaceNetwork(spec.Network, groupID)
 	err = cloud.Each(ctx, spec.Machines, func(ctx context.Context, m cloud.WorkspaceMachineSpec) error {
 		if existing[m.Name] {
 			return nil
 		}
-		made, err := c.createMachine(ctx, roleResearch, cloud.BastionSpec{Name: m.Name, Network: network, Type: m.Type,
-			ImageID: m.ImageID, UserData: m.UserData, Tags: spec.Tags, ClientToken: m.ClientToken}, "")
+		made, err := c.createMachine(ctx, roleResearch, cloud.BastionSpec{Name: m.Name, Network: spec.Network, Type: m.Type,
+			ImageID: m.ImageID, UserData: m.UserData, Tags: spec.Tags, ClientToken: m.ClientToken}, placement{groups: []string{groupID}})
 		if id := made.CloudIDs[keyInstance]; id != "" {
 			mu.Lock()
 			w.CloudIDs[keyMachinePrefix+m.Name] = id
@@ -463,7 +453,8 @@ func (c *Client) ReadWorkspace(ctx context.Context, ref cloud.Workspace) (cloud.
 	var identity, policy string
 	err = cloud.Parallel(ctx,
 		func(ctx context.Context) error {
-			machines, err := c.workspaceMachines(ctx, userID, w.ID, w.Name, w.NetworkID, w.CloudIDs[keyOpenstack], ref.CloudIDs)
+			machines, err := c.workspaceMachines(ctx, userID, [2]string{g.groupOf[cloud.TierCompute], w.ID}, w.Name, w.NetworkID,
+				w.CloudIDs[keyOpenstack], ref.CloudIDs)
 			w.Machines = machines
 			return err
 		},
@@ -552,24 +543,29 @@ func (c *Client) readWorkspaceIdentity(ctx context.Context, name, known string) 
 // workspaceMachines are the live instances of the workspace: those named
 // "<workspace>-…" whose port is in its group, and those known (ids of
 // CloudIDs) that still exist, by name.
-func (c *Client) workspaceMachines(ctx context.Context, userID int64, groupID, name, networkID, openstackID string,
+func (c *Client) workspaceMachines(ctx context.Context, userID int64, computeAndWorkspace [2]string, name, networkID, openstackID string,
 	known map[string]string) ([]cloud.WorkspaceMachine, error) {
+	groupID := computeAndWorkspace[1]
 	all, err := c.listInstances(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing the instances to find the machines of the workspace %s: %w", name, err)
 	}
 	inGroup := map[string]bool{}
+	var portGroups map[string][]string // instance → its private port's groups; nil when not listed
 	if openstackID != "" {
 		ports, err := c.portsOfNetwork(ctx, userID, openstackID)
 		if err != nil {
 			return nil, fmt.Errorf("listing the ports of the private network %s: %w", networkID, err)
 		}
+		portGroups = map[string][]string{}
 		for _, p := range ports {
 			if slices.Contains(p.SecurityGroups, groupID) {
 				inGroup[p.DeviceID] = true
 			}
+			portGroups[p.DeviceID] = append(portGroups[p.DeviceID], p.SecurityGroups...)
 		}
 	}
+	want := slices.Sorted(slices.Values(computeAndWorkspace[:]))
 	knownIDs := map[string]bool{}
 	for k, id := range known {
 		if strings.HasPrefix(k, keyMachinePrefix) {
@@ -600,6 +596,10 @@ func (c *Client) workspaceMachines(ctx context.Context, userID int64, groupID, n
 		ip, _ := in.privateIP()
 		out[i] = cloud.WorkspaceMachine{ID: in.ID, Name: in.Name, PrivateIP: ip, State: in.Status,
 			Running: in.Status == instanceActive || in.Status == instanceBuild || in.Status == instanceBuilding}
+		if in.Status == instanceActive && portGroups != nil &&
+			(want[0] == "" || !slices.Equal(slices.Compact(slices.Sorted(slices.Values(portGroups[in.ID]))), want)) {
+			out[i].State, out[i].Running = cloud.MachineDetached, false
+		}
 		return nil
 	})
 	if err != nil {

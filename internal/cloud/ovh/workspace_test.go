@@ -142,6 +142,29 @@ func portGroups(t *testing.T, emu *emulator.Emulator, instanceID string) []strin
 	return port.SecurityGroups
 }
 
+// moveMachine sets the Neutron groups of an instance's port, as an operator
+// would out of band.
+func moveMachine(t *testing.T, emu *emulator.Emulator, instanceID string, groups []string) {
+	t.Helper()
+	ctx := context.Background()
+	obj, found, err := emu.Control().Object(ctx, "ovh.instances", instanceID)
+	if err != nil || !found {
+		t.Fatalf("the instance %s in the emulator: found=%v, %v", instanceID, found, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(obj.Doc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["security_groups"] = groups
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Control().PutObject(ctx, "ovh.instances", instanceID, raw); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestWorkspace_isolation(t *testing.T) {
 	t.Parallel()
 	emu := emutest.Start(t, nil)
@@ -245,6 +268,43 @@ func TestWorkspace_isolation(t *testing.T) {
 		if groups := slices.Sorted(slices.Values(portGroups(t, emu, w.Machines[0].ID))); !slices.Equal(groups, want) {
 			t.Errorf("the port of %s is in the groups %v, want %v", w.Machines[0].Name, groups, want)
 		}
+	}
+	// No rule of any group names a workspace's group but the workspace's own
+	// (the tiers' rules name the compute tier's group, whose port the
+	// machines are in).
+	neutronRules, err := emu.Control().Objects(ctx, "ovh.neutron_security_group_rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range neutronRules {
+		var r struct {
+			Group  string `json:"security_group_id"`
+			Remote string `json:"remote_group_id"`
+		}
+		if err := json.Unmarshal(o.Doc, &r); err != nil {
+			t.Fatal(err)
+		}
+		if (r.Remote == a.ID || r.Remote == b.ID) && r.Group != r.Remote {
+			t.Errorf("the rule %s of the group %s names the workspace group %s", o.ID, r.Group, r.Remote)
+		}
+		if r.Group == n.CloudIDs["security_group.compute"] && r.Remote == r.Group {
+			t.Errorf("the compute tier's group names itself: %s", o.Doc)
+		}
+	}
+	// A machine whose port was taken out of the compute tier's group, out of
+	// band, reads as detached (so the next plan rebuilds it).
+	moveMachine(t, emu, a.Machines[0].ID, []string{a.ID})
+	if read, err := c.ReadWorkspace(ctx, a); err != nil || len(read.Machines) != 1 || read.Machines[0].Running ||
+		read.Machines[0].State != cloud.MachineDetached {
+		t.Fatalf("A after its machine left the compute tier's group: %+v %v", read.Machines, err)
+	}
+	moveMachine(t, emu, a.Machines[0].ID, []string{n.CloudIDs["security_group.compute"], a.ID, b.ID})
+	if read, err := c.ReadWorkspace(ctx, a); err != nil || len(read.Machines) != 1 || read.Machines[0].State != cloud.MachineDetached {
+		t.Fatalf("A after its machine was put in B's group too: %+v %v", read.Machines, err)
+	}
+	moveMachine(t, emu, a.Machines[0].ID, []string{n.CloudIDs["security_group.compute"], a.ID})
+	if read, err := c.ReadWorkspace(ctx, a); err != nil || len(read.Machines) != 1 || !read.Machines[0].Running {
+		t.Fatalf("A once its machine is back in its groups: %+v %v", read.Machines, err)
 	}
 	// No floating IP: research machines are private.
 	if kinds := kindsOf(t, emu); kinds["ovh.floating_ips"] != 0 {
@@ -425,6 +485,71 @@ func TestWorkspace_halfMadeCreate(t *testing.T) {
 		t.Fatalf("the workspace after deleting what a refused create returned: %+v %v", read, err)
 	}
 	if err := c.DeleteWorkspace(ctx, half); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteNetwork(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, emu)
+}
+
+// FindWorkspaces finds a workspace of the prefix by its group, with its
+// object storage user, and a user whose group is gone by itself; what it
+// finds, DeleteWorkspace removes whole. A workspace of another name is
+// left alone.
+func TestFindWorkspaces(t *testing.T) {
+	t.Parallel()
+	emu := emutest.Start(t, nil)
+	c := storageClient(t, emu)
+	ctx := context.Background()
+	n := workspaceNetwork(t, c, "wh-wsf", "10.93.0.0/16")
+	made := map[string]cloud.Workspace{}
+	for _, name := range []string{"sweepme-a", "sweepme-b", "keep-sweepme"} {
+		w, _, err := c.CreateWorkspace(ctx, workspaceSpec(n, name, "cohort/", cloud.WorkspaceBuckets{Working: name + "-work"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		made[name] = w
+	}
+	// b's group goes out of band, with its rules: its user is left alone.
+	objs, err := emu.Control().Objects(ctx, "ovh.neutron_security_group")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if o.ID == made["sweepme-b"].ID || strings.Contains(string(o.Doc), made["sweepme-b"].ID) {
+			if err := emu.Control().DeleteObject(ctx, o.Collection, o.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	found, err := c.FindWorkspaces(ctx, "sweepme-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 {
+		t.Fatalf("found %+v, want sweepme-a by its group and sweepme-b by its user", found)
+	}
+	a, b := found[0], found[1]
+	if a.Name != "sweepme-a" || a.ID != made["sweepme-a"].ID || a.NetworkID != n.ID || a.CloudIDs["user"] != made["sweepme-a"].IdentityID {
+		t.Errorf("sweepme-a found as %+v, made as %+v", a, made["sweepme-a"])
+	}
+	if b.Name != "sweepme-b" || b.ID != "" || b.CloudIDs["user"] != made["sweepme-b"].IdentityID {
+		t.Errorf("sweepme-b found as %+v, its user is %s", b, made["sweepme-b"].IdentityID)
+	}
+	for _, w := range found {
+		if err := c.DeleteWorkspace(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again, err := c.FindWorkspaces(ctx, "sweepme-"); err != nil || len(again) != 0 {
+		t.Fatalf("found after deleting: %+v %v", again, err)
+	}
+	if kept, err := c.FindWorkspaces(ctx, "keep-"); err != nil || len(kept) != 1 || kept[0].ID != made["keep-sweepme"].ID {
+		t.Fatalf("the workspace of another prefix: %+v %v", kept, err)
+	}
+	if err := c.DeleteWorkspace(ctx, made["keep-sweepme"]); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.DeleteNetwork(ctx, n); err != nil {
