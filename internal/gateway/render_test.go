@@ -35,7 +35,7 @@ func secretsOf(cfg Config) []string {
 	return s
 }
 
-func caOf(t *testing.T) string {
+func caOf(t testing.TB) string {
 	t.Helper()
 	issued, err := IssueTLS("wh-kms-1", "10.40.192.10", time.Now())
 	if err != nil {
