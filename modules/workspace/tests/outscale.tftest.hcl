@@ -51,7 +51,7 @@ run "outscale_workspace" {
     error_message = "one machine in the compute tier: ${jsonencode(output.machines)}"
   }
   assert {
-    condition     = output.compliance_id == "${run.network_outscale.id}/mt-ws-osc/${output.id}" && output.identity_id != ""
+    condition     = output.compliance_id == "${var.network.id}/mt-ws-osc/${output.id}" && output.identity_id != ""
     error_message = "the compliance data source takes <network_id>/<name>/<id>: ${output.compliance_id}"
   }
   assert {

@@ -55,7 +55,7 @@ run "ovh_workspace" {
     error_message = "one machine in the compute tier: ${jsonencode(output.machines)}"
   }
   assert {
-    condition     = output.compliance_id == "${run.network_ovh.id}/mt-ws-ovh/${output.id}" && output.identity_id != ""
+    condition     = output.compliance_id == "${var.network.id}/mt-ws-ovh/${output.id}" && output.identity_id != ""
     error_message = "the compliance data source takes <network_id>/<name>/<id>: ${output.compliance_id}"
   }
   assert {
