@@ -24,7 +24,7 @@ variable "network" {
 }
 
 variable "members" {
-  description = "The project's members, 1 to 40: each gets an account with their SSH public key on the machines. Each must also be an administrator of the bastion, with the same key, to reach them through its recorded hop (the warehouse module does it). Changing the list rebuilds the machines in place: keep work in the working bucket."
+  description = "The project's members, 1 to 40: each gets an account with their SSH public key on the machines. Each must also be an administrator of the bastion, under the same login, to reach them through its recorded hop (the warehouse module adds them, with the same key). Changing the list rebuilds the machines in place: keep work in the working bucket."
   type = list(object({
     name           = string
     ssh_public_key = string
