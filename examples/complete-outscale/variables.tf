@@ -31,6 +31,14 @@ variable "audit_secret_access_key" {
   ephemeral   = true
 }
 
+variable "researchers" {
+  description = "The diabetes project's members: a login and an SSH public key each. They reach the workspace's machines through the bastion, which they become administrators of."
+  type = list(object({
+    name           = string
+    ssh_public_key = string
+  }))
+}
+
 variable "retire" {
   description = "Retire the warehouse: apply with true (the keys' deletion protection is lifted with a stated exception), then destroy."
   type        = bool

@@ -24,7 +24,23 @@ module "warehouse" {
   admin_cidrs = var.admin_cidrs
   admins      = var.admins
   size        = "small"
-  retire      = var.retire
+  # A research workspace per approved project (modules/workspace): machines
+  # in the compute tier, its own key and working bucket, its airlock, and
+  # read access to a prefix of the pseudonymised bucket. Its members become
+  # administrators of the bastion, with their key: adding or removing one
+  # replaces the bastion. The machines reach nothing outside the warehouse
+  # but what egress_allow lists for the compute tier (your package mirror).
+  workspaces = {
+    diab = {
+      members       = var.researchers
+      machine_count = 1
+      size          = "medium"
+      datasets      = [{ prefix = "diabetes/" }]
+      key_name      = "${var.name}-diab" # key names fit in 24 characters
+    }
+  }
+
+  retire = var.retire
 
   tags = {
     project = var.name

@@ -47,3 +47,8 @@ output "notes" {
   description = "What to know about this deployment."
   value       = module.warehouse.notes
 }
+
+output "workspaces" {
+  description = "The research workspaces: machines, buckets, key, and how a member connects (terraform output -json workspaces | jq -r .diab.connect.text)."
+  value       = module.warehouse.workspaces
+}

@@ -58,6 +58,20 @@ locals {
   regions = { for r in data.health_secnumcloud_regions.all.regions : "${r.cloud}/${r.name}" => r }
 }
 
+# One research workspace per cloud: a machine for an approved project, which
+# reads the cohort/ prefix of the pseudonymised bucket; the administrators
+# are its members. Its key is named <name>-osc-ws or <name>-ovh-ws: key
+# names fit in 24 characters.
+locals {
+  workspaces = {
+    study = {
+      members       = var.admins
+      machine_count = 1
+      datasets      = [{ prefix = "cohort/" }]
+    }
+  }
+}
+
 # The same call on both clouds; only the names differ, since bucket names
 # are unique across every account of a cloud.
 module "outscale" {
@@ -78,6 +92,8 @@ module "outscale" {
   audit_access_key_id     = var.outscale_audit_access_key_id
   audit_secret_access_key = var.outscale_audit_secret_access_key
   key_manager_servers     = var.outscale_key_manager_servers
+
+  workspaces = { for k, w in local.workspaces : k => merge(w, { key_name = "${var.name}-osc-ws" }) }
 }
 
 module "ovh" {
@@ -93,4 +109,6 @@ module "ovh" {
   size        = var.size
   retire      = var.retire
   tags        = var.tags
+
+  workspaces = { for k, w in local.workspaces : k => merge(w, { key_name = "${var.name}-ovh-ws" }) }
 }

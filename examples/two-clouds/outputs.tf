@@ -36,6 +36,8 @@ output "comparison" {
       "storage: raw bucket encryption"  = [module.outscale.buckets.raw.encryption, module.ovh.buckets.raw.encryption]
       "storage: audit lock (days)"      = [tostring(module.outscale.buckets.audit.object_lock_retention_days), tostring(module.ovh.buckets.audit.object_lock_retention_days)]
       "bastion: second factor"          = [module.outscale.bastion.mfa, module.ovh.bastion.mfa]
+      "workspace: machines"             = [tostring(length(module.outscale.workspaces.study.machines)), tostring(length(module.ovh.workspaces.study.machines))]
+      "workspace: working bucket"       = [module.outscale.workspaces.study.buckets.working.encryption, module.ovh.workspaces.study.buckets.working.encryption]
       "bastion: audit trail shipped to" = [coalesce(module.outscale.bastion.audit_shipping, "(stays on the bastion)"), coalesce(module.ovh.bastion.audit_shipping, "(stays on the bastion)")]
       "compliance: exceptions stated"   = [tostring(length(module.outscale.exceptions)), tostring(length(module.ovh.exceptions))]
       "compliance: verdict"             = [module.outscale.compliant ? "compliant" : "NOT compliant", module.ovh.compliant ? "compliant" : "NOT compliant"]
@@ -56,6 +58,14 @@ output "known_hosts" {
   value = {
     outscale = module.outscale.known_hosts
     ovh      = module.ovh.known_hosts
+  }
+}
+
+output "workspaces" {
+  description = "Each warehouse's research workspaces: machines, buckets, key, and how a member connects (connect.text)."
+  value = {
+    outscale = module.outscale.workspaces
+    ovh      = module.ovh.workspaces
   }
 }
 

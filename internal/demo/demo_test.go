@@ -37,7 +37,7 @@ func TestDemo_endToEnd(t *testing.T) {
 	}
 
 	run("make demo")
-	for _, want := range []string{"Apply complete! Resources: 18 added", "comparison = {", `"keys: held by"`, "known_hosts = {",
+	for _, want := range []string{"Apply complete! Resources: 28 added", "comparison = {", `"keys: held by"`, `"workspace: machines"`, "known_hosts = {",
 		"ssh_config = {", "No changes.", "no drift"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
@@ -57,6 +57,31 @@ func TestDemo_endToEnd(t *testing.T) {
 			t.Errorf("reports/%s.json is not %s's compliant report (%v): %.300s", c, c, err, raw)
 		}
 	}
+	for _, ip := range workspaceMachineIPs(t, o.dir) {
+		// The commands name the machine's address and the files the demo
+		// wrote: the bastion's ssh_config and known_hosts, and the key.
+		var ssh string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == "ssh" && f[len(f)-1] == ip {
+				ssh = l
+			}
+		}
+		if ssh == "" {
+			t.Errorf("no ssh command to the workspace machine %s in the demo's output:\n%s", ip, out.String())
+			continue
+		}
+		for _, f := range strings.Fields(strings.ReplaceAll(ssh, "=", " ")) {
+			if !filepath.IsAbs(f) {
+				continue
+			}
+			if _, err := os.Stat(f); err != nil || !strings.HasPrefix(f, o.dir) {
+				t.Errorf("the ssh command names %s, which the demo did not write (%v): %s", f, err, ssh)
+			}
+		}
+		if !strings.Contains(out.String(), ">"+ip+`" `) {
+			t.Errorf("no ssh-add restricting the agent to the bastion and %s:\n%s", ip, out.String())
+		}
+	}
 	if fi, err := os.Stat(filepath.Join(o.dir, "admin_ed25519")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("the administrator's private key must exist, readable by its owner only: %v %v", fi, err)
 	}
@@ -68,9 +93,49 @@ func TestDemo_endToEnd(t *testing.T) {
 
 	o.destroy = true
 	run("make demo-destroy")
-	if !strings.Contains(out.String(), "Resources: 18 destroyed") || !strings.Contains(out.String(), "no cloud objects") {
-		t.Errorf("demo-destroy must destroy all 18 resources and leave the emulator empty:\n%s", out.String())
+	if !strings.Contains(out.String(), "Resources: 28 destroyed") || !strings.Contains(out.String(), "no cloud objects") {
+		t.Errorf("demo-destroy must destroy all 28 resources and leave the emulator empty:\n%s", out.String())
 	}
+}
+
+// workspaceMachineIPs reads the private addresses of the workspaces'
+// machines from the demo's state: one workspace per cloud, one machine each.
+func workspaceMachineIPs(t *testing.T, dir string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "examples", "two-clouds", "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Resources []struct {
+			Type      string
+			Instances []struct {
+				Attributes struct {
+					Machines []struct {
+						PrivateIP string `json:"private_ip"`
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &state); err != nil {
+		t.Fatal(err)
+	}
+	var ips []string
+	for _, r := range state.Resources {
+		if r.Type != "health_warehouse_workspace" {
+			continue
+		}
+		for _, i := range r.Instances {
+			for _, m := range i.Attributes.Machines {
+				ips = append(ips, m.PrivateIP)
+			}
+		}
+	}
+	if len(ips) != 2 {
+		t.Fatalf("want one workspace machine per cloud in the state, got %q", ips)
+	}
+	return ips
 }
 
 // freeAddress is a loopback address nothing listens on, kept for the

@@ -214,7 +214,7 @@ func (d *demo) prepare() error {
 
 func (d *demo) apply(ctx context.Context) error {
 	bin := filepath.Base(d.cli.Path)
-	d.step("%s apply: the same warehouse on OUTSCALE and OVHcloud (network, key manager, keys, four buckets, bastion, compliance report)", bin)
+	d.step("%s apply: the same warehouse on OUTSCALE and OVHcloud (network, key manager, keys, four buckets, bastion, a research workspace, compliance report)", bin)
 	if err := d.tfProgress(ctx, "apply", "-auto-approve", "-input=false"); err != nil {
 		return err
 	}
@@ -226,6 +226,10 @@ func (d *demo) apply(ctx context.Context) error {
 			return err
 		}
 		fmt.Fprintf(d.out, "\n%s = %s\n", name, strings.TrimSpace(out))
+	}
+
+	if err := d.connectInstructions(ctx); err != nil {
+		return err
 	}
 
 	d.step("Writing the compliance reports")
@@ -261,6 +265,74 @@ func (d *demo) apply(ctx context.Context) error {
 	}
 	fmt.Fprintf(d.out, "\nDone in %s: no drift. The reports are in %s; `make demo-destroy` tears it all down.\n",
 		time.Since(d.started).Round(time.Second), d.rel(reports))
+	return nil
+}
+
+// connectInstructions writes each bastion's ssh_config and pinned
+// known_hosts line under the demo's directory, and prints, for each
+// cloud's workspace machine, the commands a member types to reach it:
+// restrict the agent, then ssh through the bastion's recorded hop.
+func (d *demo) connectInstructions(ctx context.Context) error {
+	d.step("How a member connects to each cloud's workspace machine (files in %s)", d.rel(filepath.Join(d.dir, "ssh")))
+	var outs struct {
+		SSHConfig  map[string]string `json:"ssh_config"`
+		KnownHosts map[string]string `json:"known_hosts"`
+		Workspaces map[string]map[string]struct {
+			Name    string
+			Connect struct {
+				Bastion  string
+				Logins   []string
+				Machines []struct {
+					Name      string `json:"name"`
+					PrivateIP string `json:"private_ip"`
+				}
+			}
+		}
+	}
+	raw, err := d.capture(ctx, "output", "-json")
+	if err != nil {
+		return err
+	}
+	var all map[string]struct{ Value json.RawMessage }
+	if err := json.Unmarshal([]byte(raw), &all); err != nil {
+		return fmt.Errorf("reading the outputs: %w", err)
+	}
+	for name, into := range map[string]any{"ssh_config": &outs.SSHConfig, "known_hosts": &outs.KnownHosts, "workspaces": &outs.Workspaces} {
+		if err := json.Unmarshal(all[name].Value, into); err != nil {
+			return fmt.Errorf("reading the output %s: %w", name, err)
+		}
+	}
+	key := filepath.Join(d.dir, "admin_ed25519")
+	for _, c := range []string{"outscale", "ovh"} {
+		dir := filepath.Join(d.dir, "ssh", c)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		config, knownHosts, tiers := filepath.Join(dir, "ssh_config"), filepath.Join(dir, "known_hosts"), filepath.Join(dir, "known_hosts.tiers")
+		if err := os.WriteFile(config, []byte(outs.SSHConfig[c]), 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(knownHosts, []byte(strings.TrimSpace(outs.KnownHosts[c])+"\n"), 0o600); err != nil {
+			return err
+		}
+		for _, ws := range sortedKeys(outs.Workspaces[c]) {
+			w := outs.Workspaces[c][ws]
+			login := "<your login>"
+			if len(w.Connect.Logins) > 0 {
+				login = w.Connect.Logins[0]
+			}
+			for _, m := range w.Connect.Machines {
+				b := w.Connect.Bastion
+				fmt.Fprintf(d.out, "\n    %s: workspace %s, machine %s at %s, through the bastion %s (a recorded hop)\n", c, w.Name, m.Name, m.PrivateIP, b)
+				d.note("  # once per machine, with its host key pinned in %s: the agent signs for the bastion and this machine only", tiers)
+				d.note("  ssh-add -H %s -H %s -h %s -h \"%s>%s\" %s", knownHosts, tiers, b, b, m.PrivateIP, key)
+				d.note("  ssh -F %s -o UserKnownHostsFile=%s -i %s -l %s %s", config, knownHosts, key, login, m.PrivateIP)
+			}
+		}
+	}
+	d.note("")
+	d.note("The emulator's machines run nothing: these are the commands a member types against a real cloud.")
+	d.note("The workspaces do not publish their machines' host keys yet: the tiers' known_hosts file is yours to fill.")
 	return nil
 }
 

@@ -37,3 +37,8 @@ output "audit_shipping" {
   description = "Where the audit trail goes: s3://bucket/prefix, or null when it stays on the bastion."
   value       = var.audit_bucket == null ? null : "s3://${var.audit_bucket.bucket}/${var.audit_bucket.prefix}"
 }
+
+output "logins" {
+  description = "The administrators' logins on the bastion, in order."
+  value       = [for a in health_warehouse_bastion.this.admins : a.name]
+}

@@ -28,6 +28,11 @@ output "encryption_mode" {
   value       = health_warehouse_storage.this.encryption.mode
 }
 
+output "kms_key_id" {
+  description = "The id of the key that wraps the objects' keys (customer-key), or null."
+  value       = health_warehouse_storage.this.encryption.kms_key_id
+}
+
 output "object_lock_retention_days" {
   description = "How long each object version stays immutable, in days; null without object lock."
   value       = try(health_warehouse_storage.this.object_lock.retention_days, null)

@@ -187,13 +187,75 @@ locals {
   )
 }
 
+# The research workspaces, each with its own key, working and airlock
+# buckets, machines and identity (modules/workspace).
+module "workspace" {
+  source   = "../workspace"
+  for_each = var.workspaces
+
+  name          = "${var.name}-${each.key}"
+  network       = module.network
+  members       = each.value.members
+  size          = each.value.size
+  machine_count = each.value.machine_count
+  image         = each.value.image
+  # The machines run Debian 12 by default, like the bastion.
+  package_mirror = each.value.package_mirror != null ? each.value.package_mirror : var.package_mirror
+  datasets = [for d in each.value.datasets : {
+    bucket = d.bucket != null ? d.bucket : local.buckets["pseudonymised"].name
+    prefix = d.prefix
+  }]
+
+  key_manager_id      = module.kms.key_manager_id
+  key_name            = each.value.key_name != null ? each.value.key_name : "${var.name}-ws-${each.key}"
+  key_rotation_period = var.key_rotation_period
+
+  bucket_prefix          = "${local.prefix}-${each.key}"
+  audit_bucket           = local.buckets["audit"].name
+  bastion_name           = "${var.name}-bastion"
+  version_retention_days = var.version_retention_days
+
+  retire               = var.retire
+  retire_justification = var.retire_justification
+  tags                 = merge(local.tags, each.value.tags)
+
+  compliance_exceptions = {
+    workspace = each.value.compliance_exceptions.workspace
+    storage = values(merge(
+      { for e in var.compliance_exceptions.storage : e.control => e },
+      { for e in each.value.compliance_exceptions.storage : e.control => e },
+    ))
+    kms_key = values(merge(
+      { for e in var.compliance_exceptions.kms_key : e.control => e },
+      { for e in each.value.compliance_exceptions.kms_key : e.control => e },
+    ))
+  }
+}
+
+locals {
+  # The bastion's administrators: admins, then every workspace member not
+  # among them yet, in a stable order (the list's order is the bastion's:
+  # a change replaces it). The workspaces variable refuses a login given two
+  # different keys, so the first key of a login is its only key.
+  members = flatten([for w in values(var.workspaces) : w.members])
+  new_members = [
+    for i, m in local.members : m
+    if !contains(concat([for a in var.admins : a.name], [for x in slice(local.members, 0, i) : x.name]), m.name)
+  ]
+  bastion_admins = concat(var.admins, local.new_members)
+
+  # Whether the compute tier, where the workspaces' machines are, may reach
+  # anything outside the warehouse (a package mirror).
+  compute_egress = length([for e in local.egress_allow : e if contains(e.tiers, "compute")]) > 0
+}
+
 module "bastion" {
   source = "../bastion"
 
   name          = "${var.name}-bastion"
   network_id    = module.network.id
   network_rules = module.network.rules
-  admins        = var.admins
+  admins        = local.bastion_admins
   size          = var.size
   tags          = local.tags
 
@@ -219,6 +281,7 @@ locals {
     flatten([for k, id in module.kms.key_ids : [for e in module.kms.compliance_exceptions : merge(e, { subject = id })]]),
     flatten([for z, b in local.buckets : [for e in b.compliance_exceptions : merge(e, { subject = b.id })]]),
     [for e in var.compliance_exceptions.bastion : merge(e, { subject = module.bastion.id })],
+    flatten([for w in module.workspace : w.compliance_exceptions]),
   )
 }
 
@@ -226,8 +289,9 @@ data "health_warehouse_compliance" "this" {
   title           = "Warehouse ${var.name} (${module.network.region})"
   network_ids     = [module.network.id]
   key_manager_ids = [module.kms.key_manager_id]
-  kms_key_ids     = values(module.kms.key_ids)
-  bucket_names    = [for z in keys(local.zones) : local.buckets[z].name]
+  kms_key_ids     = concat(values(module.kms.key_ids), [for w in module.workspace : w.key.id])
+  bucket_names    = concat([for z in keys(local.zones) : local.buckets[z].name], flatten([for w in module.workspace : w.bucket_names]))
   bastion_ids     = [module.bastion.id]
+  workspace_ids   = [for w in module.workspace : w.compliance_id]
   exceptions      = [for e in local.exceptions : { control = e.control, subject = e.subject, justification = e.justification }]
 }

@@ -1,5 +1,5 @@
 output "bastion" {
-  description = "How administrators reach the warehouse: the bastion's public IP, its host key pinned in a known_hosts line, and a ready ssh_config (recorded hops to the tiers)."
+  description = "How administrators reach the warehouse: the bastion's public IP, its host key pinned in a known_hosts line, a ready ssh_config (recorded hops to the tiers), and the logins it has (admins, then the workspaces' members)."
   value = {
     public_ip            = module.bastion.public_ip
     known_hosts          = module.bastion.known_hosts
@@ -7,6 +7,7 @@ output "bastion" {
     ssh_config           = module.bastion.ssh_config
     mfa                  = module.bastion.mfa
     audit_shipping       = module.bastion.audit_shipping
+    logins               = module.bastion.logins
   }
 }
 
@@ -97,10 +98,26 @@ output "exceptions" {
   value       = local.exceptions
 }
 
+output "workspaces" {
+  description = "The research workspaces by key: name, id, machines (name, id, private address, state), buckets (working, import, export), their key, the identity's id, and connect: how a member reaches each machine through the bastion (connect.text for people)."
+  value = {
+    for k, w in module.workspace : k => {
+      name        = w.name
+      id          = w.id
+      machines    = w.machines
+      buckets     = w.buckets
+      key         = w.key
+      identity_id = w.identity_id
+      connect     = w.connect
+    }
+  }
+}
+
 output "notes" {
   description = "What the operator should know about this deployment, such as what is unverified about the audit trail's shipping."
   value = compact([
     local.on_ovh || var.audit_access_key_id != null ? "" : "The bastion ships its audit trail with its own write-only EIM identity (s3:PutObject under ${local.buckets["audit"].name}/bastions/ only). Whether OOS honours EIM policies on a real account is unverified: check once that the bastion's key can write there and cannot read.",
+    length(var.workspaces) == 0 || local.compute_egress ? "" : "The workspaces' machines are in the compute tier, which egress_allow lets reach nothing outside the warehouse: their first boot cannot install their host firewall and tools (apt). List your package mirror in egress_allow for the compute tier, and set package_mirror.",
     var.retire ? "Retiring: the keys may be deleted and the buckets emptied. terraform destroy now deletes the keys, which makes the data unreadable for good." : "",
   ])
 }

@@ -30,11 +30,70 @@ variable "admin_cidrs" {
 }
 
 variable "admins" {
-  description = "The administrators: each logs in to the bastion as name with their own SSH public key (ed25519, ECDSA, RSA ≥ 3072 bits, or a FIDO2 sk- key, whose holders then use FIDO2 as second factor; TOTP otherwise). Changing the list replaces the bastion."
+  description = "The administrators: each logs in to the bastion as name with their own SSH public key (ed25519, ECDSA, RSA ≥ 3072 bits, or a FIDO2 sk- key, whose holders then use FIDO2 as second factor; TOTP otherwise). Workspace members are added to them (see workspaces). Changing the list replaces the bastion."
   type = list(object({
     name           = string
     ssh_public_key = string
   }))
+}
+
+variable "workspaces" {
+  description = <<-EOT
+    The research workspaces of approved projects, by short name (modules/workspace each): `<name>-<key>` names the workspace, `<bucket_prefix>-<key>-working`, `-import` and `-export` its buckets (the working one under a key of its own, `key_name`, default `<name>-ws-<key>`, at most 24 characters), its machines `<name>-<key>-1`, …. Each takes members (a login and SSH key each), datasets (prefixes of the pseudonymised bucket unless bucket names another), size, machine_count, image, package_mirror (default: the warehouse's), tags and compliance_exceptions (workspace, storage, kms_key).
+
+    Every member of every workspace becomes an administrator of the bastion, with their key, after `admins` (the recorded hop to the machines logs in with the bastion's login): one login is one account, so a login given two different keys (in admins or in two workspaces) is refused. Adding or removing a member, or a workspace with new members, changes the bastion's administrators, which replaces the bastion (a new VM, new address and host key: save the new known_hosts and ssh_config). The compute tier reaches nothing outside the warehouse unless egress_allow says so: list your package mirror there for the compute tier, or the machines' first boot cannot install their firewall and tools.
+  EOT
+  type = map(object({
+    members = list(object({
+      name           = string
+      ssh_public_key = string
+    }))
+    datasets = optional(list(object({
+      prefix = string
+      bucket = optional(string)
+    })), [])
+    size          = optional(string, "small")
+    machine_count = optional(number, 1)
+    image         = optional(string)
+    package_mirror = optional(object({
+      primary  = string
+      security = string
+    }))
+    key_name = optional(string)
+    tags     = optional(map(string), {})
+    compliance_exceptions = optional(object({
+      workspace = optional(list(object({ control = string, justification = string })), [])
+      storage   = optional(list(object({ control = string, justification = string })), [])
+      kms_key   = optional(list(object({ control = string, justification = string })), [])
+    }), {})
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for k, _ in var.workspaces : can(regex("^[a-z][a-z0-9-]*$", k))])
+    error_message = "Each workspace's key must be lower-case letters, digits and -, starting with a letter: it is part of the workspace's, the buckets' and the key's names."
+  }
+
+  # One login is one account on the bastion: the same login with two keys
+  # (compared without their comments) cannot be merged.
+  validation {
+    condition = alltrue([
+      for name, keys in {
+        for a in concat(
+          [for x in var.admins : { name = x.name, key = x.ssh_public_key }],
+          flatten([for w in values(var.workspaces) : [for m in w.members : { name = m.name, key = m.ssh_public_key }]]),
+        ) : a.name => try(join(" ", slice(split(" ", trimspace(a.key)), 0, 2)), a.key)...
+      } : length(distinct(keys)) == 1
+    ])
+    error_message = "Each workspace member becomes an administrator of the bastion, and one login is one account with one key, but these logins are given different SSH keys: ${join("; ", [
+      for name, uses in {
+        for a in concat(
+          [for x in var.admins : { name = x.name, key = x.ssh_public_key, where = "admins" }],
+          flatten([for w, ws in var.workspaces : [for m in ws.members : { name = m.name, key = m.ssh_public_key, where = "workspaces[\"${w}\"]" }]]),
+        ) : a.name => { key = try(join(" ", slice(split(" ", trimspace(a.key)), 0, 2)), a.key), where = a.where }...
+      } : "\"${name}\" in ${join(", ", distinct([for u in uses : u.where]))}" if length(distinct([for u in uses : u.key])) > 1
+    ])}. Give each person the same key everywhere, or another login."
+  }
 }
 
 variable "size" {

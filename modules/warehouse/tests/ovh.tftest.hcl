@@ -19,6 +19,17 @@ variables {
     { name = "alice", ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICyOE4rVfqh+6/a5GS9lamDhkTLUj4i/ODVBZULqgC+E alice@data-office.example" },
   ]
   retention_days = 200
+  # One workspace: alice is an administrator already (the same key, another
+  # comment), bob becomes one.
+  workspaces = {
+    diab = {
+      members = [
+        { name = "alice", ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICyOE4rVfqh+6/a5GS9lamDhkTLUj4i/ODVBZULqgC+E alice@workstation" },
+        { name = "bob", ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIvuKKTnv0t9KjCCXO0FdEh0mlo5jzfIojs3PkoxCHWu bob@data-office.example" },
+      ]
+      datasets = [{ prefix = "diabetes/" }]
+    }
+  }
   # Unused on OVHcloud (the audit bucket's own key is read for each run). Set
   # because `terraform test` before 1.17 refuses an ephemeral variable left
   # null at apply (hashicorp/terraform#38974).
@@ -26,6 +37,34 @@ variables {
 }
 
 run "ovh_warehouse" {
+  assert {
+    condition     = output.bastion.logins == ["alice", "bob"]
+    error_message = "every workspace member is an administrator of the bastion, once: ${jsonencode(output.bastion.logins)}"
+  }
+  assert {
+    condition     = output.workspaces.diab.name == "mt-wh-ovh-diab" && output.workspaces.diab.buckets.working.name == "mt-wh-ovh-diab-working" && output.workspaces.diab.buckets.working.encryption == "customer-key"
+    error_message = "the workspace has its own working bucket under its own key: ${jsonencode(output.workspaces.diab.buckets)}"
+  }
+  assert {
+    condition     = module.workspace["diab"].buckets.working.access_logs.bucket == "mt-wh-ovh-audit" && output.workspaces.diab.key.name == "mt-wh-ovh-ws-diab"
+    error_message = "the workspace's buckets log to the audit bucket, and its key is named after the warehouse"
+  }
+  assert {
+    condition     = strcontains(jsonencode(module.workspace["diab"].identity_policy), "mt-wh-ovh-pseudonymised") && strcontains(jsonencode(module.workspace["diab"].identity_policy), "diabetes/")
+    error_message = "a dataset is a prefix of the warehouse's pseudonymised bucket"
+  }
+  assert {
+    condition     = length([for f in jsondecode(output.compliance_report_json).findings : f if f.resource_type == "health_warehouse_workspace" && f.status == "pass"]) >= 3
+    error_message = "the report covers the workspace (HW-WS-01 to 03)"
+  }
+  assert {
+    condition     = strcontains(output.workspaces.diab.connect.text, output.workspaces.diab.machines[0].private_ip) && strcontains(output.workspaces.diab.connect.text, "mt-wh-ovh-bastion")
+    error_message = "a member is told how to reach the machine through the bastion: ${output.workspaces.diab.connect.text}"
+  }
+  assert {
+    condition     = anytrue([for n in output.notes : strcontains(n, "compute tier")])
+    error_message = "without egress for the compute tier, the operator is told the machines cannot install their tools"
+  }
   assert {
     condition     = alltrue([for z, b in output.buckets : b.access_logs.bucket == "mt-wh-ovh-audit" && b.access_logs.prefix == "access-logs/${z}/"])
     error_message = "every zone's bucket sends its server access logs to the audit bucket: ${jsonencode(output.buckets)}"
@@ -95,10 +134,27 @@ run "ovh_retire" {
   }
 
   assert {
-    condition     = [for e in output.exceptions : e.control] == ["HW-NET-01", "HW-KEY-02", "HW-KEY-02"] && output.compliant
-    error_message = "retiring states HW-KEY-02 on both keys: ${jsonencode(output.exceptions)}"
+    condition     = [for e in output.exceptions : e.control] == ["HW-NET-01", "HW-KEY-02", "HW-KEY-02", "HW-KEY-02"] && output.compliant
+    error_message = "retiring states HW-KEY-02 on both keys and the workspace's: ${jsonencode(output.exceptions)}"
   }
 }
 
 # A name too long for the key names: refused by the provider at plan time, which terraform test
 # cannot expect; internal/modtest's TestModulesLeaveChecksToTheProvider plans it.
+
+# A login given two different keys cannot be one account on the bastion.
+run "refuses_a_login_with_two_keys" {
+  command = plan
+
+  variables {
+    workspaces = {
+      diab = {
+        members = [
+          { name = "alice", ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIvuKKTnv0t9KjCCXO0FdEh0mlo5jzfIojs3PkoxCHWu alice@desktop" },
+        ]
+      }
+    }
+  }
+
+  expect_failures = [var.workspaces]
+}
