@@ -79,7 +79,16 @@ resource "health_warehouse_workspace" "this" {
   image          = var.image
   package_mirror = var.package_mirror
 
-  datasets       = var.datasets
+  datasets = var.datasets
+  data_gateways = length(var.data_gateways) == 0 ? null : [for g in var.data_gateways : {
+    bucket                   = g.bucket
+    endpoint                 = g.endpoint
+    tls_ca_certificate       = g.tls_ca_certificate
+    client_access_key_id     = g.client_access_key_id
+    client_secret_access_key = var.data_gateway_secrets[g.bucket]
+    client_secret_version    = g.client_secret_version
+    prefixes                 = g.prefixes
+  }]
   working_bucket = module.bucket["working"].name
   import_bucket  = module.bucket["import"].name
   export_bucket  = module.bucket["export"].name

@@ -40,6 +40,27 @@ variable "datasets" {
   default = []
 }
 
+variable "data_gateways" {
+  description = "The health_warehouse_data_gateways in front of the workspace's buckets under a customer key: for a dataset, a read_only gateway of the workspace's own serving its prefixes; for the working bucket, a gateway under this workspace's key (its objects then carry the key, and the identity loses its direct access there). Each: the gateway's bucket name, endpoint, tls_ca_certificate, client_access_key_id, client_secret_version and prefixes; the client secrets go in data_gateway_secrets. Changing the list rebuilds the machines."
+  type = list(object({
+    bucket                = string
+    endpoint              = string
+    tls_ca_certificate    = string
+    client_access_key_id  = string
+    client_secret_version = optional(number)
+    prefixes              = optional(list(string))
+  }))
+  default = []
+}
+
+variable "data_gateway_secrets" {
+  description = "The client secret of each gateway of data_gateways, by bucket name: the value given to the gateway's client_secret_access_key, such as an ephemeral random_password's result. Ephemeral and write-only: never in the plan nor the state."
+  type        = map(string)
+  default     = {}
+  ephemeral   = true
+  sensitive   = true
+}
+
 variable "size" {
   description = "small (default), medium or large: 4, 8 or 16 vCPUs with 4 GiB each, or a VM type of the cloud. Changing it rebuilds the machines."
   type        = string

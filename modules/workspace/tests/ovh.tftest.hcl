@@ -15,6 +15,9 @@ variables {
   members = [
     { name = "alice", ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICyOE4rVfqh+6/a5GS9lamDhkTLUj4i/ODVBZULqgC+E alice@data-office.example" },
   ]
+  # Set in every run: terraform test requires an ephemeral input variable
+  # set at plan to be set at apply too, and its default does not count.
+  data_gateway_secrets = {}
 }
 
 # The workspace goes in a network: made first, with the network module.
@@ -65,6 +68,49 @@ run "ovh_workspace" {
   assert {
     condition     = strcontains(jsonencode(output.identity_policy), "mt-ws-ovh-working") && strcontains(jsonencode(output.identity_policy), "diabetes/")
     error_message = "the identity may use the working bucket and read the dataset's prefix: ${jsonencode(output.identity_policy)}"
+  }
+}
+
+# The working bucket behind a data gateway (a stand-in's endpoint and CA:
+# the workspace does not call the gateway; this CA certificate expires in
+# December 2029): its objects then carry the workspace's key, and the
+# identity loses its direct access there. The secret is ephemeral.
+run "ovh_working_behind_gateway" {
+  variables {
+    name         = "mt-ws-ovh"
+    network      = run.network_ovh
+    datasets     = [{ bucket = "mt-ws-ovh-pseudonymised", prefix = "diabetes/" }]
+    audit_bucket = null
+    bastion_name = "mt-ws-ovh-bastion"
+    data_gateways = [{
+      bucket                = "mt-ws-ovh-working"
+      endpoint              = "https://10.33.128.10"
+      tls_ca_certificate    = <<-EOT
+        -----BEGIN CERTIFICATE-----
+        MIICYTCCAgagAwIBAgIQJOFo+q8GQsgajoOSy/8QiDAKBggqhkjOPQQDAjBrMTIw
+        MAYDVQQKDCloZWFsdGhfd2FyZWhvdXNlX2tleV9tYW5hZ2VyIG10LXdzLW92aC1n
+        dzE1MDMGA1UEAxMsbXQtd3Mtb3ZoLWd3IE9wZW5CYW8gQ0EgMjAyNi0xMi0wM1Qx
+        Njo1NjoxOFowHhcNMjYxMjAzMTY1MTE4WhcNMjkxMjAyMTY1NjE4WjBrMTIwMAYD
+        VQQKDCloZWFsdGhfd2FyZWhvdXNlX2tleV9tYW5hZ2VyIG10LXdzLW92aC1ndzE1
+        MDMGA1UEAxMsbXQtd3Mtb3ZoLWd3IE9wZW5CYW8gQ0EgMjAyNi0xMi0wM1QxNjo1
+        NjoxOFowWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATMO8/vTxwWy1fxJMBs8D8B
+        Rl9H9MNFCwPXw/4fZ5zcev0yUVP47xlsn19T+ONZ8DRfONJaPQbuP8DN2uIrqFhP
+        o4GLMIGIMA4GA1UdDwEB/wQEAwIBBjASBgNVHRMBAf8ECDAGAQH/AgEAMB0GA1Ud
+        DgQWBBT/V8nWuTa7P1pL8lOfgc4FGy1X7zBDBgNVHR4BAf8EOTA3oDUwC4IJbG9j
+        YWxob3N0MA6CDG10LXdzLW92aC1ndzAKhwh/AAAB/////zAKhwgKIYAK/////zAK
+        BggqhkjOPQQDAgNJADBGAiEA0mut27c0OfhghHVjG8z6fugfKehObB1WMDC96BYc
+        YzwCIQCEEE0nlYZvMVX2oocz8L69HIW3qoXqvIRdT4/DvNY/2g==
+        -----END CERTIFICATE-----
+      EOT
+      client_access_key_id  = "workinggateway0001"
+      client_secret_version = 1
+    }]
+    data_gateway_secrets = { "mt-ws-ovh-working" = "a-client-secret-of-32-characters-or-more" }
+  }
+
+  assert {
+    condition     = !strcontains(jsonencode(output.identity_policy), "mt-ws-ovh-working") && strcontains(jsonencode(output.identity_policy), "diabetes/")
+    error_message = "behind its gateway, the working bucket is out of the identity's reach: ${jsonencode(output.identity_policy)}"
   }
 }
 
