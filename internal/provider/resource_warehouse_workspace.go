@@ -335,7 +335,7 @@ func (r *warehouseWorkspaceResource) ModifyPlan(ctx context.Context, req resourc
 	datasets, dok := datasetsOf(plan.Datasets)
 	buckets, bok := plan.bucketsOf()
 	members, _ := membersOf(plan.Members)
-	gateways, _ := gatewaysOf(plan.DataGateways, cfg.DataGateways)
+	gateways := gatewaysOf(plan.DataGateways, cfg.DataGateways)
 	var used []string // the buckets the workspace uses; nil while one is unknown
 	if dok && bok {
 		used = append(used, buckets.Working, buckets.Import)
@@ -467,7 +467,7 @@ func (r *warehouseWorkspaceResource) Create(ctx context.Context, req resource.Cr
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	gateways, _ := gatewaysOf(plan.DataGateways, cfg.DataGateways)
+	gateways := gatewaysOf(plan.DataGateways, cfg.DataGateways)
 	timeout, diags := plan.Timeouts.Create(ctx, workspaceCreateTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -647,7 +647,7 @@ func (r *warehouseWorkspaceResource) Update(ctx context.Context, req resource.Up
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	gateways, _ := gatewaysOf(plan.DataGateways, cfg.DataGateways)
+	gateways := gatewaysOf(plan.DataGateways, cfg.DataGateways)
 	timeout, diags := plan.Timeouts.Update(ctx, workspaceUpdateTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {

@@ -138,20 +138,18 @@ func membersOf(v types.List) ([]bastion.Admin, bool) { return adminsOf(v) }
 
 // gatewaysOf is the workspace's data gateways, each with its client secret
 // taken from the configuration (write-only: the plan and the state hold
-// none); ok is false while a value is unknown.
-func gatewaysOf(plan, cfg types.List) ([]workspace.DataGateway, bool) {
-	if plan.IsNull() {
-		return nil, true
-	}
-	if plan.IsUnknown() || cfg.IsUnknown() {
-		return nil, false
+// none); nil while a value is unknown (at plan: they are all known at
+// apply).
+func gatewaysOf(plan, cfg types.List) []workspace.DataGateway {
+	if plan.IsNull() || plan.IsUnknown() || cfg.IsUnknown() {
+		return nil
 	}
 	secrets := cfg.Elements()
 	var out []workspace.DataGateway
 	for i, e := range plan.Elements() {
 		o, ok := e.(types.Object)
 		if !ok || o.IsUnknown() {
-			return nil, false
+			return nil
 		}
 		a := o.Attributes()
 		g := workspace.DataGateway{}
@@ -161,7 +159,7 @@ func gatewaysOf(plan, cfg types.List) ([]workspace.DataGateway, bool) {
 		}{{"bucket", &g.Bucket}, {"endpoint", &g.Endpoint}, {"tls_ca_certificate", &g.CAPEM}, {"client_access_key_id", &g.AccessKeyID}} {
 			v, _ := a[f.name].(types.String)
 			if v.IsUnknown() {
-				return nil, false
+				return nil
 			}
 			*f.to = v.ValueString()
 		}
@@ -169,14 +167,14 @@ func gatewaysOf(plan, cfg types.List) ([]workspace.DataGateway, bool) {
 			if so, ok := secrets[i].(types.Object); ok && !so.IsNull() {
 				v, _ := so.Attributes()["client_secret_access_key"].(types.String)
 				if v.IsUnknown() {
-					return nil, false
+					return nil
 				}
 				g.SecretAccessKey = v.ValueString()
 			}
 		}
 		out = append(out, g)
 	}
-	return out, true
+	return out
 }
 
 // gatewayFactsOf is what the workspace's data gateways serve, for the
