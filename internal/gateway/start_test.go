@@ -425,16 +425,25 @@ func TestStartScript_readOnlyPrefixes(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "no data key at s3://"+testBucket+"/.health-keys/wh-gateway.key: a read-only gateway") {
 		t.Fatalf("without the writer's key: exit %d, want 1 saying why:\n%s", code, out)
 	}
-	if _, _, ran := m.rclone(); ran || len(f.made) != 0 || len(f.puts) != 0 {
-		t.Fatalf("a read-only gateway made a data key (%d) or stored one (%d), or started", len(f.made), len(f.puts))
+	f.mu.Lock()
+	made, puts := len(f.made), len(f.puts)
+	f.mu.Unlock()
+	if _, _, ran := m.rclone(); ran || made != 0 || puts != 0 {
+		t.Fatalf("a read-only gateway made a data key (%d) or stored one (%d), or started", made, puts)
 	}
 
+	// The writer's first start, as the stand-ins' handlers would record it
+	// (under their lock: they served the first start).
+	f.mu.Lock()
 	wrapped, plain := f.newDataKey("eyJhbGciOiJkaXIifQ..")
 	f.objects[testBucket+"/"+cloud.WrappedKeyPrefix+"wh-gateway.key"] = wrapped
 	madeByWriter := len(f.made)
+	f.mu.Unlock()
 	if code, out := m.start(); code != 0 {
 		t.Fatalf("with the writer's key: exit %d\n%s", code, out)
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if len(f.made) != madeByWriter || len(f.puts) != 0 {
 		t.Fatalf("a read-only gateway made a data key (%d) or stored one (%d)", len(f.made), len(f.puts))
 	}

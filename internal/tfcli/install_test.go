@@ -48,7 +48,8 @@ func TestInstallProvider_examplesInitFromTheImpliedMirror(t *testing.T) {
 	}
 	env := []string{"HOME=" + home, "TF_CLI_CONFIG_FILE=" + empty, "PATH=" + os.Getenv("PATH"), "TF_IN_AUTOMATION=1",
 		"TF_VAR_admin_cidrs=[\"203.0.113.7/32\"]",
-		"TF_VAR_admins=[{name=\"alice\",ssh_public_key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG8lRxKwBlHoOg3vNlRfBDQzGGhEZYh1vJgoOSjAfA8O alice\"}]"}
+		"TF_VAR_admins=[{name=\"alice\",ssh_public_key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG8lRxKwBlHoOg3vNlRfBDQzGGhEZYh1vJgoOSjAfA8O alice\"}]",
+		"TF_VAR_researchers=[{name=\"bob\",ssh_public_key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl bob\"}]"}
 	run := func(dir string, args ...string) string {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, cli.Path, append([]string{"-chdir=" + dir}, args...)...)
