@@ -81,6 +81,17 @@ func TestDemo_endToEnd(t *testing.T) {
 		if !strings.Contains(out.String(), ">"+ip+`" `) {
 			t.Errorf("no ssh-add restricting the agent to the bastion and %s:\n%s", ip, out.String())
 		}
+		// The machine's host key, pinned for that restriction.
+		var pinned bool
+		for _, c := range []string{"outscale", "ovh"} {
+			tiers, _ := os.ReadFile(filepath.Join(o.dir, "ssh", c, "known_hosts.tiers"))
+			for _, l := range strings.Split(string(tiers), "\n") {
+				pinned = pinned || strings.HasPrefix(l, ip+" ssh-ed25519 ")
+			}
+		}
+		if !pinned {
+			t.Errorf("the demo's known_hosts.tiers files do not pin the host key of %s", ip)
+		}
 	}
 	if fi, err := os.Stat(filepath.Join(o.dir, "admin_ed25519")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("the administrator's private key must exist, readable by its owner only: %v %v", fi, err)

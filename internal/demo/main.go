@@ -283,8 +283,9 @@ func (d *demo) connectInstructions(ctx context.Context) error {
 				Bastion  string
 				Logins   []string
 				Machines []struct {
-					Name      string `json:"name"`
-					PrivateIP string `json:"private_ip"`
+					Name       string `json:"name"`
+					PrivateIP  string `json:"private_ip"`
+					KnownHosts string `json:"known_hosts"`
 				}
 			}
 		}
@@ -315,6 +316,19 @@ func (d *demo) connectInstructions(ctx context.Context) error {
 		if err := os.WriteFile(knownHosts, []byte(strings.TrimSpace(outs.KnownHosts[c])+"\n"), 0o600); err != nil {
 			return err
 		}
+		// The machines' host keys, made by the provider, pinned for the
+		// agent restriction.
+		var pins []string
+		for _, ws := range sortedKeys(outs.Workspaces[c]) {
+			for _, m := range outs.Workspaces[c][ws].Connect.Machines {
+				if m.KnownHosts != "" {
+					pins = append(pins, m.KnownHosts)
+				}
+			}
+		}
+		if err := os.WriteFile(tiers, []byte(strings.Join(append(pins, ""), "\n")), 0o600); err != nil {
+			return err
+		}
 		for _, ws := range sortedKeys(outs.Workspaces[c]) {
 			w := outs.Workspaces[c][ws]
 			login := "<your login>"
@@ -324,7 +338,7 @@ func (d *demo) connectInstructions(ctx context.Context) error {
 			for _, m := range w.Connect.Machines {
 				b := w.Connect.Bastion
 				fmt.Fprintf(d.out, "\n    %s: workspace %s, machine %s at %s, through the bastion %s (a recorded hop)\n", c, w.Name, m.Name, m.PrivateIP, b)
-				d.note("  # once per machine, with its host key pinned in %s: the agent signs for the bastion and this machine only", tiers)
+				d.note("  # once per machine (its host key is pinned in %s): the agent signs for the bastion and this machine only", tiers)
 				d.note("  ssh-add -H %s -H %s -h %s -h \"%s>%s\" %s", knownHosts, tiers, b, b, m.PrivateIP, key)
 				d.note("  ssh -F %s -o UserKnownHostsFile=%s -i %s -l %s %s", config, knownHosts, key, login, m.PrivateIP)
 			}
@@ -332,7 +346,6 @@ func (d *demo) connectInstructions(ctx context.Context) error {
 	}
 	d.note("")
 	d.note("The emulator's machines run nothing: these are the commands a member types against a real cloud.")
-	d.note("The workspaces do not publish their machines' host keys yet: the tiers' known_hosts file is yours to fill.")
 	return nil
 }
 

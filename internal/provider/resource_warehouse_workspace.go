@@ -268,7 +268,7 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 			},
 			"machines": schema.ListNestedAttribute{
 				MarkdownDescription: "The research machines: name, id, private address (a member connects with " +
-					"`ssh <private_ip>` through the bastion's `ssh_config`), state.",
+					"`ssh <private_ip>` through the bastion's `ssh_config`), state, host key.",
 				Computed: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"name":       schema.StringAttribute{MarkdownDescription: "The machine's name.", Computed: true},
@@ -277,6 +277,10 @@ func (r *warehouseWorkspaceResource) Schema(ctx context.Context, _ resource.Sche
 					"state": schema.StringAttribute{MarkdownDescription: "`running`; `detached` when it is no longer in " +
 						"exactly the `compute` tier's group and the workspace's (changed outside Terraform: the next plan " +
 						"rebuilds the machines); or the cloud's word.", Computed: true},
+					"host_public_key": schema.StringAttribute{MarkdownDescription: "The machine's SSH host key (`ssh-ed25519 " +
+						"AAAA…`), made by the provider, whose private half is in the machine's user-data only: pin it as " +
+						"`<private_ip> <host_public_key>` in the tiers' known_hosts file before the first connection (the bastion's " +
+						"`ssh_config` says where). Null after an import.", Computed: true},
 				}},
 			},
 			"cloud_ids": schema.MapAttribute{
@@ -540,13 +544,22 @@ func (r *warehouseWorkspaceResource) renderMachines(ctx context.Context, m *work
 	}
 	members, _ := membersOf(m.Members)
 	endpoint, region := c.AuditStorage()
+	m.HostKeys = map[string]string{}
 	for i := 1; i <= count; i++ {
 		name := cloud.WorkspaceMachineName(spec.Name, i)
+		// The machine's host key, made here so that members can pin it
+		// before their first connection; its private half goes into the
+		// user-data only.
+		hostKey, err := bastion.GenerateHostKey(name)
+		if err != nil {
+			return err
+		}
+		m.HostKeys[name] = hostKey.Public
 		userData, err := renderWorkspaceMachine(workspaceMachineInput{
 			Workspace: spec.Name, Machine: name, Index: i, Cloud: c.Name(), Members: members, Network: spec.Network,
 			Datasets: spec.Datasets, Buckets: spec.Buckets, Endpoint: endpoint, Region: region, Key: key,
 			DataGateways: gateways, PackageMirror: packageMirrorOf(m.PackageMirror), Size: m.Size.ValueString(),
-			Image: m.Image.ValueString(),
+			Image: m.Image.ValueString(), HostKey: &hostKey,
 		})
 		if err != nil {
 			return fmt.Errorf("rendering the machine %s: %w", name, err)
@@ -582,7 +595,15 @@ func (m *workspaceModel) setFromCloud(ws cloud.Workspace) {
 	if ws.IdentityID != "" {
 		m.IdentityID = types.StringValue(ws.IdentityID)
 	}
-	m.Machines = workspaceMachinesValue(ws.Machines)
+	// A machine's host key: the one just rendered for its name, or the one
+	// the state recorded for its id.
+	known := hostKeysByID(m.Machines)
+	m.Machines = workspaceMachinesValue(ws.Machines, func(machine cloud.WorkspaceMachine) string {
+		if k := m.HostKeys[machine.Name]; k != "" {
+			return k
+		}
+		return known[machine.ID]
+	})
 	m.CloudIDs = stringMapValue(ws.CloudIDs)
 	if m.Rules.IsUnknown() {
 		m.Rules = types.ListNull(types.ObjectType{AttrTypes: ruleAttrTypes})

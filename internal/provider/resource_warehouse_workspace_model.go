@@ -41,10 +41,15 @@ type workspaceModel struct {
 	CloudIDs       types.Map      `tfsdk:"cloud_ids"`
 	Exceptions     types.List     `tfsdk:"compliance_exceptions"`
 	Timeouts       timeouts.Value `tfsdk:"timeouts"`
+
+	// HostKeys are the public host keys of the machines just rendered, by
+	// name: their private halves went into the user-data only.
+	HostKeys map[string]string `tfsdk:"-"`
 }
 
 var workspaceMachineAttrTypes = map[string]attr.Type{
 	"name": types.StringType, "id": types.StringType, "private_ip": types.StringType, "state": types.StringType,
+	"host_public_key": types.StringType,
 }
 
 // Defaults of a workspace.
@@ -117,7 +122,10 @@ func normalizedPolicy(doc string) string {
 	return string(out)
 }
 
-func workspaceMachinesValue(ms []cloud.WorkspaceMachine) types.List {
+// workspaceMachinesValue is the machines as the cloud holds them, each
+// with its host public key: hostKey says it (or "" when nobody knows it,
+// after an import).
+func workspaceMachinesValue(ms []cloud.WorkspaceMachine, hostKey func(cloud.WorkspaceMachine) string) types.List {
 	slices.SortFunc(ms, func(a, b cloud.WorkspaceMachine) int { return strings.Compare(a.Name, b.Name) })
 	var elems []attr.Value
 	for _, m := range ms {
@@ -125,9 +133,13 @@ func workspaceMachinesValue(ms []cloud.WorkspaceMachine) types.List {
 		if !m.Running {
 			state = strings.ToLower(m.State)
 		}
+		key := types.StringNull()
+		if k := hostKey(m); k != "" {
+			key = types.StringValue(k)
+		}
 		elems = append(elems, types.ObjectValueMust(workspaceMachineAttrTypes, map[string]attr.Value{
 			"name": types.StringValue(m.Name), "id": types.StringValue(m.ID), "private_ip": types.StringValue(m.PrivateIP),
-			"state": types.StringValue(state),
+			"state": types.StringValue(state), "host_public_key": key,
 		}))
 	}
 	return types.ListValueMust(types.ObjectType{AttrTypes: workspaceMachineAttrTypes}, elems)
@@ -191,6 +203,27 @@ func gatewayFactsOf(v types.List) []compliance.GatewayFacts {
 		prefixes, _ := a["prefixes"].(types.List)
 		p, _ := knownStrings(prefixes)
 		out = append(out, compliance.GatewayFacts{Bucket: b.ValueString(), Prefixes: p})
+	}
+	return out
+}
+
+// hostKeysByID are the host public keys the machines of v have, by id.
+func hostKeysByID(v types.List) map[string]string {
+	out := map[string]string{}
+	if v.IsNull() || v.IsUnknown() {
+		return out
+	}
+	for _, e := range v.Elements() {
+		o, ok := e.(types.Object)
+		if !ok || o.IsNull() || o.IsUnknown() {
+			continue
+		}
+		a := o.Attributes()
+		id, _ := a["id"].(types.String)
+		key, _ := a["host_public_key"].(types.String)
+		if id.ValueString() != "" && key.ValueString() != "" {
+			out[id.ValueString()] = key.ValueString()
+		}
 	}
 	return out
 }

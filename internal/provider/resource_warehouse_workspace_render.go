@@ -33,6 +33,7 @@ type workspaceMachineInput struct {
 	DataGateways       []workspace.DataGateway
 	PackageMirror      *bastion.PackageMirror
 	Size, Image        string
+	HostKey            *bastion.HostKey
 }
 
 // renderWorkspaceMachine renders a research machine's first boot.
@@ -53,7 +54,7 @@ func renderWorkspaceMachine(in workspaceMachineInput) ([]byte, error) {
 		Buckets: workspace.Buckets{Working: in.Buckets.Working, Import: in.Buckets.Import, Export: in.Buckets.Export,
 			Datasets: datasets},
 		DataGateways:  in.DataGateways,
-		PackageMirror: in.PackageMirror, Size: in.Size, Image: in.Image,
+		PackageMirror: in.PackageMirror, Size: in.Size, Image: in.Image, HostKey: in.HostKey,
 	}
 	if problems := workspace.Check(cfg); len(problems) > 0 {
 		msgs := make([]string, 0, len(problems))

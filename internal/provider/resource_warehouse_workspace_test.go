@@ -131,6 +131,33 @@ func workspaceFiles(emu *emulator.Emulator, cloudName, machineID string) (map[st
 	return workspace.WrittenFiles(text)
 }
 
+// hostKeyPinned checks that workspace a's first machine publishes the host
+// key its user-data installs, and that it is not lastKey (a rebuilt
+// machine has a new one); it returns the key.
+func hostKeyPinned(emu *emulator.Emulator, cloudName string, s *terraform.State, lastKey string) (string, error) {
+	attrs := s.RootModule().Resources["health_warehouse_workspace.a"].Primary.Attributes
+	ud, err := gatewayUserData(emu, cloudName, attrs["machines.0.id"])
+	if err != nil {
+		return "", err
+	}
+	text, err := workspace.Text(ud)
+	if err != nil {
+		return "", err
+	}
+	spec, err := workspace.Recover(text)
+	if err != nil {
+		return "", err
+	}
+	published := attrs["machines.0.host_public_key"]
+	switch {
+	case spec.HostKey == nil || !strings.HasPrefix(published, "ssh-ed25519 ") || published != spec.HostKey.Public:
+		return "", fmt.Errorf("the machine's published host key %q is not the one its user-data installs (%+v)", published, spec.HostKey)
+	case published == lastKey:
+		return "", errors.New("the rebuilt machine kept the old machine's host key")
+	}
+	return published, nil
+}
+
 // Workspaces on both clouds, through the CLI: two workspaces in one
 // network; each one's key (from its machines' user-data) reads its dataset
 // prefix, writes its working and export buckets, and is refused on the
@@ -148,7 +175,7 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 		alice := admins("alice", aliceKey)
 		aliceBob := fmt.Sprintf(`[{ name = "alice", ssh_public_key = %q }, { name = "bob", ssh_public_key = %q }]`,
 			aliceKey, adminKey(t, "bob@laptop"))
-		var firstMachine, firstKey, detachedMachine string
+		var firstMachine, firstKey, detachedMachine, hostKey string
 		var state *terraform.State
 		denied := func(err error) bool {
 			return err != nil && (strings.Contains(err.Error(), "AccessDenied") || strings.Contains(err.Error(), "403"))
@@ -156,6 +183,10 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 		segregated := func(s *terraform.State) error {
 			attrs := s.RootModule().Resources["health_warehouse_workspace.a"].Primary.Attributes
 			firstMachine, firstKey = attrs["machines.0.id"], attrs["machine_access_key_id"]
+			var err error
+			if hostKey, err = hostKeyPinned(emu, cloudName, s, ""); err != nil {
+				return err
+			}
 			owner := storageClient(t, emu, cloudName, s, "health_warehouse_storage.pseudo")
 			for _, key := range []string{"diabetes/cohort.csv", "asthma/cohort.csv"} {
 				if _, err := owner.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(name + "-pseudo"), Key: aws.String(key),
@@ -253,6 +284,9 @@ func TestAccWarehouseWorkspace_segregation(t *testing.T) {
 						spec, err := workspace.Recover(text)
 						if err != nil || len(spec.Members) != 2 {
 							return fmt.Errorf("the new machine's members: %+v, %v", spec.Members, err)
+						}
+						if _, err := hostKeyPinned(emu, cloudName, s, hostKey); err != nil {
+							return err
 						}
 						state = s
 						_, err = workspaceClient(emu, cloudName, s, "health_warehouse_workspace.a")

@@ -104,6 +104,9 @@ locals {
   machines = [for m in health_warehouse_workspace.this.machines : {
     name       = m.name
     private_ip = m.private_ip
+    # The line that pins the machine's host key (made by the provider) in
+    # the tiers' known_hosts file; null after an import.
+    known_hosts = m.host_public_key == null ? null : "${m.private_ip} ${m.host_public_key}"
     # What bastion.AgentRestriction says for a tier host.
     restrict_agent = "ssh-add -H ~/.ssh/known_hosts.d/health-${local.bastion} -H ~/.ssh/known_hosts.d/health-${local.bastion}-tiers -h ${local.bastion} -h \"${local.bastion}>${m.private_ip}\" <your key file>"
     ssh            = "ssh -F ssh_config -i <your key file> -l <your login> ${m.private_ip}"

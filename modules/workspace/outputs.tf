@@ -59,7 +59,7 @@ output "key" {
 }
 
 output "connect" {
-  description = "How a member reaches the machines: through the bastion's recorded hop, with the warehouse's ssh_config saved as ssh_config. For each machine, the ssh-add command that restricts the member's agent to the bastion and that machine (OpenSSH 8.9 or later; run it first, once per machine, with the machine's host key pinned in the tiers' known_hosts file), and the ssh command; text says it all for people."
+  description = "How a member reaches the machines: through the bastion's recorded hop, with the warehouse's ssh_config saved as ssh_config. For each machine, the known_hosts line that pins its host key (add it to the tiers' known_hosts file; null after an import), the ssh-add command that restricts the member's agent to the bastion and that machine (OpenSSH 8.9 or later; run it first, once per machine), and the ssh command; text says it all for people."
   value = {
     bastion  = local.bastion
     logins   = [for m in var.members : m.name]
@@ -67,7 +67,9 @@ output "connect" {
     text = join("\n", concat([
       "Workspace ${var.name}: ${length(local.machines)} machine(s), reached through the bastion ${local.bastion} by a recorded hop (a session on the bastion running ssh to the machine). scp, sftp, ssh -J and port forwards are refused: data moves through the workspace's buckets.",
       "1. Save the warehouse's ssh_config output as ssh_config, and its known_hosts line in ~/.ssh/known_hosts.d/health-${local.bastion}.",
-      "2. Pin the machine's host key in ~/.ssh/known_hosts.d/health-${local.bastion}-tiers, then restrict your agent to the bastion and that machine (once per machine, again after ssh-add -D):",
+      "2. Pin the machines' host keys: add these lines to ~/.ssh/known_hosts.d/health-${local.bastion}-tiers:",
+      ], [for m in local.machines : "     ${coalesce(m.known_hosts, "${m.private_ip} <the host key the data office gives you>")}"], [
+      "   then restrict your agent to the bastion and each machine (once per machine, again after ssh-add -D):",
       ], [for m in local.machines : "     ${m.name}: ${m.restrict_agent}"], [
       "3. Connect with your login (${local.logins}):",
       ], [for m in local.machines : "     ${m.name}: ${m.ssh}"]
