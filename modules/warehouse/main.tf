@@ -205,6 +205,8 @@ module "workspace" {
     bucket = d.bucket != null ? d.bucket : local.buckets["pseudonymised"].name
     prefix = d.prefix
   }]
+  data_gateways        = each.value.data_gateways
+  data_gateway_secrets = lookup(var.workspace_gateway_secrets, each.key, {})
 
   key_manager_id      = module.kms.key_manager_id
   key_name            = each.value.key_name != null ? each.value.key_name : "${var.name}-ws-${each.key}"

@@ -39,7 +39,7 @@ variable "admins" {
 
 variable "workspaces" {
   description = <<-EOT
-    The research workspaces of approved projects, by short name (modules/workspace each): `<name>-<key>` names the workspace, `<bucket_prefix>-<key>-working`, `-import` and `-export` its buckets (the working one under a key of its own, `key_name`, default `<name>-ws-<key>`, at most 24 characters), its machines `<name>-<key>-1`, …. Each takes members (a login and SSH key each), datasets (prefixes of the pseudonymised bucket unless bucket names another), size, machine_count, image, package_mirror (default: the warehouse's), tags and compliance_exceptions (workspace, storage, kms_key).
+    The research workspaces of approved projects, by short name (modules/workspace each): `<name>-<key>` names the workspace, `<bucket_prefix>-<key>-working`, `-import` and `-export` its buckets (the working one under a key of its own, `key_name`, default `<name>-ws-<key>`, at most 24 characters), its machines `<name>-<key>-1`, …. Each takes members (a login and SSH key each), datasets (prefixes of the pseudonymised bucket unless bucket names another), size, machine_count, image, package_mirror (default: the warehouse's), tags, data_gateways (the data gateways in front of its buckets under a customer key, as modules/workspace takes them; their client secrets in workspace_gateway_secrets) and compliance_exceptions (workspace, storage, kms_key).
 
     Every member of every workspace becomes an administrator of the bastion, with their key, after `admins` (the recorded hop to the machines logs in with the bastion's login): one login is one account, so a login given two different keys (in admins or in two workspaces) is refused. Adding or removing a member, or a workspace with new members, changes the bastion's administrators, which replaces the bastion (a new VM, new address and host key: save the new known_hosts and ssh_config). The compute tier reaches nothing outside the warehouse unless egress_allow says so: list your package mirror there for the compute tier, or the machines' first boot cannot install their firewall and tools.
   EOT
@@ -61,6 +61,14 @@ variable "workspaces" {
     }))
     key_name = optional(string)
     tags     = optional(map(string), {})
+    data_gateways = optional(list(object({
+      bucket                = string
+      endpoint              = string
+      tls_ca_certificate    = string
+      client_access_key_id  = string
+      client_secret_version = optional(number)
+      prefixes              = optional(list(string))
+    })), [])
     compliance_exceptions = optional(object({
       workspace = optional(list(object({ control = string, justification = string })), [])
       storage   = optional(list(object({ control = string, justification = string })), [])
@@ -94,6 +102,14 @@ variable "workspaces" {
       } : "\"${name}\" in ${join(", ", distinct([for u in uses : u.where]))}" if length(distinct([for u in uses : u.key])) > 1
     ])}. Give each person the same key everywhere, or another login."
   }
+}
+
+variable "workspace_gateway_secrets" {
+  description = "The client secrets of the workspaces' data gateways: by workspace key, then by bucket name, the value given to each gateway's client_secret_access_key. Ephemeral and write-only: never in the plan nor the state."
+  type        = map(map(string))
+  default     = {}
+  ephemeral   = true
+  sensitive   = true
 }
 
 variable "size" {

@@ -19,6 +19,9 @@ variables {
   # test` before 1.17 refuses an ephemeral variable left null at apply
   # (hashicorp/terraform#38974).
   audit_secret_access_key = "unused"
+  # Set in every run: terraform test requires an ephemeral input variable
+  # set at plan to be set at apply too, and its default does not count.
+  workspace_gateway_secrets = {}
 }
 
 run "outscale_warehouse" {
