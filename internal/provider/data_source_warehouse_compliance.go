@@ -125,8 +125,9 @@ func (d *warehouseComplianceDataSource) Schema(_ context.Context, _ datasource.S
 						Validators:          []validator.String{stringvalidator.OneOf(controls...)},
 					},
 					"subject": schema.StringAttribute{
-						MarkdownDescription: "The resource the exception is for: a name or id as listed above. Leave it " +
-							"out to accept the control on every resource.",
+						MarkdownDescription: "The resource the exception is for: its name or its cloud id, exactly, as " +
+							"listed above (a bucket's name, a key's id, …); part of a name matches nothing. Leave it out to " +
+							"accept the control on every resource.",
 						Optional: true,
 					},
 					"justification": schema.StringAttribute{
@@ -241,7 +242,7 @@ func (d *warehouseComplianceDataSource) Read(ctx context.Context, req datasource
 		s.Cloud, s.Region = d.data.cloud.Name(), region
 		var mine []compliance.Exception
 		for _, e := range exceptions {
-			if e.Subject == "" || strings.Contains(s.Name, e.Subject) {
+			if exceptionFor(e.Subject, s.Name) {
 				mine = append(mine, e.Exception)
 			}
 		}
@@ -293,6 +294,21 @@ func scopedExceptions(v types.List) []scoped {
 			Subject: subject.ValueString()})
 	}
 	return out
+}
+
+// exceptionFor says whether an exception scoped to subject is for the
+// resource the report names name (subjectName's form): subject is that
+// whole name, the resource's name or its cloud id, exactly; "" is every
+// resource. A part of a name is not enough: an exception for the bucket
+// wh-raw says nothing of wh-raw-archive.
+func exceptionFor(subject, name string) bool {
+	if subject == "" || subject == name {
+		return true
+	}
+	if n, id, ok := strings.Cut(name, " ("); ok {
+		return subject == n || subject+")" == id
+	}
+	return false
 }
 
 // subjectName names a resource in reports: its name, then its cloud id.
