@@ -258,6 +258,50 @@ func Render(cfg Config) ([]byte, error) {
 // setupAccount is the placeholder account of the-bastion mode.
 const setupAccount = "bastion-setup"
 
+// WrittenFiles are the files a #cloud-config user-data writes
+// (write_files), by path: what the machine holds after its first boot,
+// secrets included. A document that is not a cloud-config, or not YAML,
+// gets notOurs (the renderer's "not mine" error).
+func WrittenFiles(userData []byte, notOurs error) (map[string]string, error) {
+	if !strings.HasPrefix(string(userData), "#cloud-config") {
+		return nil, notOurs
+	}
+	var doc struct {
+		WriteFiles []WriteFile `yaml:"write_files"`
+	}
+	if err := yaml.Unmarshal(userData, &doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", notOurs, err)
+	}
+	out := make(map[string]string, len(doc.WriteFiles))
+	for _, f := range doc.WriteFiles {
+		out[f.Path] = f.Content
+	}
+	return out, nil
+}
+
+// ReadSpec decodes into spec the spec file a renderer wrote at path among
+// files, checking that renderer (its "terraform-provider-health/<kind>/"
+// prefix) wrote it; otherwise notOurs.
+func ReadSpec(files map[string]string, path, renderer string, spec any, notOurs error) error {
+	content, ok := files[path]
+	if !ok {
+		return notOurs
+	}
+	var head struct {
+		Renderer string `json:"renderer"`
+	}
+	if err := json.Unmarshal([]byte(content), &head); err != nil {
+		return fmt.Errorf("%w: its %s is unreadable: %v", notOurs, path, err)
+	}
+	if !strings.HasPrefix(head.Renderer, renderer) {
+		return notOurs
+	}
+	if err := json.Unmarshal([]byte(content), spec); err != nil {
+		return fmt.Errorf("%w: its %s is unreadable: %v", notOurs, path, err)
+	}
+	return nil
+}
+
 // File is a root-owned file of mode, written at first boot, or after the
 // packages are installed when deferred.
 func File(path, mode, content string, deferred bool) WriteFile {
@@ -369,40 +413,22 @@ var ErrNotABastion = errors.New("the user-data is not a warehouse bastion's")
 // Recover reads the spec file and the public host key back from a
 // bastion's user-data, leaving the secrets in it alone.
 func Recover(userData []byte) (Recovered, error) {
-	if !strings.HasPrefix(string(userData), "#cloud-config") {
-		return Recovered{}, ErrNotABastion
+	files, err := WrittenFiles(userData, ErrNotABastion)
+	if err != nil {
+		return Recovered{}, err
+	}
+	var rec Recovered
+	if err := ReadSpec(files, PathSpec, "terraform-provider-health/bastion/", &rec.Spec, ErrNotABastion); err != nil {
+		return Recovered{}, err
 	}
 	var doc struct {
 		SSHKeys struct {
 			Public string `yaml:"ed25519_public"`
 		} `yaml:"ssh_keys"`
-		WriteFiles []struct {
-			Path    string `yaml:"path"`
-			Content string `yaml:"content"`
-		} `yaml:"write_files"`
 	}
 	if err := yaml.Unmarshal(userData, &doc); err != nil {
 		return Recovered{}, fmt.Errorf("%w: %v", ErrNotABastion, err)
 	}
-	var rec Recovered
-	found := false
-	for _, f := range doc.WriteFiles {
-		switch f.Path {
-		case PathSSHDConfig:
-			rec.SSHDConfig = f.Content
-		case PathSpec:
-			var s Spec
-			if err := json.Unmarshal([]byte(f.Content), &s); err != nil {
-				return Recovered{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotABastion, PathSpec, err)
-			}
-			if !strings.HasPrefix(s.Renderer, "terraform-provider-health/bastion/") {
-				return Recovered{}, ErrNotABastion
-			}
-			rec.Spec, rec.HostPublicKey, found = s, doc.SSHKeys.Public, true
-		}
-	}
-	if found {
-		return rec, nil
-	}
-	return Recovered{}, ErrNotABastion
+	rec.SSHDConfig, rec.HostPublicKey = files[PathSSHDConfig], doc.SSHKeys.Public
+	return rec, nil
 }

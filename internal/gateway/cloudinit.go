@@ -210,16 +210,9 @@ func Recover(userData []byte) (Spec, error) {
 	if err != nil {
 		return Spec{}, err
 	}
-	content, ok := files[PathSpec]
-	if !ok {
-		return Spec{}, ErrNotAGateway
-	}
 	var s Spec
-	if err := json.Unmarshal([]byte(content), &s); err != nil {
-		return Spec{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotAGateway, PathSpec, err)
-	}
-	if !strings.HasPrefix(s.Renderer, "terraform-provider-health/gateway/") {
-		return Spec{}, ErrNotAGateway
+	if err := bastion.ReadSpec(files, PathSpec, "terraform-provider-health/gateway/", &s, ErrNotAGateway); err != nil {
+		return Spec{}, err
 	}
 	return s, nil
 }
@@ -228,18 +221,5 @@ func Recover(userData []byte) (Spec, error) {
 // the machine holds after its first boot (secrets included), for tests
 // that run the rendered scripts and for auditors holding the user-data.
 func WrittenFiles(userData []byte) (map[string]string, error) {
-	if !strings.HasPrefix(string(userData), "#cloud-config") {
-		return nil, ErrNotAGateway
-	}
-	var doc struct {
-		WriteFiles []bastion.WriteFile `yaml:"write_files"`
-	}
-	if err := yaml.Unmarshal(userData, &doc); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotAGateway, err)
-	}
-	out := make(map[string]string, len(doc.WriteFiles))
-	for _, f := range doc.WriteFiles {
-		out[f.Path] = f.Content
-	}
-	return out, nil
+	return bastion.WrittenFiles(userData, ErrNotAGateway)
 }

@@ -212,37 +212,14 @@ var ErrNotAKeyManager = errors.New("the user-data is not a warehouse key manager
 // Recover reads the spec file and the public TLS material back from a
 // server's user-data, leaving the private keys in it alone.
 func Recover(userData []byte) (Recovered, error) {
-	if !strings.HasPrefix(string(userData), "#cloud-config") {
-		return Recovered{}, ErrNotAKeyManager
-	}
-	var doc struct {
-		WriteFiles []struct {
-			Path    string `yaml:"path"`
-			Content string `yaml:"content"`
-		} `yaml:"write_files"`
-	}
-	if err := yaml.Unmarshal(userData, &doc); err != nil {
-		return Recovered{}, fmt.Errorf("%w: %v", ErrNotAKeyManager, err)
+	files, err := bastion.WrittenFiles(userData, ErrNotAKeyManager)
+	if err != nil {
+		return Recovered{}, err
 	}
 	var r Recovered
-	found := false
-	for _, f := range doc.WriteFiles {
-		switch f.Path {
-		case PathSpec:
-			if err := json.Unmarshal([]byte(f.Content), &r.Spec); err != nil {
-				return Recovered{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotAKeyManager, PathSpec, err)
-			}
-			found = strings.HasPrefix(r.Spec.Renderer, "terraform-provider-health/key-manager/")
-		case PathIssuer:
-			r.Issuer = f.Content
-		case PathServerCert:
-			r.Cert = f.Content
-		case PathTrustBundle:
-			r.TrustBundle = f.Content
-		}
+	if err := bastion.ReadSpec(files, PathSpec, "terraform-provider-health/key-manager/", &r.Spec, ErrNotAKeyManager); err != nil {
+		return Recovered{}, err
 	}
-	if !found {
-		return Recovered{}, ErrNotAKeyManager
-	}
+	r.Issuer, r.Cert, r.TrustBundle = files[PathIssuer], files[PathServerCert], files[PathTrustBundle]
 	return r, nil
 }

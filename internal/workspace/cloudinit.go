@@ -269,16 +269,9 @@ func Recover(userData []byte) (Spec, error) {
 	if err != nil {
 		return Spec{}, err
 	}
-	content, ok := files[PathSpec]
-	if !ok {
-		return Spec{}, ErrNotAWorkspace
-	}
 	var s Spec
-	if err := json.Unmarshal([]byte(content), &s); err != nil {
-		return Spec{}, fmt.Errorf("%w: its %s is unreadable: %v", ErrNotAWorkspace, PathSpec, err)
-	}
-	if !strings.HasPrefix(s.Renderer, "terraform-provider-health/workspace/") {
-		return Spec{}, ErrNotAWorkspace
+	if err := bastion.ReadSpec(files, PathSpec, "terraform-provider-health/workspace/", &s, ErrNotAWorkspace); err != nil {
+		return Spec{}, err
 	}
 	for i, m := range s.Members {
 		line, ok := files[PathAuthorizedKeys+"/"+m.Name]
@@ -298,18 +291,5 @@ func WrittenFiles(userData []byte) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(string(userData), "#cloud-config") {
-		return nil, ErrNotAWorkspace
-	}
-	var doc struct {
-		WriteFiles []bastion.WriteFile `yaml:"write_files"`
-	}
-	if err := yaml.Unmarshal(userData, &doc); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotAWorkspace, err)
-	}
-	out := make(map[string]string, len(doc.WriteFiles))
-	for _, f := range doc.WriteFiles {
-		out[f.Path] = f.Content
-	}
-	return out, nil
+	return bastion.WrittenFiles(userData, ErrNotAWorkspace)
 }
