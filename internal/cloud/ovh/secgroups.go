@@ -554,7 +554,24 @@ func (c *Client) convergeSecurityGroups(ctx context.Context, n *cloud.Network, d
 	if err != nil {
 		return err
 	}
-	groupOf := g.groupIDs()
+	var current []rules.SecGroupRule
+	for _, sg := range g.byTier {
+		current = append(current, sg.Rules...)
+	}
+	if err := c.convergeRules(ctx, userID, current, desired, g.groupIDs(), storage); err != nil {
+		return err
+	}
+	// A second group of a tier is nobody's: it goes.
+	return cloud.Each(ctx, g.extra, func(ctx context.Context, sg groups.SecGroup) error {
+		return c.remove(ctx, "the security group "+sg.ID, func(ctx context.Context) error { return c.deleteSecurityGroup(ctx, userID, sg.ID) })
+	})
+}
+
+// convergeRules makes the groups whose rules are current hold exactly
+// desired, translated with groupOf and storage (neutronRules): what nobody
+// asked for is deleted, what is missing is added, each at once.
+func (c *Client) convergeRules(ctx context.Context, userID int64, current []rules.SecGroupRule, desired []cloud.Rule,
+	groupOf map[string]string, storage []string) error {
 	want := map[neutronRule]string{} // → description
 	var order []neutronRule
 	for _, r := range desired {
@@ -571,15 +588,13 @@ func (c *Client) convergeSecurityGroups(ctx context.Context, n *cloud.Network, d
 	}
 	have := map[neutronRule]bool{}
 	var extra []rules.SecGroupRule
-	for _, sg := range g.byTier {
-		for _, r := range sg.Rules {
-			nr := ruleOf(r)
-			if _, ok := want[nr]; ok && !have[nr] {
-				have[nr] = true
-				continue
-			}
-			extra = append(extra, r)
+	for _, r := range current {
+		nr := ruleOf(r)
+		if _, ok := want[nr]; ok && !have[nr] {
+			have[nr] = true
+			continue
 		}
+		extra = append(extra, r)
 	}
 	if err := cloud.Each(ctx, extra, func(ctx context.Context, r rules.SecGroupRule) error {
 		if err := c.deleteSecurityGroupRule(ctx, userID, r.ID); err != nil {
@@ -590,18 +605,12 @@ func (c *Client) convergeSecurityGroups(ctx context.Context, n *cloud.Network, d
 		return err
 	}
 	missing := slices.DeleteFunc(order, func(nr neutronRule) bool { return have[nr] })
-	if err := cloud.Each(ctx, missing, func(ctx context.Context, nr neutronRule) error {
+	return cloud.Each(ctx, missing, func(ctx context.Context, nr neutronRule) error {
 		if err := c.createSecurityGroupRule(ctx, userID, nr.createOpts(want[nr])); err != nil {
 			return fmt.Errorf("adding a rule (%s %s %d-%d %s%s) to the security group %s: %w", nr.direction, protocolName(nr.protocol),
 				nr.min, nr.max, nr.remoteIP, nr.remoteGroup, nr.group, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	// A second group of a tier is nobody's: it goes.
-	return cloud.Each(ctx, g.extra, func(ctx context.Context, sg groups.SecGroup) error {
-		return c.remove(ctx, "the security group "+sg.ID, func(ctx context.Context) error { return c.deleteSecurityGroup(ctx, userID, sg.ID) })
 	})
 }
 

@@ -167,16 +167,22 @@ func (c *Client) makeUser(ctx context.Context, bucket string) (int64, error) {
 	return id, c.waitUserOK(ctx, id)
 }
 
-// findUser returns the one live user made for bucket, or 0. More than one
-// is an error: the description was meant to be unique.
+// findUser returns the one live user made for bucket, or 0.
 func (c *Client) findUser(ctx context.Context, bucket string) (int64, error) {
+	return c.findUserDescribed(ctx, userDescription(bucket), "the bucket "+bucket)
+}
+
+// findUserDescribed returns the one live user of that description, made
+// for owner ("the bucket b"), or 0. More than one is an error: the
+// description was meant to be unique.
+func (c *Client) findUserDescribed(ctx context.Context, description, owner string) (int64, error) {
 	users, err := c.listUsers(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("listing the users to find the one of the bucket %s: %w", bucket, err)
+		return 0, fmt.Errorf("listing the users to find the one of %s: %w", owner, err)
 	}
 	var found []int64
 	for _, u := range users {
-		if u.Description == userDescription(bucket) && u.Status != userStatusDelete && u.Status != userStatusGone {
+		if u.Description == description && u.Status != userStatusDelete && u.Status != userStatusGone {
 			found = append(found, u.ID)
 		}
 	}
@@ -186,7 +192,7 @@ func (c *Client) findUser(ctx context.Context, bucket string) (int64, error) {
 	case 1:
 		return found[0], nil
 	}
-	return 0, fmt.Errorf("%d users are described as %q: %v", len(found), userDescription(bucket), found)
+	return 0, fmt.Errorf("%d users are described as %q: %v", len(found), description, found)
 }
 
 // makeS3Credentials gives the bucket's user its S3 key. The user is the

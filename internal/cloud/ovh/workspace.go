@@ -274,23 +274,7 @@ func (c *Client) makeWorkspaceUser(ctx context.Context, name string, takeOver bo
 
 // findWorkspaceUser returns the live user described after the workspace, or 0.
 func (c *Client) findWorkspaceUser(ctx context.Context, name string) (int64, error) {
-	users, err := c.listUsers(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("listing the users to find the one of the workspace %s: %w", name, err)
-	}
-	var found []int64
-	for _, u := range users {
-		if u.Description == workspaceUserDescription(name) && u.Status != userStatusDelete && u.Status != userStatusGone {
-			found = append(found, u.ID)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return 0, nil
-	case 1:
-		return found[0], nil
-	}
-	return 0, fmt.Errorf("%d users are described as %q: %v", len(found), workspaceUserDescription(name), found)
+	return c.findUserDescribed(ctx, workspaceUserDescription(name), "the workspace "+name)
 }
 
 // convergeWorkspaceRules makes the workspace's group hold exactly desired:
@@ -303,46 +287,7 @@ func (c *Client) convergeWorkspaceRules(ctx context.Context, userID int64, g wor
 	if err != nil {
 		return err
 	}
-	want := map[neutronRule]string{}
-	var order []neutronRule
-	for _, r := range desired {
-		translated, err := neutronRules(r, groupOf, storage)
-		if err != nil {
-			return err
-		}
-		for _, nr := range translated {
-			if _, dup := want[nr]; !dup {
-				order = append(order, nr)
-			}
-			want[nr] = r.Purpose
-		}
-	}
-	have := map[neutronRule]bool{}
-	var extra []rules.SecGroupRule
-	for _, r := range g.group.Rules {
-		nr := ruleOf(r)
-		if _, ok := want[nr]; ok && !have[nr] {
-			have[nr] = true
-			continue
-		}
-		extra = append(extra, r)
-	}
-	if err := cloud.Each(ctx, extra, func(ctx context.Context, r rules.SecGroupRule) error {
-		if err := c.deleteSecurityGroupRule(ctx, userID, r.ID); err != nil {
-			return fmt.Errorf("deleting the rule %s of the security group %s: %w", r.ID, r.SecGroupID, err)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	missing := slices.DeleteFunc(order, func(nr neutronRule) bool { return have[nr] })
-	return cloud.Each(ctx, missing, func(ctx context.Context, nr neutronRule) error {
-		if err := c.createSecurityGroupRule(ctx, userID, nr.createOpts(want[nr])); err != nil {
-			return fmt.Errorf("adding a rule (%s %s %d-%d %s%s) to the security group %s: %w", nr.direction, protocolName(nr.protocol),
-				nr.min, nr.max, nr.remoteIP, nr.remoteGroup, nr.group, err)
-		}
-		return nil
-	})
+	return c.convergeRules(ctx, userID, g.group.Rules, desired, groupOf, storage)
 }
 
 // A research machine's private port goes in the compute tier's group and
